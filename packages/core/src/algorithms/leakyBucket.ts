@@ -1,0 +1,73 @@
+import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../algorithm.ts'
+import { type Duration, formatDuration, parseDuration } from '../duration.ts'
+import { optionsObject, policyName, positiveInteger, positiveNumber } from '../validate.ts'
+import { allow, deny } from './shared.ts'
+import { schedule } from './virtualScheduling.ts'
+
+export interface LeakyBucketOptions extends CommonOptions {
+  /** How many requests may wait in the queue (besides the one leaving now). */
+  readonly capacity: number
+  /** Requests that leave per `leakInterval`, evenly spaced. */
+  readonly leakRate: number
+  /** Defaults to `'1s'`. */
+  readonly leakInterval?: Duration
+}
+
+export interface LeakyBucketParams {
+  readonly capacity: number
+  readonly leakRate: number
+  readonly leakIntervalMs: number
+}
+
+/**
+ * One leaky bucket step (shaping). State: `[drainAt]`, when the queue ahead has left.
+ * A request starts at max(drainAt, now) and is admitted if at most `capacity` units then wait
+ * ahead of the one leaving: GCRA with burst = capacity + 1. `delayMs` is its wait for its turn.
+ */
+export function leakyBucketStep(
+  state: AlgorithmState | undefined,
+  params: LeakyBucketParams,
+  now: number,
+  cost: number,
+): StepResult {
+  const { capacity } = params
+  const s = schedule(state, params.leakIntervalMs / params.leakRate, capacity + 1, now, cost)
+  // Report the queue places left, which never exceed `capacity` (a fresh key also has a free slot leaving now).
+  const remaining = Math.min(capacity, s.remaining)
+  const decision = s.allowed
+    ? allow(capacity, remaining, s.resetAfterMs, Math.ceil(s.start - now))
+    : deny(capacity, remaining, s.resetAfterMs, s.retryAfterMs)
+  return { state: [s.tat], ttlMs: s.resetAfterMs, decision }
+}
+
+/**
+ * Leaky bucket as a shaper: requests leave at a steady `leakRate` per `leakInterval`; up to
+ * `capacity` may wait. An admitted request carries `delayMs`; bindings hold it that long.
+ *
+ * @example
+ * // capacity 2, one per second: three calls at t=0 get delays 0, 1000, 2000; a fourth is denied
+ * const algorithm = leakyBucket({ capacity: 2, leakRate: 1, leakInterval: 1000 })
+ */
+export function leakyBucket(options: LeakyBucketOptions): Algorithm<LeakyBucketParams> {
+  optionsObject(options, 'leakyBucket')
+  const params = {
+    capacity: positiveInteger(options.capacity, 'leakyBucket: capacity'),
+    leakRate: positiveNumber(options.leakRate, 'leakyBucket: leakRate'),
+    leakIntervalMs: parseDuration(options.leakInterval ?? 1000, 'leakyBucket: leakInterval'),
+  }
+  const { capacity, leakRate, leakIntervalMs } = params
+  return {
+    kind: 'leakyBucket',
+    params,
+    id: `lb:${capacity}:${leakRate}:${leakIntervalMs}`,
+    name: policyName(
+      options.name,
+      `leakyBucket:${capacity}@${leakRate}/${formatDuration(leakIntervalMs)}`,
+      'leakyBucket',
+    ),
+    limit: capacity,
+    windowMs: Math.ceil(((capacity + 1) * leakIntervalMs) / leakRate),
+    maxCost: capacity + 1,
+    step: (state, now, cost) => leakyBucketStep(state, params, now, cost),
+  }
+}

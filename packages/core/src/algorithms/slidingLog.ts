@@ -1,0 +1,73 @@
+import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../algorithm.ts'
+import { type Duration, formatDuration, parseDuration } from '../duration.ts'
+import { optionsObject, policyName, positiveInteger } from '../validate.ts'
+import { allow, deny } from './shared.ts'
+
+export interface SlidingLogOptions extends CommonOptions {
+  /** Requests (cost units) admitted in any window of this length. */
+  readonly limit: number
+  readonly window: Duration
+}
+
+export interface SlidingLogParams {
+  readonly limit: number
+  readonly windowMs: number
+}
+
+/**
+ * One step of the sliding log. State: the ascending timestamps of admitted units
+ * (a request of cost n logs n entries). Only admitted requests are logged.
+ */
+export function slidingLogStep(
+  state: AlgorithmState | undefined,
+  params: SlidingLogParams,
+  now: number,
+  cost: number,
+): StepResult {
+  const { limit, windowMs } = params
+  const log = state ?? []
+  // An entry at ts counts while ts > now - window.
+  let first = 0
+  while (first < log.length && (log[first] as number) <= now - windowMs) first++
+  const live = first === 0 ? log : log.slice(first)
+  const used = live.length
+  if (used + cost > limit) {
+    // The request fits once the oldest (used + cost - limit) entries have left the window.
+    const unblocking = live[used + cost - limit - 1] as number
+    const resetAfterMs = (live[used - 1] as number) + windowMs - now
+    return {
+      state: live,
+      ttlMs: resetAfterMs,
+      decision: deny(limit, limit - used, resetAfterMs, unblocking + windowMs - now),
+    }
+  }
+  const next = cost === 0 ? live : [...live, ...new Array<number>(cost).fill(now)]
+  const resetAfterMs = next.length === 0 ? 0 : (next[next.length - 1] as number) + windowMs - now
+  return { state: next, ttlMs: resetAfterMs, decision: allow(limit, limit - next.length, resetAfterMs) }
+}
+
+/**
+ * Sliding log: exact (every admitted unit is remembered for one window), at the price of
+ * memory that grows with `limit` per key.
+ *
+ * @example
+ * // limit 2 per 1000 ms: t=0 and t=500 allowed; t=900 denied, retryAfterMs 100 (the t=0 entry leaves at 1000)
+ * const algorithm = slidingLog({ limit: 2, window: '1s' })
+ */
+export function slidingLog(options: SlidingLogOptions): Algorithm<SlidingLogParams> {
+  optionsObject(options, 'slidingLog')
+  const params = {
+    limit: positiveInteger(options.limit, 'slidingLog: limit'),
+    windowMs: parseDuration(options.window, 'slidingLog: window'),
+  }
+  return {
+    kind: 'slidingLog',
+    params,
+    id: `sl:${params.limit}:${params.windowMs}`,
+    name: policyName(options.name, `slidingLog:${params.limit}/${formatDuration(params.windowMs)}`, 'slidingLog'),
+    limit: params.limit,
+    windowMs: params.windowMs,
+    maxCost: params.limit,
+    step: (state, now, cost) => slidingLogStep(state, params, now, cost),
+  }
+}

@@ -1,0 +1,149 @@
+import type { Algorithm } from './algorithm.ts'
+import { combine } from './combine.ts'
+import type { Decision } from './decision.ts'
+import { ConfigError, InputError, UnsupportedAlgorithmError } from './errors.ts'
+import { limiterKey } from './keys.ts'
+import type { Store } from './store.ts'
+import { optionsObject, show } from './validate.ts'
+
+export interface RateLimiterOptions {
+  /** Where state lives: `memoryStore()`, `ioredisStore({ client })`, … */
+  readonly store: Store
+  /** One limit, or several checked and consumed together, all-or-nothing. */
+  readonly algorithm: Algorithm | readonly Algorithm[]
+  /** Namespaces this limiter's keys in the store. Defaults to `'sluice'`. */
+  readonly prefix?: string
+  /** Milliseconds since the epoch. Defaults to the store's own clock; pass one to control time in tests. */
+  readonly clock?: () => number
+}
+
+export interface CallOptions {
+  /** Units this request takes: a non-negative integer, default 1. Cost 0 reads without consuming. */
+  readonly cost?: number
+}
+
+export interface RateLimiter {
+  /** Takes `cost` units for `key` if every limit admits; otherwise takes nothing. */
+  limit(key: string, options?: CallOptions): Promise<Decision>
+  /** Says what `limit(key, options)` would decide now, without taking anything. */
+  peek(key: string, options?: CallOptions): Promise<Decision>
+  /** Forgets `key` under every limit of this limiter. */
+  reset(key: string): Promise<void>
+  /** The limits, in order. */
+  readonly algorithms: readonly Algorithm[]
+  readonly store: Store
+}
+
+/**
+ * Creates a rate limiter over one store.
+ *
+ * @example
+ * const limiter = createRateLimiter({
+ *   store: memoryStore(),
+ *   algorithm: gcra({ rate: 100, period: '1m', burst: 20 }),
+ *   prefix: 'api',
+ * })
+ * const decision = await limiter.limit('user:42')
+ * if (!decision.allowed) console.log(`retry in ${decision.retryAfterMs} ms`)
+ */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  optionsObject(options, 'createRateLimiter')
+  const store = checkStore(options.store)
+  const algorithms = checkAlgorithms(options.algorithm, store)
+  const prefix = checkPrefix(options.prefix)
+  const clock = checkClock(options.clock)
+  const maxCost = Math.min(...algorithms.map((a) => a.maxCost))
+
+  async function decide(key: unknown, callOptions: CallOptions | undefined, consume: boolean): Promise<Decision> {
+    const storeKey = limiterKey(prefix, checkKey(key))
+    const cost = checkCost(callOptions?.cost, algorithms, maxCost)
+    const now = clock === undefined ? undefined : Math.floor(clock())
+    const decisions = await store.apply({ key: storeKey, limits: algorithms, cost, consume, now })
+    return combine(algorithms, decisions)
+  }
+
+  return {
+    limit: (key, callOptions) => decide(key, callOptions, true),
+    peek: (key, callOptions) => decide(key, callOptions, false),
+    reset: async (key) => store.reset(limiterKey(prefix, checkKey(key)), algorithms),
+    algorithms,
+    store,
+  }
+}
+
+function checkStore(store: unknown): Store {
+  const s = store as Partial<Store> | undefined
+  if (typeof s?.apply !== 'function' || typeof s.reset !== 'function' || !Array.isArray(s.capabilities?.algorithms)) {
+    throw new ConfigError(
+      `createRateLimiter: store must be a sluice Store such as memoryStore(), got ${show(store)}`,
+    )
+  }
+  return s as Store
+}
+
+function checkAlgorithms(algorithm: unknown, store: Store): readonly Algorithm[] {
+  const list = Array.isArray(algorithm) ? [...algorithm] : [algorithm]
+  if (list.length === 0) {
+    throw new ConfigError('createRateLimiter: algorithm is an empty list; give at least one limit')
+  }
+  for (const a of list) {
+    if (typeof (a as Partial<Algorithm>)?.step !== 'function' || typeof (a as Algorithm).kind !== 'string') {
+      throw new ConfigError(
+        `createRateLimiter: algorithm must come from a factory such as fixedWindow({ limit, window }), got ${show(a)}`,
+      )
+    }
+    const kind = (a as Algorithm).kind
+    if (!store.capabilities.algorithms.includes(kind)) {
+      throw new UnsupportedAlgorithmError(
+        `createRateLimiter: the ${store.name} store cannot run ${kind}; it supports ${store.capabilities.algorithms.join(', ')}`,
+      )
+    }
+  }
+  const algorithms = list as Algorithm[]
+  if (algorithms.length > 1 && !store.capabilities.composite) {
+    throw new UnsupportedAlgorithmError(
+      `createRateLimiter: the ${store.name} store cannot apply several limits atomically; give one algorithm`,
+    )
+  }
+  const ids = new Set(algorithms.map((a) => a.id))
+  if (ids.size !== algorithms.length) {
+    throw new ConfigError('createRateLimiter: the same limit appears twice in algorithm; remove the duplicate')
+  }
+  return Object.freeze(algorithms)
+}
+
+function checkPrefix(prefix: unknown): string {
+  if (prefix === undefined) return 'sluice'
+  if (typeof prefix !== 'string' || prefix === '') {
+    throw new ConfigError(`createRateLimiter: prefix must be a non-empty string, got ${show(prefix)}`)
+  }
+  return prefix
+}
+
+function checkClock(clock: unknown): (() => number) | undefined {
+  if (clock !== undefined && typeof clock !== 'function') {
+    throw new ConfigError(`createRateLimiter: clock must be a function returning epoch milliseconds, got ${show(clock)}`)
+  }
+  return clock as (() => number) | undefined
+}
+
+function checkKey(key: unknown): string {
+  if (typeof key !== 'string' || key === '') {
+    throw new InputError(`key must be a non-empty string, got ${show(key)}`)
+  }
+  return key
+}
+
+function checkCost(cost: unknown, algorithms: readonly Algorithm[], maxCost: number): number {
+  if (cost === undefined) return 1
+  if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 0) {
+    throw new InputError(`cost must be a non-negative integer, got ${show(cost)}`)
+  }
+  if (cost > maxCost) {
+    const tightest = algorithms.find((a) => a.maxCost === maxCost) as Algorithm
+    throw new InputError(
+      `cost ${cost} can never be admitted: ${tightest.name} admits at most ${maxCost} at once; lower the cost or raise the limit`,
+    )
+  }
+  return cost
+}

@@ -1,0 +1,40 @@
+import type { Algorithm, AlgorithmKind } from './algorithm.ts'
+import type { LimitDecision } from './decision.ts'
+
+/** What a store can run; `createRateLimiter` checks the pairing at construction. */
+export interface StoreCapabilities {
+  readonly algorithms: readonly AlgorithmKind[]
+  /** Can apply several limits to one key all-or-nothing in one atomic step. */
+  readonly composite: boolean
+}
+
+/** One atomic operation: apply every limit to one key with one cost, or none of them. */
+export interface StoreRequest {
+  /** The limiter's key: its prefix and the user's key, already combined and unique per limiter. */
+  readonly key: string
+  /** One or more limits; each keeps its own state under `key` + `limit.id`. */
+  readonly limits: readonly Algorithm[]
+  /** Units to take (≥ 0). */
+  readonly cost: number
+  /** `false` for a peek: decide as if taking `cost`, but write nothing. */
+  readonly consume: boolean
+  /** Milliseconds since the epoch from the limiter's clock, or `undefined` to use the store's own clock. */
+  readonly now: number | undefined
+}
+
+/**
+ * The contract between core and a backend. Every method is atomic on its backend: a store never
+ * exposes get/set, so no read-modify-write can race across processes.
+ *
+ * `apply` must behave exactly like core's `stepAll` on the same states: compute every limit's step
+ * on its current state; if all allow and `consume` is true (and cost > 0) write every new state with
+ * its TTL; otherwise write nothing. It returns one decision per limit, in order.
+ */
+export interface Store {
+  /** A short name for messages: `'memory'`, `'ioredis'`. */
+  readonly name: string
+  readonly capabilities: StoreCapabilities
+  apply(request: StoreRequest): Promise<readonly LimitDecision[]>
+  /** Forgets the state of every given limit for `key`. */
+  reset(key: string, limits: readonly Algorithm[]): Promise<void>
+}

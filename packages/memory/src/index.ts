@@ -1,0 +1,2 @@
+export type { MemoryStoreOptions } from './options.ts'
+export { type MemoryStoreStats, memoryStore } from './store.ts'
