@@ -9,4 +9,5 @@ export const base: UserConfig = {
   sourcemap: true,
   platform: 'neutral',
   target: 'es2022',
+  fixedExtension: true,
 }

@@ -53,9 +53,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const prefix = checkPrefix(options.prefix)
   const clock = checkClock(options.clock)
   const maxCost = Math.min(...algorithms.map((a) => a.maxCost))
+  const keyOf = (key: unknown): string => limiterKey(prefix, checkKey(key))
 
   async function decide(key: unknown, callOptions: CallOptions | undefined, consume: boolean): Promise<Decision> {
-    const storeKey = limiterKey(prefix, checkKey(key))
+    const storeKey = keyOf(key)
     const cost = checkCost(callOptions?.cost, algorithms, maxCost)
     const now = clock === undefined ? undefined : Math.floor(clock())
     const decisions = await store.apply({ key: storeKey, limits: algorithms, cost, consume, now })
@@ -65,7 +66,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     limit: (key, callOptions) => decide(key, callOptions, true),
     peek: (key, callOptions) => decide(key, callOptions, false),
-    reset: async (key) => store.reset(limiterKey(prefix, checkKey(key)), algorithms),
+    reset: async (key) => store.reset(keyOf(key), algorithms),
     algorithms,
     store,
   }
