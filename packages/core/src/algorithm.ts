@@ -1,7 +1,13 @@
 import type { LimitDecision } from './decision.ts'
 
 /** The six algorithm kinds. A store declares which of them it can run. */
-export type AlgorithmKind = 'fixedWindow' | 'slidingLog' | 'slidingWindow' | 'tokenBucket' | 'gcra' | 'leakyBucket'
+export type AlgorithmKind =
+  | 'fixedWindow'
+  | 'slidingLog'
+  | 'slidingWindow'
+  | 'tokenBucket'
+  | 'gcra'
+  | 'leakyBucket'
 
 /** Per-key state of every algorithm: a short list of numbers (a log of timestamps for slidingLog). */
 export type AlgorithmState = readonly number[]

@@ -6,11 +6,18 @@ import type { Decision, LimitDecision, PolicyDecision } from './decision.ts'
  * wait or, when all admit, the limit with the least left (ties: the later reset).
  */
 export function combine(limits: readonly Algorithm[], decisions: readonly LimitDecision[]): Decision {
-  const policies: PolicyDecision[] = decisions.map((d, i) => ({ ...d, policy: (limits[i] as Algorithm).name }))
+  const policies: PolicyDecision[] = decisions.map((d, i) => ({
+    ...d,
+    policy: (limits[i] as Algorithm).name,
+  }))
   let decider = policies[0] as PolicyDecision
   const allowed = policies.every((p) => p.allowed)
   for (const p of policies) {
-    if (allowed ? isTighter(p, decider) : !p.allowed && (decider.allowed || p.retryAfterMs > decider.retryAfterMs)) {
+    if (
+      allowed
+        ? isTighter(p, decider)
+        : !p.allowed && (decider.allowed || p.retryAfterMs > decider.retryAfterMs)
+    ) {
       decider = p
     }
   }

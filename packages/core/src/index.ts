@@ -1,5 +1,10 @@
 export type { Algorithm, AlgorithmKind, AlgorithmState, CommonOptions, StepResult } from './algorithm.ts'
-export { type FixedWindowOptions, type FixedWindowParams, fixedWindow, fixedWindowStep } from './algorithms/fixedWindow.ts'
+export {
+  type FixedWindowOptions,
+  type FixedWindowParams,
+  fixedWindow,
+  fixedWindowStep,
+} from './algorithms/fixedWindow.ts'
 export { type GcraOptions, type GcraParams, gcra, gcraStep } from './algorithms/gcra.ts'
 export {
   type LeakyBucketOptions,
@@ -7,7 +12,12 @@ export {
   leakyBucket,
   leakyBucketStep,
 } from './algorithms/leakyBucket.ts'
-export { type SlidingLogOptions, type SlidingLogParams, slidingLog, slidingLogStep } from './algorithms/slidingLog.ts'
+export {
+  type SlidingLogOptions,
+  type SlidingLogParams,
+  slidingLog,
+  slidingLogStep,
+} from './algorithms/slidingLog.ts'
 export {
   type SlidingWindowOptions,
   type SlidingWindowParams,

@@ -55,7 +55,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const maxCost = Math.min(...algorithms.map((a) => a.maxCost))
   const keyOf = (key: unknown): string => limiterKey(prefix, checkKey(key))
 
-  async function decide(key: unknown, callOptions: CallOptions | undefined, consume: boolean): Promise<Decision> {
+  async function decide(
+    key: unknown,
+    callOptions: CallOptions | undefined,
+    consume: boolean,
+  ): Promise<Decision> {
     const storeKey = keyOf(key)
     const cost = checkCost(callOptions?.cost, algorithms, maxCost)
     const now = clock === undefined ? undefined : Math.floor(clock())
@@ -74,7 +78,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
 function checkStore(store: unknown): Store {
   const s = store as Partial<Store> | undefined
-  if (typeof s?.apply !== 'function' || typeof s.reset !== 'function' || !Array.isArray(s.capabilities?.algorithms)) {
+  if (
+    typeof s?.apply !== 'function' ||
+    typeof s.reset !== 'function' ||
+    !Array.isArray(s.capabilities?.algorithms)
+  ) {
     throw new ConfigError(
       `createRateLimiter: store must be a sluice Store such as memoryStore(), got ${show(store)}`,
     )
@@ -108,7 +116,9 @@ function checkAlgorithms(algorithm: unknown, store: Store): readonly Algorithm[]
   }
   const ids = new Set(algorithms.map((a) => a.id))
   if (ids.size !== algorithms.length) {
-    throw new ConfigError('createRateLimiter: the same limit appears twice in algorithm; remove the duplicate')
+    throw new ConfigError(
+      'createRateLimiter: the same limit appears twice in algorithm; remove the duplicate',
+    )
   }
   return Object.freeze(algorithms)
 }
@@ -123,7 +133,9 @@ function checkPrefix(prefix: unknown): string {
 
 function checkClock(clock: unknown): (() => number) | undefined {
   if (clock !== undefined && typeof clock !== 'function') {
-    throw new ConfigError(`createRateLimiter: clock must be a function returning epoch milliseconds, got ${show(clock)}`)
+    throw new ConfigError(
+      `createRateLimiter: clock must be a function returning epoch milliseconds, got ${show(clock)}`,
+    )
   }
   return clock as (() => number) | undefined
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { fixedWindow, gcra, leakyBucket } from '../src/index.ts'
 import type { Algorithm, AlgorithmState } from '../src/index.ts'
+import { fixedWindow, gcra, leakyBucket } from '../src/index.ts'
 
 /** Runs calls through the pure step function, keeping state as a store would (writes only when admitted). */
 function run(algorithm: Algorithm, times: readonly number[]) {

@@ -30,7 +30,11 @@ export function fixedWindowStep(
   const used = state !== undefined && state[0] === start ? (state[1] as number) : 0
   const resetAfterMs = start + windowMs - now
   if (used + cost > limit) {
-    return { state: [start, used], ttlMs: resetAfterMs, decision: deny(limit, limit - used, resetAfterMs, resetAfterMs) }
+    return {
+      state: [start, used],
+      ttlMs: resetAfterMs,
+      decision: deny(limit, limit - used, resetAfterMs, resetAfterMs),
+    }
   }
   const count = used + cost
   return { state: [start, count], ttlMs: resetAfterMs, decision: allow(limit, limit - count, resetAfterMs) }
@@ -54,7 +58,11 @@ export function fixedWindow(options: FixedWindowOptions): Algorithm<FixedWindowP
     kind: 'fixedWindow',
     params,
     id: `fw:${params.limit}:${params.windowMs}`,
-    name: policyName(options.name, `fixedWindow:${params.limit}/${formatDuration(params.windowMs)}`, 'fixedWindow'),
+    name: policyName(
+      options.name,
+      `fixedWindow:${params.limit}/${formatDuration(params.windowMs)}`,
+      'fixedWindow',
+    ),
     limit: params.limit,
     windowMs: params.windowMs,
     maxCost: params.limit,

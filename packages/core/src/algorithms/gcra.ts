@@ -1,6 +1,6 @@
 import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../algorithm.ts'
 import { type Duration, formatDuration, parseDuration } from '../duration.ts'
-import { ConfigError } from '../errors.ts'
+import { checkSafe, reduce } from '../ratio.ts'
 import { optionsObject, policyName, positiveInteger } from '../validate.ts'
 import { allow, deny } from './shared.ts'
 import { schedule } from './virtualScheduling.ts'
@@ -17,20 +17,23 @@ export interface GcraParams {
   readonly rate: number
   readonly periodMs: number
   readonly burst: number
+  /** Emission interval T = intervalNum / intervalDen ms (period / rate, reduced). */
+  readonly intervalNum: number
+  readonly intervalDen: number
 }
 
-/** One GCRA step. State: `[tat]`. Emission interval T = period / rate. */
+/** One GCRA step. State: `[tatMs, tatRemainder]`. Emission interval T = period / rate. */
 export function gcraStep(
   state: AlgorithmState | undefined,
   params: GcraParams,
   now: number,
   cost: number,
 ): StepResult {
-  const s = schedule(state, params.periodMs / params.rate, params.burst, now, cost)
+  const s = schedule(state, params.intervalNum, params.intervalDen, params.burst, now, cost)
   const decision = s.allowed
     ? allow(params.burst, s.remaining, s.resetAfterMs)
     : deny(params.burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
-  return { state: [s.tat], ttlMs: s.resetAfterMs, decision }
+  return { state: s.tat, ttlMs: s.resetAfterMs, decision }
 }
 
 /**
@@ -45,10 +48,9 @@ export function gcra(options: GcraOptions): Algorithm<GcraParams> {
   const rate = positiveInteger(options.rate, 'gcra: rate')
   const periodMs = parseDuration(options.period, 'gcra: period')
   const burst = positiveInteger(options.burst ?? rate, 'gcra: burst')
-  if (periodMs / rate < 1e-3) {
-    throw new ConfigError(`gcra: rate ${rate} per ${periodMs} ms is finer than 1 µs per request; use a longer period`)
-  }
-  const params = { rate, periodMs, burst }
+  const [intervalNum, intervalDen] = reduce(periodMs, rate)
+  checkSafe((burst + 1) * intervalNum + periodMs * intervalDen, 'gcra')
+  const params = { rate, periodMs, burst, intervalNum, intervalDen }
   return {
     kind: 'gcra',
     params,

@@ -1,5 +1,6 @@
 import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../algorithm.ts'
 import { type Duration, formatDuration, parseDuration } from '../duration.ts'
+import { checkSafe, reduce, toRatio } from '../ratio.ts'
 import { optionsObject, policyName, positiveInteger, positiveNumber } from '../validate.ts'
 import { allow, deny } from './shared.ts'
 import { schedule } from './virtualScheduling.ts'
@@ -17,10 +18,13 @@ export interface LeakyBucketParams {
   readonly capacity: number
   readonly leakRate: number
   readonly leakIntervalMs: number
+  /** Time between two leaks = intervalNum / intervalDen ms (leakInterval / leakRate, reduced). */
+  readonly intervalNum: number
+  readonly intervalDen: number
 }
 
 /**
- * One leaky bucket step (shaping). State: `[drainAt]`, when the queue ahead has left.
+ * One leaky bucket step (shaping). State: `[drainAtMs, remainder]`, when the queue ahead has left.
  * A request starts at max(drainAt, now) and is admitted if at most `capacity` units then wait
  * ahead of the one leaving: GCRA with burst = capacity + 1. `delayMs` is its wait for its turn.
  */
@@ -31,13 +35,13 @@ export function leakyBucketStep(
   cost: number,
 ): StepResult {
   const { capacity } = params
-  const s = schedule(state, params.leakIntervalMs / params.leakRate, capacity + 1, now, cost)
+  const s = schedule(state, params.intervalNum, params.intervalDen, capacity + 1, now, cost)
   // Report the queue places left, which never exceed `capacity` (a fresh key also has a free slot leaving now).
   const remaining = Math.min(capacity, s.remaining)
   const decision = s.allowed
-    ? allow(capacity, remaining, s.resetAfterMs, Math.ceil(s.start - now))
+    ? allow(capacity, remaining, s.resetAfterMs, s.startAfterMs)
     : deny(capacity, remaining, s.resetAfterMs, s.retryAfterMs)
-  return { state: [s.tat], ttlMs: s.resetAfterMs, decision }
+  return { state: s.tat, ttlMs: s.resetAfterMs, decision }
 }
 
 /**
@@ -50,12 +54,13 @@ export function leakyBucketStep(
  */
 export function leakyBucket(options: LeakyBucketOptions): Algorithm<LeakyBucketParams> {
   optionsObject(options, 'leakyBucket')
-  const params = {
-    capacity: positiveInteger(options.capacity, 'leakyBucket: capacity'),
-    leakRate: positiveNumber(options.leakRate, 'leakyBucket: leakRate'),
-    leakIntervalMs: parseDuration(options.leakInterval ?? 1000, 'leakyBucket: leakInterval'),
-  }
-  const { capacity, leakRate, leakIntervalMs } = params
+  const capacity = positiveInteger(options.capacity, 'leakyBucket: capacity')
+  const leakRate = positiveNumber(options.leakRate, 'leakyBucket: leakRate')
+  const leakIntervalMs = parseDuration(options.leakInterval ?? 1000, 'leakyBucket: leakInterval')
+  const [rateNum, rateDen] = toRatio(leakRate, 'leakyBucket: leakRate')
+  const [intervalNum, intervalDen] = reduce(leakIntervalMs * rateDen, rateNum)
+  checkSafe((capacity + 2) * intervalNum + leakIntervalMs * intervalDen, 'leakyBucket')
+  const params = { capacity, leakRate, leakIntervalMs, intervalNum, intervalDen }
   return {
     kind: 'leakyBucket',
     params,

@@ -6,7 +6,12 @@ export function allow(limit: number, remaining: number, resetAfterMs: number, de
 }
 
 /** A decision for a denied request: nothing was consumed. */
-export function deny(limit: number, remaining: number, resetAfterMs: number, retryAfterMs: number): LimitDecision {
+export function deny(
+  limit: number,
+  remaining: number,
+  resetAfterMs: number,
+  retryAfterMs: number,
+): LimitDecision {
   return { allowed: false, limit, remaining, resetAfterMs, retryAfterMs, delayMs: 0 }
 }
 

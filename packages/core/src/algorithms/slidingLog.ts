@@ -64,7 +64,11 @@ export function slidingLog(options: SlidingLogOptions): Algorithm<SlidingLogPara
     kind: 'slidingLog',
     params,
     id: `sl:${params.limit}:${params.windowMs}`,
-    name: policyName(options.name, `slidingLog:${params.limit}/${formatDuration(params.windowMs)}`, 'slidingLog'),
+    name: policyName(
+      options.name,
+      `slidingLog:${params.limit}/${formatDuration(params.windowMs)}`,
+      'slidingLog',
+    ),
     limit: params.limit,
     windowMs: params.windowMs,
     maxCost: params.limit,

@@ -1,5 +1,6 @@
 import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../algorithm.ts'
 import { type Duration, formatDuration, parseDuration } from '../duration.ts'
+import { checkSafe, reduce, toRatio } from '../ratio.ts'
 import { optionsObject, policyName, positiveInteger, positiveNumber } from '../validate.ts'
 import { allow, deny } from './shared.ts'
 
@@ -16,11 +17,15 @@ export interface TokenBucketParams {
   readonly capacity: number
   readonly refillRate: number
   readonly refillIntervalMs: number
+  /** Scaled units per token: tokens are counted in whole units so refill is exact integer arithmetic. */
+  readonly tokenUnits: number
+  /** Scaled units added per elapsed millisecond. */
+  readonly refillUnitsPerMs: number
 }
 
 /**
- * One step of the token bucket. State: `[tokens × refillIntervalMs, lastRefill]`. Tokens are kept
- * scaled by the interval so that refill (elapsed × refillRate) stays in whole numbers for whole rates.
+ * One step of the token bucket with continuous refill. State: `[units, lastRefill]`, the tokens
+ * in scaled units (`tokenUnits` per token), so refill of any rate stays exact.
  */
 export function tokenBucketStep(
   state: AlgorithmState | undefined,
@@ -28,26 +33,35 @@ export function tokenBucketStep(
   now: number,
   cost: number,
 ): StepResult {
-  const { capacity, refillRate, refillIntervalMs: interval } = params
-  const full = capacity * interval
-  const elapsed = state === undefined ? 0 : Math.max(0, now - (state[1] as number))
-  const tokens = state === undefined ? full : Math.min(full, (state[0] as number) + elapsed * refillRate)
-  const needed = cost * interval
-  if (tokens < needed) {
-    const resetAfterMs = Math.ceil((full - tokens) / refillRate)
-    const retryAfterMs = Math.ceil((needed - tokens) / refillRate)
+  const { capacity, tokenUnits, refillUnitsPerMs: perMs } = params
+  const full = capacity * tokenUnits
+  let units = full
+  if (state !== undefined) {
+    const stored = state[0] as number
+    const elapsed = Math.max(0, now - (state[1] as number))
+    // Compare before multiplying so a long idle time cannot overflow exact integers.
+    units = elapsed >= Math.ceil((full - stored) / perMs) ? full : stored + elapsed * perMs
+  }
+  const needed = cost * tokenUnits
+  if (units < needed) {
+    const resetAfterMs = Math.ceil((full - units) / perMs)
     return {
-      state: [tokens, now],
+      state: [units, now],
       ttlMs: resetAfterMs,
-      decision: deny(capacity, Math.floor(tokens / interval), resetAfterMs, retryAfterMs),
+      decision: deny(
+        capacity,
+        Math.floor(units / tokenUnits),
+        resetAfterMs,
+        Math.ceil((needed - units) / perMs),
+      ),
     }
   }
-  const left = tokens - needed
-  const resetAfterMs = Math.ceil((full - left) / refillRate)
+  const left = units - needed
+  const resetAfterMs = Math.ceil((full - left) / perMs)
   return {
     state: [left, now],
     ttlMs: resetAfterMs,
-    decision: allow(capacity, Math.floor(left / interval), resetAfterMs),
+    decision: allow(capacity, Math.floor(left / tokenUnits), resetAfterMs),
   }
 }
 
@@ -60,12 +74,14 @@ export function tokenBucketStep(
  */
 export function tokenBucket(options: TokenBucketOptions): Algorithm<TokenBucketParams> {
   optionsObject(options, 'tokenBucket')
-  const params = {
-    capacity: positiveInteger(options.capacity, 'tokenBucket: capacity'),
-    refillRate: positiveNumber(options.refillRate, 'tokenBucket: refillRate'),
-    refillIntervalMs: parseDuration(options.refillInterval ?? 1000, 'tokenBucket: refillInterval'),
-  }
-  const { capacity, refillRate, refillIntervalMs } = params
+  const capacity = positiveInteger(options.capacity, 'tokenBucket: capacity')
+  const refillRate = positiveNumber(options.refillRate, 'tokenBucket: refillRate')
+  const refillIntervalMs = parseDuration(options.refillInterval ?? 1000, 'tokenBucket: refillInterval')
+  // refillRate = num/den tokens per interval: count tokens in units of 1/(interval × den).
+  const [rateNum, rateDen] = toRatio(refillRate, 'tokenBucket: refillRate')
+  const [tokenUnits, refillUnitsPerMs] = reduce(refillIntervalMs * rateDen, rateNum)
+  checkSafe((capacity + 1) * tokenUnits, 'tokenBucket')
+  const params = { capacity, refillRate, refillIntervalMs, tokenUnits, refillUnitsPerMs }
   return {
     kind: 'tokenBucket',
     params,

@@ -3,46 +3,58 @@ import type { AlgorithmState } from '../algorithm.ts'
 /** Outcome of one GCRA (virtual scheduling) step, shared by `gcra` and `leakyBucket`. */
 export interface Schedule {
   readonly allowed: boolean
-  /** Theoretical arrival time to store: unchanged when denied. */
-  readonly tat: number
-  /** When this request's first unit is scheduled (≥ now). */
-  readonly start: number
+  /** The theoretical arrival time to store, `[ms, fraction × den]`: unchanged when denied. */
+  readonly tat: AlgorithmState
+  /** Whole ms until this request's first unit is scheduled (shaping delay). */
+  readonly startAfterMs: number
   readonly remaining: number
   readonly resetAfterMs: number
   readonly retryAfterMs: number
 }
 
 /**
- * The generic cell rate algorithm. State: `[tat]`, the theoretical arrival time.
- * Emission interval T; a request of `cost` moves TAT by cost·T and is allowed when
- * the new TAT − burst·T ≤ now.
+ * The generic cell rate algorithm with emission interval T = num/den ms. State: the theoretical
+ * arrival time (TAT) as whole ms plus a remainder in 1/den ms, so every operation is exact
+ * integer arithmetic. A request of `cost` moves TAT by cost·T and is allowed when the new
+ * TAT − burst·T ≤ now. Below, "ahead" is TAT − now in units of 1/den ms.
  */
 export function schedule(
   state: AlgorithmState | undefined,
-  interval: number,
+  num: number,
+  den: number,
   burst: number,
   now: number,
   cost: number,
 ): Schedule {
-  const start = state === undefined ? now : Math.max(state[0] as number, now)
-  const tat = start + cost * interval
-  const allowAt = tat - burst * interval
-  if (allowAt <= now) {
+  const tatMs = state?.[0] ?? now
+  const tatRest = state?.[1] ?? 0
+  // A TAT in the past means an idle key: it starts from now.
+  const pending = tatMs > now || (tatMs === now && tatRest > 0)
+  const startMs = pending ? tatMs : now
+  const startRest = pending ? tatRest : 0
+  const aheadBefore = (startMs - now) * den + startRest
+  const units = startRest + cost * num
+  const carry = Math.floor(units / den)
+  const nextMs = startMs + carry
+  const nextRest = units - carry * den
+  const ahead = (nextMs - now) * den + nextRest
+  const tolerance = burst * num
+  if (ahead <= tolerance) {
     return {
       allowed: true,
-      tat,
-      start,
-      remaining: Math.floor((now - allowAt) / interval),
-      resetAfterMs: Math.ceil(tat - now),
+      tat: [nextMs, nextRest],
+      startAfterMs: Math.ceil(aheadBefore / den),
+      remaining: Math.floor((tolerance - ahead) / num),
+      resetAfterMs: Math.ceil(ahead / den),
       retryAfterMs: 0,
     }
   }
   return {
     allowed: false,
-    tat: start,
-    start,
-    remaining: Math.max(0, Math.floor((now + burst * interval - start) / interval)),
-    resetAfterMs: Math.ceil(start - now),
-    retryAfterMs: Math.ceil(allowAt - now),
+    tat: [startMs, startRest],
+    startAfterMs: 0,
+    remaining: Math.max(0, Math.floor((tolerance - aheadBefore) / num)),
+    resetAfterMs: Math.ceil(aheadBefore / den),
+    retryAfterMs: Math.ceil((ahead - tolerance) / den),
   }
 }

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest'
+import {
+  type Algorithm,
+  ConfigError,
+  createRateLimiter,
+  fixedWindow,
+  gcra,
+  InputError,
+  leakyBucket,
+  type Store,
+  slidingLog,
+  slidingWindow,
+  tokenBucket,
+  UnsupportedAlgorithmError,
+} from '../src/index.ts'
+import { referenceStore } from './referenceStore.ts'
+
+const badCounts = [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1.5, '10', undefined]
+const badDurations = [0, -1, '1x', '', Number.NaN, '0s', 0.5, 'ten seconds', null]
+
+describe('factories reject bad options with a ConfigError naming the value', () => {
+  const counted: [string, (n: unknown) => unknown][] = [
+    ['fixedWindow: limit', (n) => fixedWindow({ limit: n as number, window: 1000 })],
+    ['slidingLog: limit', (n) => slidingLog({ limit: n as number, window: 1000 })],
+    ['slidingWindow: limit', (n) => slidingWindow({ limit: n as number, window: 1000 })],
+    ['tokenBucket: capacity', (n) => tokenBucket({ capacity: n as number, refillRate: 1 })],
+    ['gcra: rate', (n) => gcra({ rate: n as number, period: '1s' })],
+    ['gcra: burst', (n) => gcra({ rate: 1, period: '1s', burst: n as number })],
+    ['leakyBucket: capacity', (n) => leakyBucket({ capacity: n as number, leakRate: 1 })],
+  ]
+  for (const [name, make] of counted) {
+    it.each(badCounts.filter((v) => !(name === 'gcra: burst' && v === undefined)))(
+      `${name} = %s`,
+      (value) => {
+        expect(() => make(value)).toThrow(ConfigError)
+        expect(() => make(value)).toThrow(new RegExp(`${name} must be a positive integer, got`))
+      },
+    )
+  }
+
+  it.each(badDurations)('window = %s', (value) => {
+    expect(() => fixedWindow({ limit: 1, window: value as number })).toThrow(ConfigError)
+    expect(() => fixedWindow({ limit: 1, window: value as number })).toThrow(/fixedWindow: window must be/)
+  })
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1'])('refillRate / leakRate = %s', (value) => {
+    expect(() => tokenBucket({ capacity: 1, refillRate: value as number })).toThrow(
+      /refillRate must be a finite number/,
+    )
+    expect(() => leakyBucket({ capacity: 1, leakRate: value as number })).toThrow(
+      /leakRate must be a finite number/,
+    )
+  })
+
+  it('accepts fractional rates and every duration unit', () => {
+    expect(tokenBucket({ capacity: 5, refillRate: 0.5, refillInterval: '1.5s' }).params).toMatchObject({
+      capacity: 5,
+      refillRate: 0.5,
+      refillIntervalMs: 1500,
+    })
+    for (const [d, ms] of [
+      ['250ms', 250],
+      ['10s', 10_000],
+      ['1m', 60_000],
+      ['1h', 3_600_000],
+      ['1d', 86_400_000],
+      [42, 42],
+    ] as const) {
+      expect(fixedWindow({ limit: 1, window: d }).windowMs).toBe(ms)
+    }
+  })
+
+  it('rejects a non-object and an empty name', () => {
+    expect(() => fixedWindow(undefined as never)).toThrow(/fixedWindow\(\) takes an options object/)
+    expect(() => gcra({ rate: 1, period: 1000, name: '' })).toThrow(/name must be a non-empty string/)
+  })
+})
+
+describe('createRateLimiter validates at construction', () => {
+  const store = referenceStore()
+  it('rejects an empty composite, a foreign algorithm, a missing store, a duplicate limit', () => {
+    expect(() => createRateLimiter({ store, algorithm: [] })).toThrow(ConfigError)
+    expect(() => createRateLimiter({ store, algorithm: [] })).toThrow(/empty list/)
+    expect(() => createRateLimiter({ store, algorithm: { kind: 'fixedWindow' } as Algorithm })).toThrow(
+      /must come from a factory/,
+    )
+    expect(() =>
+      createRateLimiter({ store: {} as Store, algorithm: fixedWindow({ limit: 1, window: 1 }) }),
+    ).toThrow(/store must be a sluice Store/)
+    const a = fixedWindow({ limit: 1, window: 1000 })
+    expect(() =>
+      createRateLimiter({ store, algorithm: [a, fixedWindow({ limit: 1, window: 1000 })] }),
+    ).toThrow(/same limit appears twice/)
+    expect(() => createRateLimiter({ store, algorithm: a, prefix: '' })).toThrow(
+      /prefix must be a non-empty string/,
+    )
+    expect(() => createRateLimiter({ store, algorithm: a, clock: 5 as never })).toThrow(
+      /clock must be a function/,
+    )
+  })
+
+  it('rejects an algorithm or a composite the store does not support', () => {
+    const limited = referenceStore({ algorithms: ['fixedWindow'], composite: false })
+    expect(() => createRateLimiter({ store: limited, algorithm: gcra({ rate: 1, period: 1000 }) })).toThrow(
+      UnsupportedAlgorithmError,
+    )
+    expect(() => createRateLimiter({ store: limited, algorithm: gcra({ rate: 1, period: 1000 }) })).toThrow(
+      /cannot run gcra; it supports fixedWindow/,
+    )
+    const two = [fixedWindow({ limit: 1, window: 1000 }), fixedWindow({ limit: 5, window: 60_000 })]
+    expect(() => createRateLimiter({ store: limited, algorithm: two })).toThrow(/cannot apply several limits/)
+  })
+})
+
+describe('calls reject bad input with an InputError and consume nothing', () => {
+  const limiter = createRateLimiter({
+    store: referenceStore(),
+    algorithm: [gcra({ rate: 10, period: '1s', burst: 4 }), fixedWindow({ limit: 100, window: '1m' })],
+    clock: () => 1_000_000,
+  })
+  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '2'])('cost = %s', async (cost) => {
+    await expect(limiter.limit('k', { cost: cost as number })).rejects.toThrow(InputError)
+    await expect(limiter.limit('k', { cost: cost as number })).rejects.toThrow(
+      /cost must be a non-negative integer/,
+    )
+    expect((await limiter.peek('k')).remaining).toBe(3)
+  })
+  it('a cost no limit could ever admit is an error, not a denial that never clears', async () => {
+    await expect(limiter.limit('k', { cost: 5 })).rejects.toThrow(
+      /cost 5 can never be admitted: gcra:10\/1s admits at most 4/,
+    )
+    expect((await limiter.limit('k', { cost: 4 })).allowed).toBe(true)
+  })
+  it.each(['', 42, undefined, null, {}])('key = %s', async (key) => {
+    await expect(limiter.limit(key as string)).rejects.toThrow(InputError)
+    await expect(limiter.peek(key as string)).rejects.toThrow(/key must be a non-empty string/)
+    await expect(limiter.reset(key as string)).rejects.toThrow(InputError)
+  })
+})
