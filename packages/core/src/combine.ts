@@ -6,13 +6,18 @@ import type { Decision, LimitDecision, PolicyDecision } from './decision.ts'
  * wait or, when all admit, the limit with the least left (ties: the later reset).
  */
 export function combine(limits: readonly Algorithm[], decisions: readonly LimitDecision[]): Decision {
-  const policies: PolicyDecision[] = decisions.map((d, i) => ({
-    ...d,
-    policy: (limits[i] as Algorithm).name,
-  }))
+  const policies: PolicyDecision[] = []
+  let allowed = true
+  let delayMs = 0
+  for (let i = 0; i < decisions.length; i++) {
+    const p = named(decisions[i] as LimitDecision, (limits[i] as Algorithm).name)
+    policies.push(p)
+    if (!p.allowed) allowed = false
+    if (p.delayMs > delayMs) delayMs = p.delayMs
+  }
   let decider = policies[0] as PolicyDecision
-  const allowed = policies.every((p) => p.allowed)
-  for (const p of policies) {
+  for (let i = 1; i < policies.length; i++) {
+    const p = policies[i] as PolicyDecision
     if (
       allowed
         ? isTighter(p, decider)
@@ -21,16 +26,28 @@ export function combine(limits: readonly Algorithm[], decisions: readonly LimitD
       decider = p
     }
   }
-  const delayMs = allowed ? Math.max(...policies.map((p) => p.delayMs)) : 0
   return {
     allowed,
     limit: decider.limit,
     remaining: decider.remaining,
     resetAfterMs: decider.resetAfterMs,
     retryAfterMs: allowed ? 0 : decider.retryAfterMs,
-    delayMs,
+    delayMs: allowed ? delayMs : 0,
     policy: decider.policy,
     policies,
+  }
+}
+
+// An explicit literal (not a spread) keeps one object shape on the hot path.
+function named(d: LimitDecision, policy: string): PolicyDecision {
+  return {
+    allowed: d.allowed,
+    limit: d.limit,
+    remaining: d.remaining,
+    resetAfterMs: d.resetAfterMs,
+    retryAfterMs: d.retryAfterMs,
+    delayMs: d.delayMs,
+    policy,
   }
 }
 

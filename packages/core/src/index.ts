@@ -41,7 +41,7 @@ export {
   StoreTimeoutError,
   UnsupportedAlgorithmError,
 } from './errors.ts'
-export { limiterKey } from './keys.ts'
+export { keyPrefix } from './keys.ts'
 export { type CallOptions, createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.ts'
 export { type StateWrite, type StepAllResult, stepAll } from './stepAll.ts'
 export type { Store, StoreCapabilities, StoreRequest } from './store.ts'

@@ -1,7 +1,7 @@
 /**
- * The store key of one limiter's user key: the prefix, escaped so it can never contain the
- * separator, then `:`, then the user's key unchanged. Two (prefix, key) pairs never collide.
+ * The start of every store key of one limiter: its prefix, escaped so it can never contain the
+ * separator, then `:`. The user's key follows unchanged, so two (prefix, key) pairs never collide.
  */
-export function limiterKey(prefix: string, key: string): string {
-  return `${prefix.replace(/%/g, '%25').replace(/:/g, '%3A')}:${key}`
+export function keyPrefix(prefix: string): string {
+  return `${prefix.replace(/%/g, '%25').replace(/:/g, '%3A')}:`
 }

@@ -2,7 +2,7 @@ import type { Algorithm } from './algorithm.ts'
 import { combine } from './combine.ts'
 import type { Decision } from './decision.ts'
 import { ConfigError, InputError, UnsupportedAlgorithmError } from './errors.ts'
-import { limiterKey } from './keys.ts'
+import { keyPrefix } from './keys.ts'
 import type { Store } from './store.ts'
 import { optionsObject, show } from './validate.ts'
 
@@ -53,7 +53,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const prefix = checkPrefix(options.prefix)
   const clock = checkClock(options.clock)
   const maxCost = Math.min(...algorithms.map((a) => a.maxCost))
-  const keyOf = (key: unknown): string => limiterKey(prefix, checkKey(key))
+  const start = keyPrefix(prefix)
+  const keyOf = (key: unknown): string => start + checkKey(key)
 
   async function decide(
     key: unknown,

@@ -25,13 +25,16 @@ export function stepAll(
   cost: number,
   consume: boolean,
 ): StepAllResult {
+  if (limits.length === 1) {
+    const step = (limits[0] as Algorithm).step(states[0], now, cost)
+    return { decisions: [step.decision], writes: step.decision.allowed && consume && cost > 0 ? [step] : [] }
+  }
   const steps = limits.map((limit, i) => limit.step(states[i], now, cost))
   const admitted = steps.every((s) => s.decision.allowed)
   if (admitted) {
     const decisions = steps.map((s) => s.decision)
     return { decisions, writes: consume && cost > 0 ? steps : [] }
   }
-  if (limits.length === 1) return { decisions: steps.map((s) => s.decision), writes: [] }
   const decisions = steps.map((s, i) =>
     s.decision.allowed ? (limits[i] as Algorithm).step(states[i], now, 0).decision : s.decision,
   )

@@ -3,12 +3,14 @@ import {
   type AlgorithmKind,
   type AlgorithmState,
   type LimitDecision,
+  type StateWrite,
   type Store,
   type StoreRequest,
   stepAll,
 } from '@sluice/core'
 import { LRUCache } from 'lru-cache'
 import { type MemoryStoreOptions, resolveOptions } from './options.ts'
+import { StalePurge } from './stalePurge.ts'
 
 const ALGORITHMS: readonly AlgorithmKind[] = [
   'fixedWindow',
@@ -19,56 +21,77 @@ const ALGORITHMS: readonly AlgorithmKind[] = [
   'leakyBucket',
 ]
 
+/** Counters a memory store exposes for monitoring and tests. */
+export interface MemoryStoreStats {
+  /** Entries held now (one per user key and limit), expired ones not yet dropped included. */
+  readonly size: number
+  /** Live entries dropped because `maxKeys` was reached. */
+  readonly evictions: number
+}
+
 /**
  * An in-process store: state lives in an LRU map in this process. Every operation runs core's
- * reference step functions in one synchronous section, so it is atomic without locks.
+ * reference step functions in one synchronous section, so it is atomic without locks. No timers,
+ * no Node built-ins: it runs on edge runtimes too.
  *
  * Not shared between processes or servers: use a Redis-protocol store for that.
  *
  * @example
- * const limiter = createRateLimiter({ store: memoryStore({ maxKeys: 50_000 }), algorithm: gcra({ rate: 10, period: '1s' }) })
+ * const limiter = createRateLimiter({
+ *   store: memoryStore({ maxKeys: 50_000 }),
+ *   algorithm: gcra({ rate: 10, period: '1s' }),
+ * })
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store & MemoryStoreStats {
   const { maxKeys } = resolveOptions(options)
-  // lru-cache measures TTLs on this clock; each operation sets it to the request's `now`,
-  // so expiry follows the limiter's clock (a test's simulated time included).
-  let currentNow = 0
+  let evictions = 0
+  // Values are the step functions' own state arrays, stored as returned. No TTL is kept: a state
+  // past its TTL steps exactly like a fresh key, so expiry only matters for reclaiming memory,
+  // which StalePurge does (by the request's clock) before a live entry would be evicted.
   const cache = new LRUCache<string, AlgorithmState>({
     max: maxKeys,
-    ttlAutopurge: false,
-    ttlResolution: 0,
-    perf: { now: () => currentNow },
     dispose: (_value, _key, reason) => {
       if (reason === 'evict') evictions++
     },
   })
-  let evictions = 0
-  const expiry = new StalePurge(maxKeys)
-  // Short slot numbers for limit ids keep the keys, and so the memory per key, small.
-  const slots = new Map<string, number>()
-  const slotOf = (limit: Algorithm): number => {
-    let slot = slots.get(limit.id)
-    if (slot === undefined) {
-      slot = slots.size
-      slots.set(limit.id, slot)
-    }
-    return slot
-  }
-  const entryKey = (key: string, limit: Algorithm): string => `${key}\u0000${slotOf(limit)}`
+  const slots = new LimitSlots()
+  const purge = new StalePurge(maxKeys)
+  // join() builds one flat string; `+` would keep a rope that costs ~90 bytes more per key.
+  const entryKey = (key: string, limit: Algorithm): string => [key, slots.of(limit)].join('')
 
-  function applySync({ key, limits, cost, consume, now }: StoreRequest): readonly LimitDecision[] {
-    currentNow = now ?? Date.now()
+  function write(key: string, now: number, { state, ttlMs }: StateWrite): void {
+    if (ttlMs <= 0) {
+      cache.delete(key)
+      return
+    }
+    if (cache.size >= maxKeys && !cache.has(key)) purge.beforeEviction(cache, slots, now)
+    cache.set(key, state)
+  }
+
+  function applySync({
+    key,
+    limits,
+    cost,
+    consume,
+    now = Date.now(),
+  }: StoreRequest): readonly LimitDecision[] {
+    if (limits.length === 1) {
+      const k = entryKey(key, limits[0] as Algorithm)
+      const { decisions, writes } = stepAll(
+        limits,
+        [consume ? cache.get(k) : cache.peek(k)],
+        now,
+        cost,
+        consume,
+      )
+      if (writes.length > 0) write(k, now, writes[0] as StateWrite)
+      return decisions
+    }
     const keys = limits.map((limit) => entryKey(key, limit))
     const states = keys.map((k) => (consume ? cache.get(k) : cache.peek(k)))
-    const { decisions, writes } = stepAll(limits, states, currentNow, cost, consume)
-    writes.forEach((write, i) => {
-      const k = keys[i] as string
-      if (write.ttlMs <= 0) {
-        cache.delete(k)
-        return
-      }
-      if (!cache.has(k) && cache.size >= maxKeys) expiry.beforeEviction(cache)
-      cache.set(k, write.state, { ttl: write.ttlMs })
+    const { decisions, writes } = stepAll(limits, states, now, cost, consume)
+    writes.forEach((w, i) => {
+      write(keys[i] as string, now, w)
     })
     return decisions
   }
@@ -89,28 +112,26 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
   }
 }
 
-/** Counters a memory store exposes for monitoring and tests. */
-export interface MemoryStoreStats {
-  /** Keys held now (one per key and limit), expired ones not yet dropped included. */
-  readonly size: number
-  /** Live keys dropped because `maxKeys` was reached. */
-  readonly evictions: number
-}
-
 /**
- * Drops expired entries before the LRU has to evict a live one. A full sweep costs O(maxKeys), so
- * after a sweep that frees little, the next one waits for a share of `maxKeys` insertions: under a
- * flood of distinct keys the cost per insertion stays constant.
+ * Numbers each distinct limit (kind + params) seen by this store. The slot ends every entry key,
+ * after a NUL, so entries of different limits never collide and keys stay short.
  */
-class StalePurge {
-  private insertsUntilNext = 0
-  constructor(private readonly maxKeys: number) {}
+export class LimitSlots {
+  private readonly byId = new Map<string, string>()
+  private readonly limits: Algorithm[] = []
 
-  beforeEviction(cache: LRUCache<string, AlgorithmState>): void {
-    if (this.insertsUntilNext-- > 0) return
-    const before = cache.size
-    cache.purgeStale()
-    const freed = before - cache.size
-    this.insertsUntilNext = freed > 0 ? 0 : Math.max(1, Math.floor(this.maxKeys / 16))
+  of(limit: Algorithm): string {
+    let slot = this.byId.get(limit.id)
+    if (slot === undefined) {
+      slot = `\u0000${this.limits.length}`
+      this.byId.set(limit.id, slot)
+      this.limits.push(limit)
+    }
+    return slot
+  }
+
+  /** The limit whose state an entry key holds. */
+  limitOf(entryKey: string): Algorithm | undefined {
+    return this.limits[Number(entryKey.slice(entryKey.lastIndexOf('\u0000') + 1))]
   }
 }
