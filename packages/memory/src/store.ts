@@ -21,6 +21,9 @@ const ALGORITHMS: readonly AlgorithmKind[] = [
   'leakyBucket',
 ]
 
+// lru-cache allocates a fresh options object per call when none is given; share one instead.
+const NO_OPTIONS = {}
+
 /** Counters a memory store exposes for monitoring and tests. */
 export interface MemoryStoreStats {
   /** Entries held now (one per user key and limit), expired ones not yet dropped included. */
@@ -59,13 +62,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
   // join() builds one flat string; `+` would keep a rope that costs ~90 bytes more per key.
   const entryKey = (key: string, limit: Algorithm): string => [key, slots.of(limit)].join('')
 
+  // peek() leaves recency alone, so peeks cannot keep an entry alive.
+  const read = (key: string, consume: boolean): AlgorithmState | undefined =>
+    consume ? cache.get(key, NO_OPTIONS) : cache.peek(key, NO_OPTIONS)
+
   function write(key: string, now: number, { state, ttlMs }: StateWrite): void {
     if (ttlMs <= 0) {
       cache.delete(key)
       return
     }
     if (cache.size >= maxKeys && !cache.has(key)) purge.beforeEviction(cache, slots, now)
-    cache.set(key, state)
+    cache.set(key, state, NO_OPTIONS)
   }
 
   function applySync({
