@@ -1,0 +1,30 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { NOMINAL_RATE, sameRateContenders } from './algorithms.ts'
+import { renderHtmlReport } from './htmlReport.ts'
+import { simulateAll } from './simulation.ts'
+import { measureStateSize } from './stateSize.ts'
+import { renderIntro, renderPattern, renderStateSizes, styleFor } from './terminalReport.ts'
+import { trafficPatterns } from './trafficPatterns.ts'
+
+const started = performance.now()
+const style = styleFor(process.stdout, process.env)
+const contenders = sameRateContenders(NOMINAL_RATE)
+const patterns = trafficPatterns(NOMINAL_RATE)
+
+console.log(renderIntro(contenders, NOMINAL_RATE, style))
+const results = await simulateAll(patterns, contenders)
+results.forEach((run, i) => {
+  console.log(renderPattern(run, i + 1, results.length, NOMINAL_RATE, style))
+})
+
+const sizes = await measureStateSize(contenders)
+console.log(renderStateSizes(sizes, style))
+
+// Next to src/, so the path is the same whichever directory the demo is started from.
+const reportPath = fileURLToPath(new URL('../out/report.html', import.meta.url))
+mkdirSync(dirname(reportPath), { recursive: true })
+writeFileSync(reportPath, renderHtmlReport(results, sizes, contenders, NOMINAL_RATE))
+console.log(`\nHTML report (charts): ${reportPath}`)
+console.log(style.dim(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s.`))
