@@ -41,7 +41,8 @@ export function slidingLogStep(
       decision: deny(limit, limit - used, resetAfterMs, unblocking + windowMs - now),
     }
   }
-  const next = cost === 0 ? live : [...live, ...new Array<number>(cost).fill(now)]
+  // concat allocates the exact length; a spread would leave spare capacity in every stored log.
+  const next = cost === 0 ? live : live.concat(new Array<number>(cost).fill(now))
   const resetAfterMs = next.length === 0 ? 0 : (next[next.length - 1] as number) + windowMs - now
   return { state: next, ttlMs: resetAfterMs, decision: allow(limit, limit - next.length, resetAfterMs) }
 }
