@@ -1,1 +1,10 @@
-export {}
+export { describeBadInput } from './badInput.ts'
+export { describeComposite } from './composite.ts'
+export { describeConcurrency } from './concurrency.ts'
+export { describeStore } from './describeStore.ts'
+export { describeExpiry } from './expiry.ts'
+export { describeIsolation } from './isolation.ts'
+export { describeOperations } from './operations.ts'
+export type { ConformanceOptions } from './options.ts'
+export { describeParity } from './parity.ts'
+export { describeWorkedExamples } from './workedExamples.ts'

@@ -1,0 +1,127 @@
+import type { AlgorithmKind, RateLimiter } from '@sluice/core'
+import { describe, expect } from 'vitest'
+import { algorithmOf } from './algorithms.ts'
+import { type Harness, harness, randomPrefix, type StoreFactory } from './harness.ts'
+import { type ConformanceOptions, resolveOptions } from './options.ts'
+
+const TEN_KB = 10 * 1024
+
+/** Keys that trip up key encodings: separators, Redis hash-tag braces, escapes, whitespace, unicode, size. */
+const AWKWARD_KEYS: readonly string[] = [
+  'plain',
+  ':',
+  'a:b',
+  'a:b:c',
+  '{',
+  '}',
+  '{}',
+  '}{',
+  '{a}:b',
+  '%',
+  '%7B',
+  '%7D',
+  '%3A',
+  '%25',
+  ' ',
+  'a b',
+  ' a',
+  'a\nb',
+  '😀',
+  '漢字',
+  'k'.repeat(TEN_KB),
+  `${'k'.repeat(TEN_KB - 1)}l`,
+]
+
+const UNITS = 50
+
+/** Takes `cost` units of `key` (one call), so that each key ends up with its own, distinct count. */
+async function take(limiter: RateLimiter, key: string, cost: number): Promise<void> {
+  const d = await limiter.limit(key, { cost })
+  expect(d.allowed, `limit(${JSON.stringify(key.slice(0, 20))}, { cost: ${cost} })`).toBe(true)
+}
+
+async function remaining(limiter: RateLimiter, key: string): Promise<number> {
+  return (await limiter.peek(key, { cost: 0 })).remaining
+}
+
+function registerKind(h: Harness, kind: AlgorithmKind): void {
+  const quota = () => algorithmOf(kind, UNITS)
+
+  h.test(`${kind}: the same key under two prefixes shares nothing`, async () => {
+    const a = h.limiter(quota())
+    const b = h.limiter(quota())
+    await take(a, 'k', 7)
+    await take(b, 'k', 2)
+    expect(await remaining(a, 'k')).toBe(UNITS - 7)
+    expect(await remaining(b, 'k')).toBe(UNITS - 2)
+  })
+
+  h.test(`${kind}: prefixes and keys that differ only in where ':' falls do not collide`, async () => {
+    const base = randomPrefix('isolation')
+    const pairs: readonly (readonly [string, string])[] = [
+      [`${base}a:b`, 'c'],
+      [`${base}a`, 'b:c'],
+      [`${base}a:b:c`, 'd'],
+      [`${base}a%3Ab`, 'c'],
+      [`${base}a%253Ab`, 'c'],
+    ]
+    const limiters = pairs.map(([prefix]) => h.limiter(quota(), { prefix }))
+    for (const [i, [, key]] of pairs.entries()) await take(limiters[i] as RateLimiter, key, i + 1)
+    for (const [i, [prefix, key]] of pairs.entries()) {
+      expect(await remaining(limiters[i] as RateLimiter, key), `prefix ${prefix}, key ${key}`).toBe(
+        UNITS - i - 1,
+      )
+    }
+  })
+
+  h.test(
+    `${kind}: awkward keys (':', braces, '%', spaces, unicode, 10 KB) work and stay independent`,
+    async () => {
+      const limiter = h.limiter(quota())
+      for (const [i, key] of AWKWARD_KEYS.entries()) await take(limiter, key, i + 1)
+      for (const [i, key] of AWKWARD_KEYS.entries()) {
+        expect(await remaining(limiter, key), `key #${i} ${JSON.stringify(key.slice(0, 20))}`).toBe(
+          UNITS - i - 1,
+        )
+      }
+      await limiter.reset('{}')
+      expect(await remaining(limiter, '{}')).toBe(quota().limit)
+      expect(await remaining(limiter, '}{')).toBe(UNITS - AWKWARD_KEYS.indexOf('}{') - 1)
+    },
+  )
+
+  h.test(`${kind}: two different limits on the same prefix and key keep separate state`, async () => {
+    const prefix = randomPrefix('isolation')
+    const three = h.limiter(algorithmOf(kind, 3), { prefix })
+    const five = h.limiter(algorithmOf(kind, 5), { prefix })
+    await take(three, 'k', 3)
+    expect((await three.limit('k')).allowed).toBe(false)
+    expect(await remaining(five, 'k')).toBe(algorithmOf(kind, 5).limit)
+    await take(five, 'k', 5)
+    await three.reset('k')
+    expect((await five.limit('k')).allowed).toBe(false)
+  })
+}
+
+/**
+ * Area 5: isolation. Prefixes, keys and limits never share state: the same key under two prefixes,
+ * prefix/key pairs that differ only by where ':' falls, keys with separators, braces, escapes, spaces,
+ * unicode and 10 KB, two limits on one prefix and key, and every supported kind side by side.
+ */
+export function describeIsolation(name: string, factory: StoreFactory, options?: ConformanceOptions): void {
+  const resolved = resolveOptions(options)
+  describe(`${name} › isolation`, () => {
+    const h = harness('isolation', factory, resolved)
+    for (const kind of resolved.algorithms) registerKind(h, kind)
+
+    h.test(
+      'limits of every kind with the same numbers on one prefix and key keep separate state',
+      async () => {
+        const prefix = randomPrefix('isolation')
+        const limiters = resolved.algorithms.map((kind) => h.limiter(algorithmOf(kind, 10), { prefix }))
+        for (const [i, limiter] of limiters.entries()) await take(limiter, 'k', i + 1)
+        for (const [i, limiter] of limiters.entries()) expect(await remaining(limiter, 'k')).toBe(10 - i - 1)
+      },
+    )
+  })
+}

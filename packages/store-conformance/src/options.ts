@@ -1,0 +1,65 @@
+import { type AlgorithmKind, ConfigError } from '@sluice/core'
+
+/** Every algorithm kind, in the order the suite registers them. */
+export const ALL_ALGORITHMS: readonly AlgorithmKind[] = [
+  'fixedWindow',
+  'slidingLog',
+  'slidingWindow',
+  'tokenBucket',
+  'gcra',
+  'leakyBucket',
+]
+
+export interface ConformanceOptions {
+  /** Algorithm kinds to test; default all six ('fixedWindow','slidingLog','slidingWindow','tokenBucket','gcra','leakyBucket'). */
+  readonly algorithms?: readonly AlgorithmKind[]
+  /** Whether to test composite (several limits) all-or-nothing; default true. */
+  readonly composite?: boolean
+  /** 'controlled' (default): limiters get a `clock` option and the store must honour `request.now`.
+   *  'store': limiters get no clock, so the store uses its own clock (e.g. Redis server TIME); only the areas that do not need controlled time are registered (concurrency, isolation, composite, bad input), using long windows (e.g. '1d') and slow refills so real time passing cannot change the outcome. */
+  readonly time?: 'controlled' | 'store'
+  /** fast-check runs per property; default 50. */
+  readonly numRuns?: number
+  /** Per-test timeout in ms for network stores; default vitest's. */
+  readonly timeoutMs?: number
+}
+
+export interface ResolvedOptions {
+  readonly algorithms: readonly AlgorithmKind[]
+  readonly composite: boolean
+  readonly time: 'controlled' | 'store'
+  readonly numRuns: number
+  readonly timeoutMs: number | undefined
+}
+
+/** Applies the defaults and fails early, at collection time, on options that would silently test nothing. */
+export function resolveOptions(options: ConformanceOptions = {}): ResolvedOptions {
+  const algorithms = options.algorithms ?? ALL_ALGORITHMS
+  for (const kind of algorithms) {
+    if (!ALL_ALGORITHMS.includes(kind)) {
+      throw new ConfigError(
+        `store-conformance: unknown algorithm ${String(kind)}; use one of ${ALL_ALGORITHMS.join(', ')}`,
+      )
+    }
+  }
+  if (algorithms.length === 0) {
+    throw new ConfigError(
+      'store-conformance: algorithms is an empty list; name at least one kind the store runs',
+    )
+  }
+  const time = options.time ?? 'controlled'
+  if (time !== 'controlled' && time !== 'store') {
+    throw new ConfigError(`store-conformance: time must be 'controlled' or 'store', got ${String(time)}`)
+  }
+  const numRuns = options.numRuns ?? 50
+  if (!Number.isInteger(numRuns) || numRuns < 1) {
+    throw new ConfigError(`store-conformance: numRuns must be a positive integer, got ${String(numRuns)}`)
+  }
+  const timeoutMs = options.timeoutMs
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new ConfigError(`store-conformance: timeoutMs must be a positive number, got ${String(timeoutMs)}`)
+  }
+  // Keep the suite's own order, whatever order the caller listed the kinds in.
+  const kinds = ALL_ALGORITHMS.filter((kind) => algorithms.includes(kind))
+  return { algorithms: kinds, composite: options.composite ?? true, time, numRuns, timeoutMs }
+}

@@ -1,0 +1,90 @@
+import { type Algorithm, createRateLimiter, type Decision, type RateLimiter } from '@sluice/core'
+import * as fc from 'fast-check'
+import { describe, expect } from 'vitest'
+import {
+  advanceBy,
+  build,
+  compositeArbitrary,
+  type LimitSpec,
+  type Operation,
+  specArbitrary,
+  traceArbitrary,
+} from './arbitraries.ts'
+import { comparable } from './expectations.ts'
+import { controlledClock, EPOCH, type Harness, harness, randomPrefix, type StoreFactory } from './harness.ts'
+import { type ConformanceOptions, resolveOptions } from './options.ts'
+import { referenceStore } from './reference.ts'
+
+const KEYS = ['user:1', 'user:2'] as const
+
+/**
+ * Runs one trace through a limiter on the store under test and through the same limiter on the
+ * reference model, requiring the same decision (every number, `policy` and `policies`) at every step.
+ */
+async function runTrace(
+  h: Harness,
+  specs: readonly LimitSpec[],
+  trace: { offset: number; operations: readonly Operation[] },
+): Promise<void> {
+  const limits = specs.map(build)
+  const algorithm: Algorithm | Algorithm[] = limits.length === 1 ? (limits[0] as Algorithm) : limits
+  const start = EPOCH + trace.offset
+  const clock = controlledClock(start)
+  const prefix = randomPrefix('parity')
+  const actual = h.limiter(algorithm, { clock, prefix })
+  const expected: RateLimiter = createRateLimiter({
+    store: referenceStore(),
+    algorithm,
+    prefix,
+    clock: clock.read,
+  })
+  const maxCost = Math.min(...limits.map((l) => l.maxCost))
+  let previous: Decision | undefined
+  for (const [i, step] of trace.operations.entries()) {
+    clock.advance(advanceBy(step.advance, limits, clock.now, previous))
+    const key = KEYS[step.key] as string
+    if (step.op === 'reset') {
+      await Promise.all([actual.reset(key), expected.reset(key)])
+      continue
+    }
+    const cost = step.cost % (maxCost + 1)
+    const want = await expected[step.op](key, { cost })
+    const got = await actual[step.op](key, { cost })
+    const where = `step ${i}: ${step.op}(${JSON.stringify(key)}, { cost: ${cost} }) at t = +${clock.now - start} ms`
+    expect(comparable(got), where).toStrictEqual(comparable(want))
+    previous = want
+  }
+}
+
+/**
+ * Area 2: store/reference parity. For each algorithm kind, random parameters and random traces of
+ * limit/peek/reset with random costs, run on the store and on core's `stepAll` over a Map that drops
+ * states at their TTL; the decisions must be identical. Then the same for random composites of 2–3
+ * limits. Needs controlled time: registers nothing in 'store' time.
+ */
+export function describeParity(name: string, factory: StoreFactory, options?: ConformanceOptions): void {
+  const resolved = resolveOptions(options)
+  if (resolved.time !== 'controlled') return
+  describe(`${name} › parity with the reference`, () => {
+    const h = harness('parity', factory, resolved)
+    const runs = { numRuns: resolved.numRuns }
+    for (const kind of resolved.algorithms) {
+      h.test(`${kind}: random parameters and traces decide like stepAll`, async () => {
+        await fc.assert(
+          fc.asyncProperty(specArbitrary(kind), traceArbitrary, (spec, trace) => runTrace(h, [spec], trace)),
+          runs,
+        )
+      })
+    }
+    if (resolved.composite) {
+      h.test('composite: random 2–3 limits of random kinds decide like stepAll, all-or-nothing', async () => {
+        await fc.assert(
+          fc.asyncProperty(compositeArbitrary(resolved.algorithms), traceArbitrary, (specs, trace) =>
+            runTrace(h, specs, trace),
+          ),
+          runs,
+        )
+      })
+    }
+  })
+}
