@@ -9,5 +9,6 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    globalSetup: ['packages/test-services/src/vitestSetup.ts'],
   },
 })

@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsdown'
 import { base } from '../../tsdown.base.ts'
 
-export default defineConfig({ ...base })
+// ESM only: vitest, which this suite runs inside, cannot be require()d.
+export default defineConfig({ ...base, format: ['esm'] })

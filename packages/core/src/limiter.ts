@@ -18,14 +18,17 @@ export interface RateLimiterOptions {
 }
 
 export interface CallOptions {
-  /** Units this request takes: a non-negative integer, default 1. Cost 0 reads without consuming. */
+  /** Units this request takes: a non-negative integer; default 1 for `limit`, 0 for `peek`. */
   readonly cost?: number
 }
 
 export interface RateLimiter {
   /** Takes `cost` units for `key` if every limit admits; otherwise takes nothing. */
   limit(key: string, options?: CallOptions): Promise<Decision>
-  /** Says what `limit(key, options)` would decide now, without taking anything. */
+  /**
+   * Reads without taking anything. By default (cost 0) it reports what is left now; with a
+   * `cost` it says what `limit(key, { cost })` would decide, and what would be left after it.
+   */
   peek(key: string, options?: CallOptions): Promise<Decision>
   /** Forgets `key` under every limit of this limiter. */
   reset(key: string): Promise<void>
@@ -62,7 +65,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     consume: boolean,
   ): Promise<Decision> {
     const storeKey = keyOf(key)
-    const cost = checkCost(callOptions?.cost, algorithms, maxCost)
+    const given = callOptions?.cost
+    const cost = given === undefined ? (consume ? 1 : 0) : checkCost(given, algorithms, maxCost)
     const now = clock === undefined ? undefined : Math.floor(clock())
     const decisions = await store.apply({ key: storeKey, limits: algorithms, cost, consume, now })
     return combine(algorithms, decisions)
@@ -149,7 +153,6 @@ function checkKey(key: unknown): string {
 }
 
 function checkCost(cost: unknown, algorithms: readonly Algorithm[], maxCost: number): number {
-  if (cost === undefined) return 1
   if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 0) {
     throw new InputError(`cost must be a non-negative integer, got ${show(cost)}`)
   }

@@ -123,7 +123,7 @@ describe('calls reject bad input with an InputError and consume nothing', () => 
     await expect(limiter.limit('k', { cost: cost as number })).rejects.toThrow(
       /cost must be a non-negative integer/,
     )
-    expect((await limiter.peek('k')).remaining).toBe(3)
+    expect((await limiter.peek('k')).remaining).toBe(4)
   })
   it('a cost no limit could ever admit is an error, not a denial that never clears', async () => {
     await expect(limiter.limit('k', { cost: 5 })).rejects.toThrow(

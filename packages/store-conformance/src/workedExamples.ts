@@ -81,11 +81,12 @@ const SCRIPTS: readonly (readonly [AlgorithmKind, string, () => Algorithm, reado
     'worked example: leakyBucket({ capacity: 2, leakRate: 1, leakInterval: 1000 }) three calls at t = 0, a fourth',
     () => leakyBucket({ capacity: 2, leakRate: 1, leakInterval: 1000 }),
     [
-      { t: 0, want: ok(2, 2, 1000, 0) },
-      { t: 0, want: ok(2, 1, 2000, 1000) },
-      { t: 0, want: ok(2, 0, 3000, 2000) },
-      { t: 0, want: no(2, 0, 3000, 1000) },
-      { t: 1000, want: ok(2, 0, 3000, 2000) },
+      // limit = capacity + 1: one leaving now plus two waiting.
+      { t: 0, want: ok(3, 2, 1000, 0) },
+      { t: 0, want: ok(3, 1, 2000, 1000) },
+      { t: 0, want: ok(3, 0, 3000, 2000) },
+      { t: 0, want: no(3, 0, 3000, 1000) },
+      { t: 1000, want: ok(3, 0, 3000, 2000) },
     ],
   ],
   [

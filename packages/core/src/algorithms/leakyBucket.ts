@@ -26,7 +26,8 @@ export interface LeakyBucketParams {
 /**
  * One leaky bucket step (shaping). State: `[drainAtMs, remainder]`, when the queue ahead has left.
  * A request starts at max(drainAt, now) and is admitted if at most `capacity` units then wait
- * ahead of the one leaving: GCRA with burst = capacity + 1. `delayMs` is its wait for its turn.
+ * ahead of the one leaving: GCRA with burst = capacity + 1, which is also the `limit` it reports
+ * (like redis-cell's max_burst + 1). `delayMs` is its wait for its turn.
  */
 export function leakyBucketStep(
   state: AlgorithmState | undefined,
@@ -34,13 +35,11 @@ export function leakyBucketStep(
   now: number,
   cost: number,
 ): StepResult {
-  const { capacity } = params
-  const s = schedule(state, params.intervalNum, params.intervalDen, capacity + 1, now, cost)
-  // Report the queue places left, which never exceed `capacity` (a fresh key also has a free slot leaving now).
-  const remaining = Math.min(capacity, s.remaining)
+  const burst = params.capacity + 1
+  const s = schedule(state, params.intervalNum, params.intervalDen, burst, now, cost)
   const decision = s.allowed
-    ? allow(capacity, remaining, s.resetAfterMs, s.startAfterMs)
-    : deny(capacity, remaining, s.resetAfterMs, s.retryAfterMs)
+    ? allow(burst, s.remaining, s.resetAfterMs, s.startAfterMs)
+    : deny(burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
   return { state: s.tat, ttlMs: s.resetAfterMs, decision }
 }
 
@@ -70,7 +69,7 @@ export function leakyBucket(options: LeakyBucketOptions): Algorithm<LeakyBucketP
       `leakyBucket:${capacity}@${leakRate}/${formatDuration(leakIntervalMs)}`,
       'leakyBucket',
     ),
-    limit: capacity,
+    limit: capacity + 1,
     windowMs: Math.ceil(((capacity + 1) * leakIntervalMs) / leakRate),
     maxCost: capacity + 1,
     step: (state, now, cost) => leakyBucketStep(state, params, now, cost),

@@ -1,0 +1,17 @@
+// Vitest globalSetup: one redis-server and one 3-master Redis Cluster for the whole run.
+// Tests read them with inject('redisUrl') / inject('clusterNodes') from 'vitest'.
+import type { TestProject } from 'vitest/node'
+import { ensureRedisInstalled } from './install.ts'
+import type {} from './provided-context.ts'
+import { startServices } from './services.ts'
+
+export default async function setup({ provide }: Pick<TestProject, 'provide'>): Promise<() => Promise<void>> {
+  await ensureRedisInstalled()
+  const services = await startServices()
+  provide('redisUrl', services.redis.url)
+  provide(
+    'clusterNodes',
+    services.cluster.nodes.map(({ host, port }) => ({ host, port })),
+  )
+  return () => services.stop()
+}
