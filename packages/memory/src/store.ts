@@ -83,19 +83,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     now = Date.now(),
   }: StoreRequest): readonly LimitDecision[] {
     if (limits.length === 1) {
-      const k = entryKey(key, limits[0] as Algorithm)
-      const { decisions, writes } = stepAll(
-        limits,
-        [consume ? cache.get(k) : cache.peek(k)],
-        now,
-        cost,
-        consume,
-      )
-      if (writes.length > 0) write(k, now, writes[0] as StateWrite)
-      return decisions
+      // One limit: stepAll reduces to the step itself; calling it directly saves allocations.
+      const limit = limits[0] as Algorithm
+      const k = entryKey(key, limit)
+      const step = limit.step(read(k, consume), now, cost)
+      if (consume && cost > 0 && step.decision.allowed) write(k, now, step)
+      return [step.decision]
     }
     const keys = limits.map((limit) => entryKey(key, limit))
-    const states = keys.map((k) => (consume ? cache.get(k) : cache.peek(k)))
+    const states = keys.map((k) => read(k, consume))
     const { decisions, writes } = stepAll(limits, states, now, cost, consume)
     writes.forEach((w, i) => {
       write(keys[i] as string, now, w)

@@ -26,7 +26,9 @@ export function fixedWindowStep(
   cost: number,
 ): StepResult {
   const { limit, windowMs } = params
-  const start = windowStart(now, windowMs)
+  // A state from a later window (a caller whose clock runs behind) keeps counting in that window.
+  const current = windowStart(now, windowMs)
+  const start = state !== undefined && (state[0] as number) > current ? (state[0] as number) : current
   const used = state !== undefined && state[0] === start ? (state[1] as number) : 0
   const resetAfterMs = start + windowMs - now
   if (used + cost > limit) {

@@ -41,10 +41,20 @@ export function slidingLogStep(
       decision: deny(limit, limit - used, resetAfterMs, unblocking + windowMs - now),
     }
   }
-  // concat allocates the exact length; a spread would leave spare capacity in every stored log.
-  const next = cost === 0 ? live : live.concat(new Array<number>(cost).fill(now))
+  const next = cost === 0 ? live : insertSorted(live, now, cost)
   const resetAfterMs = next.length === 0 ? 0 : (next[next.length - 1] as number) + windowMs - now
   return { state: next, ttlMs: resetAfterMs, decision: allow(limit, limit - next.length, resetAfterMs) }
+}
+
+/**
+ * The log with `count` entries at `now`, kept ascending even if the clock stepped back.
+ * concat allocates exact lengths; a spread would leave spare capacity in every stored log.
+ */
+function insertSorted(log: AlgorithmState, now: number, count: number): AlgorithmState {
+  const added = new Array<number>(count).fill(now)
+  let at = log.length
+  while (at > 0 && (log[at - 1] as number) > now) at--
+  return at === log.length ? log.concat(added) : log.slice(0, at).concat(added, log.slice(at))
 }
 
 /**

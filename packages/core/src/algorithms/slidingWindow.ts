@@ -26,8 +26,11 @@ export function slidingWindowStep(
   cost: number,
 ): StepResult {
   const { limit, windowMs: w } = params
-  const start = windowStart(now, w)
-  const elapsed = now - start
+  // A state from a later window (a caller whose clock runs behind) keeps counting in that window.
+  const currentStart = windowStart(now, w)
+  const start =
+    state !== undefined && (state[0] as number) > currentStart ? (state[0] as number) : currentStart
+  const elapsed = now > start ? now - start : 0
   let current = 0
   let previous = 0
   if (state !== undefined && state[0] === start) {

@@ -1,0 +1,2 @@
+export type { IoredisStoreOptions } from './options.ts'
+export { ioredisStore } from './store.ts'

@@ -1,0 +1,76 @@
+import { ConfigError } from '@sluice/core'
+import { storePrefixProblem } from '@sluice/redis-scripts'
+import type { Cluster, Redis } from 'ioredis'
+
+export interface IoredisStoreOptions {
+  /** Your ioredis client: a `Redis` or a `Cluster`, without `keyPrefix`. The store never closes it. */
+  readonly client: Redis | Cluster
+  /** Starts every key this store writes. Must not contain `{` or `}`. Default `'sluice:'`. */
+  readonly prefix?: string
+  /**
+   * Whose clock decides when the limiter passes none: `'server'` (default) reads Redis `TIME` in
+   * the script, so app servers with skewed clocks agree; `'client'` sends this process's `Date.now()`.
+   */
+  readonly clock?: 'server' | 'client'
+  /** Deadline of every call in ms; past it the call fails with `StoreTimeoutError`. Default 1000. */
+  readonly timeoutMs?: number
+}
+
+export interface ResolvedOptions {
+  readonly client: Redis | Cluster
+  readonly prefix: string
+  readonly clock: 'server' | 'client'
+  readonly timeoutMs: number
+}
+
+const EXAMPLE = 'ioredisStore({ client: new Redis(process.env.REDIS_URL) })'
+
+export function resolveOptions(options: IoredisStoreOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError(`ioredisStore() takes an options object such as ${EXAMPLE}, got ${String(options)}`)
+  }
+  const client = checkClient(options.client)
+  const prefix = options.prefix ?? 'sluice:'
+  const prefixProblem = storePrefixProblem(prefix)
+  if (prefixProblem !== undefined) throw new ConfigError(`ioredisStore: ${prefixProblem}`)
+  const clock = options.clock ?? 'server'
+  if (clock !== 'server' && clock !== 'client') {
+    throw new ConfigError(`ioredisStore: clock must be 'server' or 'client', got ${JSON.stringify(clock)}`)
+  }
+  const timeoutMs = options.timeoutMs ?? 1000
+  if (
+    typeof timeoutMs !== 'number' ||
+    !Number.isFinite(timeoutMs) ||
+    timeoutMs <= 0 ||
+    timeoutMs > 2_147_483_647
+  ) {
+    throw new ConfigError(
+      `ioredisStore: timeoutMs must be a number of milliseconds greater than 0 (at most 2147483647), got ${String(timeoutMs)}`,
+    )
+  }
+  return { client, prefix, clock, timeoutMs }
+}
+
+interface ClientLike {
+  defineCommand?: unknown
+  options?: { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } }
+}
+
+function checkClient(client: unknown): Redis | Cluster {
+  if (client === undefined || client === null) {
+    throw new ConfigError(`ioredisStore: client is missing; pass your ioredis client: ${EXAMPLE}`)
+  }
+  const c = client as ClientLike
+  if (typeof c.defineCommand !== 'function' || typeof c.options !== 'object' || c.options === null) {
+    throw new ConfigError(
+      `ioredisStore: client must be an ioredis Redis or Cluster instance (${EXAMPLE}), got ${Object.prototype.toString.call(client)}`,
+    )
+  }
+  const keyPrefix = c.options.keyPrefix || c.options.redisOptions?.keyPrefix
+  if (keyPrefix) {
+    throw new ConfigError(
+      `ioredisStore: the client has keyPrefix ${JSON.stringify(String(keyPrefix))} set, which ioredis prepends to every key and so would move the store's keys out of the layout its scripts expect; pass a client without keyPrefix and give the prefix to the store instead: ioredisStore({ client, prefix: ${JSON.stringify(String(keyPrefix))} })`,
+    )
+  }
+  return client as Redis | Cluster
+}

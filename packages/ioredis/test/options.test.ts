@@ -1,0 +1,63 @@
+import { ConfigError, createRateLimiter, fixedWindow } from '@sluice/core'
+import { Cluster, Redis } from 'ioredis'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ioredisStore } from '../src/index.ts'
+
+// lazyConnect: these clients never connect; construction alone is under test.
+const plain = new Redis({ lazyConnect: true })
+const prefixed = new Redis({ lazyConnect: true, keyPrefix: 'app:' })
+const prefixedCluster = new Cluster([{ host: '127.0.0.1', port: 1 }], {
+  lazyConnect: true,
+  keyPrefix: 'app:',
+})
+const clusterViaNodes = new Cluster([{ host: '127.0.0.1', port: 1 }], {
+  lazyConnect: true,
+  redisOptions: { keyPrefix: 'app:' },
+})
+afterAll(() => {
+  for (const c of [plain, prefixed, prefixedCluster, clusterViaNodes]) c.disconnect()
+})
+
+describe('ioredisStore options', () => {
+  it('declares all six algorithms and composites', () => {
+    const store = ioredisStore({ client: plain })
+    expect(store.name).toBe('ioredis')
+    expect(store.capabilities).toEqual({
+      algorithms: ['fixedWindow', 'slidingLog', 'slidingWindow', 'tokenBucket', 'gcra', 'leakyBucket'],
+      composite: true,
+    })
+    expect(() =>
+      createRateLimiter({ store, algorithm: [fixedWindow({ limit: 1, window: 1 })] }),
+    ).not.toThrow()
+  })
+
+  it('refuses a composite of more limits than one script call takes', async () => {
+    const limits = Array.from({ length: 257 }, (_, i) => fixedWindow({ limit: 1 + i, window: 1000 }))
+    const apply = ioredisStore({ client: plain }).apply({ key: 'k', limits, cost: 1, consume: true, now: 0 })
+    await expect(apply).rejects.toThrow(ConfigError)
+    await expect(apply).rejects.toThrow(/composite of 257 limits is more than the 256/)
+  })
+
+  it.each([
+    ['no options', undefined, /takes an options object/],
+    ['a missing client', {}, /client is missing; pass your ioredis client/],
+    ['something else as client', { client: { get() {} } }, /must be an ioredis Redis or Cluster instance/],
+    ['a client with keyPrefix', { client: prefixed }, /keyPrefix "app:".*prefix: "app:"/],
+    ['a Cluster with keyPrefix', { client: prefixedCluster }, /keyPrefix "app:"/],
+    ['a Cluster with redisOptions.keyPrefix', { client: clusterViaNodes }, /keyPrefix "app:"/],
+    ['a bad clock', { client: plain, clock: 'local' }, /clock must be 'server' or 'client', got "local"/],
+    [
+      'timeoutMs 0',
+      { client: plain, timeoutMs: 0 },
+      /timeoutMs must be a number of milliseconds greater than 0/,
+    ],
+    ['timeoutMs NaN', { client: plain, timeoutMs: Number.NaN }, /got NaN/],
+    ['timeoutMs as a string', { client: plain, timeoutMs: '1s' }, /got 1s/],
+    ['a prefix with braces', { client: plain, prefix: 'a{b}' }, /must not contain '\{' or '\}'/],
+    ['a prefix that is no string', { client: plain, prefix: 5 }, /prefix must be a string/],
+  ])('rejects %s with a ConfigError that says what to do', (_, options, message) => {
+    const make = () => ioredisStore(options as never)
+    expect(make).toThrow(ConfigError)
+    expect(make).toThrow(message)
+  })
+})

@@ -1,0 +1,34 @@
+-- Twin of core/src/algorithms/shared.ts, plus JavaScript's Math.max, whose Lua counterpart
+-- differs: Math.max returns NaN for a NaN argument and +0 over -0, where Lua's math.max keeps
+-- the first argument on a tie and may ignore a NaN.
+
+local function jsMax(a, b)
+  if a ~= a or b ~= b then return 0 / 0 end
+  if a > b then return a end
+  if b > a then return b end
+  -- Equal: +0 wins over -0, as in JavaScript.
+  if a == 0 and 1 / a < 0 then return b end
+  return a
+end
+
+-- A decision for an allowed request.
+local function allow(limit, remaining, resetAfterMs, delayMs)
+  return { allowed = true, limit = limit, remaining = remaining, resetAfterMs = resetAfterMs, retryAfterMs = 0,
+    delayMs = delayMs or 0 }
+end
+
+-- A decision for a denied request: nothing was consumed.
+local function deny(limit, remaining, resetAfterMs, retryAfterMs)
+  return { allowed = false, limit = limit, remaining = remaining, resetAfterMs = resetAfterMs,
+    retryAfterMs = retryAfterMs, delayMs = 0 }
+end
+
+-- Start of the epoch-aligned window that holds now.
+local function windowStart(now, windowMs)
+  return math.floor(now / windowMs) * windowMs
+end
+
+-- Every bit of a double, for stored state and replies: tostring keeps only 14 digits.
+local function formatNumber(x)
+  return string.format('%.17g', x)
+end

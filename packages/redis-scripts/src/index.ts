@@ -1,0 +1,5 @@
+export { encodeHashTag, storeKey, storeKeys, storePrefixProblem } from './keys.ts'
+export { type ApplyCall, applyCall, parseApplyReply, SCRIPT_ALGORITHMS, type ScriptClock } from './layout.ts'
+export { LUA_SOURCES } from './scripts.generated.ts'
+export { APPLY_SCRIPT, scriptFingerprint } from './scripts.ts'
+export { isSupportedRedisVersion, MINIMUM_REDIS_VERSION, redisVersionOf } from './version.ts'

@@ -1,0 +1,42 @@
+import type { Algorithm } from '@sluice/core'
+
+/**
+ * Escapes a limiter key for use inside a Redis Cluster hash tag: `%`, `{` and `}` become
+ * `%25`, `%7B` and `%7D`, so a user key can neither end the tag early nor start another one,
+ * and two different keys never encode alike.
+ */
+export function encodeHashTag(key: string): string {
+  return key.replace(/[%{}]/g, (c) => (c === '%' ? '%25' : c === '{' ? '%7B' : '%7D'))
+}
+
+/**
+ * Why a store prefix cannot be used, or `undefined` when it can. A prefix may be empty; it must
+ * not contain `{` or `}`, since Redis Cluster hashes the first `{…}` of a key.
+ */
+export function storePrefixProblem(prefix: unknown): string | undefined {
+  if (typeof prefix !== 'string') return `prefix must be a string, got ${typeof prefix}`
+  if (/[{}]/.test(prefix)) {
+    return `prefix must not contain '{' or '}' (Redis Cluster would hash it instead of the key), got ${JSON.stringify(prefix)}`
+  }
+  return undefined
+}
+
+/**
+ * The Redis key holding one limit's state for one limiter key:
+ * `${prefix}{${encodeHashTag(limiterKey)}}:${limit.id}`. Every limit of one decision shares the
+ * hash tag, hence one Cluster slot; as the tag is the only `{…}` and holds no braces, the
+ * (prefix, limiter key, limit id) triple can be read back from the key, so none collide.
+ */
+export function storeKey(prefix: string, limiterKey: string, limit: Pick<Algorithm, 'id'>): string {
+  return `${prefix}{${encodeHashTag(limiterKey)}}:${limit.id}`
+}
+
+/** The keys of every limit of one decision, in order: the KEYS of {@link applyCall}. */
+export function storeKeys(
+  prefix: string,
+  limiterKey: string,
+  limits: readonly Pick<Algorithm, 'id'>[],
+): string[] {
+  const tagged = `${prefix}{${encodeHashTag(limiterKey)}}:`
+  return limits.map((limit) => tagged + limit.id)
+}

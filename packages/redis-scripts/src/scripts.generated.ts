@@ -1,0 +1,428 @@
+// Generated from lua/*.lua by scripts/generate.ts: do not edit.
+// Run `pnpm --filter @sluice/redis-scripts generate` after changing a .lua file.
+
+type LuaFile =
+  | 'shared'
+  | 'virtualScheduling'
+  | 'fixedWindow'
+  | 'slidingLog'
+  | 'slidingWindow'
+  | 'tokenBucket'
+  | 'gcra'
+  | 'leakyBucket'
+  | 'apply'
+
+/** The text of every .lua file of this package, by file name. */
+export const LUA_SOURCES: Readonly<Record<LuaFile, string>> = {
+  shared: `-- Twin of core/src/algorithms/shared.ts, plus JavaScript's Math.max, whose Lua counterpart
+-- differs: Math.max returns NaN for a NaN argument and +0 over -0, where Lua's math.max keeps
+-- the first argument on a tie and may ignore a NaN.
+
+local function jsMax(a, b)
+  if a ~= a or b ~= b then return 0 / 0 end
+  if a > b then return a end
+  if b > a then return b end
+  -- Equal: +0 wins over -0, as in JavaScript.
+  if a == 0 and 1 / a < 0 then return b end
+  return a
+end
+
+-- A decision for an allowed request.
+local function allow(limit, remaining, resetAfterMs, delayMs)
+  return { allowed = true, limit = limit, remaining = remaining, resetAfterMs = resetAfterMs, retryAfterMs = 0,
+    delayMs = delayMs or 0 }
+end
+
+-- A decision for a denied request: nothing was consumed.
+local function deny(limit, remaining, resetAfterMs, retryAfterMs)
+  return { allowed = false, limit = limit, remaining = remaining, resetAfterMs = resetAfterMs,
+    retryAfterMs = retryAfterMs, delayMs = 0 }
+end
+
+-- Start of the epoch-aligned window that holds now.
+local function windowStart(now, windowMs)
+  return math.floor(now / windowMs) * windowMs
+end
+
+-- Every bit of a double, for stored state and replies: tostring keeps only 14 digits.
+local function formatNumber(x)
+  return string.format('%.17g', x)
+end
+`,
+  virtualScheduling: `-- Twin of core/src/algorithms/virtualScheduling.ts: the generic cell rate algorithm shared by
+-- gcra and leakyBucket, with emission interval T = num/den ms. State: { tatMs, tatRemainder }
+-- (the remainder in 1/den ms), so every operation is exact integer arithmetic on doubles.
+local function schedule(state, num, den, burst, now, cost)
+  local tatMs = now
+  local tatRest = 0
+  if state ~= nil then
+    if state[1] ~= nil then tatMs = state[1] end
+    if state[2] ~= nil then tatRest = state[2] end
+  end
+  -- A TAT in the past means an idle key: it starts from now.
+  local pending = tatMs > now or (tatMs == now and tatRest > 0)
+  local startMs = now
+  local startRest = 0
+  if pending then
+    startMs = tatMs
+    startRest = tatRest
+  end
+  local aheadBefore = (startMs - now) * den + startRest
+  local units = startRest + cost * num
+  local carry = math.floor(units / den)
+  local nextMs = startMs + carry
+  local nextRest = units - carry * den
+  local ahead = (nextMs - now) * den + nextRest
+  local tolerance = burst * num
+  if ahead <= tolerance then
+    return {
+      allowed = true,
+      tat = { nextMs, nextRest },
+      startAfterMs = math.ceil(aheadBefore / den),
+      remaining = math.floor((tolerance - ahead) / num),
+      resetAfterMs = math.ceil(ahead / den),
+      retryAfterMs = 0,
+    }
+  end
+  return {
+    allowed = false,
+    tat = { startMs, startRest },
+    startAfterMs = 0,
+    remaining = jsMax(0, math.floor((tolerance - aheadBefore) / num)),
+    resetAfterMs = math.ceil(aheadBefore / den),
+    retryAfterMs = math.ceil((ahead - tolerance) / den),
+  }
+end
+`,
+  fixedWindow: `-- Twin of core/src/algorithms/fixedWindow.ts. State: { windowStart, count }.
+-- Params: { limit, windowMs }.
+local function fixedWindowStep(state, params, now, cost)
+  local limit, windowMs = params[1], params[2]
+  -- A state from a later window (a caller whose clock runs behind) keeps counting in that window.
+  local start = windowStart(now, windowMs)
+  if state ~= nil and state[1] > start then start = state[1] end
+  local used = 0
+  if state ~= nil and state[1] == start then used = state[2] end
+  local resetAfterMs = start + windowMs - now
+  if used + cost > limit then
+    return { start, used }, resetAfterMs, deny(limit, limit - used, resetAfterMs, resetAfterMs)
+  end
+  local count = used + cost
+  return { start, count }, resetAfterMs, allow(limit, limit - count, resetAfterMs)
+end
+`,
+  slidingLog: `-- Twin of core/src/algorithms/slidingLog.ts. State: a sorted set with one member per admitted
+-- unit, scored by its timestamp; members are "<timestamp>:<n>", numbered 1, 2, ... per timestamp.
+-- Params: { limit, windowMs }.
+--
+-- The TypeScript step walks the whole log; here the sorted set answers the three numbers it uses
+-- (how many entries are live, the newest live one, the k-th oldest live one) in O(log n), and
+-- the step returns a plan for the write: prune what left the window, log \`cost\` entries at now.
+
+-- The score at one rank of the sorted set (0 = oldest, -1 = newest); NaN where there is none,
+-- as reading past the end of the TypeScript array gives undefined and so NaN.
+local function slidingLogScoreAt(key, rank)
+  local entry = redis.call('ZRANGE', key, rank, rank, 'WITHSCORES')
+  if entry[2] == nil then return 0 / 0 end
+  return tonumber(entry[2])
+end
+
+local function slidingLogStep(key, params, now, cost)
+  local limit, windowMs = params[1], params[2]
+  -- An entry at ts counts while ts > now - window.
+  local threshold = now - windowMs
+  local used = redis.call('ZCOUNT', key, '(' .. formatNumber(threshold), '+inf')
+  local plan = { threshold = threshold, now = now, cost = cost }
+  if used + cost > limit then
+    -- The request fits once the oldest (used + cost - limit) live entries have left the window.
+    -- Live entries hold the top \`used\` ranks of the set.
+    local firstLive = redis.call('ZCARD', key) - used
+    local unblocking = slidingLogScoreAt(key, firstLive + used + cost - limit - 1)
+    -- The newest live entry is the newest of the set; with none live it is undefined, as in TS.
+    local newest = 0 / 0
+    if used > 0 then newest = slidingLogScoreAt(key, -1) end
+    local resetAfterMs = newest + windowMs - now
+    return plan, resetAfterMs, deny(limit, limit - used, resetAfterMs, unblocking + windowMs - now)
+  end
+  local size = used + cost
+  local resetAfterMs = 0
+  if size ~= 0 then
+    -- The newest entry: now, unless the log already holds a later one (a clock that stepped back).
+    local last = now
+    if cost == 0 then
+      last = slidingLogScoreAt(key, -1)
+    elseif used > 0 then
+      last = jsMax(now, slidingLogScoreAt(key, -1))
+    end
+    resetAfterMs = last + windowMs - now
+  end
+  return plan, resetAfterMs, allow(limit, limit - size, resetAfterMs)
+end
+
+-- Persists a plan of slidingLogStep: the live log plus \`cost\` entries at now, for ttl.
+local function slidingLogWrite(key, plan, px)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', formatNumber(plan.threshold))
+  if px == nil then
+    redis.call('DEL', key)
+    return
+  end
+  local at = formatNumber(plan.now)
+  local n = redis.call('ZCOUNT', key, at, at)
+  local args = {}
+  for i = 1, plan.cost do
+    args[#args + 1] = at
+    args[#args + 1] = at .. ':' .. (n + i)
+    -- Lua's unpack has a stack limit: add in batches.
+    if #args >= 1000 or i == plan.cost then
+      redis.call('ZADD', key, unpack(args))
+      args = {}
+    end
+  end
+  redis.call('PEXPIRE', key, px)
+end
+`,
+  slidingWindow: `-- Twin of core/src/algorithms/slidingWindow.ts. State: { currentWindowStart, current, previous }.
+-- Params: { limit, windowMs }.
+
+-- Earliest wait after which the same request fits, as the previous window's weight decays.
+local function slidingWindowRetryAfter(limit, w, start, now, current, previous, cost)
+  local room = limit - current - cost
+  if room >= 0 and previous > 0 then
+    -- Smallest elapsed e with previous * (w - e) <= room * w.
+    local elapsedNeeded = w - math.floor((room * w) / previous)
+    if elapsedNeeded < w then return start + elapsedNeeded - now end
+  end
+  -- Next window: today's count becomes the previous one and decays from there.
+  local elapsedNext = 0
+  if current > 0 then elapsedNext = jsMax(0, w - math.floor(((limit - cost) * w) / current)) end
+  return start + w + elapsedNext - now
+end
+
+local function slidingWindowStep(state, params, now, cost)
+  local limit, w = params[1], params[2]
+  -- A state from a later window (a caller whose clock runs behind) keeps counting in that window.
+  local start = windowStart(now, w)
+  if state ~= nil and state[1] > start then start = state[1] end
+  local elapsed = 0
+  if now > start then elapsed = now - start end
+  local current = 0
+  local previous = 0
+  if state ~= nil and state[1] == start then
+    current = state[2]
+    previous = state[3]
+  elseif state ~= nil and state[1] == start - w then
+    previous = state[2]
+  end
+  local weightedPrevious = previous * (w - elapsed)
+  local admits = weightedPrevious + (current + cost) * w <= limit * w
+  local counted = current
+  if admits then counted = current + cost end
+  local remaining = jsMax(0, math.floor((limit * w - weightedPrevious - counted * w) / w))
+  -- Full reset once the current count has slid out too: the end of the next window.
+  local resetAfterMs = 0
+  if counted > 0 then
+    resetAfterMs = start + 2 * w - now
+  elseif previous > 0 then
+    resetAfterMs = start + w - now
+  end
+  local nextState = { start, counted, previous }
+  if admits then return nextState, resetAfterMs, allow(limit, remaining, resetAfterMs) end
+  return nextState, resetAfterMs,
+    deny(limit, remaining, resetAfterMs, slidingWindowRetryAfter(limit, w, start, now, current, previous, cost))
+end
+`,
+  tokenBucket: `-- Twin of core/src/algorithms/tokenBucket.ts. State: { units, lastRefill }, the tokens in scaled
+-- units (tokenUnits per token), so refill of any rate stays exact integer arithmetic.
+-- Params: { capacity, tokenUnits, refillUnitsPerMs }.
+local function tokenBucketStep(state, params, now, cost)
+  local capacity, tokenUnits, perMs = params[1], params[2], params[3]
+  local full = capacity * tokenUnits
+  local units = full
+  if state ~= nil then
+    local stored = state[1]
+    local elapsed = jsMax(0, now - state[2])
+    -- Compare before multiplying so a long idle time cannot overflow exact integers.
+    if elapsed >= math.ceil((full - stored) / perMs) then
+      units = full
+    else
+      units = stored + elapsed * perMs
+    end
+  end
+  local needed = cost * tokenUnits
+  if units < needed then
+    local resetAfterMs = math.ceil((full - units) / perMs)
+    return { units, now }, resetAfterMs,
+      deny(capacity, math.floor(units / tokenUnits), resetAfterMs, math.ceil((needed - units) / perMs))
+  end
+  local left = units - needed
+  local resetAfterMs = math.ceil((full - left) / perMs)
+  return { left, now }, resetAfterMs, allow(capacity, math.floor(left / tokenUnits), resetAfterMs)
+end
+`,
+  gcra: `-- Twin of core/src/algorithms/gcra.ts. State: { tatMs, tatRemainder }.
+-- Params: { intervalNum, intervalDen, burst }: emission interval T = intervalNum / intervalDen ms.
+local function gcraStep(state, params, now, cost)
+  local intervalNum, intervalDen, burst = params[1], params[2], params[3]
+  local s = schedule(state, intervalNum, intervalDen, burst, now, cost)
+  local decision
+  if s.allowed then
+    decision = allow(burst, s.remaining, s.resetAfterMs)
+  else
+    decision = deny(burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
+  end
+  return s.tat, s.resetAfterMs, decision
+end
+`,
+  leakyBucket: `-- Twin of core/src/algorithms/leakyBucket.ts. State: { drainAtMs, remainder }.
+-- Params: { capacity, intervalNum, intervalDen }: one leak every intervalNum / intervalDen ms.
+-- GCRA with burst = capacity + 1, which is also the limit it reports; delayMs is the wait for its turn.
+local function leakyBucketStep(state, params, now, cost)
+  local burst = params[1] + 1
+  local s = schedule(state, params[2], params[3], burst, now, cost)
+  local decision
+  if s.allowed then
+    decision = allow(burst, s.remaining, s.resetAfterMs, s.startAfterMs)
+  else
+    decision = deny(burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
+  end
+  return s.tat, s.resetAfterMs, decision
+end
+`,
+  apply: `-- The all-or-nothing driver: the twin of core/src/stepAll.ts.
+--
+-- KEYS[i]: the key of limit i; KEYS past the last limit are padding (a client may send a fixed
+-- number of keys) and are never touched.
+-- ARGV[1]: now in ms, or '' to read the server's clock (TIME).
+-- ARGV[2]: cost (units, >= 0).   ARGV[3]: '1' to consume, '0' for a peek.
+-- ARGV[4 * i .. 4 * i + 3]: limit i's kind and its three params ('' where a kind has two).
+--
+-- Steps every limit on its current state; if all admit and it consumes a positive cost, writes
+-- every new state with its TTL, else writes nothing. In a denied composite the limits that would
+-- have admitted report their cost-0 (peek) decision. Replies 6 values per limit: allowed (1/0),
+-- limit, remaining, resetAfterMs, retryAfterMs, delayMs.
+
+local STEPS = {
+  fixedWindow = fixedWindowStep,
+  slidingWindow = slidingWindowStep,
+  tokenBucket = tokenBucketStep,
+  gcra = gcraStep,
+  leakyBucket = leakyBucketStep,
+}
+
+-- States other than slidingLog's are stored as their numbers joined by spaces.
+local function readState(key)
+  local raw = redis.call('GET', key)
+  if not raw then return nil end
+  local state = {}
+  for part in string.gmatch(raw, '[^ ]+') do state[#state + 1] = tonumber(part) end
+  return state
+end
+
+local function writeState(key, state, px)
+  if px == nil then
+    redis.call('DEL', key)
+    return
+  end
+  local parts = {}
+  for i = 1, #state do parts[i] = formatNumber(state[i]) end
+  redis.call('SET', key, table.concat(parts, ' '), 'PX', px)
+end
+
+local nowArg = ARGV[1]
+local now
+-- With the caller's clock, keys live a little past their TTL: the TTL runs on the server's clock,
+-- the state's lifetime on the caller's. A state past its TTL behaves as fresh, so this changes no
+-- decision; it only keeps a drifting or simulated clock from seeing a state vanish early.
+local graceMs = 0
+if nowArg == '' then
+  if redis.replicate_commands then redis.replicate_commands() end
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+else
+  now = tonumber(nowArg)
+  graceMs = 1000
+end
+local cost = tonumber(ARGV[2])
+local consume = ARGV[3] == '1'
+
+-- The PX argument for a TTL, or nil when the state no longer matters and the key should go.
+local function pxOf(ttlMs)
+  if not (ttlMs > 0) then return nil end
+  return string.format('%.0f', math.ceil(ttlMs + graceMs))
+end
+
+local n = (#ARGV - 3) / 4
+local kinds, params, states, steps = {}, {}, {}, {}
+local admitted = true
+for i = 1, n do
+  local base = 4 * i
+  local kind = ARGV[base]
+  kinds[i] = kind
+  params[i] = { tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]) }
+  local nextState, ttlMs, decision
+  if kind == 'slidingLog' then
+    nextState, ttlMs, decision = slidingLogStep(KEYS[i], params[i], now, cost)
+  else
+    local step = STEPS[kind]
+    if step == nil then return redis.error_reply('ERR sluice: unknown algorithm kind ' .. tostring(kind)) end
+    states[i] = readState(KEYS[i])
+    nextState, ttlMs, decision = step(states[i], params[i], now, cost)
+  end
+  steps[i] = { state = nextState, ttlMs = ttlMs, decision = decision }
+  if not decision.allowed then admitted = false end
+end
+
+local decisions = {}
+if admitted then
+  for i = 1, n do decisions[i] = steps[i].decision end
+  if consume and cost > 0 then
+    for i = 1, n do
+      local px = pxOf(steps[i].ttlMs)
+      if kinds[i] == 'slidingLog' then
+        slidingLogWrite(KEYS[i], steps[i].state, px)
+      else
+        writeState(KEYS[i], steps[i].state, px)
+      end
+    end
+  end
+elseif n == 1 then
+  decisions[1] = steps[1].decision
+else
+  for i = 1, n do
+    local decision = steps[i].decision
+    if decision.allowed then
+      local _, _, peek
+      if kinds[i] == 'slidingLog' then
+        _, _, peek = slidingLogStep(KEYS[i], params[i], now, 0)
+      else
+        _, _, peek = STEPS[kinds[i]](states[i], params[i], now, 0)
+      end
+      decision = peek
+    end
+    decisions[i] = decision
+  end
+end
+
+-- Whole numbers travel as integer replies (exact up to 2^53); anything else (a fraction, -0,
+-- NaN, infinities) as its '%.17g' text, since Redis would truncate it.
+local function replyNumber(x)
+  if x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 and not (x == 0 and 1 / x < 0) then
+    return x
+  end
+  return formatNumber(x)
+end
+
+local reply = {}
+for i = 1, n do
+  local d = decisions[i]
+  local at = 6 * (i - 1)
+  if d.allowed then reply[at + 1] = 1 else reply[at + 1] = 0 end
+  reply[at + 2] = replyNumber(d.limit)
+  reply[at + 3] = replyNumber(d.remaining)
+  reply[at + 4] = replyNumber(d.resetAfterMs)
+  reply[at + 5] = replyNumber(d.retryAfterMs)
+  reply[at + 6] = replyNumber(d.delayMs)
+end
+return reply
+`,
+}

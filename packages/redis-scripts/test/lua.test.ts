@@ -1,0 +1,240 @@
+import {
+  type Algorithm,
+  type AlgorithmKind,
+  type AlgorithmState,
+  fixedWindow,
+  gcra,
+  leakyBucket,
+  slidingLog,
+  slidingWindow,
+  stepAll,
+  tokenBucket,
+} from '@sluice/core'
+import type {} from '@sluice/test-services/vitest'
+import * as fc from 'fast-check'
+import Redis from 'ioredis'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { APPLY_SCRIPT, applyCall, parseApplyReply } from '../src/index.ts'
+
+// Step-level parity over arbitrary states: each case writes a state straight into Redis, runs the
+// script once, and compares decisions, the state written back and its TTL with core's stepAll.
+// Traces through a store only reach states the algorithms produce; this also covers the rest.
+
+const client = new Redis(inject('redisUrl'))
+afterAll(() => client.quit())
+
+const EPOCH = 1_700_000_000_000
+const GRACE_MS = 1000
+const prefix = `rs-lua:${Math.random().toString(36).slice(2)}:`
+let sequence = 0
+
+const duration = fc.oneof(fc.integer({ min: 1, max: 5000 }), fc.constantFrom(1, 3, 250, 1000, 60_000))
+const rate = fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom(0.1, 0.25, 1 / 3, 1.5, 7.7))
+const small = fc.integer({ min: 1, max: 20 })
+const nowArb = fc.integer({ min: 0, max: 100_000 }).map((d) => EPOCH + d)
+
+interface Case {
+  readonly algorithm: Algorithm
+  readonly state: AlgorithmState | undefined
+  readonly now: number
+  readonly cost: number
+  readonly consume: boolean
+}
+
+/** A state of `kind` for `algorithm` at `now`: typical, stale, odd and (rarely) from the future. */
+function stateArb(algorithm: Algorithm, now: number): fc.Arbitrary<AlgorithmState> {
+  const p = algorithm.params as Record<string, number>
+  const w = algorithm.windowMs
+  const start = Math.floor(now / w) * w
+  const count = fc.integer({ min: 0, max: algorithm.limit + 1 })
+  switch (algorithm.kind) {
+    case 'fixedWindow':
+      return fc.tuple(fc.constantFrom(start, start - w, start + w, start - 7 * w), count)
+    case 'slidingWindow':
+      return fc.tuple(fc.constantFrom(start, start - w, start - 2 * w, start + w), count, count)
+    case 'tokenBucket': {
+      const full = (p.capacity as number) * (p.tokenUnits as number)
+      return fc.tuple(
+        fc.integer({ min: 0, max: full }),
+        fc.integer({ min: -2000, max: 200_000 }).map((d) => now - d),
+      )
+    }
+    case 'gcra':
+    case 'leakyBucket': {
+      const den = p.intervalDen as number
+      const span = Math.ceil((((p.burst ?? p.capacity) as number) + 3) * ((p.intervalNum as number) / den))
+      return fc.tuple(
+        fc.integer({ min: -2 * span - 10, max: span + 10 }).map((d) => now + d),
+        fc.integer({ min: 0, max: den - 1 }),
+      )
+    }
+    case 'slidingLog':
+      return fc
+        .array(fc.integer({ min: 0, max: 2 * w }), { maxLength: algorithm.limit })
+        .map((ages) => ages.map((age) => now - age).sort((a, b) => a - b))
+  }
+}
+
+function algorithmArb(kind: AlgorithmKind): fc.Arbitrary<Algorithm> {
+  switch (kind) {
+    case 'fixedWindow':
+      return fc.record({ limit: small, window: duration }).map(fixedWindow)
+    case 'slidingLog':
+      return fc.record({ limit: small, window: duration }).map(slidingLog)
+    case 'slidingWindow':
+      return fc.record({ limit: small, window: duration }).map(slidingWindow)
+    case 'tokenBucket':
+      return fc.record({ capacity: small, refillRate: rate, refillInterval: duration }).map(tokenBucket)
+    case 'gcra':
+      return fc.record({ rate: small, period: duration, burst: small }).map(gcra)
+    case 'leakyBucket':
+      return fc.record({ capacity: small, leakRate: rate, leakInterval: duration }).map(leakyBucket)
+  }
+}
+
+function caseArb(kind: AlgorithmKind): fc.Arbitrary<Case> {
+  return fc.tuple(algorithmArb(kind), nowArb).chain(([algorithm, now]) =>
+    fc.record({
+      algorithm: fc.constant(algorithm),
+      now: fc.constant(now),
+      state: fc.option(stateArb(algorithm, now), { nil: undefined, freq: 5 }),
+      cost: fc.integer({ min: 0, max: algorithm.maxCost }),
+      consume: fc.boolean(),
+    }),
+  )
+}
+
+async function writeState(key: string, kind: AlgorithmKind, state: AlgorithmState): Promise<void> {
+  if (kind !== 'slidingLog') {
+    await client.set(key, state.map(String).join(' '))
+    return
+  }
+  if (state.length === 0) return
+  const seen = new Map<number, number>()
+  const args = state.flatMap((ts) => {
+    const n = (seen.get(ts) ?? 0) + 1
+    seen.set(ts, n)
+    return [String(ts), `${ts}:${n}`]
+  })
+  await client.zadd(key, ...args)
+}
+
+async function readState(key: string, kind: AlgorithmKind): Promise<AlgorithmState | undefined> {
+  if (kind !== 'slidingLog') {
+    const raw = await client.get(key)
+    return raw === null ? undefined : raw.split(' ').map(Number)
+  }
+  const flat = await client.zrange(key, '0', '-1', 'WITHSCORES')
+  if (flat.length === 0) return undefined
+  return flat.filter((_, i) => i % 2 === 1).map(Number)
+}
+
+async function check({ algorithm, state, now, cost, consume }: Case): Promise<void> {
+  const request = { key: `k${sequence++}`, limits: [algorithm], cost, consume, now }
+  const { keys, argv } = applyCall(prefix, request)
+  const key = keys[0] as string
+  if (state !== undefined) await writeState(key, algorithm.kind, state)
+  const before = await readState(key, algorithm.kind)
+  const reply = await client.eval(APPLY_SCRIPT, keys.length, ...keys, ...argv)
+  const expected = stepAll([algorithm], [state], now, cost, consume)
+  expect(parseApplyReply(reply, 1)).toStrictEqual(expected.decisions)
+  const after = await readState(key, algorithm.kind)
+  const pttl = await client.pttl(key)
+  const write = expected.writes[0]
+  if (write === undefined) {
+    // Nothing written: not a value, not a pruned log entry, not a TTL.
+    expect(after).toStrictEqual(before)
+    expect(pttl).toBe(after === undefined ? -2 : -1)
+  } else if (write.ttlMs <= 0) {
+    expect(after).toBeUndefined()
+  } else {
+    expect(after).toStrictEqual(write.state)
+    expect(pttl).toBeGreaterThan(Math.ceil(write.ttlMs + GRACE_MS) - 1000)
+    expect(pttl).toBeLessThanOrEqual(Math.ceil(write.ttlMs + GRACE_MS))
+  }
+  await client.del(key)
+}
+
+describe('the Lua twins decide like core on arbitrary states', () => {
+  const kinds: AlgorithmKind[] = [
+    'fixedWindow',
+    'slidingLog',
+    'slidingWindow',
+    'tokenBucket',
+    'gcra',
+    'leakyBucket',
+  ]
+  for (const kind of kinds) {
+    it(kind, async () => {
+      await fc.assert(fc.asyncProperty(caseArb(kind), check), { numRuns: 150 })
+    })
+  }
+})
+
+describe('the script itself', () => {
+  it('stores state with every bit of a double (tostring would keep 14 digits)', async () => {
+    // 2^52 - 1 has 16 digits: '%.14g' would store 4.5035996273705e+15.
+    const now = 2 ** 52 - 1
+    const algorithm = fixedWindow({ limit: 5, window: 1 })
+    const { keys, argv } = applyCall(prefix, {
+      key: 'bits',
+      limits: [algorithm],
+      cost: 2,
+      consume: true,
+      now,
+    })
+    const reply = parseApplyReply(await client.eval(APPLY_SCRIPT, 1, ...keys, ...argv), 1)
+    expect(reply).toStrictEqual(stepAll([algorithm], [undefined], now, 2, true).decisions)
+    expect(await client.get(keys[0] as string)).toBe('4503599627370495 2')
+  })
+
+  it('returns fractions, -0 and the like exactly (Redis would truncate a Lua number)', async () => {
+    const limits = [fixedWindow({ limit: 5, window: 1000 }), tokenBucket({ capacity: 2, refillRate: 1 / 3 })]
+    for (const now of [EPOCH + 0.5, EPOCH + 1 / 3, -0.25]) {
+      const request = { key: `frac${now}`, limits, cost: 1, consume: true, now }
+      const { keys, argv } = applyCall(prefix, request)
+      const reply = parseApplyReply(await client.eval(APPLY_SCRIPT, keys.length, ...keys, ...argv), 2)
+      expect(reply).toStrictEqual(stepAll(limits, [undefined, undefined], now, 1, true).decisions)
+      expect(reply[0]?.resetAfterMs).not.toBe(Math.trunc(reply[0]?.resetAfterMs ?? 0))
+    }
+  })
+
+  it('reads the server clock when ARGV[1] is empty, and keeps TTLs exact then', async () => {
+    const algorithm = fixedWindow({ limit: 5, window: '1h' })
+    const { keys, argv } = applyCall(prefix, {
+      key: 'server-clock',
+      limits: [algorithm],
+      cost: 1,
+      consume: true,
+      now: undefined,
+    })
+    const [sec, usec] = await client.time()
+    const serverNow = Number(sec) * 1000 + Math.floor(Number(usec) / 1000)
+    const reply = parseApplyReply(await client.eval(APPLY_SCRIPT, 1, ...keys, ...argv), 1)[0]
+    const expectedReset = Math.floor(serverNow / 3_600_000) * 3_600_000 + 3_600_000 - serverNow
+    expect(reply?.allowed).toBe(true)
+    expect(Math.abs((reply?.resetAfterMs ?? 0) - expectedReset)).toBeLessThan(1000)
+    const pttl = await client.pttl(keys[0] as string)
+    expect(pttl).toBeLessThanOrEqual(reply?.resetAfterMs ?? 0)
+    expect(pttl).toBeGreaterThan((reply?.resetAfterMs ?? 0) - 1000)
+  })
+
+  it('logs one unique sorted-set member per admitted unit, several calls in one millisecond included', async () => {
+    const algorithm = slidingLog({ limit: 10, window: 1000 })
+    const now = EPOCH + 5
+    for (const cost of [3, 2, 4]) {
+      const { keys, argv } = applyCall(prefix, { key: 'log', limits: [algorithm], cost, consume: true, now })
+      await client.eval(APPLY_SCRIPT, 1, ...keys, ...argv)
+    }
+    const key = applyCall(prefix, { key: 'log', limits: [algorithm], cost: 0, consume: false, now })
+      .keys[0] as string
+    expect(await client.zcard(key)).toBe(9)
+    expect(new Set(await client.zrange(key, '0', '-1')).size).toBe(9)
+  })
+
+  it('fails clearly on an unknown algorithm kind', async () => {
+    await expect(
+      client.eval(APPLY_SCRIPT, 1, `${prefix}bad`, '1', '1', '1', 'concurrency', '1', '1', ''),
+    ).rejects.toThrow(/unknown algorithm kind concurrency/)
+  })
+})
