@@ -1,0 +1,71 @@
+/** Markdown rendering: tables padded so they also read well in a terminal. */
+
+export type Align = 'left' | 'right'
+
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  align?: readonly Align[],
+): string {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)))
+  const cell = (text: string, c: number): string =>
+    align?.[c] === 'right' ? text.padStart(widths[c] as number) : text.padEnd(widths[c] as number)
+  const line = (cells: readonly string[]): string =>
+    `| ${headers.map((_, c) => cell(cells[c] ?? '', c)).join(' | ')} |`
+  const rule = `|${widths.map((w, c) => (align?.[c] === 'right' ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`
+  return [line(headers), rule, ...rows.map(line)].join('\n')
+}
+
+/** Decisions per second: `2.41 M/s`, `812 k/s`. */
+export function formatRate(perSecond: number): string {
+  if (!Number.isFinite(perSecond)) return '–'
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)} M/s`
+  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(0)} k/s`
+  return `${perSecond.toFixed(0)} /s`
+}
+
+/** A spread of rates with one unit: `2.1–2.6 M/s`. */
+export function formatRateRange(min: number, max: number): string {
+  if (max >= 1e6) return `${(min / 1e6).toFixed(2)}–${(max / 1e6).toFixed(2)} M/s`
+  return `${(min / 1e3).toFixed(0)}–${(max / 1e3).toFixed(0)} k/s`
+}
+
+export function formatRatio(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '–'
+  return `${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}×`
+}
+
+export function formatPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return '–'
+  const p = fraction * 100
+  return `${p > 0 && p < 1 ? p.toFixed(2) : p.toFixed(1)}%`
+}
+
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '–'
+  return bytes.toFixed(0)
+}
+
+export function formatInteger(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+/** A finished case: its markdown and the goals it checked. */
+export interface Section {
+  readonly title: string
+  readonly markdown: string
+  readonly goals: readonly GoalCheck[]
+}
+
+export interface GoalCheck {
+  readonly goal: string
+  readonly met: boolean
+  readonly detail: string
+}
+
+export function goalsTable(goals: readonly GoalCheck[]): string {
+  return table(
+    ['goal', 'met', 'measured'],
+    goals.map((g) => [g.goal, g.met ? 'yes' : '**NO**', g.detail]),
+  )
+}
