@@ -35,6 +35,11 @@ export interface Store {
   readonly name: string
   readonly capabilities: StoreCapabilities
   apply(request: StoreRequest): Promise<readonly LimitDecision[]>
+  /**
+   * Optional: the same as `apply`, answered synchronously. An in-process store offers it so the
+   * limiter can skip a promise per call; a network store leaves it out.
+   */
+  applySync?(request: StoreRequest): readonly LimitDecision[]
   /** Forgets the state of every given limit for `key`. */
   reset(key: string, limits: readonly Algorithm[]): Promise<void>
 }

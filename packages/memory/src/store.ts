@@ -66,12 +66,25 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
   const read = (key: string, consume: boolean): AlgorithmState | undefined =>
     consume ? cache.get(key, NO_OPTIONS) : cache.peek(key, NO_OPTIONS)
 
-  function write(key: string, now: number, { state, ttlMs }: StateWrite): void {
+  /** Persists a write; `held` is the array stored under `key` now (read just before), if any. */
+  function write(
+    key: string,
+    held: AlgorithmState | undefined,
+    now: number,
+    { state, ttlMs }: StateWrite,
+  ): void {
     if (ttlMs <= 0) {
       cache.delete(key)
       return
     }
-    if (cache.size >= maxKeys && !cache.has(key)) purge.beforeEviction(cache, slots, now)
+    if (held !== undefined && held.length === state.length) {
+      // Copy into the array already stored: the step's new array then dies young, which is
+      // cheap, instead of surviving into the old generation on every admitted call.
+      const target = held as number[]
+      for (let i = 0; i < state.length; i++) target[i] = state[i] as number
+      return
+    }
+    if (held === undefined && cache.size >= maxKeys) purge.beforeEviction(cache, slots, now)
     cache.set(key, state, NO_OPTIONS)
   }
 
@@ -86,15 +99,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
       // One limit: stepAll reduces to the step itself; calling it directly saves allocations.
       const limit = limits[0] as Algorithm
       const k = entryKey(key, limit)
-      const step = limit.step(read(k, consume), now, cost)
-      if (consume && cost > 0 && step.decision.allowed) write(k, now, step)
+      const held = read(k, consume)
+      const step = limit.step(held, now, cost)
+      if (consume && cost > 0 && step.decision.allowed) write(k, held, now, step)
       return [step.decision]
     }
     const keys = limits.map((limit) => entryKey(key, limit))
     const states = keys.map((k) => read(k, consume))
     const { decisions, writes } = stepAll(limits, states, now, cost, consume)
     writes.forEach((w, i) => {
-      write(keys[i] as string, now, w)
+      write(keys[i] as string, states[i], now, w)
     })
     return decisions
   }
@@ -103,6 +117,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     name: 'memory',
     capabilities: { algorithms: ALGORITHMS, composite: true },
     apply: async (request) => applySync(request),
+    applySync,
     reset: async (key, limits) => {
       for (const limit of limits) cache.delete(entryKey(key, limit))
     },
