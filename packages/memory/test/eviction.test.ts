@@ -1,3 +1,4 @@
+/// <reference types="node" />
 import { createRateLimiter, fixedWindow, gcra } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
 import { memoryStore } from '../src/index.ts'
