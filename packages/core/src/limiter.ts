@@ -69,7 +69,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         limits: algorithms,
         cost: given === undefined ? (consume ? 1 : 0) : checkCost(given, algorithms, maxCost),
         consume,
-        now: clock === undefined ? undefined : Math.floor(clock()),
+        now: clock === undefined ? undefined : readClock(clock),
       }
       // An in-process store answers at once: one promise per call instead of two.
       if (applySync !== undefined) return Promise.resolve(combine(algorithms, applySync(request)))
@@ -150,6 +150,14 @@ function checkClock(clock: unknown): (() => number) | undefined {
     )
   }
   return clock as (() => number) | undefined
+}
+
+function readClock(clock: () => number): number {
+  const now = clock()
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new ConfigError(`createRateLimiter: clock must return epoch milliseconds, got ${show(now)}`)
+  }
+  return Math.floor(now)
 }
 
 function checkKey(key: unknown): string {

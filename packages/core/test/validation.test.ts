@@ -99,6 +99,15 @@ describe('createRateLimiter validates at construction', () => {
     )
   })
 
+  it('rejects a clock that returns no usable time, at the call, consuming nothing', async () => {
+    const limiter = createRateLimiter({
+      store,
+      algorithm: fixedWindow({ limit: 1, window: 1000 }),
+      clock: () => Number.NaN,
+    })
+    await expect(limiter.limit('k')).rejects.toThrow(/clock must return epoch milliseconds, got NaN/)
+  })
+
   it('rejects an algorithm or a composite the store does not support', () => {
     const limited = referenceStore({ algorithms: ['fixedWindow'], composite: false })
     expect(() => createRateLimiter({ store: limited, algorithm: gcra({ rate: 1, period: 1000 }) })).toThrow(
