@@ -41,6 +41,49 @@ export {
   StoreTimeoutError,
   UnsupportedAlgorithmError,
 } from './errors.ts'
+export { applyHeaders, type HeaderTarget } from './http/applyHeaders.ts'
+export {
+  createRateLimitCheck,
+  type RateLimitCheck,
+  type RateLimited,
+  type RateLimitOutcome,
+} from './http/check.ts'
+export { type ClientAddressOptions, clientAddressKey } from './http/clientAddress.ts'
+export {
+  HEADER_MODES,
+  type HeaderEntry,
+  type HeaderFormatter,
+  type HeaderMode,
+  headerFormatter,
+  type PolicyInfo,
+  type PolicyStatus,
+  secondsUp,
+} from './http/headers.ts'
+export {
+  type BindingSpec,
+  type MaybePromise,
+  type RateLimitBindingOptions,
+  type ResolvedBindingOptions,
+  resolveBindingOptions,
+} from './http/options.ts'
+export {
+  describePolicies,
+  MAX_TIMER_MS,
+  planResponse,
+  type RefusalReason,
+  type ResponsePlan,
+} from './http/policies.ts'
+export {
+  PROBLEM_CONTENT_TYPE,
+  type ProblemDetails,
+  type ProblemInput,
+  QUOTA_EXCEEDED_TYPE,
+  quotaExceededProblem,
+  refusalHeaders,
+} from './http/problem.ts'
+export { resolveCost, resolveKey, resolveSkip } from './http/request.ts'
+export { appendListMembers, asciiPolicyName, sfInteger, sfString } from './http/structuredFields.ts'
+export { type AbortSignalLike, waitForTurn } from './http/wait.ts'
 export { keyPrefix } from './keys.ts'
 export { type CallOptions, createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.ts'
 export { type StateWrite, type StepAllResult, stepAll } from './stepAll.ts'

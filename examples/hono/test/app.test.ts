@@ -1,0 +1,68 @@
+import { type ServerType, serve } from '@hono/node-server'
+import type {} from '@sluice/test-services/vitest'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { createApp } from '../src/app.ts'
+import { storeFor } from '../src/store.ts'
+
+const servers: ServerType[] = []
+const closers: (() => Promise<void>)[] = []
+afterAll(async () => {
+  for (const server of servers) {
+    if ('closeAllConnections' in server) server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+  await Promise.all(closers.map((close) => close()))
+})
+
+async function start(redisUrl: string | undefined): Promise<string> {
+  const { store, close } = storeFor(redisUrl)
+  closers.push(close)
+  return new Promise((resolve) => {
+    const server = serve(
+      {
+        fetch: createApp(store, `test-${Math.random().toString(36).slice(2)}`).fetch,
+        port: 0,
+        hostname: '127.0.0.1',
+      },
+      (info) => resolve(`http://127.0.0.1:${info.port}`),
+    )
+    servers.push(server)
+  })
+}
+
+describe.each([
+  ['memory', () => undefined],
+  ['Redis', () => inject('redisUrl')],
+])('the example on the %s store', (_name, redisUrl) => {
+  it('limits every route, adds the login policy, and shapes /report', async () => {
+    const base = await start(redisUrl())
+    const home = await fetch(base)
+    expect(home.headers.get('ratelimit')).toMatch(/^"api";r=19;t=\d+$/)
+    expect(await home.json()).toMatchObject({ hello: 'world', remaining: 19 })
+
+    const login = (email: string) =>
+      fetch(`${base}/login`, {
+        method: 'POST',
+        body: JSON.stringify({ email }),
+        headers: { 'content-type': 'application/json' },
+      })
+    const first = await login('ada@example.com')
+    expect(first.headers.get('ratelimit')).toMatch(/^"api";r=18;t=\d+, "login";r=2;t=\d+$/)
+    expect(await first.json()).toEqual({ loggedIn: false, email: 'ada@example.com', attemptsLeft: 2 })
+    await login('ada@example.com')
+    await login('ada@example.com')
+    const refused = await login('ADA@example.com')
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('content-type')).toBe('application/problem+json')
+    expect((await login('bob@example.com')).status).toBe(200)
+
+    const reports = await Promise.all([fetch(`${base}/report`), fetch(`${base}/report`)])
+    const waited = await Promise.all(reports.map((r) => r.json() as Promise<{ waitedMs: number }>))
+    expect(waited.map((w) => w.waitedMs).sort((a, b) => a - b)[1]).toBeGreaterThan(400)
+
+    // 8 of the 20 per minute are spent: 1 + 5 logins (the refused one too) + 2 reports.
+    const statuses: number[] = []
+    for (let i = 0; i < 13; i++) statuses.push((await fetch(base)).status)
+    expect(statuses).toEqual([...Array(12).fill(200), 429])
+  })
+})

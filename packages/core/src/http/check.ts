@@ -1,0 +1,103 @@
+import type { Decision } from '../decision.ts'
+import { type HeaderEntry, headerFormatter } from './headers.ts'
+import type { BindingSpec, ResolvedBindingOptions } from './options.ts'
+import { resolveBindingOptions } from './options.ts'
+import { planResponse } from './policies.ts'
+import { PROBLEM_CONTENT_TYPE, type ProblemDetails, quotaExceededProblem, refusalHeaders } from './problem.ts'
+import { resolveCost, resolveKey, resolveSkip } from './request.ts'
+import { type AbortSignalLike, waitForTurn } from './wait.ts'
+
+/** A refused request, ready to send (or to hand to `onLimited`). */
+export interface RateLimited {
+  readonly decision: Decision
+  /** The response status (`statusCode`, default 429). */
+  readonly status: number
+  /** `Retry-After` in whole seconds. */
+  readonly retryAfterSeconds: number
+  /** The problem body, and the same serialised with its content type. */
+  readonly problem: ProblemDetails
+  readonly body: string
+  readonly contentType: typeof PROBLEM_CONTENT_TYPE
+}
+
+/**
+ * What a binding does with one request:
+ * - `skip`: `skip(req)` said so; continue, touching nothing;
+ * - `allow`: set `headers`, store `decision`, continue (any shaping wait is already over);
+ * - `limit`: set `headers` (rate-limit fields, `Retry-After`, `Cache-Control: no-store`), then send
+ *   `limited` (or call `onLimited`); the handler does not run;
+ * - `drop`: the client went away during the shaping wait; do nothing more.
+ */
+export type RateLimitOutcome =
+  | { readonly action: 'skip' }
+  | { readonly action: 'allow'; readonly decision: Decision; readonly headers: readonly HeaderEntry[] }
+  | {
+      readonly action: 'limit'
+      readonly decision: Decision
+      readonly headers: readonly HeaderEntry[]
+      readonly limited: RateLimited
+    }
+  | { readonly action: 'drop'; readonly decision: Decision }
+
+/**
+ * Runs one request through the limiter. `abortSignal` is called only when the request must wait
+ * its turn (shaping), so bindings pay for an `AbortController` only then; it should give a signal
+ * that aborts when the client disconnects (already aborted if it has).
+ * Rejects with an `InputError` for a bad key, cost or skip result, and with the limiter's own error
+ * (`StoreError`, …) for a store fault: a fault is never turned into a refusal.
+ */
+export type RateLimitCheck<Req> = (req: Req, abortSignal?: () => AbortSignalLike) => Promise<RateLimitOutcome>
+
+/**
+ * The shared logic of every binding: validates the options once (throwing `ConfigError`), and
+ * returns the per-request check. A binding is then a thin adapter: call the check, apply headers
+ * with `applyHeaders`, and continue, send `limited`, or drop.
+ *
+ * @example
+ * const { check } = createRateLimitCheck(options, { factory: 'rateLimit', clientAddress: (req) => req.ip })
+ * const outcome = await check(req, () => abortedWhenClientLeaves(res)) // your framework's close event
+ */
+export function createRateLimitCheck<Req>(
+  options: unknown,
+  spec: BindingSpec<Req>,
+): { readonly options: ResolvedBindingOptions<Req>; readonly check: RateLimitCheck<Req> } {
+  const resolved = resolveBindingOptions(options, spec)
+  const { limiter, skip, cost, maxDelayMs, statusCode, policies } = resolved
+  const formatter = headerFormatter(resolved.headers, policies)
+  const f = spec.factory
+
+  async function check(req: Req, abortSignal?: () => AbortSignalLike): Promise<RateLimitOutcome> {
+    if (skip !== undefined && (await resolveSkip(skip, req, f))) return { action: 'skip' }
+    const k = resolveKey(resolved, spec, req)
+    const key = typeof k === 'string' ? k : await k
+    const c = resolveCost(cost, req, f)
+    const units = typeof c === 'number' ? c : await c
+    const decision = await limiter.limit(key, { cost: units })
+    const plan = planResponse(decision, maxDelayMs)
+    const rateHeaders = formatter.format(plan.status, plan.headline, Date.now())
+    if (plan.refused) {
+      const problem = quotaExceededProblem({
+        status: statusCode,
+        violated: plan.violated.map((i) => policies[i]?.name as string),
+        retryAfterSeconds: plan.retryAfterSeconds,
+        reason: plan.reason,
+      })
+      const limited: RateLimited = {
+        decision,
+        status: statusCode,
+        retryAfterSeconds: plan.retryAfterSeconds,
+        problem,
+        body: JSON.stringify(problem),
+        contentType: PROBLEM_CONTENT_TYPE,
+      }
+      const headers = [...rateHeaders, ...refusalHeaders(plan.retryAfterSeconds)]
+      return { action: 'limit', decision, headers, limited }
+    }
+    if (plan.delayMs > 0 && !(await waitForTurn(plan.delayMs, abortSignal?.()))) {
+      return { action: 'drop', decision }
+    }
+    return { action: 'allow', decision, headers: rateHeaders }
+  }
+
+  return { options: resolved, check }
+}

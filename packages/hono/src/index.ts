@@ -1,0 +1,2 @@
+export type { OnLimited, RateLimitOptions, RateLimitVariables } from './options.ts'
+export { rateLimit } from './rateLimit.ts'

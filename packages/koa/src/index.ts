@@ -1,0 +1,2 @@
+export { rateLimit } from './middleware.ts'
+export type { OnLimited, RateLimitOptions, RateLimitState } from './options.ts'
