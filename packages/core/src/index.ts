@@ -86,5 +86,5 @@ export { appendListMembers, asciiPolicyName, sfInteger, sfString } from './http/
 export { type AbortSignalLike, waitForTurn } from './http/wait.ts'
 export { keyPrefix } from './keys.ts'
 export { type CallOptions, createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.ts'
-export { type StateWrite, type StepAllResult, stepAll } from './stepAll.ts'
+export { type StateWrite, type StepAllResult, stepAll, stepWithin } from './stepAll.ts'
 export type { Store, StoreCapabilities, StoreRequest } from './store.ts'

@@ -20,6 +20,11 @@ export interface RateLimiterOptions {
 export interface CallOptions {
   /** Units this request takes: a non-negative integer; default 1 for `limit`, 0 for `peek`. */
   readonly cost?: number
+  /**
+   * Shaping (leaky bucket): the longest `delayMs` this caller will wait. A request that would wait
+   * longer is denied instead, taking nothing, with `retryAfterMs` the extra wait. Default: no bound.
+   */
+  readonly maxDelayMs?: number
 }
 
 export interface RateLimiter {
@@ -70,6 +75,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         cost: given === undefined ? (consume ? 1 : 0) : checkCost(given, algorithms, maxCost),
         consume,
         now: clock === undefined ? undefined : readClock(clock),
+        maxDelayMs: checkMaxDelay(callOptions?.maxDelayMs),
       }
       // An in-process store answers at once: one promise per call instead of two.
       if (applySync !== undefined) return Promise.resolve(combine(algorithms, applySync(request)))
@@ -158,6 +164,14 @@ function readClock(clock: () => number): number {
     throw new ConfigError(`createRateLimiter: clock must return epoch milliseconds, got ${show(now)}`)
   }
   return Math.floor(now)
+}
+
+function checkMaxDelay(maxDelayMs: unknown): number | undefined {
+  if (maxDelayMs === undefined || maxDelayMs === Number.POSITIVE_INFINITY) return undefined
+  if (typeof maxDelayMs !== 'number' || !Number.isInteger(maxDelayMs) || maxDelayMs < 0) {
+    throw new InputError(`maxDelayMs must be a whole number of milliseconds ≥ 0, got ${show(maxDelayMs)}`)
+  }
+  return maxDelayMs
 }
 
 function checkKey(key: unknown): string {

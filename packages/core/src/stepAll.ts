@@ -1,4 +1,4 @@
-import type { Algorithm, AlgorithmState } from './algorithm.ts'
+import type { Algorithm, AlgorithmState, StepResult } from './algorithm.ts'
 import type { LimitDecision } from './decision.ts'
 
 /** A state to persist, with how long it matters. */
@@ -14,6 +14,36 @@ export interface StepAllResult {
 }
 
 /**
+ * One limit's step, with the wait bound of shaping: an admission whose `delayMs` exceeds
+ * `maxDelayMs` becomes a denial (nothing is taken), with the untouched numbers of a peek and a
+ * `retryAfterMs` of the extra wait. Stores that call a step directly must go through this.
+ */
+export function stepWithin(
+  limit: Algorithm,
+  state: AlgorithmState | undefined,
+  now: number,
+  cost: number,
+  maxDelayMs: number | undefined,
+): StepResult {
+  const step = limit.step(state, now, cost)
+  const { decision } = step
+  if (maxDelayMs === undefined || !decision.allowed || decision.delayMs <= maxDelayMs) return step
+  const untouched = limit.step(state, now, 0).decision
+  return {
+    state: step.state,
+    ttlMs: step.ttlMs,
+    decision: {
+      allowed: false,
+      limit: untouched.limit,
+      remaining: untouched.remaining,
+      resetAfterMs: untouched.resetAfterMs,
+      retryAfterMs: decision.delayMs - maxDelayMs,
+      delayMs: 0,
+    },
+  }
+}
+
+/**
  * The reference semantics of `Store.apply` (composite all-or-nothing included): every store must
  * produce these decisions for these states. In a denied composite the limits that would have
  * admitted report their untouched numbers (a peek), since nothing was taken from them.
@@ -24,12 +54,13 @@ export function stepAll(
   now: number,
   cost: number,
   consume: boolean,
+  maxDelayMs?: number,
 ): StepAllResult {
   if (limits.length === 1) {
-    const step = (limits[0] as Algorithm).step(states[0], now, cost)
+    const step = stepWithin(limits[0] as Algorithm, states[0], now, cost, maxDelayMs)
     return { decisions: [step.decision], writes: step.decision.allowed && consume && cost > 0 ? [step] : [] }
   }
-  const steps = limits.map((limit, i) => limit.step(states[i], now, cost))
+  const steps = limits.map((limit, i) => stepWithin(limit, states[i], now, cost, maxDelayMs))
   const admitted = steps.every((s) => s.decision.allowed)
   if (admitted) {
     const decisions = steps.map((s) => s.decision)

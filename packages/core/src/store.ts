@@ -20,14 +20,19 @@ export interface StoreRequest {
   readonly consume: boolean
   /** Milliseconds since the epoch from the limiter's clock, or `undefined` to use the store's own clock. */
   readonly now: number | undefined
+  /**
+   * Shaping bound: an admission that would have to wait longer than this is a denial instead
+   * (see `stepWithin`). `undefined`: no bound.
+   */
+  readonly maxDelayMs?: number | undefined
 }
 
 /**
  * The contract between core and a backend. Every method is atomic on its backend: a store never
  * exposes get/set, so no read-modify-write can race across processes.
  *
- * `apply` must behave exactly like core's `stepAll` on the same states: compute every limit's step
- * on its current state; if all allow and `consume` is true (and cost > 0) write every new state with
+ * `apply` must behave exactly like core's `stepAll` on the same states (with the request's
+ * `maxDelayMs`): compute every limit's step on its current state; if all allow and `consume` is true (and cost > 0) write every new state with
  * its TTL; otherwise write nothing. It returns one decision per limit, in order.
  */
 export interface Store {

@@ -7,6 +7,7 @@ import {
   type Store,
   type StoreRequest,
   stepAll,
+  stepWithin,
 } from '@sluice/core'
 import { LRUCache } from 'lru-cache'
 import { type MemoryStoreOptions, resolveOptions } from './options.ts'
@@ -94,19 +95,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     cost,
     consume,
     now = Date.now(),
+    maxDelayMs,
   }: StoreRequest): readonly LimitDecision[] {
     if (limits.length === 1) {
       // One limit: stepAll reduces to the step itself; calling it directly saves allocations.
       const limit = limits[0] as Algorithm
       const k = entryKey(key, limit)
       const held = read(k, consume)
-      const step = limit.step(held, now, cost)
+      const step = stepWithin(limit, held, now, cost, maxDelayMs)
       if (consume && cost > 0 && step.decision.allowed) write(k, held, now, step)
       return [step.decision]
     }
     const keys = limits.map((limit) => entryKey(key, limit))
     const states = keys.map((k) => read(k, consume))
-    const { decisions, writes } = stepAll(limits, states, now, cost, consume)
+    const { decisions, writes } = stepAll(limits, states, now, cost, consume, maxDelayMs)
     writes.forEach((w, i) => {
       write(keys[i] as string, states[i], now, w)
     })

@@ -38,14 +38,16 @@ export interface ApplyCall {
  * - `ARGV[1]`: now in ms: `request.now` when defined (it always wins); else `Date.now()` for the
  *   `'client'` clock, or `''` for `'server'` (the script reads `TIME`).
  * - `ARGV[2]`: cost. `ARGV[3]`: `'1'` to consume, `'0'` for a peek.
- * - `ARGV[4i … 4i+3]`: limit i's kind and its params (`''` for a kind with two).
+ * - `ARGV[4]`: `maxDelayMs` (shaping bound, see core's `stepWithin`), or `''` for none.
+ * - `ARGV[4i+1 … 4i+4]`: limit i's kind and its params (`''` for a kind with two).
  *
  * Numbers are written with `String(n)`, the shortest text that reads back as the same double,
  * so Lua's `tonumber` sees exactly the numbers core's step functions see.
  */
 export function applyCall(prefix: string, request: StoreRequest, clock: ScriptClock = 'server'): ApplyCall {
   const now = request.now !== undefined ? String(request.now) : clock === 'client' ? String(Date.now()) : ''
-  const argv = [now, String(request.cost), request.consume ? '1' : '0']
+  const maxDelay = request.maxDelayMs === undefined ? '' : String(request.maxDelayMs)
+  const argv = [now, String(request.cost), request.consume ? '1' : '0', maxDelay]
   for (const limit of request.limits) argv.push(...limitArgs(limit))
   return { keys: storeKeys(prefix, request.key, request.limits), argv }
 }

@@ -294,7 +294,8 @@ end
 -- number of keys) and are never touched.
 -- ARGV[1]: now in ms, or '' to read the server's clock (TIME).
 -- ARGV[2]: cost (units, >= 0).   ARGV[3]: '1' to consume, '0' for a peek.
--- ARGV[4 * i .. 4 * i + 3]: limit i's kind and its three params ('' where a kind has two).
+-- ARGV[4]: maxDelayMs, the shaping bound (twin of core's stepWithin), or '' for none.
+-- ARGV[4 * i + 1 .. 4 * i + 4]: limit i's kind and its three params ('' where a kind has two).
 --
 -- Steps every limit on its current state; if all admit and it consumes a positive cost, writes
 -- every new state with its TTL, else writes nothing. In a denied composite the limits that would
@@ -351,11 +352,21 @@ local function pxOf(ttlMs)
   return string.format('%.0f', math.ceil(ttlMs + graceMs))
 end
 
-local n = (#ARGV - 3) / 4
+local maxDelay = tonumber(ARGV[4])
+
+-- Twin of core's stepWithin: an admission that would wait longer than maxDelay is a denial with
+-- the untouched numbers of a peek (only shaping steps carry a delay; slidingLog never does).
+local function withinWait(kind, state, param, decision)
+  if maxDelay == nil or not decision.allowed or not (decision.delayMs > maxDelay) then return decision end
+  local _, _, untouched = STEPS[kind](state, param, now, 0)
+  return deny(untouched.limit, untouched.remaining, untouched.resetAfterMs, decision.delayMs - maxDelay)
+end
+
+local n = (#ARGV - 4) / 4
 local kinds, params, states, steps = {}, {}, {}, {}
 local admitted = true
 for i = 1, n do
-  local base = 4 * i
+  local base = 4 * i + 1
   local kind = ARGV[base]
   kinds[i] = kind
   params[i] = { tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]) }
@@ -367,6 +378,7 @@ for i = 1, n do
     if step == nil then return redis.error_reply('ERR sluice: unknown algorithm kind ' .. tostring(kind)) end
     states[i] = readState(KEYS[i])
     nextState, ttlMs, decision = step(states[i], params[i], now, cost)
+    decision = withinWait(kind, states[i], params[i], decision)
   end
   steps[i] = { state = nextState, ttlMs = ttlMs, decision = decision }
   if not decision.allowed then admitted = false end

@@ -18,7 +18,7 @@ const request = (over: Partial<StoreRequest> = {}): StoreRequest => ({
 })
 
 describe('applyCall', () => {
-  it('lays out KEYS and ARGV: now, cost, consume, then kind + 3 params per limit', () => {
+  it('lays out KEYS and ARGV: now, cost, consume, maxDelayMs, then kind + 3 params per limit', () => {
     const limits = [
       fixedWindow({ limit: 3, window: 1000 }),
       tokenBucket({ capacity: 5, refillRate: 1 / 3 }),
@@ -33,6 +33,7 @@ describe('applyCall', () => {
       '1700000000123',
       '2',
       '1',
+      '',
       'fixedWindow',
       '3',
       '1000',
@@ -63,6 +64,7 @@ describe('applyCall', () => {
       vi.restoreAllMocks()
     }
     expect(applyCall('', request({ consume: false, cost: 0 })).argv.slice(1, 3)).toEqual(['0', '0'])
+    expect(applyCall('', request({ maxDelayMs: 250 })).argv[3]).toBe('250')
   })
 
   it('refuses a limit it has no twin for', () => {

@@ -234,7 +234,7 @@ describe('the script itself', () => {
 
   it('fails clearly on an unknown algorithm kind', async () => {
     await expect(
-      client.eval(APPLY_SCRIPT, 1, `${prefix}bad`, '1', '1', '1', 'concurrency', '1', '1', ''),
+      client.eval(APPLY_SCRIPT, 1, `${prefix}bad`, '1', '1', '1', '', 'concurrency', '1', '1', ''),
     ).rejects.toThrow(/unknown algorithm kind concurrency/)
   })
 })

@@ -115,6 +115,8 @@ export interface Operation {
   readonly key: number
   /** Reduced modulo (the limiter's largest admissible cost + 1). */
   readonly cost: number
+  /** The shaping bound passed to `limit` (none mostly). */
+  readonly maxDelayMs: number | undefined
 }
 
 const ms = (arbitrary: fc.Arbitrary<number>, weight: number) => ({
@@ -148,6 +150,10 @@ const operation: fc.Arbitrary<Operation> = fc.record({
   ),
   key: fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.constant(1), weight: 1 }),
   cost: fc.oneof({ arbitrary: fc.constant(1), weight: 3 }, { arbitrary: fc.nat(20), weight: 2 }),
+  maxDelayMs: fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 4 },
+    { arbitrary: fc.integer({ min: 0, max: 3000 }), weight: 1 },
+  ),
 })
 
 /** A trace: an offset from EPOCH (so windows are not always aligned) and 1–60 operations. */

@@ -32,6 +32,22 @@ export function describeOperations(name: string, factory: StoreFactory, options?
   describe(`${name} › operations`, () => {
     const h = harness('operations', factory, resolved)
     const view = same(h)
+    if (resolved.algorithms.includes('leakyBucket')) {
+      h.test(
+        'leakyBucket: a request that would wait longer than maxDelayMs is denied and takes nothing',
+        async () => {
+          const limiter = limiterFor(h, quota(h, 'leakyBucket'))
+          expect((await limiter.limit('k', { maxDelayMs: 0 })).delayMs).toBe(0)
+          const before = await limiter.peek('k')
+          const refused = await limiter.limit('k', { maxDelayMs: 10 })
+          expect(refused).toMatchObject({ allowed: false, delayMs: 0, remaining: before.remaining })
+          if (h.controlled)
+            expect(refused.retryAfterMs).toBe((await limiter.peek('k', { cost: 1 })).delayMs - 10)
+          expect(view(await limiter.peek('k'))).toStrictEqual(view(before))
+          expect((await limiter.limit('k')).delayMs).toBeGreaterThan(10)
+        },
+      )
+    }
     for (const kind of resolved.algorithms) {
       h.test(`${kind}: a cost above 1 takes several units; a denied cost takes none`, async () => {
         const algorithm = quota(h, kind)

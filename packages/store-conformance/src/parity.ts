@@ -48,9 +48,10 @@ async function runTrace(
       continue
     }
     const cost = step.cost % (maxCost + 1)
-    const want = await expected[step.op](key, { cost })
-    const got = await actual[step.op](key, { cost })
-    const where = `step ${i}: ${step.op}(${JSON.stringify(key)}, { cost: ${cost} }) at t = +${clock.now - start} ms`
+    const options = { cost, maxDelayMs: step.maxDelayMs }
+    const want = await expected[step.op](key, options)
+    const got = await actual[step.op](key, options)
+    const where = `step ${i}: ${step.op}(${JSON.stringify(key)}, ${JSON.stringify(options)}) at t = +${clock.now - start} ms`
     expect(comparable(got), where).toStrictEqual(comparable(want))
     previous = want
   }

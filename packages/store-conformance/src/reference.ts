@@ -18,7 +18,7 @@ export function referenceStore(): Store {
   return {
     name: 'reference',
     capabilities: { algorithms: ALL_ALGORITHMS, composite: true },
-    async apply({ key, limits, cost, consume, now }) {
+    async apply({ key, limits, cost, consume, now, maxDelayMs }) {
       if (now === undefined)
         throw new Error('store-conformance: the reference model needs a controlled clock')
       const entries = keys.get(key) ?? new Map<string, Entry>()
@@ -26,7 +26,7 @@ export function referenceStore(): Store {
         const entry = entries.get(limit.id)
         return entry !== undefined && now < entry.expiresAt ? entry.state : undefined
       })
-      const { decisions, writes } = stepAll(limits, states, now, cost, consume)
+      const { decisions, writes } = stepAll(limits, states, now, cost, consume, maxDelayMs)
       writes.forEach((write, i) => {
         entries.set((limits[i] as Algorithm).id, { state: write.state, expiresAt: now + write.ttlMs })
       })

@@ -33,7 +33,8 @@ export function applyHeaders(headers: readonly HeaderEntry[], target: HeaderTarg
 
 function replacesLegacy(headers: readonly HeaderEntry[], target: HeaderTarget): boolean {
   const existing = target.get('X-RateLimit-Remaining')
-  if (existing === undefined || existing === null) return true
+  // Some frameworks (Koa) answer '' for an unset header.
+  if (existing === undefined || existing === null || existing === '') return true
   if (headers.some(([name]) => name === 'Retry-After')) return true
   const mine = Number(headers.find(([name]) => name === 'X-RateLimit-Remaining')?.[1])
   const theirs = Number(Array.isArray(existing) ? existing[0] : existing)

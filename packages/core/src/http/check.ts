@@ -2,7 +2,7 @@ import type { Decision } from '../decision.ts'
 import { type HeaderEntry, headerFormatter } from './headers.ts'
 import type { BindingSpec, ResolvedBindingOptions } from './options.ts'
 import { resolveBindingOptions } from './options.ts'
-import { planResponse } from './policies.ts'
+import { MAX_TIMER_MS, planResponse } from './policies.ts'
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails, quotaExceededProblem, refusalHeaders } from './problem.ts'
 import { resolveCost, resolveKey, resolveSkip } from './request.ts'
 import { type AbortSignalLike, waitForTurn } from './wait.ts'
@@ -72,8 +72,11 @@ export function createRateLimitCheck<Req>(
     const key = typeof k === 'string' ? k : await k
     const c = resolveCost(cost, req, f)
     const units = typeof c === 'number' ? c : await c
-    const decision = await limiter.limit(key, { cost: units })
-    const plan = planResponse(decision, maxDelayMs)
+    // The wait bound goes into the atomic step, so a request refused for waiting too long takes
+    // nothing from the queue (planResponse still refuses anything past the timer limit).
+    const bound = Math.min(maxDelayMs, MAX_TIMER_MS)
+    const decision = await limiter.limit(key, { cost: units, maxDelayMs: bound })
+    const plan = planResponse(decision, maxDelayMs, units)
     const rateHeaders = formatter.format(plan.status, plan.headline, Date.now())
     if (plan.refused) {
       const problem = quotaExceededProblem({

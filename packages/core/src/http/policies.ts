@@ -61,9 +61,10 @@ export interface ResponsePlan {
 /**
  * Plans the response for one decision. The rule that keeps `Retry-After` and `RateLimit` consistent:
  *
- * - a policy that refused sends `t` = its own wait rounded up: `retryAfterMs` when it denied, its
- *   `delayMs` when its queue was longer than `maxDelayMs` (draft-10 defines `t` as the time until
- *   more quota is available, which for a refusing policy is exactly that wait);
+ * - a policy that refused sends `t` = its own wait rounded up: `retryAfterMs` when it denied (for
+ *   a wait over `maxDelayMs`, which the limiter turns into a denial that takes nothing, that is
+ *   the extra wait), or its `delayMs` when an admitted wait is too long for a timer (draft-10
+ *   defines `t` as the time until more quota is available, which for a refusing policy is that wait);
  * - every other policy sends `t` = `resetAfterMs` rounded up;
  * - `Retry-After` = the largest `t` among the refusing policies (at least 1 s), so it is never
  *   earlier than the `t` of any policy that refused, and equal to the deciding one's.
@@ -71,20 +72,24 @@ export interface ResponsePlan {
  * The headline (legacy headers) is the refusing policy with the longest wait, or, when admitted,
  * the policy with the least left (ties: the later reset), as in `Decision.policy`.
  */
-export function planResponse(decision: Decision, maxDelayMs: number): ResponsePlan {
+export function planResponse(decision: Decision, maxDelayMs: number, cost = 1): ResponsePlan {
   const policies = decision.policies
-  const queued =
+  const overlong =
     decision.allowed &&
     decision.delayMs > 0 &&
     (decision.delayMs > maxDelayMs || decision.delayMs > MAX_TIMER_MS)
-  const refused = !decision.allowed || queued
+  // A denial with room for `cost` in every denying limit can only be a wait over maxDelayMs:
+  // a quota denial always leaves less than `cost`.
+  const waitDenied = !decision.allowed && policies.every((p) => p.allowed || p.remaining >= cost)
+  const queued = overlong || waitDenied
+  const refused = !decision.allowed || overlong
   const status: PolicyStatus[] = []
   const violated: number[] = []
   let headline = 0
   let longestWait = -1
   for (let i = 0; i < policies.length; i++) {
     const p = policies[i] as PolicyDecision
-    const waitMs = refused ? refusalWait(p, queued, maxDelayMs) : -1
+    const waitMs = refused ? refusalWait(p, overlong, maxDelayMs) : -1
     if (waitMs >= 0) {
       violated.push(i)
       status.push({ remaining: p.remaining, resetMs: waitMs })
@@ -109,8 +114,8 @@ export function planResponse(decision: Decision, maxDelayMs: number): ResponsePl
 }
 
 /** The wait that makes a policy refuse, or −1 when it did not. */
-function refusalWait(p: PolicyDecision, queued: boolean, maxDelayMs: number): number {
-  if (!queued) return p.allowed ? -1 : p.retryAfterMs
+function refusalWait(p: PolicyDecision, overlong: boolean, maxDelayMs: number): number {
+  if (!overlong) return p.allowed ? -1 : p.retryAfterMs
   return p.delayMs > maxDelayMs || p.delayMs > MAX_TIMER_MS ? p.delayMs : -1
 }
 
