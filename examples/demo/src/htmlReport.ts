@@ -23,12 +23,16 @@ th:first-child, td:first-child { text-align: left; } thead th { border-bottom: 1
 .key { display: inline-block; width: 1.4em; height: .25em; vertical-align: middle; margin: 0 .3em 0 1em; }
 .note { color: #555; }`
 
-/** The whole report as one self-contained HTML document: inline CSS and SVG, no scripts, no links out. */
+/**
+ * The whole report as one self-contained HTML document: inline CSS and SVG, no scripts, no links out.
+ * `extraSections` (HTML) go at the end: the run over HTTP.
+ */
 export function renderHtmlReport(
   results: readonly PatternRun[],
   sizes: StateSizeReport,
   contenders: readonly Contender[],
   rate: NominalRate,
+  extraSections = '',
 ): string {
   const sections = results.map((run) => patternSection(run, rate)).join('\n')
   const bytes = barChart(
@@ -56,6 +60,7 @@ ${bytes}
 <ul>${stateSizeNotes(sizes)
     .map((n) => `<li>${esc(n)}</li>`)
     .join('')}</ul>
+${extraSections}
 </body></html>
 `
 }

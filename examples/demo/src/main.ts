@@ -3,10 +3,19 @@ import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NOMINAL_RATE, sameRateContenders } from './algorithms.ts'
 import { renderHtmlReport } from './htmlReport.ts'
+import { httpDemo } from './http/demo.ts'
 import { simulateAll } from './simulation.ts'
 import { measureStateSize } from './stateSize.ts'
 import { renderIntro, renderPattern, renderStateSizes, styleFor } from './terminalReport.ts'
 import { trafficPatterns } from './trafficPatterns.ts'
+
+const USAGE = 'usage: pnpm demo [--simulated-only]'
+const args = process.argv.slice(2)
+if (args.some((a) => a !== '--simulated-only')) {
+  console.error(`${USAGE}\n  --simulated-only  skip the run over real HTTP`)
+  process.exit(args.includes('--help') || args.includes('-h') ? 0 : 2)
+}
+const simulatedOnly = args.includes('--simulated-only')
 
 const started = performance.now()
 const style = styleFor(process.stdout, process.env)
@@ -24,7 +33,18 @@ console.log(renderStateSizes(sizes, style))
 
 // Next to src/, so the path is the same whichever directory the demo is started from.
 const reportPath = fileURLToPath(new URL('../out/report.html', import.meta.url))
-mkdirSync(dirname(reportPath), { recursive: true })
-writeFileSync(reportPath, renderHtmlReport(results, sizes, contenders, NOMINAL_RATE))
+const writeReport = (extraSections?: string) => {
+  mkdirSync(dirname(reportPath), { recursive: true })
+  writeFileSync(reportPath, renderHtmlReport(results, sizes, contenders, NOMINAL_RATE, extraSections))
+}
+// Written now, so the simulated report exists even if the run over HTTP fails.
+writeReport()
+
+if (!simulatedOnly) {
+  const http = await httpDemo(contenders, NOMINAL_RATE, style)
+  if (http.section !== undefined) writeReport(http.section)
+  if (!http.ok) process.exitCode = 1
+}
+
 console.log(`\nHTML report (charts): ${reportPath}`)
 console.log(style.dim(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s.`))

@@ -45,8 +45,15 @@ function linearRamp(peakPerSecond: number, durationMs: number): number[] {
   return arrivals
 }
 
-/** The patterns the demo feeds through every algorithm, scaled to the nominal rate. */
-export function trafficPatterns({ limit, windowMs }: NominalRate = NOMINAL_RATE): TrafficPattern[] {
+/**
+ * The patterns the demo feeds through every algorithm, scaled to the nominal rate. `lengthMs` is
+ * how long the steady patterns and the ramp last: 4 s when simulated, shorter over real HTTP.
+ */
+export function trafficPatterns(
+  { limit, windowMs }: NominalRate = NOMINAL_RATE,
+  lengthMs = 4000,
+): TrafficPattern[] {
+  const seconds = `${lengthMs / 1000} s`
   const perSecond = (limit * 1000) / windowMs
   const burstSpanMs = windowMs / 5
   const boundary = windowMs
@@ -54,17 +61,17 @@ export function trafficPatterns({ limit, windowMs }: NominalRate = NOMINAL_RATE)
     {
       id: 'steady-under',
       title: 'Steady, under the limit',
-      description: `${0.8 * perSecond} req/s for 4 s: every algorithm should admit everything.`,
-      durationMs: 4000,
-      arrivalsMs: evenlySpaced(0.8 * perSecond, 0, 4000),
+      description: `${0.8 * perSecond} req/s for ${seconds}: every algorithm should admit everything.`,
+      durationMs: lengthMs,
+      arrivalsMs: evenlySpaced(0.8 * perSecond, 0, lengthMs),
       bucketMs: 100,
     },
     {
       id: 'steady-over',
       title: 'Steady, twice the limit',
-      description: `${2 * perSecond} req/s for 4 s: about half should be denied; bursty algorithms start with a bonus.`,
-      durationMs: 4000,
-      arrivalsMs: evenlySpaced(2 * perSecond, 0, 4000),
+      description: `${2 * perSecond} req/s for ${seconds}: about half should be denied; bursty algorithms start with a bonus.`,
+      durationMs: lengthMs,
+      arrivalsMs: evenlySpaced(2 * perSecond, 0, lengthMs),
       bucketMs: 100,
     },
     {
@@ -91,9 +98,9 @@ export function trafficPatterns({ limit, windowMs }: NominalRate = NOMINAL_RATE)
     {
       id: 'ramp',
       title: 'A ramp',
-      description: `The rate rises linearly from 0 to ${3 * perSecond} req/s over 4 s: when does each algorithm start denying?`,
-      durationMs: 4000,
-      arrivalsMs: linearRamp(3 * perSecond, 4000),
+      description: `The rate rises linearly from 0 to ${3 * perSecond} req/s over ${seconds}: when does each algorithm start denying?`,
+      durationMs: lengthMs,
+      arrivalsMs: linearRamp(3 * perSecond, lengthMs),
       bucketMs: 100,
     },
   ]
