@@ -120,8 +120,45 @@ export function keySequence(keys: readonly string[], length: number, seed: numbe
  * Compared with wall time it shows how much of a slice other processes took.
  */
 export function threadCpuMs(): number | undefined {
+  return schedStat()?.cpuMs
+}
+
+/** How long a task ran on a CPU and how long it was runnable but waited for one, in milliseconds. */
+export interface SchedStat {
+  readonly cpuMs: number
+  readonly waitMs: number
+}
+
+/**
+ * The scheduler's account of a task (Linux: /proc/…/schedstat): the calling thread by default, or
+ * the main thread of process `pid` (a server the case started). Undefined where the OS does not tell.
+ * The wait is time the task could have run but every CPU was taken, by other processes or by the
+ * case's own other threads.
+ */
+export function schedStat(pid?: number): SchedStat | undefined {
   try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6
+    const path = pid === undefined ? '/proc/thread-self/schedstat' : `/proc/${pid}/schedstat`
+    const [cpuNs, waitNs] = readFileSync(path, 'utf8').split(' ')
+    return { cpuMs: Number(cpuNs) / 1e6, waitMs: Number(waitNs) / 1e6 }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * CPU time the whole machine has used since boot, all CPUs and processes together, in ms (Linux:
+ * /proc/stat: all but idle and iowait, in USER_HZ ticks of 10 ms), or undefined. Less what a
+ * case's own processes used over the same span, it is what other processes took: the measure of a
+ * disturbed run when the case itself keeps more than one core busy. Interrupt time counts: without
+ * IRQ time accounting the kernel also charges it to the tasks that were running.
+ */
+export function machineCpuMs(): number | undefined {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '').trim().split(/\s+/)
+    const tick = (i: number): number => Number(fields[i] ?? Number.NaN)
+    // user, nice, system, (idle, iowait), irq, softirq, steal
+    const ticks = tick(1) + tick(2) + tick(3) + tick(6) + tick(7) + tick(8)
+    return Number.isFinite(ticks) ? ticks * 10 : undefined
   } catch {
     return undefined
   }
@@ -147,4 +184,15 @@ export function collectGarbage(): void {
 
 export function hasGc(): boolean {
   return typeof (globalThis as { gc?: unknown }).gc === 'function'
+}
+
+/**
+ * The q-quantiles (0 ≤ q ≤ 1, nearest rank) of `values`, e.g. `quantiles(latencies, [0.5, 0.99])`
+ * for p50 and p99. Sorts `values` in place; NaN for an empty array.
+ */
+export function quantiles(values: Float64Array, qs: readonly number[]): number[] {
+  values.sort()
+  return qs.map((q) =>
+    values.length === 0 ? Number.NaN : (values[Math.max(0, Math.ceil(q * values.length) - 1)] as number),
+  )
 }

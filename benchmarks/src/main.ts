@@ -9,9 +9,10 @@ import type { Case, RunContext } from './case.ts'
 import { hasGc } from './harness.ts'
 import { memoryHeap } from './memory/heap.ts'
 import { memoryThroughput } from './memory/throughput.ts'
+import { redisThroughput } from './redis/throughput.ts'
 import { goalsTable, type Section } from './report.ts'
 
-const CASES: readonly Case[] = [memoryThroughput, memoryHeap]
+const CASES: readonly Case[] = [memoryThroughput, memoryHeap, redisThroughput]
 
 const USAGE = `usage: pnpm bench [-- [--quick] [case or family …]]
 

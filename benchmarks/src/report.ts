@@ -41,6 +41,26 @@ export function formatPercent(fraction: number): string {
   return `${p > 0 && p < 1 ? p.toFixed(2) : p.toFixed(1)}%`
 }
 
+/** A latency: `0.842 ms`, `1.37 ms`, `12.4 ms`. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–'
+  if (ms >= 10) return `${ms.toFixed(1)} ms`
+  if (ms >= 1) return `${ms.toFixed(2)} ms`
+  return `${ms.toFixed(3)} ms`
+}
+
+/** A cost per call in microseconds: `4.2 µs`. */
+export function formatMicros(us: number): string {
+  if (!Number.isFinite(us)) return '–'
+  return `${us.toFixed(1)} µs`
+}
+
+/** A count per decision: `1.00`. */
+export function formatPerCall(n: number): string {
+  if (!Number.isFinite(n)) return '–'
+  return n.toFixed(2)
+}
+
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '–'
   return bytes.toFixed(0)

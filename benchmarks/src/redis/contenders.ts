@@ -1,0 +1,170 @@
+/**
+ * The contenders on Redis: sluice's ioredis store under each algorithm, the two peers' Redis
+ * stores, and a floor. Each makes the same decision for a call: may `key` do one more request
+ * under `limit` per `windowMs`? Each is handed an ioredis client of its own (a fresh connection)
+ * and writes its decision as its users would: `(await limiter.limit(key)).allowed`,
+ * `(await store.increment(key)).totalHits <= limit`, or `try { await limiter.consume(key) } catch …`
+ * (rate-limiter-flexible rejects on denial; catching it is part of what its users pay).
+ *
+ * Unlike the in-process contenders, these share one driving loop (`Decide` is called by the case's
+ * 64 lanes): a round trip to Redis costs tens of microseconds, the extra async call a fraction of
+ * one, and it is the same for every contender.
+ */
+// Type-only imports: each worker loads only the library of the contender it runs (see `load`).
+import type { Algorithm } from '@sluice/core'
+import type { Options as ExpressRateLimitOptions } from 'express-rate-limit'
+import type { Redis } from 'ioredis'
+import type { RedisReply } from 'rate-limit-redis'
+
+export interface LimitConfig {
+  /** Requests admitted per window (a burst / capacity of the same size for the bucket algorithms). */
+  readonly limit: number
+  readonly windowMs: number
+}
+
+/** One decision on `key`: resolves to whether the call is admitted. */
+export type Decide = (key: string) => Promise<boolean>
+
+/**
+ * Makes a fresh limiter on `client` whose keys all start with `namespace` (one namespace per
+ * instance, so no two instances share state) and returns its decision.
+ */
+export type RedisFactory = (client: Redis, config: LimitConfig, namespace: string) => Promise<Decide>
+
+export interface RedisContender {
+  readonly name: string
+  readonly group: 'sluice' | 'peer' | 'floor'
+  /** Imports the contender's library (only that one) and returns a maker of fresh instances. */
+  load(): Promise<RedisFactory>
+}
+
+type SluiceAlgorithm = 'fixedWindow' | 'slidingWindow' | 'tokenBucket' | 'gcra' | 'slidingLog'
+type Core = typeof import('@sluice/core')
+
+const ALGORITHMS: Record<SluiceAlgorithm, (core: Core, c: LimitConfig) => Algorithm> = {
+  fixedWindow: (core, { limit, windowMs }) => core.fixedWindow({ limit, window: windowMs }),
+  slidingWindow: (core, { limit, windowMs }) => core.slidingWindow({ limit, window: windowMs }),
+  tokenBucket: (core, { limit, windowMs }) =>
+    core.tokenBucket({ capacity: limit, refillRate: limit, refillInterval: windowMs }),
+  gcra: (core, { limit, windowMs }) => core.gcra({ rate: limit, period: windowMs }),
+  slidingLog: (core, { limit, windowMs }) => core.slidingLog({ limit, window: windowMs }),
+}
+
+/** sluice as its README shows it: `ioredisStore({ client })` under `createRateLimiter`, all defaults. */
+function sluice(algorithm: SluiceAlgorithm): RedisContender {
+  return {
+    name: `sluice ${algorithm}`,
+    group: 'sluice',
+    async load() {
+      const core = await import('@sluice/core')
+      const { ioredisStore } = await import('@sluice/ioredis')
+      return async (client, config, namespace) => {
+        const limiter = core.createRateLimiter({
+          store: ioredisStore({ client }),
+          algorithm: ALGORITHMS[algorithm](core, config),
+          prefix: namespace,
+        })
+        return async (key) => (await limiter.limit(key)).allowed
+      }
+    },
+  }
+}
+
+const rateLimiterFlexible: RedisContender = {
+  name: 'rate-limiter-flexible RateLimiterRedis',
+  group: 'peer',
+  async load() {
+    const { RateLimiterRedis, RateLimiterRes } = await import('rate-limiter-flexible')
+    return async (client, { limit, windowMs }, namespace) => {
+      const limiter = new RateLimiterRedis({
+        storeClient: client,
+        // ioredis, not the `redis` package: it defines its script with defineCommand (EVALSHA).
+        useRedisPackage: false,
+        points: limit,
+        duration: windowMs / 1000,
+        keyPrefix: namespace,
+      })
+      return async (key) => {
+        // A denial is a rejected promise: catching it is part of what its users pay.
+        try {
+          await limiter.consume(key)
+          return true
+        } catch (error) {
+          if (error instanceof RateLimiterRes) return false
+          throw error
+        }
+      }
+    }
+  },
+}
+
+const rateLimitRedis: RedisContender = {
+  name: 'express-rate-limit + rate-limit-redis',
+  group: 'peer',
+  async load() {
+    const { RedisStore } = await import('rate-limit-redis')
+    return async (client, { limit, windowMs }, namespace) => {
+      // The client setup its README gives for ioredis.
+      const store = new RedisStore({
+        sendCommand: (...args: string[]) =>
+          client.call(...(args as [string, ...string[]])) as Promise<RedisReply>,
+        prefix: `${namespace}:`,
+      })
+      // The middleware passes its whole options object; the store reads only windowMs.
+      await store.init({ windowMs } as ExpressRateLimitOptions)
+      // The middleware's own decision: hits so far against the limit.
+      return async (key) => (await store.increment(key)).totalHits <= limit
+    }
+  },
+}
+
+/** The floor's script: the least a Redis fixed window can do in one script call. */
+const FLOOR_SCRIPT = `local n = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return n`
+
+type FloorClient = Redis & { benchFloor(key: string, px: string): Promise<number> }
+
+/** A bare ioredis EVALSHA (through defineCommand, as sluice runs its script) of INCR + PEXPIRE. */
+const floor: RedisContender = {
+  name: 'floor: ioredis EVALSHA of INCR + PEXPIRE',
+  group: 'floor',
+  async load() {
+    return async (client, { limit, windowMs }, namespace) => {
+      client.defineCommand('benchFloor', { numberOfKeys: 1, lua: FLOOR_SCRIPT })
+      const c = client as FloorClient
+      const px = String(windowMs)
+      const start = `${namespace}:`
+      return async (key) => (await c.benchFloor(start + key, px)) <= limit
+    }
+  },
+}
+
+export const FLOOR = floor.name
+export const PEERS = [rateLimiterFlexible.name, rateLimitRedis.name] as const
+
+/** The algorithms the goals are about; slidingLog is reported apart (no goal). */
+export const GOAL_ALGORITHMS = [
+  'sluice fixedWindow',
+  'sluice slidingWindow',
+  'sluice tokenBucket',
+  'sluice gcra',
+] as const
+export const SEPARATE = ['sluice slidingLog'] as const
+
+export const REDIS_CONTENDERS: readonly RedisContender[] = [
+  sluice('fixedWindow'),
+  sluice('slidingWindow'),
+  sluice('tokenBucket'),
+  sluice('gcra'),
+  sluice('slidingLog'),
+  rateLimiterFlexible,
+  rateLimitRedis,
+  floor,
+]
+
+export function contenderNamed(name: string): RedisContender {
+  const found = REDIS_CONTENDERS.find((c) => c.name === name)
+  if (found === undefined) throw new Error(`no Redis contender named ${JSON.stringify(name)}`)
+  return found
+}
