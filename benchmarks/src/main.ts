@@ -7,12 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import type { Case, RunContext } from './case.ts'
 import { hasGc } from './harness.ts'
+import { httpThroughput } from './http/throughput.ts'
 import { memoryHeap } from './memory/heap.ts'
 import { memoryThroughput } from './memory/throughput.ts'
 import { redisThroughput } from './redis/throughput.ts'
 import { goalsTable, type Section } from './report.ts'
 
-const CASES: readonly Case[] = [memoryThroughput, memoryHeap, redisThroughput]
+const CASES: readonly Case[] = [memoryThroughput, memoryHeap, redisThroughput, httpThroughput]
 
 const USAGE = `usage: pnpm bench [-- [--quick] [case or family …]]
 
