@@ -1,9 +1,9 @@
 import type { Algorithm } from './algorithm.ts'
-import { combine } from './combine.ts'
 import type { Decision } from './decision.ts'
 import { ConfigError, InputError, UnsupportedAlgorithmError } from './errors.ts'
 import { keyPrefix } from './keys.ts'
 import type { Store, StoreRequest } from './store.ts'
+import { storeCall } from './storeCall.ts'
 import { optionsObject, show } from './validate.ts'
 
 export interface RateLimiterOptions {
@@ -64,7 +64,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const start = keyPrefix(prefix)
   const keyOf = (key: unknown): string => start + checkKey(key)
 
-  const applySync = store.applySync?.bind(store)
+  const call = storeCall(store)
 
   function decide(key: unknown, callOptions: CallOptions | undefined, consume: boolean): Promise<Decision> {
     try {
@@ -77,9 +77,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         now: clock === undefined ? undefined : readClock(clock),
         maxDelayMs: checkMaxDelay(callOptions?.maxDelayMs),
       }
-      // An in-process store answers at once: one promise per call instead of two.
-      if (applySync !== undefined) return Promise.resolve(combine(algorithms, applySync(request)))
-      return store.apply(request).then((decisions) => combine(algorithms, decisions))
+      return call(request)
     } catch (error) {
       return Promise.reject(error)
     }
