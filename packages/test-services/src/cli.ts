@@ -1,5 +1,6 @@
-// `pnpm services`: start one redis-server and one 3-master Redis Cluster, print one JSON line
-// with their addresses, keep them up until SIGINT/SIGTERM/SIGHUP, then stop them and remove their files.
+// `pnpm services`: start one redis-server, one 3-master Redis Cluster and a local Upstash REST
+// server over the redis-server, print one JSON line with their addresses (and the Upstash token),
+// keep them up until SIGINT/SIGTERM/SIGHUP, then stop them and remove their files.
 import { startServices } from './services.ts'
 
 const log = (message: string) => process.stderr.write(`[services] ${message}\n`)
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     `${JSON.stringify({
       redis: services.redis.url,
       cluster: services.cluster.nodes.map(({ host, port }) => `${host}:${port}`),
+      upstash: { url: services.upstash.url, token: services.upstash.token },
     })}\n`,
   )
   log(`up in ${Date.now() - started} ms; Ctrl-C to stop`)

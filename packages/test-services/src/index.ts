@@ -3,3 +3,9 @@ export { ensureRedisInstalled, redisInstallCommand } from './install.ts'
 export { type RedisServer, type StartRedisOptions, startRedis } from './redis.ts'
 export { type RedisAddress, RespError, type RespReply, redisCommand } from './resp.ts'
 export { type Services, startServices } from './services.ts'
+export {
+  type StartUpstashOptions,
+  startUpstashServer,
+  type UpstashFault,
+  type UpstashServer,
+} from './upstash/server.ts'

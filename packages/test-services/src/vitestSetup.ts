@@ -1,5 +1,6 @@
-// Vitest globalSetup: one redis-server and one 3-master Redis Cluster for the whole run.
-// Tests read them with inject('redisUrl') / inject('clusterNodes') from 'vitest'.
+// Vitest globalSetup: one redis-server, one 3-master Redis Cluster and one local Upstash REST
+// server for the whole run. Tests read them with inject('redisUrl') / inject('clusterNodes') /
+// inject('upstash') from 'vitest'.
 import type { TestProject } from 'vitest/node'
 import { ensureRedisInstalled } from './install.ts'
 import type {} from './provided-context.ts'
@@ -13,5 +14,6 @@ export default async function setup({ provide }: Pick<TestProject, 'provide'>): 
     'clusterNodes',
     services.cluster.nodes.map(({ host, port }) => ({ host, port })),
   )
+  provide('upstash', { url: services.upstash.url, token: services.upstash.token })
   return () => services.stop()
 }

@@ -1,0 +1,197 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { Redis } from 'ioredis'
+import { BadRequest, parseCommand, parseCommands } from './commands.ts'
+import { Executor, type Outcome } from './execute.ts'
+import { ScriptShas } from './scripts.ts'
+
+export interface StartUpstashOptions {
+  /** The Redis the server runs commands on, e.g. `redis://127.0.0.1:6380`. */
+  redisUrl: string
+  /** The bearer token clients must send. Default: 32 random hex characters. */
+  token?: string
+  /** Fixed port on 127.0.0.1. Default: a free one. */
+  port?: number
+}
+
+/** What the server does with requests: serve them, or fail in one of three ways (chaos tests). */
+export type UpstashFault = 'none' | '5xx' | 'hang' | 'close'
+
+export interface UpstashServer {
+  /** `http://127.0.0.1:<port>`, the `url` of `new Redis({ url, token })` from @upstash/redis. */
+  readonly url: string
+  readonly token: string
+  /**
+   * Fault injection for chaos tests: 'none' (default) serves requests; '5xx' answers 503
+   * `{"error":"…"}`; 'hang' accepts requests and never answers; 'close' destroys each connection
+   * without answering. Applies to requests that arrive after the call.
+   */
+  setFault(fault: UpstashFault): void
+  /** Closes the listener, destroys open sockets (hanging requests too) and the Redis connection. Idempotent. */
+  stop(): Promise<void>
+}
+
+const FAULTS: readonly UpstashFault[] = ['none', '5xx', 'hang', 'close']
+/** Upstash's own default limit is 1 MB (more on paid plans); tests stay far below this. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024
+
+class PayloadTooLarge extends Error {}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) {
+        reject(new PayloadTooLarge(`ERR the request body is larger than ${MAX_BODY_BYTES} bytes`))
+        req.destroy()
+      } else chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  })
+  res.end(text)
+}
+
+/** Constant-time token check; accepts `Authorization: Bearer <token>` or `?_token=`, as Upstash does. */
+function authorized(req: IncomingMessage, url: URL, token: Buffer): boolean {
+  const header = req.headers.authorization
+  const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : url.searchParams.get('_token')
+  if (!given) return false
+  const bytes = Buffer.from(given)
+  return bytes.length === token.length && timingSafeEqual(bytes, token)
+}
+
+function validate(options: StartUpstashOptions): void {
+  if (typeof options?.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl))
+    throw new TypeError(`redisUrl must be a redis:// URL, got ${JSON.stringify(options?.redisUrl)}`)
+  if (options.token !== undefined && (typeof options.token !== 'string' || !/^\S+$/.test(options.token)))
+    throw new TypeError('token must be a non-empty string without whitespace')
+  const { port } = options
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+    throw new RangeError(`port must be an integer from 0 to 65535, got ${port}`)
+}
+
+/**
+ * Starts a local server that speaks the Upstash Redis REST API over a real Redis, on 127.0.0.1:
+ * `POST /` with one command as a JSON array, `POST /pipeline` and `POST /multi-exec` with arrays
+ * of commands, bearer-token auth, `{"result"}`/`{"error"}` replies, `Upstash-Encoding: base64`.
+ * Scripts flagged `allow-key-locking` (Upstash-only) run on Redis 7.0 with the flag dropped.
+ *
+ * @example
+ * const upstash = await startUpstashServer({ redisUrl: 'redis://127.0.0.1:6380' })
+ * const redis = new Redis({ url: upstash.url, token: upstash.token }) // from @upstash/redis
+ * await upstash.stop()
+ */
+export async function startUpstashServer(options: StartUpstashOptions): Promise<UpstashServer> {
+  validate(options)
+  const token = options.token ?? randomBytes(16).toString('hex')
+  const tokenBytes = Buffer.from(token)
+  const redis = new Redis(options.redisUrl, {
+    // Upstash answers in RESP2 shapes (flat arrays for maps, doubles as strings).
+    protocol: 2,
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+  })
+  // Connection trouble surfaces on the requests (500); without a listener ioredis logs each one.
+  redis.on('error', () => {})
+  await redis.connect()
+  const executor = new Executor(redis, new ScriptShas())
+  let fault: UpstashFault = 'none'
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (fault === 'hang') return // the socket is destroyed by stop() or by the client
+    if (fault === 'close') {
+      req.socket.destroy()
+      return
+    }
+    if (fault === '5xx') {
+      send(res, 503, { error: 'Service Unavailable (fault injected into the local Upstash server)' })
+      return
+    }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    if (!authorized(req, url, tokenBytes)) {
+      send(res, 401, { error: 'Unauthorized: send the server token as "Authorization: Bearer <token>"' })
+      return
+    }
+    if (req.method !== 'POST') {
+      send(res, 405, { error: `ERR method ${req.method} is not supported; POST a JSON command` })
+      return
+    }
+    const base64 = req.headers['upstash-encoding']?.toString().toLowerCase() === 'base64'
+    try {
+      let body: unknown
+      try {
+        body = JSON.parse(await readBody(req))
+      } catch (error) {
+        if (error instanceof PayloadTooLarge) throw error
+        throw new BadRequest(`ERR the request body is not valid JSON: ${(error as Error).message}`)
+      }
+      const path = url.pathname.replace(/\/+$/, '')
+      if (path === '') {
+        const result: Outcome = await executor.single(parseCommand(body), base64)
+        send(res, 'error' in result ? 400 : 200, result)
+      } else if (path === '/pipeline') send(res, 200, await executor.pipeline(parseCommands(body), base64))
+      else if (path === '/multi-exec') send(res, 200, await executor.multiExec(parseCommands(body), base64))
+      else
+        send(res, 404, {
+          error: `ERR unknown endpoint ${url.pathname}: use POST /, /pipeline or /multi-exec`,
+        })
+    } catch (error) {
+      if (res.headersSent || res.destroyed) return
+      if (error instanceof BadRequest) send(res, 400, { error: error.message })
+      else if (error instanceof PayloadTooLarge) send(res, 413, { error: error.message })
+      else send(res, 500, { error: `ERR the local Upstash server failed: ${(error as Error).message}` })
+    }
+  }
+
+  const sockets = new Set<Socket>()
+  const server = createServer({ noDelay: true }, (req, res) => void handle(req, res))
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (error) {
+    redis.disconnect()
+    throw error
+  }
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+
+  let stopping: Promise<void> | undefined
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    setFault(next) {
+      if (!FAULTS.includes(next))
+        throw new RangeError(`fault must be one of ${FAULTS.join(', ')}, got ${JSON.stringify(next)}`)
+      fault = next
+    },
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+        redis.disconnect()
+      })
+      return stopping
+    },
+  }
+}
