@@ -1,0 +1,2 @@
+export type { UpstashStoreOptions } from './options.ts'
+export { upstashStore } from './store.ts'
