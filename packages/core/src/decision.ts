@@ -1,3 +1,6 @@
+import type { Algorithm } from './algorithm.ts'
+import type { Degraded } from './resilience/degraded.ts'
+
 /** What one limit says about one request. Times are whole milliseconds from now. */
 export interface LimitDecision {
   /** The request may proceed (after `delayMs`, for shaping algorithms). */
@@ -28,4 +31,19 @@ export interface PolicyDecision extends LimitDecision {
 export interface Decision extends LimitDecision {
   readonly policy: string
   readonly policies: readonly PolicyDecision[]
+  /**
+   * Rules limiters only: the results of the shadow policies this request matched (`shadow_mode:
+   * true`, or all of them with `shadowMode: true`). Evaluated and counted, they never deny.
+   */
+  readonly shadow?: readonly PolicyDecision[]
+  /**
+   * Rules limiters only: the limit behind each entry of `policies`, in order. The policies of a
+   * rules limiter differ per request; headers read their quota and window from here.
+   */
+  readonly limits?: readonly Algorithm[]
+  /**
+   * Present only when the store did not make this decision: it failed, timed out or its circuit
+   * is open, and the limiter's `onStoreError` policy answered (see `Degraded`).
+   */
+  readonly degraded?: Degraded
 }

@@ -86,5 +86,13 @@ export { appendListMembers, asciiPolicyName, sfInteger, sfString } from './http/
 export { type AbortSignalLike, waitForTurn } from './http/wait.ts'
 export { keyPrefix } from './keys.ts'
 export { type CallOptions, createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.ts'
+export {
+  type CircuitBreakerOptions,
+  CircuitOpenError,
+} from './resilience/circuitBreaker.ts'
+export { createDeadlines, type Deadlines } from './resilience/deadlines.ts'
+export type { Degraded, DegradedMode, DegradedReason } from './resilience/degraded.ts'
+export type { DenyCacheOption } from './resilience/denyCache.ts'
+export type { ResilienceOptions, StoreErrorPolicy, StoreFault } from './resilience/options.ts'
 export { type StateWrite, type StepAllResult, stepAll, stepWithin } from './stepAll.ts'
 export type { Store, StoreCapabilities, StoreRequest } from './store.ts'

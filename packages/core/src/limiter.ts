@@ -2,11 +2,16 @@ import type { Algorithm } from './algorithm.ts'
 import type { Decision } from './decision.ts'
 import { ConfigError, InputError, UnsupportedAlgorithmError } from './errors.ts'
 import { keyPrefix } from './keys.ts'
+import { type ResilienceOptions, resolveResilience } from './resilience/options.ts'
 import type { Store, StoreRequest } from './store.ts'
 import { storeCall } from './storeCall.ts'
 import { optionsObject, show } from './validate.ts'
 
-export interface RateLimiterOptions {
+/**
+ * Besides these, the failure options of {@link ResilienceOptions}: `timeoutMs`, `onStoreError`,
+ * `onError`, `denyCache`, `circuitBreaker`.
+ */
+export interface RateLimiterOptions extends ResilienceOptions {
   /** Where state lives: `memoryStore()`, `ioredisStore({ client })`, … */
   readonly store: Store
   /** One limit, or several checked and consumed together, all-or-nothing. */
@@ -35,8 +40,14 @@ export interface RateLimiter {
    * `cost` it says what `limit(key, { cost })` would decide, and what would be left after it.
    */
   peek(key: string, options?: CallOptions): Promise<Decision>
-  /** Forgets `key` under every limit of this limiter. */
+  /** Forgets `key` under every limit of this limiter (and in its deny cache and fallback store). */
   reset(key: string): Promise<void>
+  /**
+   * Lets pending calls settle (each within its deadline), stops the limiter's timers and empties
+   * its deny cache; later calls reject with a `StoreError`. It does not close the store: close
+   * that yourself (`store.close?.()`), and your Redis client after it. Idempotent.
+   */
+  close(): Promise<void>
   /** The limits, in order. */
   readonly algorithms: readonly Algorithm[]
   readonly store: Store
@@ -64,7 +75,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const start = keyPrefix(prefix)
   const keyOf = (key: unknown): string => start + checkKey(key)
 
-  const call = storeCall(store)
+  const call = storeCall(store, resolveResilience(options, store, algorithms))
 
   function decide(key: unknown, callOptions: CallOptions | undefined, consume: boolean): Promise<Decision> {
     try {
@@ -86,7 +97,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     limit: (key, callOptions) => decide(key, callOptions, true),
     peek: (key, callOptions) => decide(key, callOptions, false),
-    reset: async (key) => store.reset(keyOf(key), algorithms),
+    reset: async (key) => call.reset(keyOf(key), algorithms),
+    close: () => call.close(),
     algorithms,
     store,
   }

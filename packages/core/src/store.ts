@@ -47,4 +47,14 @@ export interface Store {
   applySync?(request: StoreRequest): readonly LimitDecision[]
   /** Forgets the state of every given limit for `key`. */
   reset(key: string, limits: readonly Algorithm[]): Promise<void>
+  /**
+   * Optional: the store's own deadline in ms. A store that sets it settles every call within it
+   * (with `StoreTimeoutError`), and a limiter without its own `timeoutMs` then adds no deadline.
+   */
+  readonly timeoutMs?: number
+  /**
+   * Optional: settles pending calls and stops the store's timers, so the process can exit. Later
+   * calls reject with a `StoreError`. It never closes a client the user passed in. Idempotent.
+   */
+  close?(): Promise<void>
 }

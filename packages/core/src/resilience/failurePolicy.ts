@@ -1,0 +1,52 @@
+import { combine } from '../combine.ts'
+import type { Decision } from '../decision.ts'
+import { StoreError } from '../errors.ts'
+import type { Store, StoreRequest } from '../store.ts'
+import { type DegradedReason, fromFallback, placeholderDecision } from './degraded.ts'
+import type { Resilience } from './options.ts'
+
+/** How long a fail-closed denial tells the client to wait when no circuit cool-down applies. */
+const DENY_RETRY_MS = 1000
+
+/**
+ * Answers a call whose store failed, by the limiter's policy: reject with the fault (the default),
+ * deny or allow with a placeholder decision, or ask the fallback store. Every answer made without
+ * the store carries `degraded`.
+ */
+export function answerByPolicy(
+  policy: Resilience['policy'],
+  request: StoreRequest,
+  error: StoreError,
+  reason: DegradedReason,
+  retryAfterMs: number,
+): Promise<Decision> {
+  if (policy === 'reject') return Promise.reject(error)
+  if (policy === 'deny' || policy === 'allow') {
+    const allowed = policy === 'allow'
+    const wait = retryAfterMs > 0 ? retryAfterMs : DENY_RETRY_MS
+    return Promise.resolve(
+      placeholderDecision(request.limits, allowed, wait, { reason, mode: policy, error }),
+    )
+  }
+  return askFallback(policy, request).then(
+    (decision) => fromFallback(decision, { reason, mode: 'fallback', error }),
+    (fallbackError: unknown) =>
+      Promise.reject(
+        new StoreError(
+          `${error.message}; the fallback ${policy.name} store failed too: ${fallbackError instanceof Error ? fallbackError.message : String(fallbackError)}`,
+          { cause: fallbackError },
+        ),
+      ),
+  )
+}
+
+function askFallback(fallback: Store, request: StoreRequest): Promise<Decision> {
+  try {
+    if (fallback.applySync !== undefined) {
+      return Promise.resolve(combine(request.limits, fallback.applySync(request)))
+    }
+    return fallback.apply(request).then((decisions) => combine(request.limits, decisions))
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}

@@ -1,0 +1,169 @@
+import type { Algorithm } from '../algorithm.ts'
+import { ConfigError, type StoreError, UnsupportedAlgorithmError } from '../errors.ts'
+import type { Store } from '../store.ts'
+import { show } from '../validate.ts'
+import type { CircuitBreakerOptions } from './circuitBreaker.ts'
+import type { DegradedReason } from './degraded.ts'
+import type { DenyCacheOption } from './denyCache.ts'
+
+/**
+ * What a limiter does when its store fails or does not answer in time: `'deny'` (fail closed),
+ * `'allow'` (fail open), or a fallback store (usually `memoryStore()`) that decides instead.
+ * Without one, the call rejects with the `StoreError`.
+ */
+export type StoreErrorPolicy = 'deny' | 'allow' | Store
+
+/** What `onError` is told besides the error. */
+export interface StoreFault {
+  /** The store key of the call (the limiter's prefix and the user's key). */
+  readonly key: string
+  readonly reason: Exclude<DegradedReason, 'circuit-open'>
+}
+
+/** The failure options of `createRateLimiter`. */
+export interface ResilienceOptions {
+  /**
+   * Deadline of every store call in ms; past it the call counts as failed (`StoreTimeoutError`).
+   * Default: the store's own deadline when it has one (`ioredisStore`'s `timeoutMs`), else 1000 for
+   * a network store. A synchronous store (`memoryStore()`) cannot hang and gets none.
+   */
+  readonly timeoutMs?: number
+  /** What a call answers when the store fails. Default: none, the call rejects with the `StoreError`. */
+  readonly onStoreError?: StoreErrorPolicy
+  /** Sees every store fault (timeouts included), before the policy answers. Errors it throws are ignored. */
+  readonly onError?: (error: StoreError, fault: StoreFault) => void
+  /**
+   * Answers denials in-process until the store's `retryAfterMs` is over, without a round trip.
+   * Default: on (10,000 keys) for network stores, off for synchronous ones; `false` turns it off.
+   */
+  readonly denyCache?: DenyCacheOption
+  /**
+   * Stops calling a failing store for a while. Default `{ failures: 5, coolDownMs: 500 }` for
+   * network stores (none for synchronous ones); `false` turns it off.
+   */
+  readonly circuitBreaker?: false | CircuitBreakerOptions
+}
+
+/** The validated failure options. */
+export interface Resilience {
+  /** Deadline the limiter applies itself, or undefined when the store's own (or none) is used. */
+  readonly timeoutMs: number | undefined
+  readonly policy: 'reject' | 'deny' | 'allow' | Store
+  readonly onError: ResilienceOptions['onError']
+  /** 0: no deny cache. */
+  readonly denyCacheKeys: number
+  readonly breaker: Required<CircuitBreakerOptions> | undefined
+}
+
+const MAX_TIMER_MS = 2_147_483_647
+const DEFAULT_TIMEOUT_MS = 1000
+const DEFAULT_DENY_CACHE_KEYS = 10_000
+
+/** Validates the failure options once, at construction (`ConfigError` for anything wrong). */
+export function resolveResilience(
+  options: ResilienceOptions,
+  store: Store,
+  algorithms: readonly Algorithm[],
+  factory = 'createRateLimiter',
+): Resilience {
+  const network = store.applySync === undefined
+  const given = options.timeoutMs
+  if (given !== undefined) positiveMs(given, `${factory}: timeoutMs`)
+  const timeoutMs = !network
+    ? undefined
+    : (given ?? (store.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : undefined))
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw new ConfigError(
+      `${factory}: onError must be a function (error, fault) => void, got ${show(options.onError)}`,
+    )
+  }
+  return {
+    timeoutMs,
+    policy: checkPolicy(options.onStoreError, store, algorithms, factory),
+    onError: options.onError,
+    denyCacheKeys: checkDenyCache(options.denyCache, network, factory),
+    breaker: checkBreaker(options.circuitBreaker, network, factory),
+  }
+}
+
+function checkPolicy(
+  policy: unknown,
+  store: Store,
+  algorithms: readonly Algorithm[],
+  factory: string,
+): Resilience['policy'] {
+  if (policy === undefined) return 'reject'
+  if (policy === 'deny' || policy === 'allow') return policy
+  const fallback = policy as Partial<Store> | null
+  if (
+    typeof fallback !== 'object' ||
+    fallback === null ||
+    typeof fallback.apply !== 'function' ||
+    !Array.isArray(fallback.capabilities?.algorithms)
+  ) {
+    throw new ConfigError(
+      `${factory}: onStoreError must be 'deny' (fail closed), 'allow' (fail open) or a fallback store such as memoryStore(), got ${show(policy)}`,
+    )
+  }
+  if (fallback === store) {
+    throw new ConfigError(
+      `${factory}: onStoreError is the limiter's own store; give another one, such as memoryStore()`,
+    )
+  }
+  const f = fallback as Store
+  for (const a of algorithms) {
+    if (!f.capabilities.algorithms.includes(a.kind)) {
+      throw new UnsupportedAlgorithmError(`${factory}: the fallback ${f.name} store cannot run ${a.kind}`)
+    }
+  }
+  if (algorithms.length > 1 && !f.capabilities.composite) {
+    throw new UnsupportedAlgorithmError(
+      `${factory}: the fallback ${f.name} store cannot apply several limits atomically`,
+    )
+  }
+  return f
+}
+
+function checkDenyCache(value: unknown, network: boolean, factory: string): number {
+  if (value === undefined) return network ? DEFAULT_DENY_CACHE_KEYS : 0
+  if (value === false) return 0
+  if (value === true) return DEFAULT_DENY_CACHE_KEYS
+  const maxKeys = (value as { maxKeys?: unknown } | null)?.maxKeys
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    (maxKeys === undefined || (Number.isInteger(maxKeys) && (maxKeys as number) >= 1))
+  ) {
+    return (maxKeys as number | undefined) ?? DEFAULT_DENY_CACHE_KEYS
+  }
+  throw new ConfigError(
+    `${factory}: denyCache must be true, false or { maxKeys } with a positive integer, got ${show(value)}`,
+  )
+}
+
+function checkBreaker(value: unknown, network: boolean, factory: string): Resilience['breaker'] {
+  if (value === false || (value === undefined && !network)) return undefined
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new ConfigError(
+      `${factory}: circuitBreaker must be false or { failures, coolDownMs }, got ${show(value)}`,
+    )
+  }
+  const o = (value ?? {}) as CircuitBreakerOptions
+  const failures = o.failures ?? 5
+  if (!Number.isInteger(failures) || failures < 1) {
+    throw new ConfigError(
+      `${factory}: circuitBreaker.failures must be a positive integer, got ${show(failures)}`,
+    )
+  }
+  const coolDownMs = o.coolDownMs ?? 500
+  positiveMs(coolDownMs, `${factory}: circuitBreaker.coolDownMs`)
+  return { failures, coolDownMs }
+}
+
+function positiveMs(value: unknown, name: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new ConfigError(
+      `${name} must be a number of milliseconds greater than 0 (at most ${MAX_TIMER_MS}), got ${show(value)}`,
+    )
+  }
+}
