@@ -8,7 +8,7 @@ import {
   storeKeys,
 } from '@sluice/redis-scripts'
 import type { Cluster, Redis } from 'ioredis'
-import { withDeadline } from './deadline.ts'
+import { storeDeadlines } from './deadline.ts'
 import { type IoredisStoreOptions, resolveOptions } from './options.ts'
 import { checkServerVersion } from './version.ts'
 
@@ -33,6 +33,7 @@ const COMMAND_BASE = `sluiceApply_${scriptFingerprint(APPLY_SCRIPT)}_`
  *
  * Every call settles within `timeoutMs`, with `StoreTimeoutError` when Redis does not answer
  * (ioredis may be reconnecting with its offline queue) and `StoreError` on any other failure.
+ * `close()` lets pending calls settle and stops the store's timer; it never closes your client.
  *
  * @example
  * import Redis from 'ioredis'
@@ -46,6 +47,7 @@ const COMMAND_BASE = `sluiceApply_${scriptFingerprint(APPLY_SCRIPT)}_`
 export function ioredisStore(options: IoredisStoreOptions): Store {
   const { client, prefix, clock, timeoutMs } = resolveOptions(options)
   const commands = new Map(KEY_COUNTS.map((n) => [n, scriptCommand(client, n)]))
+  const deadlines = storeDeadlines(client, timeoutMs)
 
   async function run(request: StoreRequest): Promise<readonly LimitDecision[]> {
     const { keys, argv } = applyCall(prefix, request, clock)
@@ -79,11 +81,14 @@ export function ioredisStore(options: IoredisStoreOptions): Store {
   return {
     name: 'ioredis',
     capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true },
-    apply: (request) => withDeadline(client, timeoutMs, 'apply', () => run(request)),
+    timeoutMs,
+    apply: (request) => deadlines.run('apply', () => run(request)),
     reset: (key, limits) =>
-      withDeadline(client, timeoutMs, 'reset', async () => {
+      deadlines.run('reset', async () => {
         if (limits.length > 0) await client.del(...storeKeys(prefix, key, limits))
       }),
+    // Settles this store's calls and stops its timer; the client is yours: quit it yourself.
+    close: () => deadlines.close(),
   }
 }
 

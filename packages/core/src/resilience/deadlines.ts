@@ -9,9 +9,10 @@ import { backgroundTimer, clearTimer, monotonicNow } from './runtime.ts'
 export interface Deadlines {
   /**
    * Settles with `pending`'s outcome, or rejects with `timeoutError()` once `timeoutMs` has passed.
-   * A late outcome is dropped, handled, so it can never become an unhandled rejection.
+   * A late outcome is dropped, handled, so it can never become an unhandled rejection. `mapError`
+   * turns a failure of `pending` into the error to reject with.
    */
-  race<T>(pending: Promise<T>, timeoutError: () => Error): Promise<T>
+  race<T>(pending: Promise<T>, timeoutError: () => Error, mapError?: (error: unknown) => unknown): Promise<T>
   /** Calls started and not settled yet. */
   readonly pending: number
   /** Resolves once no call is pending (at once if none is): each settles within `timeoutMs`. */
@@ -82,7 +83,11 @@ export function createDeadlines(timeoutMs: number): Deadlines {
   }
 
   return {
-    race<T>(pending: Promise<T>, timeoutError: () => Error): Promise<T> {
+    race<T>(
+      pending: Promise<T>,
+      timeoutError: () => Error,
+      mapError?: (error: unknown) => unknown,
+    ): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         const entry: Entry = {
           at: now() + timeoutMs,
@@ -104,7 +109,7 @@ export function createDeadlines(timeoutMs: number): Deadlines {
           (error: unknown) => {
             if (entry.done) return
             settled(entry)
-            reject(error)
+            reject(mapError === undefined ? error : mapError(error))
           },
         )
       })
