@@ -10,6 +10,15 @@ export type Outcome = { result: JsonReply } | { error: string }
 
 type Settled = [error: Error | null, reply: unknown]
 
+/**
+ * Name and arguments for ioredis. ioredis reshapes some replies by lowercase command name
+ * (HGETALL into an object, …) even for callBuffer; an uppercase name gets Redis's reply as is.
+ */
+function forIoredis(command: PreparedCommand): [string, ...string[]] {
+  const [name, ...rest] = command.args as [string, ...string[]]
+  return [name.toUpperCase(), ...rest]
+}
+
 function outcome([error, reply]: Settled, command: PreparedCommand, base64: boolean): Outcome {
   if (error) {
     if (isReplyError(error)) return { error: error.message }
@@ -32,7 +41,7 @@ export class Executor {
     const refused = refusal(args)
     if (refused) return { error: refused }
     const command = this.#scripts.prepare(args)
-    const [name, ...rest] = command.args as [string, ...string[]]
+    const [name, ...rest] = forIoredis(command)
     const settled = await this.#redis.callBuffer(name, ...rest).then(
       (reply): Settled => [null, reply],
       (error: Error): Settled => [error, null],
@@ -47,7 +56,7 @@ export class Executor {
       const refused = refusal(args)
       if (refused) return refused
       const command = this.#scripts.prepare(args)
-      const [name, ...rest] = command.args as [string, ...string[]]
+      const [name, ...rest] = forIoredis(command)
       pipeline.callBuffer(name, ...rest)
       return command
     })
@@ -74,7 +83,7 @@ export class Executor {
     // request's command can land inside the transaction.
     const transaction = this.#redis.multi()
     for (const command of prepared) {
-      const [name, ...rest] = command.args as [string, ...string[]]
+      const [name, ...rest] = forIoredis(command)
       transaction.callBuffer(name, ...rest)
     }
     let replies: Settled[]

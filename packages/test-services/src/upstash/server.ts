@@ -105,7 +105,17 @@ export async function startUpstashServer(options: StartUpstashOptions): Promise<
   })
   // Connection trouble surfaces on the requests (500); without a listener ioredis logs each one.
   redis.on('error', () => {})
-  await redis.connect()
+  try {
+    await redis.connect()
+  } catch (error) {
+    redis.disconnect() // or ioredis keeps reconnecting in the background
+    throw new Error(
+      `the local Upstash server cannot reach Redis at ${options.redisUrl}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    )
+  }
   const executor = new Executor(redis, new ScriptShas())
   let fault: UpstashFault = 'none'
 
