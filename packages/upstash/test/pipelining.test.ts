@@ -1,0 +1,84 @@
+import { fixedWindow, type StoreRequest, tokenBucket } from '@sluice/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { upstashStore } from '../src/index.ts'
+import { randomPrefix, upstashClient } from './support/clients.ts'
+import { recordRequests } from './support/requests.ts'
+
+// One HTTP request per decision at most: counted at the client's fetch, against the local server.
+
+let stop = () => {}
+afterEach(() => stop())
+
+const request = (key: string, limits: StoreRequest['limits'], cost = 1): StoreRequest => ({
+  key,
+  limits,
+  cost,
+  consume: true,
+  now: undefined,
+})
+
+describe('HTTP requests per decision', () => {
+  it('without auto-pipelining: exactly one EVALSHA request per decision, composites included', async () => {
+    const store = upstashStore({ client: upstashClient({ enableAutoPipelining: false }), prefix: randomPrefix('rpd') })
+    const composite = [tokenBucket({ capacity: 50, refillRate: 1 }), fixedWindow({ limit: 40, window: '1h' })]
+    await store.apply(request('warm', composite)) // the first may add an EVAL after NOSCRIPT
+    const recorder = recordRequests()
+    stop = recorder.stop
+    for (let i = 0; i < 20; i++) {
+      const decisions = await store.apply(request(`user-${i % 3}`, composite))
+      expect(decisions).toHaveLength(2)
+    }
+    expect(recorder.sent).toHaveLength(20)
+    for (const { path, commands } of recorder.sent) {
+      expect(path).toBe('/')
+      expect(commands).toHaveLength(1)
+      expect(commands[0]?.[0]).toBe('evalsha')
+    }
+  })
+
+  it('without auto-pipelining: 200 concurrent calls on one key admit exactly 100, in 200 requests', async () => {
+    const store = upstashStore({
+      client: upstashClient({ enableAutoPipelining: false }),
+      prefix: randomPrefix('rpd'),
+      timeoutMs: 20_000,
+    })
+    const limits = [fixedWindow({ limit: 100, window: '1d' })]
+    await store.apply({ ...request('warm', limits), consume: false })
+    const recorder = recordRequests()
+    stop = recorder.stop
+    const decisions = await Promise.all(Array.from({ length: 200 }, () => store.apply(request('hot', limits))))
+    expect(decisions.filter(([d]) => d?.allowed).length).toBe(100)
+    expect(recorder.sent).toHaveLength(200)
+  })
+
+  it('with auto-pipelining (the default): the decisions of one tick share one /pipeline request', async () => {
+    const store = upstashStore({ client: upstashClient(), prefix: randomPrefix('rpd'), timeoutMs: 10_000 })
+    const limits = [fixedWindow({ limit: 30, window: '1d' })]
+    await store.apply(request('warm', limits))
+    const recorder = recordRequests()
+    stop = recorder.stop
+    const decisions = await Promise.all(Array.from({ length: 50 }, () => store.apply(request('hot', limits))))
+    expect(decisions.filter(([d]) => d?.allowed).length).toBe(30)
+    expect(recorder.sent.length).toBeGreaterThanOrEqual(1)
+    expect(recorder.sent.length).toBeLessThanOrEqual(2)
+    expect(recorder.sent.every(({ path }) => path === '/pipeline')).toBe(true)
+    expect(recorder.sent.flatMap(({ commands }) => commands.map((c) => c[0]))).toEqual(
+      Array.from({ length: 50 }, () => 'evalsha'),
+    )
+  })
+
+  it('reset deletes every key of the limit in one request', async () => {
+    const client = upstashClient({ enableAutoPipelining: false })
+    const store = upstashStore({ client, prefix: randomPrefix('reset') })
+    const limits = [fixedWindow({ limit: 2, window: '1d' }), tokenBucket({ capacity: 5, refillRate: 1 })]
+    await store.apply(request('k', limits, 2))
+    expect((await store.apply(request('k', limits)))[0]?.allowed).toBe(false)
+    const recorder = recordRequests()
+    stop = recorder.stop
+    await store.reset('k', limits)
+    expect(recorder.sent).toHaveLength(1)
+    expect(recorder.sent[0]?.commands[0]?.[0]).toBe('del')
+    recorder.stop()
+    expect((await store.apply(request('k', limits)))[0]?.allowed).toBe(true)
+  })
+})
