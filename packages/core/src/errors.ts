@@ -9,6 +9,29 @@ export class SluiceError extends Error {
 /** Bad options given to a factory: thrown at construction, before anything runs. */
 export class ConfigError extends SluiceError {}
 
+/**
+ * Rate-limit rules that cannot be used: bad YAML, an unknown key, a bad unit or limit. The message
+ * names where (`line 7, column 9` for YAML text, `descriptors[1].rate_limit.unit` always) and what
+ * to change; `path`, `line` and `column` carry the same for tools.
+ */
+export class RulesError extends ConfigError {
+  /** Where in the rules: `descriptors[1].rate_limit.unit`; `''` for the whole document. */
+  readonly path: string
+  /** 1-based line and column in the YAML or JSON text, when the rules came from text. */
+  readonly line: number | undefined
+  readonly column: number | undefined
+  constructor(
+    message: string,
+    where: { path?: string; line?: number | undefined; column?: number | undefined } = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+    this.path = where.path ?? ''
+    this.line = where.line
+    this.column = where.column
+  }
+}
+
 /** The store cannot run an algorithm (or a composite) it was paired with. */
 export class UnsupportedAlgorithmError extends ConfigError {}
 

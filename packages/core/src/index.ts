@@ -36,6 +36,7 @@ export { type Duration, formatDuration, parseDuration } from './duration.ts'
 export {
   ConfigError,
   InputError,
+  RulesError,
   SluiceError,
   StoreError,
   StoreTimeoutError,
@@ -94,5 +95,17 @@ export { createDeadlines, type Deadlines } from './resilience/deadlines.ts'
 export type { Degraded, DegradedMode, DegradedReason } from './resilience/degraded.ts'
 export type { DenyCacheOption } from './resilience/denyCache.ts'
 export type { ResilienceOptions, StoreErrorPolicy, StoreFault } from './resilience/options.ts'
+export { parseRules } from './rules/parse.ts'
+export type { RulesLimiterOptions, RulesRateLimiter } from './rules/ruleLimiter.ts'
+export type { ShadowDeny, ShadowHooks } from './rules/shadow.ts'
+export type {
+  Descriptor,
+  DescriptorEntry,
+  DescriptorRequest,
+  RuleDescriptor,
+  RuleLimit,
+  RuleSet,
+} from './rules/types.ts'
+export { RULE_UNITS } from './rules/units.ts'
 export { type StateWrite, type StepAllResult, stepAll, stepWithin } from './stepAll.ts'
 export type { Store, StoreCapabilities, StoreRequest } from './store.ts'

@@ -3,6 +3,8 @@ import type { Decision } from './decision.ts'
 import { ConfigError, InputError, UnsupportedAlgorithmError } from './errors.ts'
 import { keyPrefix } from './keys.ts'
 import { type ResilienceOptions, resolveResilience } from './resilience/options.ts'
+import { createRulesLimiter, type RulesLimiterOptions, type RulesRateLimiter } from './rules/ruleLimiter.ts'
+import { prepareRules } from './rules/ruleSet.ts'
 import type { Store, StoreRequest } from './store.ts'
 import { storeCall } from './storeCall.ts'
 import { optionsObject, show } from './validate.ts'
@@ -64,11 +66,20 @@ export interface RateLimiter {
  * })
  * const decision = await limiter.limit('user:42')
  * if (!decision.allowed) console.log(`retry in ${decision.retryAfterMs} ms`)
+ *
+ * // Limits from rules (Envoy/Lyft ratelimit format): requests carry descriptors instead of a key.
+ * const rulesLimiter = createRateLimiter({ store: memoryStore(), rules: parseRules(yamlText) })
+ * await rulesLimiter.limit({ descriptors: [[{ key: 'user', value: '42' }]] })
  */
-export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+export function createRateLimiter(options: RulesLimiterOptions): RulesRateLimiter
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter
+export function createRateLimiter(
+  options: RateLimiterOptions | RulesLimiterOptions,
+): RateLimiter | RulesRateLimiter {
   optionsObject(options, 'createRateLimiter')
   const store = checkStore(options.store)
-  const algorithms = checkAlgorithms(options.algorithm, store)
+  const rules = 'rules' in options && options.rules !== undefined ? checkRules(options, store) : undefined
+  const algorithms = rules?.algorithms ?? checkAlgorithms(options.algorithm, store)
   const prefix = checkPrefix(options.prefix)
   const clock = checkClock(options.clock)
   const maxCost = Math.min(...algorithms.map((a) => a.maxCost))
@@ -76,6 +87,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const keyOf = (key: unknown): string => start + checkKey(key)
 
   const call = storeCall(store, resolveResilience(options, store, algorithms))
+  if (rules !== undefined) {
+    const parts = { store, call, start, clock, readClock, checkMaxDelay }
+    return createRulesLimiter(options as RulesLimiterOptions, rules, parts)
+  }
 
   function decide(key: unknown, callOptions: CallOptions | undefined, consume: boolean): Promise<Decision> {
     try {
@@ -94,7 +109,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   }
 
-  return {
+  const limiter: RateLimiter = {
     limit: (key, callOptions) => decide(key, callOptions, true),
     peek: (key, callOptions) => decide(key, callOptions, false),
     reset: async (key) => call.reset(keyOf(key), algorithms),
@@ -102,6 +117,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     algorithms,
     store,
   }
+  return limiter
+}
+
+function checkRules(options: RulesLimiterOptions, store: Store) {
+  if (options.algorithm !== undefined) {
+    throw new ConfigError(
+      'createRateLimiter: give either algorithm (one set of limits for every key) or rules (limits per descriptor), not both',
+    )
+  }
+  return prepareRules(options.rules, store, 'createRateLimiter')
 }
 
 function checkStore(store: unknown): Store {

@@ -1,0 +1,48 @@
+import { RulesError } from '../errors.ts'
+import { show } from '../validate.ts'
+import { positionOf } from './location.ts'
+import { sealRuleSet } from './ruleSet.ts'
+import { validateRules } from './schema.ts'
+import type { RuleSet } from './types.ts'
+
+/**
+ * Parses and validates rate-limit rules in the Envoy/Lyft ratelimit format (`domain`, nested
+ * `descriptors` with `key`, `value`, `rate_limit`, `shadow_mode`) plus sluice's `algorithm`
+ * extensions, from a plain object or JSON text. Every problem is a `RulesError` naming where.
+ *
+ * This is the edge-safe entry. On Node, `import { parseRules } from '@sluice/core'` resolves to
+ * the Node entry, whose `parseRules` also reads YAML text; elsewhere YAML text is a `RulesError`
+ * (parse it with a YAML library first and pass the object).
+ *
+ * @example
+ * const rules = parseRules({
+ *   domain: 'api',
+ *   descriptors: [{ key: 'user', rate_limit: { unit: 'second', requests_per_unit: 10 } }],
+ * })
+ * const limiter = createRateLimiter({ store: memoryStore(), rules })
+ */
+export function parseRules(input: string | object): RuleSet {
+  if (typeof input !== 'string') return sealRuleSet(validateRules(input))
+  const trimmed = input.trimStart()
+  if (!trimmed.startsWith('{')) {
+    throw new RulesError(
+      "rules: YAML text needs the Node entry of @sluice/core (import { parseRules } from '@sluice/core' under Node, which resolves to it); on this runtime pass JSON text or the parsed object",
+    )
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(input)
+  } catch (cause) {
+    throw jsonError(input, cause)
+  }
+  // Errors name the path (descriptors[1].rate_limit.unit); the Node entry adds line and column.
+  return sealRuleSet(validateRules(data))
+}
+
+function jsonError(text: string, cause: unknown): RulesError {
+  const message = cause instanceof Error ? cause.message : show(cause)
+  const at = /position (\d+)/.exec(message)
+  const position = at === null ? undefined : positionOf(text, Number(at[1]))
+  const where = position === undefined ? '' : `line ${position.line}, column ${position.column}: `
+  return new RulesError(`rules: ${where}malformed JSON: ${message}`, { ...position }, { cause })
+}

@@ -1,0 +1,93 @@
+import type { Algorithm, AlgorithmKind } from '../algorithm.ts'
+import { fixedWindow } from '../algorithms/fixedWindow.ts'
+import { gcra } from '../algorithms/gcra.ts'
+import { leakyBucket } from '../algorithms/leakyBucket.ts'
+import { slidingLog } from '../algorithms/slidingLog.ts'
+import { slidingWindow } from '../algorithms/slidingWindow.ts'
+import { tokenBucket } from '../algorithms/tokenBucket.ts'
+import { ConfigError } from '../errors.ts'
+import { show } from '../validate.ts'
+import { closest } from './suggest.ts'
+
+/** The names `algorithm:` accepts: the snake_case spelling the file format uses, and core's own. */
+const KINDS: Readonly<Record<string, AlgorithmKind>> = {
+  fixed_window: 'fixedWindow',
+  sliding_log: 'slidingLog',
+  sliding_window: 'slidingWindow',
+  token_bucket: 'tokenBucket',
+  gcra: 'gcra',
+  leaky_bucket: 'leakyBucket',
+  fixedWindow: 'fixedWindow',
+  slidingLog: 'slidingLog',
+  slidingWindow: 'slidingWindow',
+  tokenBucket: 'tokenBucket',
+  leakyBucket: 'leakyBucket',
+}
+
+/** Each algorithm's own parameters under `rate_limit`, besides `unit` and `requests_per_unit`. */
+export const ALGORITHM_PARAMS: Readonly<Record<AlgorithmKind, readonly string[]>> = {
+  fixedWindow: [],
+  slidingLog: [],
+  slidingWindow: [],
+  tokenBucket: ['capacity'],
+  gcra: ['burst'],
+  leakyBucket: ['capacity'],
+}
+
+/** Every algorithm parameter any algorithm takes: the extension keys `rate_limit` accepts. */
+export const ALL_PARAMS: readonly string[] = ['burst', 'capacity']
+
+/** The algorithm kind named by `algorithm:`, or a message saying what to write instead. */
+export function algorithmKind(name: unknown): AlgorithmKind | string {
+  if (typeof name === 'string' && Object.hasOwn(KINDS, name)) return KINDS[name] as AlgorithmKind
+  const names = Object.keys(KINDS).slice(0, 6)
+  const guess = typeof name === 'string' ? closest(name, Object.keys(KINDS)) : undefined
+  const hint = guess === undefined ? '' : `; did you mean ${JSON.stringify(guess)}?`
+  return `unknown algorithm ${show(name)}${hint} (one of ${names.join(', ')}; default fixed_window, as in the Envoy service)`
+}
+
+/**
+ * The limit `requests_per_unit` per `unitMs`, run by `kind`:
+ * - fixed_window, sliding_log, sliding_window: `requests_per_unit` per window of one unit;
+ * - gcra: rate `requests_per_unit` per unit, `burst` (default `requests_per_unit`);
+ * - token_bucket: refills `requests_per_unit` per unit, holds `capacity` (default `requests_per_unit`);
+ * - leaky_bucket: leaks `requests_per_unit` per unit, queues `capacity` (default `requests_per_unit`).
+ * A factory's own `ConfigError` (numbers too large to be exact) comes back as a message.
+ */
+export function ruleAlgorithm(
+  kind: AlgorithmKind,
+  requests: number,
+  unitMs: number,
+  params: Readonly<Record<string, number>>,
+  name: string | undefined,
+): Algorithm | string {
+  try {
+    switch (kind) {
+      case 'fixedWindow':
+        return fixedWindow({ limit: requests, window: unitMs, name })
+      case 'slidingLog':
+        return slidingLog({ limit: requests, window: unitMs, name })
+      case 'slidingWindow':
+        return slidingWindow({ limit: requests, window: unitMs, name })
+      case 'gcra':
+        return gcra({ rate: requests, period: unitMs, burst: params.burst ?? requests, name })
+      case 'tokenBucket':
+        return tokenBucket({
+          capacity: params.capacity ?? requests,
+          refillRate: requests,
+          refillInterval: unitMs,
+          name,
+        })
+      case 'leakyBucket':
+        return leakyBucket({
+          capacity: params.capacity ?? requests,
+          leakRate: requests,
+          leakInterval: unitMs,
+          name,
+        })
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message
+    throw error
+  }
+}

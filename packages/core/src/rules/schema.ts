@@ -1,0 +1,235 @@
+import type { AlgorithmKind } from '../algorithm.ts'
+import type { RulesError } from '../errors.ts'
+import { show } from '../validate.ts'
+import { type Locate, rulesError } from './location.ts'
+import { ALGORITHM_PARAMS, ALL_PARAMS, algorithmKind, ruleAlgorithm } from './ruleAlgorithm.ts'
+import { didYouMean } from './suggest.ts'
+import type { RuleDescriptor, RuleLimit, RuleSet } from './types.ts'
+import { RULE_UNITS, unitMs } from './units.ts'
+
+const ROOT_KEYS = ['domain', 'descriptors']
+// `detailed_metric` only shapes the Envoy service's statistics: accepted so its files load, no effect.
+const DESCRIPTOR_KEYS = ['key', 'value', 'rate_limit', 'shadow_mode', 'detailed_metric', 'descriptors']
+const LIMIT_KEYS = ['unit', 'requests_per_unit', 'unlimited', 'name', 'replaces', 'algorithm', ...ALL_PARAMS]
+const REPLACES_KEYS = ['name']
+
+type Fields = Readonly<Record<string, unknown>>
+
+/**
+ * Validates rules given as a plain object (what a YAML or JSON file holds) and returns the
+ * immutable `RuleSet`. Every problem is a `RulesError` naming its path and, with `locate`, the
+ * line and column of the text it came from.
+ */
+export function validateRules(input: unknown, locate?: Locate): RuleSet {
+  const fail = (path: string, part: 'key' | 'value', message: string): RulesError =>
+    rulesError(locate, path, part, message)
+
+  const root = fields(input, '', fail, 'the rules must be a mapping with domain and descriptors')
+  knownKeys(root, '', ROOT_KEYS, fail)
+  const domain = root.domain
+  if (typeof domain !== 'string' || domain.trim() === '') {
+    throw fail('domain', 'value', `domain must be a non-empty string such as "api", got ${show(domain)}`)
+  }
+
+  function descriptorList(value: unknown, path: string): RuleDescriptor[] {
+    if (value === undefined || value === null) return []
+    if (!Array.isArray(value)) {
+      throw fail(path, 'value', `descriptors must be a list of descriptors (- key: …), got ${show(value)}`)
+    }
+    const seen = new Map<string, string>()
+    return value.map((item, i) => {
+      const d = descriptor(item, `${path}[${i}]`)
+      const identity = d.value === undefined ? `${d.key}` : `${d.key}\u0000${d.value}`
+      const earlier = seen.get(identity)
+      if (earlier !== undefined) {
+        const what =
+          d.value === undefined
+            ? `key ${JSON.stringify(d.key)} without a value`
+            : `key ${JSON.stringify(d.key)} with value ${JSON.stringify(d.value)}`
+        throw fail(
+          `${path}[${i}]`,
+          'value',
+          `duplicate descriptor: ${what} is already defined at ${earlier}; merge the two`,
+        )
+      }
+      seen.set(identity, `${path}[${i}]`)
+      return d
+    })
+  }
+
+  function descriptor(value: unknown, path: string): RuleDescriptor {
+    const d = fields(value, path, fail, 'each descriptor must be a mapping with at least a key')
+    knownKeys(d, path, DESCRIPTOR_KEYS, fail)
+    const key = d.key
+    if (typeof key !== 'string' || key === '') {
+      throw fail(
+        key === undefined ? path : `${path}.key`,
+        'value',
+        `key must be a non-empty string, got ${show(key)}`,
+      )
+    }
+    const v = d.value
+    if (v !== undefined && (typeof v !== 'string' || v === '')) {
+      throw fail(
+        `${path}.value`,
+        'value',
+        `value must be a non-empty string (or left out to give each value its own counter), got ${show(v)}`,
+      )
+    }
+    const shadowMode = flag(d.shadow_mode, `${path}.shadow_mode`, fail)
+    flag(d.detailed_metric, `${path}.detailed_metric`, fail)
+    return Object.freeze({
+      key,
+      value: v as string | undefined,
+      rateLimit: d.rate_limit === undefined ? undefined : limit(d.rate_limit, `${path}.rate_limit`),
+      shadowMode,
+      descriptors: Object.freeze(descriptorList(d.descriptors, `${path}.descriptors`)),
+      path,
+    })
+  }
+
+  function limit(value: unknown, path: string): RuleLimit {
+    const l = fields(
+      value,
+      path,
+      fail,
+      'rate_limit must be a mapping such as { unit: minute, requests_per_unit: 100 }',
+    )
+    knownKeys(l, path, LIMIT_KEYS, fail)
+    const name = l.name
+    if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) {
+      throw fail(`${path}.name`, 'value', `name must be a non-empty string, got ${show(name)}`)
+    }
+    const replaces = replacesList(l.replaces, `${path}.replaces`, name as string | undefined)
+    const unlimited = flag(l.unlimited, `${path}.unlimited`, fail)
+    if (unlimited) {
+      // The Envoy service ignores requests_per_unit next to unlimited; so does sluice, for its files.
+      for (const k of ['unit', 'algorithm', ...ALL_PARAMS]) {
+        if (l[k] !== undefined) {
+          throw fail(
+            `${path}.${k}`,
+            'key',
+            `${k} cannot be given with unlimited: true (an unlimited descriptor counts nothing); remove one of them`,
+          )
+        }
+      }
+      return Object.freeze({ unlimited, algorithm: undefined, name: name as string | undefined, replaces })
+    }
+    const unit = l.unit
+    const ms = typeof unit === 'string' ? unitMs(unit) : undefined
+    if (ms === undefined) {
+      const units = Object.keys(RULE_UNITS)
+      const hint =
+        typeof unit === 'string'
+          ? didYouMean(unit, units).replace('the keys allowed here are', 'units are')
+          : `; units are ${units.join(', ')}`
+      throw fail(
+        unit === undefined ? path : `${path}.unit`,
+        'value',
+        unit === undefined
+          ? `unit is missing; add unit: second, minute, hour, day, week, month or year (or unlimited: true)`
+          : `unknown unit ${show(unit)}${hint}`,
+      )
+    }
+    const requests = l.requests_per_unit
+    if (typeof requests !== 'number' || !Number.isInteger(requests) || requests < 1) {
+      throw fail(
+        requests === undefined ? path : `${path}.requests_per_unit`,
+        'value',
+        requests === undefined
+          ? 'requests_per_unit is missing; add requests_per_unit: a whole number ≥ 1'
+          : `requests_per_unit must be a whole number ≥ 1, got ${show(requests)} (sluice has no 0-means-block; leave a value out of the rules' budget with a descriptor of its own)`,
+      )
+    }
+    let kind: AlgorithmKind = 'fixedWindow'
+    if (l.algorithm !== undefined) {
+      const k = algorithmKind(l.algorithm)
+      if (!(k in ALGORITHM_PARAMS)) throw fail(`${path}.algorithm`, 'value', k)
+      kind = k as AlgorithmKind
+    }
+    const params: Record<string, number> = {}
+    for (const p of ALL_PARAMS) {
+      const given = l[p]
+      if (given === undefined) continue
+      if (!ALGORITHM_PARAMS[kind].includes(p)) {
+        const owners = (Object.keys(ALGORITHM_PARAMS) as AlgorithmKind[]).filter((a) =>
+          ALGORITHM_PARAMS[a].includes(p),
+        )
+        throw fail(
+          `${path}.${p}`,
+          'key',
+          `${p} is a parameter of ${owners.join(' and ')}, not of ${kind}; remove it or set algorithm: ${owners.map(snake).join(' / ')}`,
+        )
+      }
+      if (typeof given !== 'number' || !Number.isInteger(given) || given < 1) {
+        throw fail(`${path}.${p}`, 'value', `${p} must be a whole number ≥ 1, got ${show(given)}`)
+      }
+      params[p] = given
+    }
+    const algorithm = ruleAlgorithm(kind, requests, ms, params, name as string | undefined)
+    if (typeof algorithm === 'string') throw fail(path, 'value', algorithm)
+    return Object.freeze({ unlimited, algorithm, name: name as string | undefined, replaces })
+  }
+
+  function replacesList(value: unknown, path: string, own: string | undefined): readonly string[] {
+    if (value === undefined) return Object.freeze([])
+    if (!Array.isArray(value)) {
+      throw fail(path, 'value', `replaces must be a list such as [{ name: other_limit }], got ${show(value)}`)
+    }
+    return Object.freeze(
+      value.map((item, i) => {
+        const r = fields(item, `${path}[${i}]`, fail, 'each replaces entry must be a mapping { name: … }')
+        knownKeys(r, `${path}[${i}]`, REPLACES_KEYS, fail)
+        if (typeof r.name !== 'string' || r.name.trim() === '') {
+          throw fail(`${path}[${i}]`, 'value', `replaces entries need a non-empty name, got ${show(r.name)}`)
+        }
+        if (r.name === own) {
+          throw fail(
+            `${path}[${i}].name`,
+            'value',
+            `a limit cannot replace itself (${JSON.stringify(own)}); name the limit it replaces`,
+          )
+        }
+        return r.name
+      }),
+    )
+  }
+
+  return Object.freeze({
+    domain,
+    descriptors: Object.freeze(descriptorList(root.descriptors, 'descriptors')),
+  })
+}
+
+type Fail = (path: string, part: 'key' | 'value', message: string) => RulesError
+
+function fields(value: unknown, path: string, fail: Fail, expected: string): Fields {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw fail(path, 'value', `${expected}, got ${show(value)}`)
+  }
+  return value as Fields
+}
+
+function knownKeys(value: Fields, path: string, known: readonly string[], fail: Fail): void {
+  for (const k of Object.keys(value)) {
+    if (!known.includes(k)) {
+      const at = path === '' ? k : `${path}.${k}`
+      throw fail(at, 'key', `unknown key ${JSON.stringify(k)}${didYouMean(k, known)}`)
+    }
+  }
+}
+
+function flag(value: unknown, path: string, fail: Fail): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean')
+    throw fail(
+      path,
+      'value',
+      `${path.slice(path.lastIndexOf('.') + 1)} must be true or false, got ${show(value)}`,
+    )
+  return value
+}
+
+function snake(kind: AlgorithmKind): string {
+  return kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+}

@@ -1,0 +1,112 @@
+import { type FSWatcher, watch } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { ConfigError } from '../errors.ts'
+import { show } from '../validate.ts'
+import { parseRules } from './parseNode.ts'
+import type { RuleSet } from './types.ts'
+
+/** Options of {@link watchRules}. */
+export interface WatchRulesOptions {
+  /**
+   * Told why a changed file was not loaded (a `RulesError` naming line and column, or the read
+   * error); the rules in force stay. Default: `console.error`.
+   */
+  readonly onError?: (error: unknown) => void
+  /** Quiet time after the last change before the file is read, in ms. Default 50. */
+  readonly debounceMs?: number
+}
+
+/** A running watch; `close()` stops it and leaves no watcher or timer behind. */
+export interface RulesWatcher {
+  close(): void
+}
+
+/**
+ * Reloads a rules file when it changes (Node entry). After each change settles (`debounceMs`)
+ * the file is read, parsed and validated; a valid rule set goes to `onChange` (give it to
+ * `limiter.setRules`), an invalid one to `onError`, and the rules in force stay. It watches the
+ * file's directory, so editors that save by writing a new file and renaming it over the old one,
+ * and Kubernetes ConfigMap symlink swaps, are seen too; unchanged content is not reloaded.
+ *
+ * @example
+ * const limiter = createRateLimiter({ store, rules: parseRules(readFileSync(path, 'utf8')) })
+ * const watcher = watchRules(path, (rules) => limiter.setRules(rules), { onError: console.error })
+ * // on shutdown: watcher.close()
+ */
+export function watchRules(
+  path: string,
+  onChange: (rules: RuleSet) => void,
+  options: WatchRulesOptions = {},
+): RulesWatcher {
+  if (typeof path !== 'string' || path === '') {
+    throw new ConfigError(`watchRules: path must be the rules file's path, got ${show(path)}`)
+  }
+  if (typeof onChange !== 'function') {
+    throw new ConfigError(`watchRules: onChange must be a function (rules) => void, got ${show(onChange)}`)
+  }
+  const onError = options.onError ?? ((error: unknown) => console.error(error))
+  const debounceMs = options.debounceMs ?? 50
+  if (!Number.isInteger(debounceMs) || debounceMs < 0) {
+    throw new ConfigError(`watchRules: debounceMs must be a whole number of ms ≥ 0, got ${show(debounceMs)}`)
+  }
+  const file = resolve(path)
+  let closed = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let reading = false
+  let again = false
+  let lastText: string | undefined
+
+  async function reload(): Promise<void> {
+    if (reading) {
+      again = true
+      return
+    }
+    reading = true
+    try {
+      const text = await readFile(file, 'utf8')
+      if (closed || text === lastText) return
+      let rules: RuleSet
+      try {
+        rules = parseRules(text)
+      } catch (error) {
+        lastText = text
+        onError(error)
+        return
+      }
+      lastText = text
+      onChange(rules)
+    } catch (error) {
+      if (!closed) onError(error)
+    } finally {
+      reading = false
+      if (again && !closed) {
+        again = false
+        schedule()
+      }
+    }
+  }
+
+  function schedule(): void {
+    if (closed) return
+    if (timer !== undefined) clearTimeout(timer)
+    timer = setTimeout(() => {
+      timer = undefined
+      void reload()
+    }, debounceMs)
+  }
+
+  // Any change in the directory may be a rename or a symlink swap onto the file (editors, k8s
+  // ConfigMaps): every event schedules a read, and unchanged content is not reloaded.
+  const watcher: FSWatcher = watch(dirname(file), { persistent: true }, schedule)
+  watcher.on('error', (error) => {
+    if (!closed) onError(error)
+  })
+  return {
+    close() {
+      closed = true
+      if (timer !== undefined) clearTimeout(timer)
+      watcher.close()
+    },
+  }
+}

@@ -1,0 +1,4 @@
+import { referenceStore } from '../referenceStore.ts'
+import { envoyExamples } from './envoyExamples.ts'
+
+envoyExamples('the reference store', () => referenceStore())
