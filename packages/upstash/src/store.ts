@@ -1,7 +1,7 @@
 import { type LimitDecision, type Store, StoreError, type StoreRequest } from '@sluice/core'
 import { APPLY_SCRIPT, applyCall, parseApplyReply, SCRIPT_ALGORITHMS, storeKeys } from '@sluice/redis-scripts'
-import { withDeadline } from './deadline.ts'
-import { clientToken, toStoreError } from './errors.ts'
+import { storeDeadlines } from './deadline.ts'
+import { clientToken } from './errors.ts'
 import { resolveOptions, type UpstashStoreOptions } from './options.ts'
 
 /**
@@ -16,7 +16,8 @@ import { resolveOptions, type UpstashStoreOptions } from './options.ts'
  *
  * Every call settles within `timeoutMs`, with `StoreTimeoutError` when no answer comes and
  * `StoreError` on any other failure (the server's error text, a refused token as HTTP 401, a reply
- * that is no JSON); the token never appears in a message.
+ * that is no JSON); the token never appears in a message. `close()` lets pending calls settle and
+ * stops the store's timer.
  *
  * @example
  * import { Redis } from '@upstash/redis'
@@ -30,7 +31,7 @@ import { resolveOptions, type UpstashStoreOptions } from './options.ts'
 export function upstashStore(options: UpstashStoreOptions): Store {
   const { client, prefix, timeoutMs } = resolveOptions(options)
   const script = client.createScript<unknown>(APPLY_SCRIPT)
-  const token = clientToken(client)
+  const deadlines = storeDeadlines(timeoutMs, clientToken(client))
 
   async function run(request: StoreRequest): Promise<readonly LimitDecision[]> {
     const { keys, argv } = applyCall(prefix, request, 'client')
@@ -47,22 +48,14 @@ export function upstashStore(options: UpstashStoreOptions): Store {
   return {
     name: 'upstash',
     capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true },
-    apply: (request) =>
-      withDeadline(
-        timeoutMs,
-        'apply',
-        () => run(request),
-        (error) => toStoreError(error, 'apply', token),
-      ),
+    timeoutMs,
+    apply: (request) => deadlines.run('apply', () => run(request)),
     reset: (key, limits) =>
-      withDeadline(
-        timeoutMs,
-        'reset',
-        async () => {
-          if (limits.length > 0) await client.del(...storeKeys(prefix, key, limits))
-        },
-        (error) => toStoreError(error, 'reset', token),
-      ),
+      deadlines.run('reset', async () => {
+        if (limits.length > 0) await client.del(...storeKeys(prefix, key, limits))
+      }),
+    // Settles this store's calls and stops its timer; the client is plain fetch: nothing to close.
+    close: () => deadlines.close(),
   }
 }
 

@@ -3,9 +3,9 @@ import {
   fixedWindow,
   gcra,
   leakyBucket,
+  type StoreRequest,
   slidingLog,
   slidingWindow,
-  type StoreRequest,
   tokenBucket,
 } from '@sluice/core'
 import { storeKeys } from '@sluice/redis-scripts'
@@ -26,7 +26,13 @@ const KINDS: [string, Algorithm[]][] = [
   ['tokenBucket', [tokenBucket({ capacity: 10, refillRate: 1, refillInterval: '1h' })]],
   ['gcra', [gcra({ rate: 10, period: '1h' })]],
   ['leakyBucket', [leakyBucket({ capacity: 9, leakRate: 1, leakInterval: '1h' })]],
-  ['a composite', [tokenBucket({ capacity: 10, refillRate: 1, refillInterval: '1h' }), fixedWindow({ limit: 50, window: '1h' })]],
+  [
+    'a composite',
+    [
+      tokenBucket({ capacity: 10, refillRate: 1, refillInterval: '1h' }),
+      fixedWindow({ limit: 50, window: '1h' }),
+    ],
+  ],
 ]
 
 describe('a cost larger than what remains', () => {

@@ -65,40 +65,43 @@ describe('a wrong token', () => {
   it.each([
     ['auto-pipelined', {}],
     ['one request per command', { enableAutoPipelining: false }],
-  ] as [string, Partial<RedisConfigNodejs>][])('is a StoreError with HTTP 401 and no token anywhere (%s)', async (_, config) => {
-    const wrong = 'wrong-token-0123456789abcdef'
-    const { url, token } = inject('upstash')
-    const logged: string[] = []
-    const spies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((level) =>
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        logged.push(args.map(String).join(' '))
-      }),
-    )
-    try {
-      const limiter = limiterOn(new Redis({ url, token: wrong, ...config }), 2000)
-      const error = await limiter.limit('k').then(
-        () => undefined,
-        (e: unknown) => e,
+  ] as [string, Partial<RedisConfigNodejs>][])(
+    'is a StoreError with HTTP 401 and no token anywhere (%s)',
+    async (_, config) => {
+      const wrong = 'wrong-token-0123456789abcdef'
+      const { url, token } = inject('upstash')
+      const logged: string[] = []
+      const spies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((level) =>
+        vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+          logged.push(args.map(String).join(' '))
+        }),
       )
-      expect(error).toBeInstanceOf(StoreError)
-      expect(error).not.toBeInstanceOf(StoreTimeoutError)
-      const message = (error as StoreError).message
-      expect(message).toMatch(/HTTP 401 Unauthorized: the server refused the token/)
-      expect(message).toMatch(/UPSTASH_REDIS_REST_TOKEN/)
-      // Neither the wrong token nor the right one, in the error, its cause, its stack or a log line.
-      const everything = [
-        message,
-        String((error as StoreError).stack),
-        String(((error as StoreError).cause as Error).message),
-        String(((error as StoreError).cause as Error).stack),
-        ...logged,
-      ].join('\n')
-      expect(everything).not.toContain(wrong)
-      expect(everything).not.toContain(token)
-    } finally {
-      for (const spy of spies) spy.mockRestore()
-    }
-  })
+      try {
+        const limiter = limiterOn(new Redis({ url, token: wrong, ...config }), 2000)
+        const error = await limiter.limit('k').then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+        expect(error).toBeInstanceOf(StoreError)
+        expect(error).not.toBeInstanceOf(StoreTimeoutError)
+        const message = (error as StoreError).message
+        expect(message).toMatch(/HTTP 401 Unauthorized: the server refused the token/)
+        expect(message).toMatch(/UPSTASH_REDIS_REST_TOKEN/)
+        // Neither the wrong token nor the right one, in the error, its cause, its stack or a log line.
+        const everything = [
+          message,
+          String((error as StoreError).stack),
+          String(((error as StoreError).cause as Error).message),
+          String(((error as StoreError).cause as Error).stack),
+          ...logged,
+        ].join('\n')
+        expect(everything).not.toContain(wrong)
+        expect(everything).not.toContain(token)
+      } finally {
+        for (const spy of spies) spy.mockRestore()
+      }
+    },
+  )
 })
 
 describe('the server down, hanging or failing', () => {
@@ -117,7 +120,7 @@ describe('the server down, hanging or failing', () => {
     expect((await limiter.limit('k')).allowed).toBe(true)
   })
 
-  it("hanging: every call times out within timeoutMs, reset too, and the late answers go nowhere", async () => {
+  it('hanging: every call times out within timeoutMs, reset too, and the late answers go nowhere', async () => {
     server.setFault('hang')
     const limiter = limiterOn(client())
     const errors = await settledFailures(limiter, 5, [StoreTimeoutError])
@@ -127,7 +130,7 @@ describe('the server down, hanging or failing', () => {
     expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + MARGIN_MS)
   })
 
-  it('5xx: a StoreError with the server\'s text, at once', async () => {
+  it("5xx: a StoreError with the server's text, at once", async () => {
     server.setFault('5xx')
     const errors = await settledFailures(limiterOn(client()), 3, [StoreError])
     for (const error of errors) {
@@ -215,12 +218,19 @@ describe('a reply that is not what Upstash sends', () => {
   it.each([
     ['auto-pipelined', {}],
     ['one request per command', { enableAutoPipelining: false }],
-  ] as [string, Partial<RedisConfigNodejs>][])('non-JSON (200 and 502): a StoreError saying so (%s)', async (_, config) => {
-    reply = { status: 200, body: '<html>gateway says hi</html>' }
-    expect(await failure(config)).toMatch(/the server's reply is not JSON \(Unable to parse response body: <html>gateway says hi/)
-    reply = { status: 502, body: 'Bad Gateway' }
-    expect(await failure(config)).toMatch(/the server's reply is not JSON \(Unable to parse response body: Bad Gateway/)
-  })
+  ] as [string, Partial<RedisConfigNodejs>][])(
+    'non-JSON (200 and 502): a StoreError saying so (%s)',
+    async (_, config) => {
+      reply = { status: 200, body: '<html>gateway says hi</html>' }
+      expect(await failure(config)).toMatch(
+        /the server's reply is not JSON \(Unable to parse response body: <html>gateway says hi/,
+      )
+      reply = { status: 502, body: 'Bad Gateway' }
+      expect(await failure(config)).toMatch(
+        /the server's reply is not JSON \(Unable to parse response body: Bad Gateway/,
+      )
+    },
+  )
 
   it('JSON of the wrong shape: a StoreError naming what was wrong', async () => {
     reply = { status: 200, body: '{"result":"not a decision"}' }

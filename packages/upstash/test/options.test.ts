@@ -20,6 +20,25 @@ describe('upstashStore options', () => {
     ).not.toThrow()
   })
 
+  it('exposes its deadline, so a limiter on it adds none of its own', () => {
+    expect(upstashStore({ client }).timeoutMs).toBe(1000)
+    expect(upstashStore({ client, timeoutMs: 250 }).timeoutMs).toBe(250)
+  })
+
+  it('close() settles and then refuses calls, without any request', async () => {
+    const store = upstashStore({ client })
+    await store.close?.()
+    const request = {
+      key: 'k',
+      limits: [fixedWindow({ limit: 1, window: 1 })],
+      cost: 1,
+      consume: true,
+      now: 0,
+    }
+    await expect(store.apply(request)).rejects.toThrow(/apply after store.close\(\); create a new store/)
+    await expect(store.reset('k', request.limits)).rejects.toThrow(/reset after store.close/)
+  })
+
   it('takes a client without auto-pipelining or base64 responses too', () => {
     const plain = new Redis({
       url: 'http://127.0.0.1:9',

@@ -19,7 +19,10 @@ const request = (key: string, limits: StoreRequest['limits'], cost = 1): StoreRe
 
 describe('HTTP requests per decision', () => {
   it('without auto-pipelining: exactly one EVALSHA request per decision, composites included', async () => {
-    const store = upstashStore({ client: upstashClient({ enableAutoPipelining: false }), prefix: randomPrefix('rpd') })
+    const store = upstashStore({
+      client: upstashClient({ enableAutoPipelining: false }),
+      prefix: randomPrefix('rpd'),
+    })
     const composite = [tokenBucket({ capacity: 50, refillRate: 1 }), fixedWindow({ limit: 40, window: '1h' })]
     await store.apply(request('warm', composite)) // the first may add an EVAL after NOSCRIPT
     const recorder = recordRequests()
@@ -46,7 +49,9 @@ describe('HTTP requests per decision', () => {
     await store.apply({ ...request('warm', limits), consume: false })
     const recorder = recordRequests()
     stop = recorder.stop
-    const decisions = await Promise.all(Array.from({ length: 200 }, () => store.apply(request('hot', limits))))
+    const decisions = await Promise.all(
+      Array.from({ length: 200 }, () => store.apply(request('hot', limits))),
+    )
     expect(decisions.filter(([d]) => d?.allowed).length).toBe(100)
     expect(recorder.sent).toHaveLength(200)
   })
