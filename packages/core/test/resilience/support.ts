@@ -1,0 +1,102 @@
+import type { AlgorithmKind, AlgorithmState, LimitDecision, Store, StoreRequest } from '../../src/index.ts'
+import { stepAll } from '../../src/index.ts'
+
+const ALL: readonly AlgorithmKind[] = [
+  'fixedWindow',
+  'slidingLog',
+  'slidingWindow',
+  'tokenBucket',
+  'gcra',
+  'leakyBucket',
+]
+
+/** What the test store does with the next calls. */
+export type Fault = 'none' | 'fail' | 'raw-error' | 'hang' | 'throw'
+
+/**
+ * A correct store (a Map and core's stepAll, maxDelayMs included) behind an async boundary, like a
+ * network store, with faults injected on demand: a store that a real server stands in for in the
+ * chaos tests; here it lets core's own tests pick a fault exactly.
+ */
+export function testStore(options: { sync?: boolean; timeoutMs?: number } = {}) {
+  const states = new Map<string, AlgorithmState>()
+  let fault: Fault = 'none'
+  const hanging: (() => void)[] = []
+  const counts = { apply: 0, reset: 0 }
+
+  function decide({
+    key,
+    limits,
+    cost,
+    consume,
+    now = Date.now(),
+    maxDelayMs,
+  }: StoreRequest): readonly LimitDecision[] {
+    const keys = limits.map((l) => `${key}|${l.id}`)
+    const current = keys.map((k) => states.get(k))
+    const { decisions, writes } = stepAll(limits, current, now, cost, consume, maxDelayMs)
+    writes.forEach((w, i) => {
+      states.set(keys[i] as string, w.state)
+    })
+    return decisions
+  }
+
+  function countedDecide(request: StoreRequest): readonly LimitDecision[] {
+    counts.apply++
+    return decide(request)
+  }
+
+  function apply(request: StoreRequest): Promise<readonly LimitDecision[]> {
+    counts.apply++
+    switch (fault) {
+      case 'fail':
+        return Promise.reject(new (class extends Error {})('connection refused'))
+      case 'raw-error':
+        return Promise.reject(new TypeError('socket hang up'))
+      case 'throw':
+        throw new Error('thrown synchronously')
+      case 'hang':
+        return new Promise((_, reject) => hanging.push(() => reject(new Error('released after the test'))))
+      default:
+        return Promise.resolve(decide(request))
+    }
+  }
+
+  const store: Store = {
+    name: 'test',
+    capabilities: { algorithms: ALL, composite: true },
+    apply,
+    async reset(key, limits) {
+      counts.reset++
+      for (const l of limits) states.delete(`${key}|${l.id}`)
+    },
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.sync ? { applySync: countedDecide } : {}),
+  }
+  return {
+    store,
+    counts,
+    setFault(next: Fault) {
+      fault = next
+    },
+    /** Ends every hanging call (with an error nobody should see any more). */
+    release() {
+      for (const r of hanging.splice(0)) r()
+    },
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Every number of a decision is finite and ≥ 0. */
+export function wellFormed(d: {
+  limit: number
+  remaining: number
+  resetAfterMs: number
+  retryAfterMs: number
+  delayMs: number
+}): boolean {
+  return [d.limit, d.remaining, d.resetAfterMs, d.retryAfterMs, d.delayMs].every(
+    (n) => typeof n === 'number' && Number.isFinite(n) && n >= 0,
+  )
+}
