@@ -138,7 +138,7 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
         'value',
         requests === undefined
           ? 'requests_per_unit is missing; add requests_per_unit: a whole number ≥ 1'
-          : `requests_per_unit must be a whole number ≥ 1, got ${show(requests)} (sluice has no 0-means-block; leave a value out of the rules' budget with a descriptor of its own)`,
+          : `requests_per_unit must be a whole number ≥ 1, got ${show(requests)}${requests === 0 ? "; the Envoy service's 0 (block every request) has no equivalent in sluice: refuse such requests before the limiter" : ''}`,
       )
     }
     let kind: AlgorithmKind = 'fixedWindow'

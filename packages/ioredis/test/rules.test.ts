@@ -1,0 +1,56 @@
+import { createRateLimiter, parseRules } from '@sluice/core'
+import { describe, expect, it } from 'vitest'
+import { envoyExamples } from '../../core/test/rules/envoyExamples.ts'
+import { ioredisStore } from '../src/index.ts'
+import { clusterClient, randomPrefix, redisClient } from './support/clients.ts'
+
+const redis = redisClient()
+const cluster = clusterClient()
+
+envoyExamples('ioredis on Redis', () => ioredisStore({ client: redis, prefix: randomPrefix('rules') }))
+envoyExamples('ioredis on Redis Cluster', () =>
+  ioredisStore({ client: cluster, prefix: randomPrefix('rules') }),
+)
+
+describe('rules on Redis', () => {
+  it('every matched limit of a request goes to Redis in one script call, under one hash slot', async () => {
+    const prefix = randomPrefix('rules-slot')
+    const limiter = createRateLimiter({
+      store: ioredisStore({ client: redis, prefix }),
+      rules: parseRules(`domain: api
+descriptors:
+  - key: user
+    rate_limit: { unit: minute, requests_per_unit: 10 }
+  - key: route
+    rate_limit: { unit: minute, requests_per_unit: 3, algorithm: sliding_log }
+`),
+    })
+    const calls: string[][] = []
+    const monitor = await redis.monitor()
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      // Script calls only: MONITOR also shows the commands a script runs inside Redis.
+      if (/^eval/i.test(args[0] ?? '') && args.some((a) => a.startsWith(prefix))) calls.push(args)
+    })
+    try {
+      const descriptors = [[{ key: 'user', value: '{42}' }], [{ key: 'route', value: '/a|b' }]]
+      for (let i = 0; i < 3; i++) expect((await limiter.limit({ descriptors })).allowed).toBe(true)
+      const denied = await limiter.limit({ descriptors })
+      expect(denied).toMatchObject({ allowed: false, policy: 'route_/a|b' })
+      expect(denied.policies.find((p) => p.policy === 'user_{42}')?.remaining).toBe(7)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    } finally {
+      monitor.disconnect()
+    }
+    // One script call per decision, each naming both counters' keys under the domain's hash tag.
+    expect(calls).toHaveLength(4)
+    const keys = (calls[0] as string[]).filter((a) => a.startsWith(prefix))
+    expect(keys).toHaveLength(2)
+    expect(keys.map((k) => k.slice(prefix.length, k.indexOf('}') + 1))).toEqual([
+      '{sluice:api}',
+      '{sluice:api}',
+    ])
+    // Separators inside values are escaped, so ids stay unambiguous.
+    expect(keys[0]).toContain('user=%7B42%7D')
+    expect(keys[1]).toContain('route=/a%7Cb')
+  })
+})
