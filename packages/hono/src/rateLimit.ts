@@ -37,10 +37,14 @@ export function rateLimit<E extends Env = any>(options: RateLimitOptions<E>): Mi
     switch (outcome.action) {
       case 'skip':
         return next()
-      case 'allow':
-        setHeaders(c, outcome.headers)
+      case 'allow': {
         c.set('rateLimit', outcome.decision)
-        return next()
+        if (outcome.headers.length === 0) return next()
+        const written = prepareHeaders(c, outcome.headers)
+        await next()
+        keepHeaders(c, written)
+        return
+      }
       case 'limit': {
         const { limited } = outcome
         setHeaders(c, outcome.headers)
@@ -59,8 +63,8 @@ export function rateLimit<E extends Env = any>(options: RateLimitOptions<E>): Mi
 }
 
 /**
- * Headers go on `c.res` (not only `c.header`'s prepared headers) so Hono keeps them on any response
- * a later handler returns, even a `new Response()`; list members from several middlewares append.
+ * A refusal: headers go on `c.res` (which holds what outer middlewares prepared), so Hono keeps them
+ * on any response `onLimited` returns, even a `new Response()`.
  */
 function setHeaders(c: Context, headers: readonly HeaderEntry[]): void {
   const target = c.res.headers
@@ -68,4 +72,53 @@ function setHeaders(c: Context, headers: readonly HeaderEntry[]): void {
     get: (name) => target.get(name),
     set: (name, value) => target.set(name, value),
   })
+}
+
+/**
+ * The headers every sluice middleware of a request has prepared so far, name → combined value.
+ * Hono offers no way to read `c.header()`'s prepared headers without creating `c.res`, and touching
+ * `c.res` before the handler runs makes Hono copy the handler's response into a new one, which
+ * loses @hono/node-server's fast path (a string body written at once): so the values are kept here.
+ */
+const prepared = new WeakMap<Context, Map<string, string>>()
+
+/**
+ * An admitted request: headers go through `c.header()` before the handler runs, so `c.text()`,
+ * `c.json()` and the like send them without Hono building a second response; list members of
+ * several middlewares combine as `applyHeaders` says, in the order the middlewares run.
+ */
+function prepareHeaders(c: Context, headers: readonly HeaderEntry[]): Map<string, string> {
+  let written = prepared.get(c)
+  if (written === undefined) {
+    written = new Map()
+    prepared.set(c, written)
+  }
+  const target = written
+  applyHeaders(headers, {
+    get: (name) => target.get(name),
+    set: (name, value) => {
+      target.set(name, value)
+      c.header(name, value)
+    },
+  })
+  return written
+}
+
+/**
+ * After the handler: a response it built itself (`new Response()`, a `fetch()` passed through)
+ * carries none of the prepared headers, so they are set on it, as Hono does for `c.res` headers.
+ */
+function keepHeaders(c: Context, written: Map<string, string>): void {
+  const first = written.keys().next()
+  if (first.done === true) return
+  let res = c.res
+  if (res.headers.has(first.value)) return
+  try {
+    for (const [name, value] of written) res.headers.set(name, value)
+  } catch {
+    // Immutable headers (a fetch() response): a copy of the response takes them.
+    c.res = new Response(res.body, res)
+    res = c.res
+    for (const [name, value] of written) res.headers.set(name, value)
+  }
 }

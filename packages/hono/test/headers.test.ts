@@ -217,3 +217,39 @@ describe('several middlewares on one route', () => {
     ])
   })
 })
+
+describe('responses the handler builds itself', () => {
+  it('a Response with immutable headers (as fetch() returns) keeps its body and gains the headers', async () => {
+    const app = new Hono()
+    app.use(rateLimit({ limiter: limiter(3) }))
+    app.get('/', () => Response.redirect('http://127.0.0.1/elsewhere', 302))
+    const res = await fetch(await listen(app), { redirect: 'manual' })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('http://127.0.0.1/elsewhere')
+    expect(res.headers.get('ratelimit')).toBe('"fixedWindow:3/1m";r=2;t=42')
+  })
+
+  it('an app.onError response built as a bare Response carries the headers too', async () => {
+    const app = new Hono()
+    app.use(rateLimit({ limiter: limiter(3) }))
+    app.get('/', () => {
+      throw new Error('boom')
+    })
+    app.onError(() => new Response('failed', { status: 500 }))
+    const res = await fetch(await listen(app))
+    expect(res.status).toBe(500)
+    expect(await res.text()).toBe('failed')
+    expect(res.headers.get('ratelimit-policy')).toBe('"fixedWindow:3/1m";q=3;w=60')
+  })
+
+  it('headers the handler sets on its own response stay beside the rate-limit ones', async () => {
+    const app = new Hono()
+    app.use(rateLimit({ limiter: limiter(3) }))
+    app.get('/', (c) => c.json({ ok: true }, 201, { 'X-Request-Id': 'abc' }))
+    const res = await fetch(await listen(app))
+    expect(res.status).toBe(201)
+    expect(res.headers.get('x-request-id')).toBe('abc')
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(res.headers.get('ratelimit')).toBe('"fixedWindow:3/1m";r=2;t=42')
+  })
+})
