@@ -148,6 +148,13 @@ describe('POST / (one command)', () => {
     }
   })
 
+  it('answers 413 for a body over 32 MB', async () => {
+    const reply = await post('/', ['SET', `${prefix}huge`, 'x'.repeat(32 * 1024 * 1024)])
+    expect(reply.status).toBe(413)
+    expect(reply.json).toEqual({ error: expect.stringContaining('larger than') })
+    expect((await post('/', ['EXISTS', `${prefix}huge`])).json).toEqual({ result: 0 })
+  })
+
   it('answers 404 for an unknown endpoint and 405 for GET', async () => {
     expect((await post('/nope', ['PING'])).status).toBe(404)
     const get = await fetch(server.url, { headers: { authorization: `Bearer ${server.token}` } })

@@ -44,10 +44,10 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > MAX_BODY_BYTES) {
+      // Keep reading (and dropping) the rest, so the 413 reaches the client.
+      if (size > MAX_BODY_BYTES)
         reject(new PayloadTooLarge(`ERR the request body is larger than ${MAX_BODY_BYTES} bytes`))
-        req.destroy()
-      } else chunks.push(chunk)
+      else chunks.push(chunk)
     })
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
