@@ -130,9 +130,11 @@ describe('lifecycle', () => {
     const address = blocker.address()
     const port = typeof address === 'object' && address ? address.port : 0
     await new Promise((resolve) => blocker.close(resolve)) // now nothing listens there
-    await expect(startUpstashServer({ redisUrl: `redis://127.0.0.1:${port}` })).rejects.toThrow(
-      /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+/,
+    const unreachable = await startUpstashServer({ redisUrl: `redis://:secret@127.0.0.1:${port}` }).catch(
+      (e: unknown) => e as Error,
     )
+    expect((unreachable as Error).message).toMatch(/cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/)
+    expect((unreachable as Error).message).not.toContain('secret')
   })
 
   it('answers 500 with a JSON error while Redis is down, and recovers when it is back', async () => {

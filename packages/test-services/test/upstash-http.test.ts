@@ -157,6 +157,7 @@ describe('POST / (one command)', () => {
 
   it('answers 404 for an unknown endpoint and 405 for GET', async () => {
     expect((await post('/nope', ['PING'])).status).toBe(404)
+    expect((await post('/nope', '{not json')).status).toBe(404)
     const get = await fetch(server.url, { headers: { authorization: `Bearer ${server.token}` } })
     expect(get.status).toBe(405)
     expect(await get.json()).toEqual({ error: expect.stringContaining('POST') })

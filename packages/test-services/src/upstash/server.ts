@@ -72,6 +72,12 @@ function authorized(req: IncomingMessage, url: URL, token: Buffer): boolean {
   return bytes.length === token.length && timingSafeEqual(bytes, token)
 }
 
+function withoutPassword(redisUrl: string): string {
+  const url = new URL(redisUrl)
+  if (url.password) url.password = '***'
+  return url.href
+}
+
 function validate(options: StartUpstashOptions): void {
   if (typeof options?.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl))
     throw new TypeError(`redisUrl must be a redis:// URL, got ${JSON.stringify(options?.redisUrl)}`)
@@ -109,12 +115,8 @@ export async function startUpstashServer(options: StartUpstashOptions): Promise<
     await redis.connect()
   } catch (error) {
     redis.disconnect() // or ioredis keeps reconnecting in the background
-    throw new Error(
-      `the local Upstash server cannot reach Redis at ${options.redisUrl}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    )
+    const message = `the local Upstash server cannot reach Redis at ${withoutPassword(options.redisUrl)}`
+    throw new Error(`${message}: ${(error as Error).message}`, { cause: error })
   }
   const executor = new Executor(redis, new ScriptShas())
   let fault: UpstashFault = 'none'
@@ -138,6 +140,11 @@ export async function startUpstashServer(options: StartUpstashOptions): Promise<
       send(res, 405, { error: `ERR method ${req.method} is not supported; POST a JSON command` })
       return
     }
+    const path = url.pathname.replace(/\/+$/, '')
+    if (path !== '' && path !== '/pipeline' && path !== '/multi-exec') {
+      send(res, 404, { error: `ERR unknown endpoint ${url.pathname}: use POST /, /pipeline or /multi-exec` })
+      return
+    }
     const base64 = req.headers['upstash-encoding']?.toString().toLowerCase() === 'base64'
     try {
       let body: unknown
@@ -147,16 +154,11 @@ export async function startUpstashServer(options: StartUpstashOptions): Promise<
         if (error instanceof PayloadTooLarge) throw error
         throw new BadRequest(`ERR the request body is not valid JSON: ${(error as Error).message}`)
       }
-      const path = url.pathname.replace(/\/+$/, '')
       if (path === '') {
         const result: Outcome = await executor.single(parseCommand(body), base64)
         send(res, 'error' in result ? 400 : 200, result)
       } else if (path === '/pipeline') send(res, 200, await executor.pipeline(parseCommands(body), base64))
-      else if (path === '/multi-exec') send(res, 200, await executor.multiExec(parseCommands(body), base64))
-      else
-        send(res, 404, {
-          error: `ERR unknown endpoint ${url.pathname}: use POST /, /pipeline or /multi-exec`,
-        })
+      else send(res, 200, await executor.multiExec(parseCommands(body), base64))
     } catch (error) {
       if (res.headersSent || res.destroyed) return
       if (error instanceof BadRequest) send(res, 400, { error: error.message })
