@@ -93,7 +93,7 @@ export function medianRatio(a: readonly number[], b: readonly number[]): number 
 }
 
 /** mulberry32: a small seeded generator, so every run and every contender sees the same keys. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let s = seed >>> 0
   return () => {
     s = (s + 0x6d2b79f5) >>> 0

@@ -1,26 +1,50 @@
 /**
- * Runs the benchmark cases and writes `results/<family>.md`.
+ * Runs the benchmark cases and writes their reports.
  *
  *   node --expose-gc --conditions=@sluice/source --import tsx src/main.ts [--quick] [case or family …]
+ *
+ * Every run writes `results/<family>.md` (git-ignored). A run of every case also writes the whole
+ * report with its SVG charts: a full run to `RESULTS.md` and `charts/` (committed) and the summary
+ * block of the root README; a `--quick` run to `results/RESULTS.md` and `results/charts/` only, so
+ * a smoke run never overwrites numbers meant to be quoted.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, loadavg } from 'node:os'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { accuracyStudy } from './accuracy/study.ts'
 import type { Case, RunContext } from './case.ts'
+import { cleanupAll } from './cleanup.ts'
 import { hasGc } from './harness.ts'
 import { httpThroughput } from './http/throughput.ts'
 import { memoryHeap } from './memory/heap.ts'
+import { memoryScaling } from './memory/scaling.ts'
 import { memoryThroughput } from './memory/throughput.ts'
-import { redisThroughput } from './redis/throughput.ts'
-import { goalsTable, type Section } from './report.ts'
+import { redisConcurrency } from './redis/concurrency.ts'
+import { redisProcesses } from './redis/processes.ts'
+import { redisClusterThroughput, redisThroughput } from './redis/throughput.ts'
+import type { Section } from './report.ts'
+import { type FamilyReport, familyDocument, readmeBlock, resultsDocument } from './results.ts'
+import { renderChart } from './svg.ts'
+import { upstashThroughput } from './upstash/throughput.ts'
 
-const CASES: readonly Case[] = [memoryThroughput, memoryHeap, redisThroughput, httpThroughput]
+const CASES: readonly Case[] = [
+  memoryThroughput,
+  memoryHeap,
+  memoryScaling,
+  redisThroughput,
+  redisClusterThroughput,
+  redisConcurrency,
+  redisProcesses,
+  upstashThroughput,
+  httpThroughput,
+  accuracyStudy,
+]
 
-const USAGE = `usage: pnpm bench [-- [--quick] [case or family …]]
+const USAGE = `usage: pnpm bench [--quick] [case or family …]     (or: pnpm bench -- [--quick] …)
 
-  --quick   short rounds (a smoke run; numbers not to quote)
+  --quick   every case briefly (a smoke run: numbers not to quote, nothing asserted about speed)
 
 cases:
-${CASES.map((c) => `  ${c.name.padEnd(20)} ${c.summary}`).join('\n')}
+${CASES.map((c) => `  ${c.name.padEnd(26)} ${c.summary}`).join('\n')}
 families: ${[...new Set(CASES.map((c) => c.family))].join(', ')} (all cases of the family)`
 
 interface Invocation {
@@ -41,27 +65,25 @@ function parse(argv: readonly string[]): Invocation | string {
       return `unknown option ${arg}`
     } else {
       const matches = CASES.filter((c) => c.name === arg || c.family === arg)
-      if (matches.length === 0) return `unknown case ${JSON.stringify(arg)}`
+      if (matches.length === 0) return `unknown case ${JSON.stringify(arg)}: no case or family of that name`
       for (const c of matches) if (!picked.includes(c)) picked.push(c)
     }
   }
-  return { quick, cases: picked.length > 0 ? picked : CASES }
+  return { quick, cases: picked.length > 0 ? CASES.filter((c) => picked.includes(c)) : CASES }
 }
 
-function header(family: string, quick: boolean, startLoad: readonly number[]): string {
-  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU'
-  const load = (l: readonly number[]): string => l.map((x) => x.toFixed(2)).join(' ')
-  return [
-    `# sluice benchmarks: ${family}`,
-    '',
-    `- date: ${new Date().toISOString()}`,
-    `- node ${process.version} (V8 ${process.versions.v8}), ${process.platform}/${process.arch}`,
-    `- machine: ${availableParallelism()} cores, ${cpu}`,
-    `- load average (1/5/15 min) at start: ${load(startLoad)}; at end: ${load(loadavg())}`,
-    `- mode: ${quick ? '--quick (short rounds: a smoke run, not numbers to quote)' : 'default'}`,
-    '',
-    'The machine is shared and noisy: compare ratios within one run; absolute numbers vary from run to run.',
-  ].join('\n')
+const started = performance.now()
+
+function elapsed(): string {
+  const s = Math.floor((performance.now() - started) / 1000)
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
+}
+
+const benchmarksDir = new URL('../', import.meta.url)
+
+function write(url: URL, text: string): void {
+  mkdirSync(new URL('./', url), { recursive: true })
+  writeFileSync(url, text)
 }
 
 async function main(): Promise<number> {
@@ -77,38 +99,100 @@ async function main(): Promise<number> {
   if (!hasGc()) console.error('warning: gc() is not exposed; run node with --expose-gc (pnpm bench does)')
   const context: RunContext = {
     quick: invocation.quick,
-    progress: (line) => process.stderr.write(`  … ${line}\n`),
+    progress: (line) => process.stderr.write(`[${elapsed()}] ${line}\n`),
   }
+  const everything = invocation.cases.length === CASES.length
   const families = [...new Set(invocation.cases.map((c) => c.family))]
+  const reports: FamilyReport[] = []
   for (const family of families) {
     const startLoad = loadavg()
-    const started = performance.now()
+    const familyStarted = performance.now()
     const sections: Section[] = []
     for (const c of invocation.cases.filter((x) => x.family === family)) {
+      context.progress(`${c.name}: start`)
+      const caseStarted = performance.now()
       sections.push(await c.run(context))
+      context.progress(`${c.name}: done in ${((performance.now() - caseStarted) / 1000).toFixed(0)} s`)
     }
-    const goals = sections.flatMap((s) => s.goals)
-    const document = [
-      header(family, invocation.quick, startLoad),
-      ...sections.map((s) => `## ${s.title}\n\n${s.markdown}`),
-      ...(goals.length > 0 ? [`## Goals\n\n${goalsTable(goals)}`] : []),
-      `_Ran in ${((performance.now() - started) / 1000).toFixed(0)} s._`,
-    ].join('\n\n')
-    const dir = new URL('../results/', import.meta.url)
-    mkdirSync(dir, { recursive: true })
-    const file = new URL(`${family}.md`, dir)
-    writeFileSync(file, `${document}\n`)
-    console.log(document)
-    console.error(`\nwritten to benchmarks/results/${family}.md`)
+    const report: FamilyReport = {
+      family,
+      sections,
+      startLoad,
+      endLoad: loadavg(),
+      seconds: (performance.now() - familyStarted) / 1000,
+    }
+    reports.push(report)
+    const document = familyDocument(report, invocation.quick)
+    write(new URL(`results/${family}.md`, benchmarksDir), `${document}\n`)
+    if (!everything) console.log(document)
+    context.progress(`written to benchmarks/results/${family}.md`)
   }
+  if (everything) {
+    // A quick run writes its whole report under results/ (git-ignored): a smoke run must never
+    // overwrite the committed numbers.
+    const base = invocation.quick ? new URL('results/', benchmarksDir) : benchmarksDir
+    const charts = reports.flatMap((r) => r.sections.flatMap((s) => s.charts ?? []))
+    for (const chart of charts) write(new URL(`charts/${chart.file}`, base), renderChart(chart))
+    const document = resultsDocument(reports, invocation.quick)
+    write(new URL('RESULTS.md', base), `${document}\n`)
+    console.log(document)
+    const where = invocation.quick ? 'benchmarks/results/' : 'benchmarks/'
+    context.progress(`written ${where}RESULTS.md and ${charts.length} charts in ${where}charts/`)
+    if (!invocation.quick) updateReadme(reports, context)
+  }
+  context.progress('done')
   return 0
 }
+
+/** Rewrites the root README's summary between its `<!-- bench:start -->` and `<!-- bench:end -->` markers. */
+function updateReadme(reports: readonly FamilyReport[], context: RunContext): void {
+  const url = new URL('../README.md', benchmarksDir)
+  const text = readFileSync(url, 'utf8')
+  const start = '<!-- bench:start -->'
+  const end = '<!-- bench:end -->'
+  const a = text.indexOf(start)
+  const b = text.indexOf(end)
+  if (a === -1 || b < a) {
+    context.progress(`README.md has no ${start} … ${end} block: summary not written there`)
+    return
+  }
+  writeFileSync(url, `${text.slice(0, a + start.length)}\n${readmeBlock(reports)}\n${text.slice(b)}`)
+  context.progress('README.md benchmark summary rewritten')
+}
+
+/** Ctrl-C, SIGTERM, a crash: stop what is still running (servers, apps), then go. */
+let exiting = false
+function shutdown(reason: string, code: number): void {
+  if (exiting) return
+  exiting = true
+  process.stderr.write(`\n${reason}: stopping servers and removing their files…\n`)
+  void cleanupAll().finally(() => process.exit(code))
+}
+process.on('SIGINT', () => shutdown('interrupted (SIGINT)', 130))
+process.on('SIGTERM', () => shutdown('terminated (SIGTERM)', 143))
+process.on('SIGHUP', () => shutdown('hung up (SIGHUP)', 129))
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`\nbenchmark crashed: ${error.stack ?? error.message}\n`)
+  shutdown('crash', 1)
+})
+process.on('unhandledRejection', (error) => {
+  process.stderr.write(
+    `\nbenchmark crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  )
+  shutdown('crash', 1)
+})
 
 try {
   process.exitCode = await main()
 } catch (error) {
-  console.error(
-    `\nbenchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  )
+  // The message says what failed (a backend that cannot start names the command to fix it); the
+  // stack is for debugging the harness itself.
+  console.error(`\nbenchmark failed: ${error instanceof Error ? error.message : String(error)}`)
+  if (error instanceof Error && process.env.BENCH_DEBUG !== undefined) console.error(error.stack)
+  else console.error('(BENCH_DEBUG=1 pnpm bench … prints the stack)')
   process.exitCode = 1
+} finally {
+  await cleanupAll()
+  // Whatever handle a library left open must not keep a finished run waiting.
+  setTimeout(() => process.exit(), 2000).unref()
 }

@@ -1,5 +1,7 @@
 /** Markdown rendering: tables padded so they also read well in a terminal. */
 
+import type { Chart } from './svg.ts'
+
 export type Align = 'left' | 'right'
 
 export function table(
@@ -70,22 +72,21 @@ export function formatInteger(n: number): string {
   return n.toLocaleString('en-US')
 }
 
-/** A finished case: its markdown and the goals it checked. */
+/** A finished case: its markdown, the goals it checked, its charts and facts for the header. */
 export interface Section {
   readonly title: string
   readonly markdown: string
   readonly goals: readonly GoalCheck[]
+  /** Drawn as SVG next to the results and linked under the section. */
+  readonly charts?: readonly Chart[]
+  /** Short facts for the machine header, e.g. `Redis 7.0.15` (deduplicated across sections). */
+  readonly facts?: readonly string[]
+  /** Findings worth a line in the README summary (the accuracy study's figures). */
+  readonly highlights?: readonly string[]
 }
 
 export interface GoalCheck {
   readonly goal: string
   readonly met: boolean
   readonly detail: string
-}
-
-export function goalsTable(goals: readonly GoalCheck[]): string {
-  return table(
-    ['goal', 'met', 'measured'],
-    goals.map((g) => [g.goal, g.met ? 'yes' : '**NO**', g.detail]),
-  )
 }

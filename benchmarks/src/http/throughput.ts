@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import type { Case, RunContext } from '../case.ts'
+import { onCleanup } from '../cleanup.ts'
 import {
   interleave,
   median,
@@ -34,6 +35,7 @@ import {
   type Section,
   table,
 } from '../report.ts'
+import type { Bar, Chart } from '../svg.ts'
 import {
   APP_KINDS,
   type AppKind,
@@ -115,7 +117,7 @@ function versions(): Record<string, string> {
 
 async function run(context: RunContext): Promise<Section> {
   const settings: Settings = context.quick
-    ? { rounds: 3, warmup: 3, sliceMs: 300 }
+    ? { rounds: 2, warmup: 1, sliceMs: 200 }
     : { rounds: 7, warmup: 3, sliceMs: 1000 }
   const v = versions()
   const parts: string[] = [
@@ -137,12 +139,9 @@ async function run(context: RunContext): Promise<Section> {
   const goals: GoalCheck[] = []
   const apps: RunningApp[] = []
   const stopAll = (): Promise<unknown> => Promise.allSettled(apps.splice(0).map((a) => a.stop()))
-  // Ctrl-C: stop the servers before going (they also exit on their own when this process ends).
-  const onSignal = (signal: NodeJS.Signals): void => {
-    void stopAll().then(() => process.kill(process.pid, signal))
-  }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  // Ctrl-C or a crash: main stops them (they also exit on their own when this process ends).
+  const release = onCleanup(stopAll)
+  const bars: Bar[] = []
   try {
     for (const framework of FRAMEWORKS) {
       context.progress(`http-throughput ${framework}: starting 3 apps`)
@@ -169,12 +168,29 @@ async function run(context: RunContext): Promise<Section> {
       })
       await stopAll()
       parts.push(`### ${framework}`, ...report(framework, samples, probes, goals))
+      for (const kind of APP_KINDS) {
+        bars.push({
+          label: appName(framework, kind),
+          value: median((samples.get(kind) ?? []).map(rate)),
+          group: kind === 'bare' ? 'floor' : kind,
+        })
+      }
     }
-    return { title: 'HTTP throughput (hello world, memory store)', markdown: parts.join('\n\n'), goals }
+    const chart: Chart = {
+      kind: 'bar',
+      file: 'http-throughput.svg',
+      title: 'HTTP: requests/s of a hello-world app, bare, with sluice, with the peer (median)',
+      unit: 'requests/s',
+      bars,
+    }
+    return {
+      title: 'HTTP throughput (hello world, memory store)',
+      markdown: parts.join('\n\n'),
+      goals,
+      charts: [chart],
+    }
   } finally {
-    await stopAll()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    await release()
   }
 }
 

@@ -194,7 +194,7 @@ export const FLOOR = floor.name
 export const PEERS = [EXPRESS_RATE_LIMIT, RATE_LIMITER_FLEXIBLE] as const
 
 /** The algorithms the goals are about, and the ones reported for information. */
-export const THROUGHPUT_GOAL_ALGORITHMS = ['sluice fixedWindow', 'sluice gcra'] as const
+export const THROUGHPUT_GOAL_ALGORITHMS = ['sluice fixedWindow', 'sluice gcra', 'sluice tokenBucket'] as const
 export const HEAP_GOAL_ALGORITHMS = ['sluice fixedWindow', 'sluice gcra', 'sluice tokenBucket'] as const
 
 const SLUICE_ALL: readonly MemoryContender[] = [
@@ -221,6 +221,27 @@ export const HEAP_CONTENDERS: readonly MemoryContender[] = [
   rateLimiterFlexible,
   floor,
 ]
+
+/** The contenders of `memory-scaling`: sluice's goal algorithms in a store sized for the keys, the peers, the floor. */
+export const SCALING_CONTENDERS = [
+  'sluice fixedWindow',
+  'sluice gcra',
+  'sluice tokenBucket',
+  EXPRESS_RATE_LIMIT,
+  RATE_LIMITER_FLEXIBLE,
+  FLOOR,
+] as const
+
+/**
+ * A `SCALING_CONTENDERS` contender for `keys` distinct keys: sluice's store gets `maxKeys: keys`
+ * (a store sized for its keyspace: lru-cache allocates its typed arrays by maxKeys, so a
+ * default-sized store would either drop keys or count arrays it does not use).
+ */
+export function scalingContender(name: string, keys: number): MemoryContender {
+  const algorithm = /^sluice (\w+)$/.exec(name)?.[1] as SluiceAlgorithm | undefined
+  if (algorithm !== undefined) return sluice(algorithm, { maxKeys: keys }, name)
+  return contenderNamed(name)
+}
 
 export function contenderNamed(name: string): MemoryContender {
   const found = [...THROUGHPUT_CONTENDERS, ...HEAP_CONTENDERS].find((c) => c.name === name)

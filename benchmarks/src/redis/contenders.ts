@@ -13,7 +13,7 @@
 // Type-only imports: each worker loads only the library of the contender it runs (see `load`).
 import type { Algorithm } from '@sluice/core'
 import type { Options as ExpressRateLimitOptions } from 'express-rate-limit'
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import type { RedisReply } from 'rate-limit-redis'
 
 export interface LimitConfig {
@@ -29,7 +29,11 @@ export type Decide = (key: string) => Promise<boolean>
  * Makes a fresh limiter on `client` whose keys all start with `namespace` (one namespace per
  * instance, so no two instances share state) and returns its decision.
  */
-export type RedisFactory = (client: Redis, config: LimitConfig, namespace: string) => Promise<Decide>
+export type RedisFactory = (
+  client: Redis | Cluster,
+  config: LimitConfig,
+  namespace: string,
+) => Promise<Decide>
 
 export interface RedisContender {
   readonly name: string
@@ -50,7 +54,7 @@ const ALGORITHMS: Record<SluiceAlgorithm, (core: Core, c: LimitConfig) => Algori
   slidingLog: (core, { limit, windowMs }) => core.slidingLog({ limit, window: windowMs }),
 }
 
-/** sluice as its README shows it: `ioredisStore({ client })` under `createRateLimiter`, all defaults. */
+/** sluice as its README shows it: `ioredisStore({ client })` under `createRateLimiter`, defaults but a longer deadline. */
 function sluice(algorithm: SluiceAlgorithm): RedisContender {
   return {
     name: `sluice ${algorithm}`,
@@ -60,7 +64,9 @@ function sluice(algorithm: SluiceAlgorithm): RedisContender {
       const { ioredisStore } = await import('@sluice/ioredis')
       return async (client, config, namespace) => {
         const limiter = core.createRateLimiter({
-          store: ioredisStore({ client }),
+          // The default 1 s deadline is meant for production; on a shared benchmark machine a
+          // slow moment must not end the run (the peers have no deadline at all).
+          store: ioredisStore({ client, timeoutMs: 30_000 }),
           algorithm: ALGORITHMS[algorithm](core, config),
           prefix: namespace,
         })
@@ -104,12 +110,33 @@ const rateLimitRedis: RedisContender = {
   async load() {
     const { RedisStore } = await import('rate-limit-redis')
     return async (client, { limit, windowMs }, namespace) => {
-      // The client setup its README gives for ioredis.
-      const store = new RedisStore({
-        sendCommand: (...args: string[]) =>
-          client.call(...(args as [string, ...string[]])) as Promise<RedisReply>,
-        prefix: `${namespace}:`,
-      })
+      const prefix = `${namespace}:`
+      // The client setup its README gives for ioredis. On a Cluster, SCRIPT LOAD (no key) would go
+      // to one node at random and EVALSHA then fail with NOSCRIPT on the others, so the script is
+      // loaded on every master and every other command is routed by its key.
+      // The Cluster client knows its masters once connected.
+      if ('nodes' in client && client.status !== 'ready')
+        await new Promise((ready) => client.once('ready', ready))
+      const store =
+        'nodes' in client
+          ? new RedisStore({
+              sendCommandCluster: async ({ command }) => {
+                const [name, ...args] = command as [string, ...string[]]
+                if (name.toUpperCase() === 'SCRIPT') {
+                  const shas = await Promise.all(
+                    client.nodes('master').map((node) => node.call(name, ...args)),
+                  )
+                  return shas[0] as RedisReply
+                }
+                return client.call(name, ...args) as Promise<RedisReply>
+              },
+              prefix,
+            })
+          : new RedisStore({
+              sendCommand: (...args: string[]) =>
+                client.call(...(args as [string, ...string[]])) as Promise<RedisReply>,
+              prefix,
+            })
       // The middleware passes its whole options object; the store reads only windowMs.
       await store.init({ windowMs } as ExpressRateLimitOptions)
       // The middleware's own decision: hits so far against the limit.
@@ -123,7 +150,7 @@ const FLOOR_SCRIPT = `local n = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return n`
 
-type FloorClient = Redis & { benchFloor(key: string, px: string): Promise<number> }
+type FloorClient = (Redis | Cluster) & { benchFloor(key: string, px: string): Promise<number> }
 
 /** A bare ioredis EVALSHA (through defineCommand, as sluice runs its script) of INCR + PEXPIRE. */
 const floor: RedisContender = {

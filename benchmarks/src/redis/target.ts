@@ -1,0 +1,81 @@
+/**
+ * Where a Redis case sends its calls: one redis-server or a 3-master Redis Cluster, each started
+ * for the case through @sluice/test-services on free 127.0.0.1 ports and stopped by it.
+ *
+ * A target is plain data (it crosses into worker threads); `connect` makes the client its users
+ * would: `new Redis(url)` or `new Cluster(nodes)`, ioredis defaults.
+ */
+import { ensureRedisInstalled, startCluster, startRedis } from '@sluice/test-services'
+import { Cluster, Redis } from 'ioredis'
+import { onCleanup } from '../cleanup.ts'
+
+export type Topology = 'single' | 'cluster'
+
+export interface RedisTarget {
+  readonly topology: Topology
+  /** Every node's address: one for a single server, the masters of a Cluster. */
+  readonly nodes: readonly { readonly host: string; readonly port: number }[]
+  /** The redis-server processes, for their CPU time (may be empty where unknown). */
+  readonly pids: readonly number[]
+}
+
+export type RedisClient = Redis | Cluster
+
+/** A fresh client (a connection of its own) to the target, as its users would make it. */
+export function connect(target: RedisTarget): RedisClient {
+  if (target.topology === 'cluster') return new Cluster(target.nodes.map((n) => ({ ...n })))
+  const node = target.nodes[0]
+  if (node === undefined) throw new Error('a single-node target needs one node')
+  return new Redis({ host: node.host, port: node.port })
+}
+
+/** One plain connection per node (INFO is per node; a Cluster client would send it to one). */
+export function connectEachNode(target: RedisTarget): Redis[] {
+  return target.nodes.map((n) => new Redis({ host: n.host, port: n.port }))
+}
+
+export interface RunningTarget {
+  readonly target: RedisTarget
+  /** `redis_version` of the server, from INFO. */
+  readonly version: string
+  stop(): Promise<void>
+}
+
+/** Starts the target's servers; registered for cleanup at once, so Ctrl-C during a case stops them too. */
+export async function startTarget(topology: Topology): Promise<RunningTarget> {
+  await ensureRedisInstalled()
+  if (topology === 'single') {
+    const server = await startRedis()
+    const release = onCleanup(() => server.stop())
+    const target: RedisTarget = {
+      topology,
+      nodes: [{ host: server.host, port: server.port }],
+      pids: server.pid === undefined ? [] : [server.pid],
+    }
+    return { target, version: await versionOf(target), stop: release }
+  }
+  const cluster = await startCluster()
+  const release = onCleanup(() => cluster.stop())
+  const target: RedisTarget = {
+    topology,
+    nodes: cluster.nodes.map(({ host, port }) => ({ host, port })),
+    pids: cluster.servers.flatMap((s) => (s.pid === undefined ? [] : [s.pid])),
+  }
+  return { target, version: await versionOf(target), stop: release }
+}
+
+async function versionOf(target: RedisTarget): Promise<string> {
+  const [admin, ...rest] = connectEachNode(target)
+  for (const r of rest) r.disconnect()
+  if (admin === undefined) return 'unknown'
+  try {
+    return /redis_version:(\S+)/.exec(await admin.info('server'))?.[1] ?? 'unknown'
+  } finally {
+    admin.disconnect()
+  }
+}
+
+/** How a target is named in tables: `one redis-server`, `3-master Cluster`. */
+export function describeTopology(topology: Topology): string {
+  return topology === 'single' ? 'one redis-server' : '3-master Redis Cluster'
+}

@@ -1,0 +1,137 @@
+/**
+ * The documents a run writes: one per family (`results/<family>.md`), the whole report
+ * (`RESULTS.md`, with its charts) and the root README's summary block.
+ */
+import { execFileSync } from 'node:child_process'
+import { availableParallelism, cpus, platform, release, totalmem } from 'node:os'
+import { type GoalCheck, type Section, table } from './report.ts'
+
+export interface FamilyReport {
+  readonly family: string
+  readonly sections: readonly Section[]
+  readonly startLoad: readonly number[]
+  readonly endLoad: readonly number[]
+  readonly seconds: number
+}
+
+const FAMILY_TITLES: Readonly<Record<string, string>> = {
+  memory: 'In process (memory store)',
+  redis: 'Redis (ioredis): one server and a 3-master Cluster',
+  upstash: 'Upstash REST (local server)',
+  http: 'HTTP (Express, Koa, Hono)',
+  accuracy: 'Accuracy: each algorithm against the exact sliding log',
+}
+
+function load(l: readonly number[]): string {
+  return l.map((x) => x.toFixed(2)).join(' ')
+}
+
+/** `redis-server --version` of the one on PATH, or undefined. */
+function redisServerVersion(): string | undefined {
+  try {
+    return /v=(\S+)/.exec(
+      execFileSync('redis-server', ['--version'], { encoding: 'utf8', timeout: 5000 }),
+    )?.[1]
+  } catch {
+    return undefined
+  }
+}
+
+/** The machine, the versions and the date: the lines every report starts with. */
+function machineLines(facts: readonly string[]): string[] {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU'
+  const redis = facts.some((f) => f.startsWith('Redis')) ? [] : [redisServerVersion()].filter(Boolean)
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${cpu}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${platform()} ${release()}`,
+    `- node ${process.version} (V8 ${process.versions.v8})`,
+    ...[...new Set(facts), ...redis.map((v) => `Redis ${v}`)].map((f) => `- ${f}`),
+  ]
+}
+
+function modeLine(quick: boolean): string {
+  return `- mode: ${quick ? '--quick (short rounds: a smoke run, not numbers to quote)' : 'full'}`
+}
+
+const NOISE =
+  'The machine is shared and noisy: compare ratios within one run (medians of per-round ratios of ' +
+  'contenders run moments apart); absolute numbers vary from run to run.'
+
+function sectionMarkdown(s: Section, chartsDir: string | undefined, level: string): string {
+  const charts =
+    chartsDir === undefined ? [] : (s.charts ?? []).map((c) => `![${c.title}](${chartsDir}${c.file})`)
+  return [`${level} ${s.title}`, s.markdown, ...charts].join('\n\n')
+}
+
+/** `results/<family>.md`: one family's sections and goals. */
+export function familyDocument(report: FamilyReport, quick: boolean): string {
+  const facts = report.sections.flatMap((s) => s.facts ?? [])
+  const goals = report.sections.flatMap((s) => s.goals)
+  return [
+    `# sluice benchmarks: ${report.family}`,
+    [
+      ...machineLines(facts),
+      `- load average (1/5/15 min) at start: ${load(report.startLoad)}; at end: ${load(report.endLoad)}`,
+      modeLine(quick),
+    ].join('\n'),
+    NOISE,
+    ...report.sections.map((s) => sectionMarkdown(s, undefined, '##')),
+    ...(goals.length > 0 ? [`## Goals\n\n${goalsTable(goals)}`] : []),
+    `_Ran in ${report.seconds.toFixed(0)} s._`,
+  ].join('\n\n')
+}
+
+function goalsTable(goals: readonly GoalCheck[]): string {
+  return table(
+    ['goal', 'met', 'measured'],
+    goals.map((g) => [g.goal, g.met ? 'yes' : '**missed**', g.detail]),
+  )
+}
+
+/** Every goal of the run, by family. */
+function allGoalsTable(reports: readonly FamilyReport[]): string {
+  const rows = reports.flatMap((r) =>
+    r.sections.flatMap((s) =>
+      s.goals.map((g) => [r.family, g.goal, g.met ? 'met' : '**missed**', g.detail] as const),
+    ),
+  )
+  return table(['family', 'goal', '', 'measured'], rows)
+}
+
+/** `RESULTS.md`: the machine, every goal met or missed, then every family's sections and charts. */
+export function resultsDocument(reports: readonly FamilyReport[], quick: boolean): string {
+  const facts = reports.flatMap((r) => r.sections.flatMap((s) => s.facts ?? []))
+  const seconds = reports.reduce((sum, r) => sum + r.seconds, 0)
+  const highlights = reports.flatMap((r) => r.sections.flatMap((s) => s.highlights ?? []))
+  return [
+    '# sluice benchmarks: results',
+    `Written by \`pnpm bench${quick ? ' --quick' : ''}\` (see [README.md](README.md) for the method and how to ` +
+      'rerun any part); do not edit by hand.',
+    [...machineLines(facts), modeLine(quick), `- whole run: ${(seconds / 60).toFixed(1)} minutes`].join('\n'),
+    NOISE,
+    '## Goals',
+    allGoalsTable(reports),
+    ...(highlights.length > 0 ? ['## Accuracy, in short', highlights.map((h) => `- ${h}`).join('\n')] : []),
+    ...reports.flatMap((r) => [
+      `## ${FAMILY_TITLES[r.family] ?? r.family}`,
+      `Load average (1/5/15 min) at start: ${load(r.startLoad)}; at end: ${load(r.endLoad)}. Ran in ${r.seconds.toFixed(0)} s.`,
+      ...r.sections.map((s) => sectionMarkdown(s, 'charts/', '###')),
+    ]),
+  ].join('\n\n')
+}
+
+/** The root README's block: where the numbers come from, every goal met or missed, the accuracy figures. */
+export function readmeBlock(reports: readonly FamilyReport[]): string {
+  const facts = reports.flatMap((r) => r.sections.flatMap((s) => s.facts ?? []))
+  const highlights = reports.flatMap((r) => r.sections.flatMap((s) => s.highlights ?? []))
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU'
+  const redis = [...new Set(facts)].filter((f) => f.startsWith('Redis')).join(', ')
+  return [
+    `_Generated by \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpu}, ${availableParallelism()} cores, ` +
+      `Node ${process.version}${redis === '' ? '' : `, ${redis}`}. Full tables, charts and method: ` +
+      '[benchmarks/RESULTS.md](benchmarks/RESULTS.md)._',
+    '',
+    allGoalsTable(reports),
+    ...(highlights.length > 0 ? ['', ...highlights.map((h) => `- ${h}`)] : []),
+  ].join('\n')
+}
