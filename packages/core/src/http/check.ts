@@ -1,10 +1,12 @@
 import type { Decision } from '../decision.ts'
-import { type HeaderEntry, headerFormatter } from './headers.ts'
+import type { RateLimiter } from '../limiter.ts'
+import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
+import { type HeaderEntry, type HeaderFormatter, headerFormatter } from './headers.ts'
 import type { BindingSpec, ResolvedBindingOptions } from './options.ts'
 import { resolveBindingOptions } from './options.ts'
-import { MAX_TIMER_MS, planResponse } from './policies.ts'
+import { describePolicies, MAX_TIMER_MS, planResponse } from './policies.ts'
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails, quotaExceededProblem, refusalHeaders } from './problem.ts'
-import { resolveCost, resolveKey, resolveSkip } from './request.ts'
+import { resolveCost, resolveDescriptors, resolveKey, resolveSkip } from './request.ts'
 import { type AbortSignalLike, waitForTurn } from './wait.ts'
 
 /** A refused request, ready to send (or to hand to `onLimited`). */
@@ -62,22 +64,40 @@ export function createRateLimitCheck<Req>(
   spec: BindingSpec<Req>,
 ): { readonly options: ResolvedBindingOptions<Req>; readonly check: RateLimitCheck<Req> } {
   const resolved = resolveBindingOptions(options, spec)
-  const { limiter, skip, cost, maxDelayMs, statusCode, policies } = resolved
-  const formatter = headerFormatter(resolved.headers, policies)
+  const { limiter, skip, cost, maxDelayMs, statusCode, descriptors } = resolved
+  const fixed = headerFormatter(resolved.headers, resolved.policies)
   const f = spec.factory
 
   async function check(req: Req, abortSignal?: () => AbortSignalLike): Promise<RateLimitOutcome> {
     if (skip !== undefined && (await resolveSkip(skip, req, f))) return { action: 'skip' }
-    const k = resolveKey(resolved, spec, req)
-    const key = typeof k === 'string' ? k : await k
-    const c = resolveCost(cost, req, f)
-    const units = typeof c === 'number' ? c : await c
     // The wait bound goes into the atomic step, so a request refused for waiting too long takes
     // nothing from the queue (planResponse still refuses anything past the timer limit).
     const bound = Math.min(maxDelayMs, MAX_TIMER_MS)
-    const decision = await limiter.limit(key, { cost: units, maxDelayMs: bound })
+    let decision: Decision
+    let units: number
+    let policies = resolved.policies
+    let formatter: HeaderFormatter | undefined = fixed
+    if (descriptors === undefined) {
+      const k = resolveKey(resolved, spec, req)
+      const key = typeof k === 'string' ? k : await k
+      const c = resolveCost(cost, req, f)
+      units = typeof c === 'number' ? c : await c
+      decision = await (limiter as RateLimiter).limit(key, { cost: units, maxDelayMs: bound })
+    } else {
+      const list = await resolveDescriptors(descriptors, req, f)
+      const c = resolveCost(cost, req, f)
+      units = typeof c === 'number' ? c : await c
+      decision = await (limiter as RulesRateLimiter).limit(
+        { descriptors: list },
+        { cost: units, maxDelayMs: bound },
+      )
+      // A rules limiter's policies are the limits this request matched: headers list each of them.
+      policies = describePolicies(decision.limits ?? [], undefined, f)
+      formatter = policies.length === 0 ? undefined : headerFormatter(resolved.headers, policies)
+    }
     const plan = planResponse(decision, maxDelayMs, units)
-    const rateHeaders = formatter.format(plan.status, plan.headline, Date.now())
+    const rateHeaders =
+      formatter === undefined ? [] : formatter.format(plan.status, plan.headline, Date.now())
     if (plan.refused) {
       const problem = quotaExceededProblem({
         status: statusCode,

@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.ts'
 import type { RateLimiter } from '../limiter.ts'
+import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
+import type { Descriptor } from '../rules/types.ts'
 import { show } from '../validate.ts'
 import { HEADER_MODES, type HeaderMode, type PolicyInfo } from './headers.ts'
 import { describePolicies, MAX_TIMER_MS } from './policies.ts'
@@ -13,8 +15,17 @@ export type MaybePromise<T> = T | Promise<T>
  * `ctx`, Hono `c`). Each binding adds its own `onLimited`.
  */
 export interface RateLimitBindingOptions<Req> {
-  /** The limiter to consult: `createRateLimiter({ store, algorithm })`. Required. */
-  readonly limiter: RateLimiter
+  /**
+   * The limiter to consult: `createRateLimiter({ store, algorithm })`, or one made from rules
+   * (`createRateLimiter({ store, rules })`, then give `descriptors`). Required.
+   */
+  readonly limiter: RateLimiter | RulesRateLimiter
+  /**
+   * With a rules limiter: what this request is, as descriptors (`[[{ key: 'route', value: path }],
+   * [{ key: 'user', value: id }]]`). Every limit they match is checked at once; headers list each
+   * of them. An empty or malformed list is an `InputError`, never "no limit".
+   */
+  readonly descriptors?: (req: Req) => MaybePromise<readonly Descriptor[]>
   /** Who is limited: a non-empty string per request. Default: the client address, IPv6 grouped by /64. */
   readonly key?: (req: Req) => MaybePromise<string>
   /** Units this request takes: a non-negative integer, or a function returning one. Default 1. */
@@ -55,7 +66,9 @@ export interface BindingSpec<Req> {
 
 /** The validated options. */
 export interface ResolvedBindingOptions<Req> {
-  readonly limiter: RateLimiter
+  readonly limiter: RateLimiter | RulesRateLimiter
+  /** Set for a rules limiter, whose policies (and so `policies` here, empty) vary per request. */
+  readonly descriptors: ((req: Req) => MaybePromise<readonly Descriptor[]>) | undefined
   readonly key: ((req: Req) => MaybePromise<string>) | undefined
   readonly cost: number | ((req: Req) => MaybePromise<number>)
   readonly skip: ((req: Req) => MaybePromise<boolean>) | undefined
@@ -76,6 +89,7 @@ const COMMON = [
   'onLimited',
   'maxDelayMs',
   'statusCode',
+  'descriptors',
 ]
 
 /** Hints for option names other rate limiters use, so a ported config fails with a pointer. */
@@ -118,39 +132,74 @@ export function resolveBindingOptions<Req>(
     const hint = FOREIGN[name] ?? `the options are ${[...known].join(', ')}`
     throw new ConfigError(`${f}: unknown option ${JSON.stringify(name)}; ${hint}`)
   }
-  const limiter = checkLimiter(o.limiter, f)
+  const descriptors = optionalFunction<(req: Req) => MaybePromise<readonly Descriptor[]>>(
+    o.descriptors,
+    `${f}: descriptors`,
+    '(req) => [[{ key, value }], …]',
+  )
+  const limiter = checkLimiter(o.limiter, f, descriptors !== undefined)
+  if (descriptors !== undefined) checkRulesOptions(o, f)
   const key = optionalFunction<(req: Req) => MaybePromise<string>>(o.key, `${f}: key`, '(req) => string')
-  if (key === undefined && spec.clientAddress === undefined) {
+  if (key === undefined && descriptors === undefined && spec.clientAddress === undefined) {
     throw new ConfigError(
       `${f}: key is required here, since this runtime gives no client address; ${spec.missingKeyHelp ?? 'pass key: (req) => string, such as an authenticated user id'}`,
     )
   }
   return {
     limiter,
+    descriptors,
     key,
     cost: checkCost(o.cost, f),
     skip: optionalFunction(o.skip, `${f}: skip`, '(req) => boolean'),
     headers: checkHeaders(o.headers, f),
-    policies: describePolicies(limiter.algorithms, checkPolicyName(o.policyName, f), f),
+    policies:
+      descriptors === undefined
+        ? describePolicies((limiter as RateLimiter).algorithms, checkPolicyName(o.policyName, f), f)
+        : [],
     maxDelayMs: checkMaxDelay(o.maxDelayMs, f),
     statusCode: checkStatus(o.statusCode, f),
     onLimited: optionalFunction(o.onLimited, `${f}: onLimited`, 'a function that sends the response'),
   }
 }
 
-function checkLimiter(value: unknown, f: string): RateLimiter {
-  const l = value as Partial<RateLimiter> | undefined
+function checkLimiter(value: unknown, f: string, rules: boolean): RateLimiter | RulesRateLimiter {
+  const l = value as Partial<RateLimiter & RulesRateLimiter> | undefined
   if (value === undefined) {
     throw new ConfigError(
       `${f}: limiter is missing; create one with createRateLimiter({ store, algorithm }) and pass ${f}({ limiter })`,
     )
   }
+  const isRules = typeof l?.limit === 'function' && typeof l.setRules === 'function'
+  if (rules && !isRules) {
+    throw new ConfigError(
+      `${f}: descriptors need a limiter made from rules, createRateLimiter({ store, rules: parseRules(text) }); this one has fixed limits, so give key instead`,
+    )
+  }
+  if (isRules && !rules) {
+    throw new ConfigError(
+      `${f}: this limiter is made from rules, so each request needs descriptors: pass descriptors: (req) => [[{ key: 'route', value: req.path }], …]`,
+    )
+  }
+  if (isRules) return l as RulesRateLimiter
   if (typeof l?.limit !== 'function' || !Array.isArray(l.algorithms) || l.algorithms.length === 0) {
     throw new ConfigError(
       `${f}: limiter must come from createRateLimiter({ store, algorithm }), got ${show(value)}`,
     )
   }
   return l as RateLimiter
+}
+
+function checkRulesOptions(o: Record<string, unknown>, f: string): void {
+  if (o.key !== undefined) {
+    throw new ConfigError(
+      `${f}: key and descriptors do not go together; with rules, put what identifies the client in a descriptor ({ key: 'user', value: id })`,
+    )
+  }
+  if (o.policyName !== undefined) {
+    throw new ConfigError(
+      `${f}: policyName does not apply to a rules limiter; name each limit in the rules (rate_limit: { name: login, … })`,
+    )
+  }
 }
 
 function optionalFunction<T>(value: unknown, name: string, shape: string): T | undefined {

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts'
+import type { Descriptor } from '../rules/types.ts'
 import { show } from '../validate.ts'
 import { clientAddressKey } from './clientAddress.ts'
 import type { BindingSpec, MaybePromise, ResolvedBindingOptions } from './options.ts'
@@ -108,6 +109,33 @@ async function costFromFunction<Req>(
     )
   }
   return value
+}
+
+/**
+ * The descriptors of one request, from the `descriptors` function. A throw, or anything but a
+ * non-empty list, is an `InputError`: a request is never let through unlimited for want of them.
+ * The entries themselves are checked by the rules limiter.
+ */
+export async function resolveDescriptors<Req>(
+  fn: (req: Req) => MaybePromise<readonly Descriptor[]>,
+  req: Req,
+  factory: string,
+): Promise<readonly Descriptor[]> {
+  let value: unknown
+  try {
+    value = await fn(req)
+  } catch (cause) {
+    throw new InputError(
+      `${factory}: the descriptors function threw (${describe(cause)}); make descriptors(req) return a non-empty list for every request, or use skip(req) for requests that should not be limited`,
+      { cause },
+    )
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InputError(
+      `${factory}: the descriptors function must return a non-empty list such as [[{ key: 'route', value: path }]], got ${Array.isArray(value) ? 'an empty list' : show(value)}; use skip(req) for requests that should not be limited`,
+    )
+  }
+  return value as readonly Descriptor[]
 }
 
 function describe(error: unknown): string {

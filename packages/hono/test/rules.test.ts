@@ -1,0 +1,71 @@
+import { ConfigError, createRateLimiter, InputError, parseRules } from '@sluice/core'
+import { memoryStore } from '@sluice/memory'
+import { type Context, Hono } from 'hono'
+import { describe, expect, it } from 'vitest'
+import { type RateLimitOptions, rateLimit } from '../src/index.ts'
+import { listen } from './support/server.ts'
+
+const RULES = `domain: api
+descriptors:
+  - key: route
+    value: /login
+    rate_limit: { unit: minute, requests_per_unit: 2, name: login }
+  - key: user
+    rate_limit: { unit: hour, requests_per_unit: 100 }
+  - key: tenant
+    rate_limit: { unit: second, requests_per_unit: 1 }
+    shadow_mode: true
+`
+
+const descriptors = (c: Context) => [
+  [{ key: 'route', value: c.req.path }],
+  [{ key: 'user', value: c.req.header('x-user') ?? 'anonymous' }],
+  [{ key: 'tenant', value: 'acme' }],
+]
+
+async function app(options: Partial<RateLimitOptions> = {}) {
+  const limiter = createRateLimiter({
+    store: memoryStore(),
+    rules: parseRules(RULES),
+    clock: () => 1_700_000_000_000,
+  })
+  const a = new Hono()
+  const errors: unknown[] = []
+  a.onError((error, c) => {
+    errors.push(error)
+    return c.text(error.message, 500)
+  })
+  a.use(rateLimit({ limiter, descriptors, ...options }))
+  a.get('*', (c) => c.json({ shadow: c.get('rateLimit')?.shadow?.map((p) => [p.policy, p.allowed]) ?? null }))
+  return { url: await listen(a), errors }
+}
+
+describe('@sluice/hono with rules: rateLimit({ limiter, descriptors })', () => {
+  it('headers list every enforced policy; the one that denies is named in the 429', async () => {
+    const { url } = await app()
+    const first = await fetch(`${url}/login`, { headers: { 'x-user': '42' } })
+    expect(first.status).toBe(200)
+    expect(first.headers.get('ratelimit-policy')).toBe('"login";q=2;w=60, "user_42";q=100;w=3600')
+    expect(await first.json()).toEqual({ shadow: [['tenant_acme', true]] })
+    await fetch(`${url}/login`, { headers: { 'x-user': '42' } })
+    const third = await fetch(`${url}/login`, { headers: { 'x-user': '42' } })
+    expect(third.status).toBe(429)
+    expect(((await third.json()) as Record<string, unknown>)['violated-policies']).toEqual(['login'])
+    const other = await fetch(`${url}/other`, { headers: { 'x-user': '42' } })
+    expect(other.headers.get('ratelimit')).toMatch(/^"user_42";r=97;/)
+  })
+
+  it('an empty or malformed descriptor list is an InputError, never let through', async () => {
+    for (const bad of [() => [], () => [[]]]) {
+      const { url, errors } = await app({ descriptors: bad as never })
+      const res = await fetch(url)
+      expect(res.status).toBe(500)
+      expect(errors[0]).toBeInstanceOf(InputError)
+    }
+  })
+
+  it('construction: a rules limiter needs descriptors', () => {
+    const limiter = createRateLimiter({ store: memoryStore(), rules: parseRules(RULES) })
+    expect(() => rateLimit({ limiter })).toThrow(ConfigError)
+  })
+})
