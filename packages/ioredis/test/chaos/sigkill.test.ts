@@ -1,0 +1,99 @@
+import { createRateLimiter, fixedWindow } from '@sluice/core'
+import { type RedisServer, startRedis } from '@sluice/test-services'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { ioredisStore } from '../../src/index.ts'
+import { closeQuietly } from '../support/clients.ts'
+import { type CallRecord, sleep, startLoad, until, worstLatency } from './load.ts'
+
+const TIMEOUT_MS = 300
+/** What "settles within timeoutMs" may overrun by on a loaded 2-core machine. */
+const MARGIN_MS = 250
+const LIMIT = 40
+
+const unhandled: unknown[] = []
+const onUnhandled = (reason: unknown) => unhandled.push(reason)
+let server: RedisServer
+let client: Redis
+beforeAll(async () => {
+  process.on('unhandledRejection', onUnhandled)
+  server = await startRedis()
+  // A short, flat reconnect delay: ioredis's default backs off to 2 s, longer than the 1 s recovery.
+  client = new Redis({ host: server.host, port: server.port, retryStrategy: () => 50 })
+  client.on('error', () => undefined)
+})
+afterAll(async () => {
+  process.off('unhandledRejection', onUnhandled)
+  await closeQuietly(client)
+  await server.stop()
+})
+
+it('redis-server SIGKILLed under load: every call settles by policy within timeoutMs; restarted on the same port, decisions return to Redis within 1 s', async () => {
+  const store = ioredisStore({ client, timeoutMs: TIMEOUT_MS, prefix: `chaos:${Date.now()}:` })
+  const limiter = createRateLimiter({
+    store,
+    algorithm: fixedWindow({ limit: LIMIT, window: '10m' }),
+    onStoreError: 'deny',
+  })
+  const load = startLoad(limiter, { workers: 32, keys: 50 })
+  await until(() => load.records.length > 500, 10_000)
+  const heapBefore = process.memoryUsage().heapUsed
+
+  const killedAt = performance.now()
+  server.kill('SIGKILL')
+  await sleep(1500)
+  const outage = load.records.filter((r) => r.start > killedAt + TIMEOUT_MS + MARGIN_MS)
+
+  await server.restart()
+  const upAt = performance.now()
+  // Decisions come from Redis again once a call started after the restart is not degraded.
+  await until(() => load.records.some((r) => r.start >= upAt && r.degraded === undefined), 5000)
+  const backAt = Math.min(
+    ...load.records.filter((r) => r.start >= upAt && r.degraded === undefined).map((r) => r.end),
+  )
+  await sleep(1200)
+  await load.stop()
+  await limiter.close()
+  await store.close()
+  const heapAfter = process.memoryUsage().heapUsed
+
+  const records = load.records
+  const byPhase = (from: number, to: number) => records.filter((r) => r.start >= from && r.start < to)
+  const before = byPhase(0, killedAt)
+  const after = byPhase(upAt + 1000, Number.POSITIVE_INFINITY)
+  const rejected = records.filter((r) => r.degraded === 'rejected')
+  console.info(
+    `[chaos sigkill] calls ${records.length}; worst latency ${worstLatency(records)} ms (timeoutMs ${TIMEOUT_MS}); ` +
+      `outage calls ${outage.length}, all degraded: ${outage.every((r) => r.degraded !== undefined)}; ` +
+      `reasons ${JSON.stringify(countBy(outage, (r) => r.degraded ?? 'store'))}; ` +
+      `back on Redis ${Math.round(backAt - upAt)} ms after it answered PING; heap ${mb(heapBefore)} → ${mb(heapAfter)} MB`,
+  )
+
+  expect(rejected.map((r) => String(r.error))).toEqual([])
+  expect(unhandled).toEqual([])
+  expect(worstLatency(records)).toBeLessThan(TIMEOUT_MS + MARGIN_MS)
+  // By policy: while Redis is down every answer is a degraded denial, none admitted.
+  expect(outage.length).toBeGreaterThan(0)
+  expect(outage.every((r) => r.degraded !== undefined && !r.allowed)).toBe(true)
+  expect(backAt - upAt).toBeLessThan(1000)
+  expect(after.length).toBeGreaterThan(0)
+  expect(after.every((r) => r.degraded === undefined)).toBe(true)
+  // No wrong decision from Redis: no key admitted past its limit, before the kill or after the restart
+  // (the restarted server starts empty: no persistence).
+  for (const phase of [before, byPhase(upAt, Number.POSITIVE_INFINITY)]) {
+    const admitted = countBy(
+      phase.filter((r) => r.allowed && r.degraded === undefined),
+      (r) => r.key,
+    )
+    expect(Math.max(0, ...Object.values(admitted))).toBeLessThanOrEqual(LIMIT)
+  }
+  expect(heapAfter - heapBefore).toBeLessThan(64 * 1024 * 1024)
+}, 30_000)
+
+function countBy(records: readonly CallRecord[], by: (r: CallRecord) => string): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const r of records) out[by(r)] = (out[by(r)] ?? 0) + 1
+  return out
+}
+
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
