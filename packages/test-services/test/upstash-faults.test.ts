@@ -89,7 +89,10 @@ describe('lifecycle', () => {
     const redis = await startRedis()
     try {
       const before = await connectedClients(redis)
+      const listeners = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length
+      const listenersBefore = listeners()
       const server = await startUpstashServer({ redisUrl: redis.url })
+      expect(listeners()).toBe(listenersBefore + 1)
       const port = Number(new URL(server.url).port)
       expect(await (await ping(server)).json()).toEqual({ result: 'PONG' })
       expect(await connectedClients(redis)).toBe(before + 1)
@@ -104,6 +107,7 @@ describe('lifecycle', () => {
       expect(Date.now() - stopped).toBeLessThan(2000)
 
       expect(await portIsFree(port)).toBe(true)
+      await vi.waitFor(() => expect(listeners()).toBe(listenersBefore), { timeout: 2000, interval: 10 })
       await expect(ping(server)).rejects.toThrow()
       await vi.waitFor(async () => expect(await connectedClients(redis)).toBe(before), {
         timeout: 5000,
