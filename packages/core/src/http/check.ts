@@ -1,4 +1,5 @@
 import type { Decision } from '../decision.ts'
+import { placeholderResponse } from '../resilience/degradedResponse.ts'
 import type { RateLimiter } from '../limiter.ts'
 import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
 import { type HeaderEntry, type HeaderFormatter, headerFormatter } from './headers.ts'
@@ -46,7 +47,9 @@ export type RateLimitOutcome =
  * its turn (shaping), so bindings pay for an `AbortController` only then; it should give a signal
  * that aborts when the client disconnects (already aborted if it has).
  * Rejects with an `InputError` for a bad key, cost or skip result, and with the limiter's own error
- * (`StoreError`, …) for a store fault: a fault is never turned into a refusal.
+ * (`StoreError`, …) for a store fault when the limiter has no `onStoreError`: a fault is never
+ * turned into a 429. With `onStoreError: 'deny'` it is a 503 (`limit` with status 503), with
+ * `'allow'` an `allow` without rate-limit headers; a fallback store's decisions are answered as usual.
  */
 export type RateLimitCheck<Req> = (req: Req, abortSignal?: () => AbortSignalLike) => Promise<RateLimitOutcome>
 
@@ -95,6 +98,9 @@ export function createRateLimitCheck<Req>(
       policies = describePolicies(decision.limits ?? [], undefined, f)
       formatter = policies.length === 0 ? undefined : headerFormatter(resolved.headers, policies)
     }
+    // Store down and onStoreError 'deny'/'allow': a 503 or a pass without quota headers, never a 429.
+    const placeholder = placeholderResponse(decision)
+    if (placeholder !== undefined) return placeholder
     const plan = planResponse(decision, maxDelayMs, units)
     const rateHeaders =
       formatter === undefined ? [] : formatter.format(plan.status, plan.headline, Date.now())

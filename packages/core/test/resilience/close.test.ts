@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest'
 import { createRateLimiter, fixedWindow, StoreError } from '../../src/index.ts'
-import { testStore } from './support.ts'
+import { now, sleep, testStore } from './support.ts'
 
 const algorithm = fixedWindow({ limit: 1, window: '1m' })
 
@@ -9,15 +9,12 @@ it('close() lets pending calls settle, then later calls and resets reject with a
   const limiter = createRateLimiter({ store: s.store, algorithm, timeoutMs: 80, onStoreError: 'deny' })
   s.setFault('hang')
   const pending = Array.from({ length: 10 }, (_, i) => limiter.limit(`k${i}`))
-  const started = performance.now()
+  const started = now()
   await limiter.close()
   // Every pending call had settled (by its deadline) when close() resolved.
-  const settled = await Promise.race([
-    Promise.all(pending).then(() => 'settled'),
-    new Promise((resolve) => setTimeout(resolve, 10, 'pending')),
-  ])
+  const settled = await Promise.race([Promise.all(pending).then(() => 'settled'), sleep(10, 'pending')])
   expect(settled).toBe('settled')
-  expect(performance.now() - started).toBeLessThan(80 + 250)
+  expect(now() - started).toBeLessThan(80 + 250)
   await expect(limiter.limit('k')).rejects.toBeInstanceOf(StoreError)
   await expect(limiter.reset('k')).rejects.toThrow(/closed/)
   await limiter.close()

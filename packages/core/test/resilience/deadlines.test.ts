@@ -1,6 +1,6 @@
 import { afterEach, expect, it, vi } from 'vitest'
 import { createDeadlines, createRateLimiter, gcra, StoreError, StoreTimeoutError } from '../../src/index.ts'
-import { sleep, testStore } from './support.ts'
+import { now, sleep, testStore, timerGlobals } from './support.ts'
 
 const algorithm = gcra({ rate: 1_000_000, period: '1s' })
 afterEach(() => {
@@ -17,12 +17,12 @@ it('1000 hanging calls share one timer, and each settles within timeoutMs', asyn
     circuitBreaker: false,
   })
   s.setFault('hang')
-  const timers = vi.spyOn(globalThis, 'setTimeout')
+  const timers = vi.spyOn(timerGlobals, 'setTimeout')
   const outcomes = await Promise.all(
     Array.from({ length: 1000 }, async (_, i) => {
-      const started = performance.now()
+      const started = now()
       const d = await limiter.limit(`k${i}`)
-      return { ms: performance.now() - started, reason: d.degraded?.reason }
+      return { ms: now() - started, reason: d.degraded?.reason }
     }),
   )
   const armed = timers.mock.calls.length
@@ -37,7 +37,7 @@ it('1000 hanging calls share one timer, and each settles within timeoutMs', asyn
 it('an in-process store (applySync) arms no timer at all', async () => {
   const s = testStore({ sync: true })
   const limiter = createRateLimiter({ store: s.store, algorithm, timeoutMs: 100, onStoreError: 'deny' })
-  const timers = vi.spyOn(globalThis, 'setTimeout')
+  const timers = vi.spyOn(timerGlobals, 'setTimeout')
   for (let i = 0; i < 100; i++) await limiter.limit(`k${i}`)
   expect(timers).not.toHaveBeenCalled()
 })

@@ -10,7 +10,7 @@ import {
   StoreTimeoutError,
   tokenBucket,
 } from '../../src/index.ts'
-import { sleep, testStore, wellFormed } from './support.ts'
+import { now, sleep, testStore, wellFormed } from './support.ts'
 
 const limits = [
   fixedWindow({ limit: 3, window: '1m', name: 'perMinute' }),
@@ -41,9 +41,9 @@ describe('no onStoreError: the call rejects with the fault, as before', () => {
     const s = make()
     const limiter = createRateLimiter({ store: s.store, algorithm: limits, timeoutMs: 50 })
     s.setFault('hang')
-    const started = performance.now()
+    const started = now()
     await expect(limiter.limit('k')).rejects.toBeInstanceOf(StoreTimeoutError)
-    expect(performance.now() - started).toBeLessThan(50 + 200)
+    expect(now() - started).toBeLessThan(50 + 200)
   })
 
   it('a store that throws synchronously rejects too', async () => {
@@ -210,9 +210,9 @@ describe('deadlines', () => {
     const s = make()
     const limiter = createRateLimiter({ store: s.store, algorithm: limits })
     s.setFault('hang')
-    const started = performance.now()
+    const started = now()
     await expect(limiter.limit('k')).rejects.toThrow(/no answer within 1000 ms/)
-    expect(performance.now() - started).toBeGreaterThanOrEqual(990)
+    expect(now() - started).toBeGreaterThanOrEqual(990)
   })
 
   it('bad failure options are ConfigErrors that say what to give', () => {

@@ -86,7 +86,22 @@ export function testStore(options: { sync?: boolean; timeoutMs?: number } = {}) 
   }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+// Core's tsconfig has no Node or DOM types (its source must stay edge-safe); the tests type the
+// two timer globals they use here, module-locally.
+const timers = globalThis as unknown as {
+  setTimeout(callback: (value: unknown) => void, ms: number, value?: unknown): unknown
+  performance: { now(): number }
+}
+
+/** Monotonic milliseconds. */
+export const now = (): number => timers.performance.now()
+
+/** Resolves with `value` after `ms` ms. */
+export const sleep = <T = undefined>(ms: number, value?: T) =>
+  new Promise<T>((resolve) => timers.setTimeout(resolve as (value: unknown) => void, ms, value))
+
+/** The global object as `vi.spyOn` sees it: its `setTimeout`. */
+export const timerGlobals = globalThis as unknown as { setTimeout: (...args: unknown[]) => unknown }
 
 /** Every number of a decision is finite and ≥ 0. */
 export function wellFormed(d: {
