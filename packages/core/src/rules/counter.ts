@@ -3,8 +3,11 @@ import type { Descriptor } from './types.ts'
 
 // Keeps the separators out of keys and values, so every (descriptor, limit) has its own id.
 const RESERVED = /[%=&|{}]/g
+const HAS_RESERVED = /[%=&|{}]/
 const escapePart = (s: string): string =>
-  s.replace(RESERVED, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`)
+  HAS_RESERVED.test(s)
+    ? s.replace(RESERVED, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`)
+    : s
 
 /**
  * The limit one request descriptor is counted under. Its `id` (which names its state in the

@@ -18,35 +18,40 @@ export function checkDescriptors(request: unknown): readonly Descriptor[] {
       'descriptors is empty, so no rule could apply; give at least one descriptor such as [{ key: "user", value: id }]',
     )
   }
-  const seen = new Set<string>()
-  descriptors.forEach((d, i) => {
+  // Loops, and message paths built only on failure: this runs on every request.
+  for (let i = 0; i < descriptors.length; i++) {
+    const d: unknown = descriptors[i]
     if (!Array.isArray(d) || d.length === 0) {
       throw new InputError(
         `descriptors[${i}] must be a non-empty list of { key, value } entries, got ${show(d)}`,
       )
     }
-    d.forEach((entry, j) => {
-      checkEntry(entry, `descriptors[${i}][${j}]`)
-    })
-    const text = describeDescriptor(d)
-    if (seen.has(text)) {
-      throw new InputError(
-        `descriptors[${i}] (${text}) appears twice in one request; give each descriptor once`,
-      )
+    for (let j = 0; j < d.length; j++) checkEntry(d[j], i, j)
+  }
+  if (descriptors.length > 1) {
+    const seen = new Set<string>()
+    for (let i = 0; i < descriptors.length; i++) {
+      const text = describeDescriptor(descriptors[i] as Descriptor)
+      if (seen.has(text)) {
+        throw new InputError(
+          `descriptors[${i}] (${text}) appears twice in one request; give each descriptor once`,
+        )
+      }
+      seen.add(text)
     }
-    seen.add(text)
-  })
+  }
   return descriptors as Descriptor[]
 }
 
-function checkEntry(entry: unknown, at: string): void {
+function checkEntry(entry: unknown, i: number, j: number): void {
   const e = entry as Partial<DescriptorEntry> | null
+  const at = (): string => `descriptors[${i}][${j}]`
   if (typeof entry !== 'object' || e === null || typeof e.key !== 'string' || e.key === '') {
-    throw new InputError(`${at} must be { key, value } with a non-empty string key, got ${show(entry)}`)
+    throw new InputError(`${at()} must be { key, value } with a non-empty string key, got ${show(entry)}`)
   }
   if (typeof e.value !== 'string' || e.value === '') {
     throw new InputError(
-      `${at} (key ${JSON.stringify(e.key)}) needs a non-empty string value, got ${show(e.value)}; convert ids with String(id), and leave out descriptors whose value the request lacks`,
+      `${at()} (key ${JSON.stringify(e.key)}) needs a non-empty string value, got ${show(e.value)}; convert ids with String(id), and leave out descriptors whose value the request lacks`,
     )
   }
 }

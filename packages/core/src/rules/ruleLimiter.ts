@@ -3,7 +3,7 @@ import type { Decision, PolicyDecision } from '../decision.ts'
 import { ConfigError, InputError } from '../errors.ts'
 import type { CallOptions } from '../limiter.ts'
 import type { ResilienceOptions } from '../resilience/options.ts'
-import type { Store, StoreRequest } from '../store.ts'
+import type { Store } from '../store.ts'
 import type { StoreCall } from '../storeCall.ts'
 import { show } from '../validate.ts'
 import { counterLimit } from './counter.ts'
@@ -141,18 +141,34 @@ export function createRulesLimiter(
     const cost = given === undefined ? (consume ? 1 : 0) : checkCost(given, p.enforced)
     const now = clock === undefined ? undefined : parts.readClock(clock)
     const maxDelayMs = parts.checkMaxDelay(callOptions?.maxDelayMs)
-    const base = { key: p.key, cost, consume, now }
+    // Object literals, not spreads: this runs on every request.
     const shadow =
       p.shadow.length === 0
         ? undefined
-        : runShadow(call, { ...base, limits: p.shadow }, p.shadowDescriptors, p.domain, hooks)
-    const enforcedRequest: StoreRequest = { ...base, limits: p.enforced, maxDelayMs }
-    const enforced = p.enforced.length === 0 ? NO_LIMIT : await call(enforcedRequest)
+        : runShadow(
+            call,
+            { key: p.key, limits: p.shadow, cost, consume, now, maxDelayMs: undefined },
+            p.shadowDescriptors,
+            p.domain,
+            hooks,
+          )
+    const enforced =
+      p.enforced.length === 0
+        ? NO_LIMIT
+        : await call({ key: p.key, limits: p.enforced, cost, consume, now, maxDelayMs })
     const shadowPolicies = shadow === undefined ? undefined : await shadow
     return {
-      ...enforced,
+      allowed: enforced.allowed,
+      limit: enforced.limit,
+      remaining: enforced.remaining,
+      resetAfterMs: enforced.resetAfterMs,
+      retryAfterMs: enforced.retryAfterMs,
+      delayMs: enforced.delayMs,
+      policy: enforced.policy,
+      policies: enforced.policies,
       limits: p.enforced,
-      ...(shadowPolicies === undefined ? {} : { shadow: shadowPolicies }),
+      shadow: shadowPolicies,
+      degraded: enforced.degraded,
     }
   }
 
@@ -189,11 +205,13 @@ interface Match {
  */
 function counters(matches: readonly Match[]): Algorithm[] {
   const names = matches.map((m) => m.name ?? describeDescriptor(m.descriptor))
-  const counts = new Map<string, number>()
-  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1)
+  const shared = names.length > 1 && new Set(names).size < names.length
   return matches.map((m, i) => {
     const name = names[i] as string
-    const unique = (counts.get(name) as number) > 1 ? `${name}:${describeDescriptor(m.descriptor)}` : name
+    const unique =
+      shared && names.indexOf(name) !== names.lastIndexOf(name)
+        ? `${name}:${describeDescriptor(m.descriptor)}`
+        : name
     return counterLimit(m.algorithm, m.descriptor, unique)
   })
 }
