@@ -99,7 +99,7 @@ async function main(): Promise<number> {
   if (!hasGc()) console.error('warning: gc() is not exposed; run node with --expose-gc (pnpm bench does)')
   const context: RunContext = {
     quick: invocation.quick,
-    progress: (line) => process.stderr.write(`[${elapsed()}] ${line}\n`),
+    progress: (line) => say(`[${elapsed()}] ${line}\n`),
   }
   const everything = invocation.cases.length === CASES.length
   const families = [...new Set(invocation.cases.map((c) => c.family))]
@@ -160,25 +160,42 @@ function updateReadme(reports: readonly FamilyReport[], context: RunContext): vo
   context.progress('README.md benchmark summary rewritten')
 }
 
-/** Ctrl-C, SIGTERM, a crash: stop what is still running (servers, apps), then go. */
-let exiting = false
+/**
+ * Ctrl-C, SIGTERM, a crash: stop what is still running (servers, apps), then go. Another signal
+ * while stopping (2 s on) exits at once (test-services' exit hook still kills its servers and removes their
+ * dirs). Output may be a closed pipe by then (the terminal or parent gone): writing must not throw.
+ */
+let exitingSince: number | undefined
 function shutdown(reason: string, code: number): void {
-  if (exiting) return
-  exiting = true
-  process.stderr.write(`\n${reason}: stopping servers and removing their files…\n`)
-  void cleanupAll().finally(() => process.exit(code))
+  if (exitingSince !== undefined) {
+    // Ctrl-C under pnpm arrives twice (the terminal's and pnpm's): only a later one forces the exit.
+    if (performance.now() - exitingSince > 2000) process.exit(code)
+    return
+  }
+  exitingSince = performance.now()
+  const stopping = cleanupAll()
+  say(`\n${reason}: stopping servers and removing their files…\n`)
+  void stopping.finally(() => process.exit(code))
 }
+
+function say(text: string): void {
+  try {
+    process.stderr.write(text)
+  } catch {
+    // stderr is gone: nothing to tell
+  }
+}
+
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
 process.on('SIGINT', () => shutdown('interrupted (SIGINT)', 130))
 process.on('SIGTERM', () => shutdown('terminated (SIGTERM)', 143))
 process.on('SIGHUP', () => shutdown('hung up (SIGHUP)', 129))
 process.on('uncaughtException', (error) => {
-  process.stderr.write(`\nbenchmark crashed: ${error.stack ?? error.message}\n`)
+  say(`\nbenchmark crashed: ${error.stack ?? error.message}\n`)
   shutdown('crash', 1)
 })
 process.on('unhandledRejection', (error) => {
-  process.stderr.write(
-    `\nbenchmark crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  )
+  say(`\nbenchmark crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   shutdown('crash', 1)
 })
 

@@ -138,7 +138,7 @@ const isolate = defineIsolate<Setup, SliceRequest, MemorySlice>(
 
 async function run(context: RunContext): Promise<Section> {
   const settings = context.quick
-    ? { rounds: 3, warmup: 1, budgetMs: 30, warmupCalls: 20 * CHUNK }
+    ? { rounds: 3, warmup: 1, budgetMs: 30, warmupCalls: 8 * CHUNK }
     : { rounds: 7, warmup: 1, budgetMs: 250, warmupCalls: 200 * CHUNK }
   const contenders = THROUGHPUT_CONTENDERS
   context.progress(`memory-throughput: starting ${contenders.length} workers`)

@@ -10,7 +10,7 @@ import { formatMs, formatRate, formatRatio, type Section, table } from '../repor
 import type { Chart } from '../svg.ts'
 import { contenderNamed, FLOOR, PEERS } from './contenders.ts'
 import { startTarget } from './target.ts'
-import { KEY_COUNT, type RedisSlice, type RedisWorkerClient, redisWorker } from './worker.ts'
+import { KEY_COUNT, QUICK_KEY_COUNT, type RedisSlice, type RedisWorkerClient, redisWorker } from './worker.ts'
 
 const CONTENDERS = ['sluice fixedWindow', 'sluice gcra', ...PEERS, FLOOR] as const
 
@@ -26,12 +26,12 @@ async function run(context: RunContext): Promise<Section> {
     const started = await Promise.allSettled(
       CONTENDERS.map((name, id) =>
         redisWorker.start({
-          contender: name,
-          namespace: `c${id}`,
+          contenders: [{ name, namespace: `c${id}` }],
           target: server.target,
           variants: ['admitted'],
           warmupCalls: settings.warmupCalls,
           countSent: false,
+          keyCount: context.quick ? QUICK_KEY_COUNT : KEY_COUNT,
           offset: 0,
         }),
       ),
@@ -86,7 +86,7 @@ async function run(context: RunContext): Promise<Section> {
     const headers = ['contender', ...settings.levels.map((l) => `${l} in flight`)]
     const align = ['left', ...settings.levels.map(() => 'right' as const)] as const
     const markdown = [
-      `One redis-server ${server.version}, one Node process, ${KEY_COUNT.toLocaleString('en-US')} keys, every call ` +
+      `One redis-server ${server.version}, one Node process, ${(context.quick ? QUICK_KEY_COUNT : KEY_COUNT).toLocaleString('en-US')} keys, every call ` +
         'admitted (limit 100,000 per hour per key). Each contender in its own worker thread with its own ioredis ' +
         `client; at each concurrency ${settings.warmup} warm-up round and ${settings.rounds} interleaved rounds of one ` +
         `${settings.budgetMs} ms slice per contender. Concurrency: async lanes in that worker, each awaiting its own call.`,

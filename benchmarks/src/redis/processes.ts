@@ -1,10 +1,12 @@
 /**
  * Aggregate throughput of 1, 2 and 4 app instances on one Redis and on the 3-master Cluster.
  *
- * An instance is a worker thread with its own event loop, V8 heap and ioredis client, as an app
- * server process would have; the instances of one contender share its key namespace (the same
- * users reach every app server) and walk different parts of the key sequence, 64 calls in flight
- * each. A slice runs all N instances of one contender at once; its rate is the sum of theirs.
+ * An instance is a worker thread with its own event loop and V8 heap, as an app server process
+ * would have, holding one ioredis client per contender (4 workers, not 4 per contender: starting
+ * 20 workers takes longer than the measurement; only one contender works at a time). The instances
+ * of one contender share its key namespace (the same users reach every app server) and walk
+ * different parts of the key sequence, 64 calls in flight each. A slice runs all N instances of
+ * one contender at once; its rate is the sum of theirs.
  * Slices of every (contender, N) pair are interleaved in each round, so the ratios to the floor
  * and to the peers at a given N are medians of per-round ratios.
  */
@@ -14,7 +16,7 @@ import { formatMs, formatRate, formatRatio, type GoalCheck, type Section, table 
 import type { Chart } from '../svg.ts'
 import { contenderNamed, FLOOR, PEERS } from './contenders.ts'
 import { describeTopology, startTarget, type Topology } from './target.ts'
-import { type RedisSlice, type RedisWorkerClient, redisWorker } from './worker.ts'
+import { KEY_COUNT, QUICK_KEY_COUNT, type RedisSlice, type RedisWorkerClient, redisWorker } from './worker.ts'
 
 const CONTENDERS = ['sluice fixedWindow', 'sluice gcra', ...PEERS, FLOOR] as const
 const GOAL_CONTENDERS = ['sluice fixedWindow', 'sluice gcra'] as const
@@ -27,19 +29,24 @@ interface Aggregate extends SliceResult {
 }
 
 /** One slice of all `instances` at once: the sum of their rates, the median of their quantiles. */
-async function together(instances: readonly RedisWorkerClient[], budgetMs: number): Promise<Aggregate> {
+async function together(
+  instances: readonly RedisWorkerClient[],
+  contender: string,
+  budgetMs: number,
+): Promise<Aggregate> {
   const slices = (await Promise.all(
-    instances.map((w) => w.request({ variant: 'admitted', budgetMs, lanes: LANES })),
+    instances.map((w) => w.request({ contender, variant: 'admitted', budgetMs, lanes: LANES })),
   )) as RedisSlice[]
   const perSecond = slices.reduce((sum, s) => sum + s.calls / (s.ms / 1000), 0)
   const ms = Math.max(...slices.map((s) => s.ms))
+  // Expressed over the slowest instance's time so that calls / ms is the sum of the rates.
+  const calls = (perSecond * ms) / 1000
+  const admittedShare =
+    slices.reduce((sum, s) => sum + s.admitted, 0) / slices.reduce((sum, s) => sum + s.calls, 0)
   return {
-    // Calls over the slowest instance's time understate a little; the sum of rates is exact.
-    calls: (perSecond * ms) / 1000,
+    calls,
     ms,
-    admitted:
-      slices.reduce((sum, s) => sum + s.admitted, 0) *
-      ((perSecond * ms) / 1000 / slices.reduce((sum, s) => sum + s.calls, 0)),
+    admitted: calls * admittedShare,
     p50Ms: median(slices.map((s) => s.p50Ms)),
     p99Ms: median(slices.map((s) => s.p99Ms)),
   }
@@ -64,31 +71,29 @@ async function runOn(
   const most = Math.max(...settings.counts)
   context.progress(`redis-processes: starting ${describeTopology(topology)}`)
   const server = await startTarget(topology)
-  const workers: RedisWorkerClient[][] = []
+  const workers: RedisWorkerClient[] = []
   try {
-    context.progress(`redis-processes ${topology}: starting ${CONTENDERS.length * most} workers`)
-    for (const [id, name] of CONTENDERS.entries()) {
-      const started = await Promise.allSettled(
-        Array.from({ length: most }, (_, k) =>
-          redisWorker.start({
-            contender: name,
-            namespace: `p${id}`,
-            target: server.target,
-            variants: ['admitted'],
-            warmupCalls: settings.warmupCalls,
-            countSent: false,
-            // Each instance walks its own part of the sequence.
-            offset: k * 50_000,
-          }),
-        ),
-      )
-      workers.push(started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])))
-      for (const s of started) if (s.status === 'rejected') throw s.reason
-    }
-    const slicers: Slicer[] = CONTENDERS.flatMap((name, i) =>
+    context.progress(`redis-processes ${topology}: starting ${most} workers`)
+    const started = await Promise.allSettled(
+      Array.from({ length: most }, (_, k) =>
+        redisWorker.start({
+          contenders: CONTENDERS.map((name, id) => ({ name, namespace: `p${id}` })),
+          target: server.target,
+          variants: ['admitted'],
+          warmupCalls: settings.warmupCalls,
+          countSent: false,
+          keyCount: context.quick ? QUICK_KEY_COUNT : KEY_COUNT,
+          // Each instance walks its own part of the sequence.
+          offset: k * 50_000,
+        }),
+      ),
+    )
+    workers.push(...started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])))
+    for (const s of started) if (s.status === 'rejected') throw s.reason
+    const slicers: Slicer[] = CONTENDERS.flatMap((name) =>
       settings.counts.map((n) => ({
         name: label(name, n),
-        slice: () => together((workers[i] ?? []).slice(0, n), settings.budgetMs),
+        slice: () => together(workers.slice(0, n), name, settings.budgetMs),
       })),
     )
     let lastRound = Number.NaN
@@ -151,7 +156,7 @@ async function runOn(
       version: server.version,
     }
   } finally {
-    await Promise.all(workers.flat().map((w) => w.close()))
+    await Promise.all(workers.map((w) => w.close()))
     await server.stop()
   }
 }
@@ -165,8 +170,8 @@ async function run(context: RunContext): Promise<Section> {
   const cluster = await runOn('cluster', context, settings, goals)
   const markdown = [
     'Aggregate throughput of several app instances on one Redis and on the 3-master Cluster: each instance a worker ' +
-      'thread with its own event loop, heap and ioredis client (as an app server process has), 64 calls in flight ' +
-      'each; the instances of one contender share its keys (10,000) and walk different parts of the key sequence, ' +
+      'thread with its own event loop and heap (as an app server process has) and one ioredis client per contender ' +
+      '(only one contender works at a time), 64 calls in flight each; the instances of one contender share its keys (10,000) and walk different parts of the key sequence, ' +
       `every call admitted. A slice runs all instances of one contender at once for ${settings.budgetMs} ms; ` +
       `${settings.warmup} warm-up round and ${settings.rounds} rounds, every (contender, instances) pair interleaved. ` +
       'On this two-core machine the instances, V8 and the redis-servers share two cores, so more instances ' +

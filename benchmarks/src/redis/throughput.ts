@@ -30,6 +30,7 @@ import { FLOOR, GOAL_ALGORITHMS, PEERS, REDIS_CONTENDERS, SEPARATE } from './con
 import { describeTopology, startTarget, type Topology } from './target.ts'
 import {
   KEY_COUNT,
+  QUICK_KEY_COUNT,
   type RedisSlice,
   type RedisWorkerClient,
   redisWorker,
@@ -71,12 +72,12 @@ function runOn(topology: Topology, name: string) {
       const started = await Promise.allSettled(
         contenders.map((c, id) =>
           redisWorker.start({
-            contender: c.name,
-            namespace: `b${id}`,
+            contenders: [{ name: c.name, namespace: `b${id}` }],
             target: server.target,
             variants: Object.keys(VARIANTS) as VariantName[],
             warmupCalls: settings.warmupCalls,
             countSent: true,
+            keyCount: context.quick ? QUICK_KEY_COUNT : KEY_COUNT,
             offset: 0,
           }),
         ),
@@ -91,7 +92,7 @@ function runOn(topology: Topology, name: string) {
             'ioredis `Cluster` clients, keys spread over the masters by hash slot)'
       const parts: string[] = [
         `${where}, one Node process. ` +
-          `${formatInteger(KEY_COUNT)} keys; every contender walks the same pseudo-random sequence of them ` +
+          `${formatInteger(context.quick ? QUICK_KEY_COUNT : KEY_COUNT)} keys; every contender walks the same pseudo-random sequence of them ` +
           `(seed ${SEED}) with ${LANES} calls in flight (${LANES} async lanes, each awaiting its own calls). ` +
           'Each contender runs in its own worker thread. Per variant it has its own ioredis client (a fresh ' +
           'connection) and instance, whose keys were all seen once (untimed) before its first slice, then ' +

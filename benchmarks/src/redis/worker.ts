@@ -18,7 +18,9 @@ import { drive, Latencies } from '../lanes.ts'
 import { contenderNamed, type Decide, type LimitConfig, type RedisFactory } from './contenders.ts'
 import { connect, connectEachNode, type RedisTarget } from './target.ts'
 
+/** Keys of a full run; --quick uses QUICK_KEY_COUNT (a tenth of the prefill). */
 export const KEY_COUNT = 10_000
+export const QUICK_KEY_COUNT = 1_000
 const SEQUENCE_LENGTH = 1 << 18
 export const SEED = 0x5eed
 
@@ -46,9 +48,12 @@ export const VARIANTS = {
 export type VariantName = keyof typeof VARIANTS
 
 export interface Setup {
-  readonly contender: string
-  /** Key namespace of this contender's instances; workers given the same one share keys. */
-  readonly namespace: string
+  /**
+   * The contenders this worker runs, each with its key namespace (workers given the same one share
+   * keys). One per worker wherever contenders are compared in one process, so that none shares a
+   * V8 heap or compiled code with another; several where a case needs many workers.
+   */
+  readonly contenders: readonly { readonly name: string; readonly namespace: string }[]
   readonly target: RedisTarget
   /** The variants to prepare (an instance each). */
   readonly variants: readonly VariantName[]
@@ -58,9 +63,13 @@ export interface Setup {
   readonly countSent: boolean
   /** Where in the key sequence this worker starts (workers sharing keys walk different parts). */
   readonly offset: number
+  /** Distinct keys (each prefilled before the first slice). */
+  readonly keyCount: number
 }
 
 export interface SliceRequest {
+  /** Which of the worker's contenders; the first if not given. */
+  readonly contender?: string
   readonly variant: VariantName
   readonly budgetMs: number
   /** Calls in flight. */
@@ -169,31 +178,38 @@ function sumSchedStat(pids: readonly number[]): { cpuMs: number; waitMs: number 
 export const redisWorker = defineIsolate<Setup, SliceRequest, RedisSlice>(
   import.meta.url,
   'redis',
-  async ({ contender: name, namespace, target, variants, warmupCalls, countSent, offset }) => {
-    const create = await contenderNamed(name).load()
-    const keys = Array.from({ length: KEY_COUNT }, (_, i) => `user:${i}`)
+  async ({ contenders, target, variants, warmupCalls, countSent, offset, keyCount }) => {
+    const keys = Array.from({ length: keyCount }, (_, i) => `user:${i}`)
     const sequence = keySequence(keys, SEQUENCE_LENGTH, SEED)
     const admins = connectEachNode(target)
-    // Per variant: a fresh client and instance, its keys all seen once (untimed) before its first
-    // slice, so the timed calls update existing state. That prefill and `warmupCalls` more calls
-    // on the sequence (counted in calls, not time: on a busy machine the optimising compiler runs
-    // late) are the warm-up. Every slice of a variant goes on where the last one stopped.
-    const instances = new Map<VariantName, { decide: Decide; from: number; sent: number }>()
-    for (const variantName of variants) {
-      const variant: Variant = VARIANTS[variantName]
-      const decide = await create(connect(target), variant.config, `${namespace}-${variantName}`)
-      for (let p = 0; p < variant.prefill; p++)
-        await drive(decide, keys, 0, SETUP_LANES, { calls: keys.length })
-      await drive(decide, sequence, offset, SETUP_LANES, { calls: warmupCalls })
-      const sent = countSent
-        ? await sentPerDecision(create, target, variant, `${namespace}-count-${variantName}`)
-        : Number.NaN
-      instances.set(variantName, { decide, from: (offset + warmupCalls) % SEQUENCE_LENGTH, sent })
+    // Per contender and variant: a fresh client and instance, its keys all seen once (untimed)
+    // before its first slice, so the timed calls update existing state. That prefill and
+    // `warmupCalls` more calls on the sequence (counted in calls, not time: on a busy machine the
+    // optimising compiler runs late) are the warm-up. Every slice goes on where the last one stopped.
+    const instances = new Map<string, { decide: Decide; from: number; sent: number }>()
+    for (const { name, namespace } of contenders) {
+      const create = await contenderNamed(name).load()
+      for (const variantName of variants) {
+        const variant: Variant = VARIANTS[variantName]
+        const decide = await create(connect(target), variant.config, `${namespace}-${variantName}`)
+        for (let p = 0; p < variant.prefill; p++) {
+          await drive(decide, keys, 0, SETUP_LANES, { calls: keys.length })
+        }
+        await drive(decide, sequence, offset, SETUP_LANES, { calls: warmupCalls })
+        const sent = countSent
+          ? await sentPerDecision(create, target, variant, `${namespace}-count-${variantName}`)
+          : Number.NaN
+        instances.set(`${name}/${variantName}`, {
+          decide,
+          from: (offset + warmupCalls) % SEQUENCE_LENGTH,
+          sent,
+        })
+      }
     }
     const latencies = new Latencies()
-    return async ({ variant, budgetMs, lanes }) => {
-      const current = instances.get(variant)
-      if (current === undefined) throw new Error(`no variant ${variant}`)
+    return async ({ contender = contenders[0]?.name, variant, budgetMs, lanes }) => {
+      const current = instances.get(`${contender}/${variant}`)
+      if (current === undefined) throw new Error(`no contender ${contender} with variant ${variant}`)
       // No forced GC before a slice (unlike the in-process cases): each contender's garbage stays
       // in its own worker's heap anyway, and a full GC leaves V8's threads sweeping through the
       // next slice, taking a core from redis-server on a two-core machine.

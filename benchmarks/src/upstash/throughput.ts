@@ -43,6 +43,8 @@ import type { Chart } from '../svg.ts'
 import { contenderNamed, type Decide, FLOOR, SHARED_ALGORITHMS, UPSTASH_CONTENDERS } from './contenders.ts'
 
 const KEY_COUNT = 10_000
+/** --quick: a tenth of the keys to fill first. */
+const QUICK_KEY_COUNT = 1_000
 const SEQUENCE_LENGTH = 1 << 17
 const SEED = 0x5eed
 const LANES = 32
@@ -67,6 +69,7 @@ interface Setup {
   readonly url: string
   readonly token: string
   readonly warmupCalls: number
+  readonly keyCount: number
 }
 
 interface Request {
@@ -82,9 +85,9 @@ interface UpstashSlice extends SliceResult {
 const isolate = defineIsolate<Setup, Request, UpstashSlice>(
   import.meta.url,
   'upstash-throughput',
-  async ({ contender, id, url, token, warmupCalls }) => {
+  async ({ contender, id, url, token, warmupCalls, keyCount }) => {
     const create = await contenderNamed(contender).load()
-    const keys = Array.from({ length: KEY_COUNT }, (_, i) => `user:${i}`)
+    const keys = Array.from({ length: keyCount }, (_, i) => `user:${i}`)
     const sequence = keySequence(keys, SEQUENCE_LENGTH, SEED)
     const instances = new Map<VariantName, { decide: Decide; from: number }>()
     for (const [name, variant] of Object.entries(VARIANTS) as [
@@ -147,6 +150,7 @@ async function run(context: RunContext): Promise<Section> {
           url: server.url,
           token: server.token,
           warmupCalls: settings.warmupCalls,
+          keyCount: context.quick ? QUICK_KEY_COUNT : KEY_COUNT,
         }),
       ),
     )
@@ -162,7 +166,7 @@ async function run(context: RunContext): Promise<Section> {
         `Each contender in its own worker thread with its own @upstash/redis ${deps['@upstash/redis']} client ` +
         '(`new Redis({ url, token })`, defaults: automatic pipelining on); @upstash/ratelimit ' +
         `${deps['@upstash/ratelimit']} with its defaults (ephemeral cache on, analytics off). ` +
-        `${formatInteger(KEY_COUNT)} keys, the seeded sequence of the other cases, ${LANES} calls in flight; per variant ` +
+        `${formatInteger(context.quick ? QUICK_KEY_COUNT : KEY_COUNT)} keys, the seeded sequence of the other cases, ${LANES} calls in flight; per variant ` +
         `every key seen once before the first slice, then ${formatInteger(settings.warmupCalls)} warm-up calls; ` +
         `${settings.warmup} warm-up round and ${settings.rounds} interleaved rounds of one ${settings.budgetMs} ms slice ` +
         'per contender. Ratios are medians of per-round ratios; `÷ peer` compares each sluice algorithm with ' +
