@@ -98,7 +98,15 @@ export function watchRules(
 
   // Any change in the directory may be a rename or a symlink swap onto the file (editors, k8s
   // ConfigMaps): every event schedules a read, and unchanged content is not reloaded.
-  const watcher: FSWatcher = watch(dirname(file), { persistent: true }, schedule)
+  let watcher: FSWatcher
+  try {
+    watcher = watch(dirname(file), { persistent: true }, schedule)
+  } catch (cause) {
+    throw new ConfigError(
+      `watchRules: cannot watch the folder of ${JSON.stringify(file)} (${(cause as Error).message}); check the path`,
+      { cause },
+    )
+  }
   watcher.on('error', (error) => {
     if (!closed) onError(error)
   })
