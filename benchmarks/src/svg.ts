@@ -4,7 +4,7 @@
  * readable on GitHub's light and dark themes (a white card behind the drawing).
  */
 
-export type BarGroup = 'sluice' | 'peer' | 'floor' | 'other'
+type BarGroup = 'sluice' | 'peer' | 'floor' | 'other'
 
 export interface Bar {
   readonly label: string
@@ -12,7 +12,7 @@ export interface Bar {
   readonly group: BarGroup
 }
 
-export interface BarChart {
+interface BarChart {
   readonly kind: 'bar'
   /** File name next to RESULTS.md, e.g. `memory-throughput.svg`. */
   readonly file: string
@@ -21,13 +21,13 @@ export interface BarChart {
   readonly bars: readonly Bar[]
 }
 
-export interface Series {
+interface Series {
   readonly name: string
   readonly points: readonly (readonly [x: number, y: number])[]
   readonly group?: BarGroup
 }
 
-export interface LineChart {
+interface LineChart {
   readonly kind: 'line'
   readonly file: string
   readonly title: string
@@ -56,7 +56,7 @@ function escapeXml(text: string): string {
 }
 
 /** A compact number for axes and labels: 1.2M, 830k, 12, 0.25. */
-export function compact(n: number): string {
+function compact(n: number): string {
   if (!Number.isFinite(n)) return '–'
   const a = Math.abs(n)
   if (a >= 1e6) return `${trim(n / 1e6)}M`

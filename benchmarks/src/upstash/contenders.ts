@@ -9,7 +9,7 @@
 import type { Algorithm } from '@sluice/core'
 import type { Redis } from '@upstash/redis'
 
-export interface LimitConfig {
+interface LimitConfig {
   readonly limit: number
   readonly windowMs: number
 }
@@ -17,7 +17,7 @@ export interface LimitConfig {
 export type Decide = (key: string) => Promise<boolean>
 
 /** Makes a fresh limiter on `client` whose keys all start with `namespace`; returns its decision. */
-export type UpstashFactory = (client: Redis, config: LimitConfig, namespace: string) => Promise<Decide>
+type UpstashFactory = (client: Redis, config: LimitConfig, namespace: string) => Promise<Decide>
 
 export interface UpstashContender {
   readonly name: string
