@@ -1,6 +1,6 @@
 import type { Decision } from '../decision.ts'
-import { placeholderResponse } from '../resilience/degradedResponse.ts'
 import type { RateLimiter } from '../limiter.ts'
+import { placeholderResponse } from '../resilience/degradedResponse.ts'
 import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
 import { type HeaderEntry, type HeaderFormatter, headerFormatter } from './headers.ts'
 import type { BindingSpec, ResolvedBindingOptions } from './options.ts'
