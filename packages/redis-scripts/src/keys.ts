@@ -6,6 +6,8 @@ import type { Algorithm } from '@sluice/core'
  * and two different keys never encode alike.
  */
 export function encodeHashTag(key: string): string {
+  // Most keys hold none of the three: skip the regex (and its new string) on the hot path.
+  if (key.indexOf('%') === -1 && key.indexOf('{') === -1 && key.indexOf('}') === -1) return key
   return key.replace(/[%{}]/g, (c) => (c === '%' ? '%25' : c === '{' ? '%7B' : '%7D'))
 }
 
@@ -38,5 +40,7 @@ export function storeKeys(
   limits: readonly Pick<Algorithm, 'id'>[],
 ): string[] {
   const tagged = `${prefix}{${encodeHashTag(limiterKey)}}:`
-  return limits.map((limit) => tagged + limit.id)
+  const keys: string[] = []
+  for (const limit of limits) keys.push(tagged + limit.id)
+  return keys
 }

@@ -48,11 +48,26 @@ export function applyCall(prefix: string, request: StoreRequest, clock: ScriptCl
   const now = request.now !== undefined ? String(request.now) : clock === 'client' ? String(Date.now()) : ''
   const maxDelay = request.maxDelayMs === undefined ? '' : String(request.maxDelayMs)
   const argv = [now, String(request.cost), request.consume ? '1' : '0', maxDelay]
-  for (const limit of request.limits) argv.push(...limitArgs(limit))
+  for (const limit of request.limits) {
+    const args = limitArgs(limit)
+    argv.push(args[0], args[1], args[2], args[3])
+  }
   return { keys: storeKeys(prefix, request.key, request.limits), argv }
 }
 
-function limitArgs(limit: Algorithm): string[] {
+/** Each algorithm's four ARGV strings, computed on its first call: algorithms never change. */
+const argsOf = new WeakMap<Algorithm, readonly [string, string, string, string]>()
+
+function limitArgs(limit: Algorithm): readonly [string, string, string, string] {
+  let args = argsOf.get(limit)
+  if (args === undefined) {
+    args = buildLimitArgs(limit)
+    argsOf.set(limit, args)
+  }
+  return args
+}
+
+function buildLimitArgs(limit: Algorithm): readonly [string, string, string, string] {
   const names = PARAM_NAMES[limit.kind]
   if (names === undefined)
     throw new TypeError(`redis-scripts: no Lua twin for algorithm kind ${String(limit.kind)}`)
@@ -68,7 +83,7 @@ function limitArgs(limit: Algorithm): string[] {
     args.push(String(value))
   }
   while (args.length < 4) args.push('')
-  return args
+  return args as unknown as readonly [string, string, string, string]
 }
 
 /** Strings per limit in the script's reply. */

@@ -44,8 +44,15 @@ local function windowStart(now, windowMs)
   return math.floor(now / windowMs) * windowMs
 end
 
+-- Whether x is a whole number that a double holds exactly (and not -0): Redis replies carry it as
+-- an integer, and '%d' writes it as '%.17g' would, only much faster.
+local function isExactInteger(x)
+  return x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 and not (x == 0 and 1 / x < 0)
+end
+
 -- Every bit of a double, for stored state and replies: tostring keeps only 14 digits.
 local function formatNumber(x)
+  if isExactInteger(x) then return string.format('%d', x) end
   return string.format('%.17g', x)
 end
 `,
@@ -298,35 +305,28 @@ end
 -- ARGV[4 * i + 1 .. 4 * i + 4]: limit i's kind and its three params ('' where a kind has two).
 --
 -- Steps every limit on its current state; if all admit and it consumes a positive cost, writes
--- every new state with its TTL, else writes nothing. In a denied composite the limits that would
--- have admitted report their cost-0 (peek) decision. Replies 6 values per limit: allowed (1/0),
--- limit, remaining, resetAfterMs, retryAfterMs, delayMs.
+-- every new state with its TTL (one SET or one sorted-set update per key), else writes nothing.
+-- In a denied composite the limits that would have admitted report their cost-0 (peek) decision.
+-- Replies 6 values per limit: allowed (1/0), limit, remaining, resetAfterMs, retryAfterMs, delayMs.
+--
+-- Redis runs the whole script on every call, so it defines only what the call needs: stepOf(kind)
+-- (composed around this file) creates the step function of one algorithm when it is first used.
 
-local STEPS = {
-  fixedWindow = fixedWindowStep,
-  slidingWindow = slidingWindowStep,
-  tokenBucket = tokenBucketStep,
-  gcra = gcraStep,
-  leakyBucket = leakyBucketStep,
-}
-
--- States other than slidingLog's are stored as their numbers joined by spaces.
+-- States other than slidingLog's are stored as their numbers joined by single spaces.
 local function readState(key)
   local raw = redis.call('GET', key)
   if not raw then return nil end
   local state = {}
-  for part in string.gmatch(raw, '[^ ]+') do state[#state + 1] = tonumber(part) end
-  return state
-end
-
-local function writeState(key, state, px)
-  if px == nil then
-    redis.call('DEL', key)
-    return
+  local from = 1
+  while true do
+    local space = string.find(raw, ' ', from, true)
+    if space == nil then
+      state[#state + 1] = tonumber(string.sub(raw, from))
+      return state
+    end
+    state[#state + 1] = tonumber(string.sub(raw, from, space - 1))
+    from = space + 1
   end
-  local parts = {}
-  for i = 1, #state do parts[i] = formatNumber(state[i]) end
-  redis.call('SET', key, table.concat(parts, ' '), 'PX', px)
 end
 
 local nowArg = ARGV[1]
@@ -344,84 +344,81 @@ else
   graceMs = 1000
 end
 local cost = tonumber(ARGV[2])
-local consume = ARGV[3] == '1'
-
--- The PX argument for a TTL, or nil when the state no longer matters and the key should go.
-local function pxOf(ttlMs)
-  if not (ttlMs > 0) then return nil end
-  return string.format('%.0f', math.ceil(ttlMs + graceMs))
-end
-
+local writes = ARGV[3] == '1' and cost > 0
 local maxDelay = tonumber(ARGV[4])
+local n = (#ARGV - 4) / 4
 
--- Twin of core's stepWithin: an admission that would wait longer than maxDelay is a denial with
--- the untouched numbers of a peek (only shaping steps carry a delay; slidingLog never does).
-local function withinWait(kind, state, param, decision)
-  if maxDelay == nil or not decision.allowed or not (decision.delayMs > maxDelay) then return decision end
-  local _, _, untouched = STEPS[kind](state, param, now, 0)
-  return deny(untouched.limit, untouched.remaining, untouched.resetAfterMs, decision.delayMs - maxDelay)
+-- Persists one limit's new state for ttlMs (plus the grace); a TTL of 0 or less deletes the key.
+local function persist(key, writeLog, state, ttlMs)
+  local px = nil
+  if ttlMs > 0 then
+    local ms = math.ceil(ttlMs + graceMs)
+    if ms < 9007199254740992 then px = string.format('%d', ms) else px = string.format('%.0f', ms) end
+  end
+  if writeLog ~= nil then
+    writeLog(key, state, px)
+  elseif px == nil then
+    redis.call('DEL', key)
+  elseif #state == 2 then
+    redis.call('SET', key, formatNumber(state[1]) .. ' ' .. formatNumber(state[2]), 'PX', px)
+  else
+    local parts = {}
+    for i = 1, #state do parts[i] = formatNumber(state[i]) end
+    redis.call('SET', key, table.concat(parts, ' '), 'PX', px)
+  end
 end
 
-local n = (#ARGV - 4) / 4
-local kinds, params, states, steps = {}, {}, {}, {}
+-- Limit i's step: its decision, and what a write needs. slidingLog steps on the key itself.
+local steps, params, states, nextStates, ttls, decisions, logWriters = {}, {}, {}, {}, {}, {}, {}
 local admitted = true
 for i = 1, n do
   local base = 4 * i + 1
   local kind = ARGV[base]
-  kinds[i] = kind
-  params[i] = { tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]) }
-  local nextState, ttlMs, decision
-  if kind == 'slidingLog' then
-    nextState, ttlMs, decision = slidingLogStep(KEYS[i], params[i], now, cost)
+  local step, writeLog = stepOf(kind)
+  if step == nil then return redis.error_reply('ERR sluice: unknown algorithm kind ' .. tostring(kind)) end
+  local param = { tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]) }
+  local decision
+  if writeLog ~= nil then
+    nextStates[i], ttls[i], decision = step(KEYS[i], param, now, cost)
   else
-    local step = STEPS[kind]
-    if step == nil then return redis.error_reply('ERR sluice: unknown algorithm kind ' .. tostring(kind)) end
-    states[i] = readState(KEYS[i])
-    nextState, ttlMs, decision = step(states[i], params[i], now, cost)
-    decision = withinWait(kind, states[i], params[i], decision)
+    local state = readState(KEYS[i])
+    states[i] = state
+    nextStates[i], ttls[i], decision = step(state, param, now, cost)
+    -- Twin of core's stepWithin: an admission that would wait longer than maxDelay is a denial
+    -- with the untouched numbers of a peek (only shaping steps carry a delay).
+    if maxDelay ~= nil and decision.allowed and decision.delayMs > maxDelay then
+      local _, _, untouched = step(state, param, now, 0)
+      decision = deny(untouched.limit, untouched.remaining, untouched.resetAfterMs, decision.delayMs - maxDelay)
+    end
   end
-  steps[i] = { state = nextState, ttlMs = ttlMs, decision = decision }
+  steps[i], params[i], decisions[i], logWriters[i] = step, param, decision, writeLog
   if not decision.allowed then admitted = false end
 end
 
-local decisions = {}
 if admitted then
-  for i = 1, n do decisions[i] = steps[i].decision end
-  if consume and cost > 0 then
-    for i = 1, n do
-      local px = pxOf(steps[i].ttlMs)
-      if kinds[i] == 'slidingLog' then
-        slidingLogWrite(KEYS[i], steps[i].state, px)
-      else
-        writeState(KEYS[i], steps[i].state, px)
-      end
-    end
+  if writes then
+    for i = 1, n do persist(KEYS[i], logWriters[i], nextStates[i], ttls[i]) end
   end
-elseif n == 1 then
-  decisions[1] = steps[1].decision
-else
+elseif n > 1 then
   for i = 1, n do
-    local decision = steps[i].decision
-    if decision.allowed then
+    if decisions[i].allowed then
+      local step = steps[i]
       local _, _, peek
-      if kinds[i] == 'slidingLog' then
-        _, _, peek = slidingLogStep(KEYS[i], params[i], now, 0)
+      if logWriters[i] ~= nil then
+        _, _, peek = step(KEYS[i], params[i], now, 0)
       else
-        _, _, peek = STEPS[kinds[i]](states[i], params[i], now, 0)
+        _, _, peek = step(states[i], params[i], now, 0)
       end
-      decision = peek
+      decisions[i] = peek
     end
-    decisions[i] = decision
   end
 end
 
 -- Whole numbers travel as integer replies (exact up to 2^53); anything else (a fraction, -0,
 -- NaN, infinities) as its '%.17g' text, since Redis would truncate it.
 local function replyNumber(x)
-  if x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 and not (x == 0 and 1 / x < 0) then
-    return x
-  end
-  return formatNumber(x)
+  if isExactInteger(x) then return x end
+  return string.format('%.17g', x)
 end
 
 local reply = {}

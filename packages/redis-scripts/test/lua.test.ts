@@ -188,6 +188,46 @@ describe('the script itself', () => {
     expect(await client.get(keys[0] as string)).toBe('4503599627370495 2')
   })
 
+  it('stores whole numbers past 2^53 and fractions with every bit too', async () => {
+    const algorithm = fixedWindow({ limit: 5, window: 2 ** 20 })
+    for (const [now, text] of [
+      [2 ** 60, /^1\.152921504606847e\+18 1$/],
+      [EPOCH + 0.5, /^1699999645696 1$/],
+    ] as const) {
+      const { keys, argv } = applyCall(prefix, {
+        key: `big${now}`,
+        limits: [algorithm],
+        cost: 1,
+        consume: true,
+        now,
+      })
+      await client.eval(APPLY_SCRIPT, 1, ...keys, ...argv)
+      expect(await client.get(keys[0] as string)).toMatch(text)
+      const stored = await readState(keys[0] as string, 'fixedWindow')
+      expect(stored).toStrictEqual(stepAll([algorithm], [undefined], now, 1, true).writes[0]?.state)
+    }
+    const bucket = tokenBucket({ capacity: 2, refillRate: 1 / 3 })
+    const state = [1.25, EPOCH - 0.75]
+    await check({ algorithm: bucket, state, now: EPOCH, cost: 1, consume: true })
+  })
+
+  it('a denied composite reports peeks for the limits that would admit, two of one kind included', async () => {
+    const limits = [
+      fixedWindow({ limit: 5, window: 1000 }),
+      gcra({ rate: 1, period: 1000, burst: 1 }),
+      fixedWindow({ limit: 9, window: 2000 }),
+    ]
+    const states = [undefined, [EPOCH + 900, 0], undefined]
+    const request = { key: 'mixed', limits, cost: 1, consume: true, now: EPOCH }
+    const { keys, argv } = applyCall(prefix, request)
+    await client.set(keys[1] as string, '1700000000900 0')
+    const reply = parseApplyReply(await client.eval(APPLY_SCRIPT, keys.length, ...keys, ...argv), 3)
+    expect(reply).toStrictEqual(stepAll(limits, states, EPOCH, 1, true).decisions)
+    // The first and third would admit: they report their cost-0 peek, and nothing is written.
+    expect(reply.map((d) => d.allowed)).toStrictEqual([true, false, true])
+    expect(await client.exists(keys[0] as string, keys[2] as string)).toBe(0)
+  })
+
   it('returns fractions, -0 and the like exactly (Redis would truncate a Lua number)', async () => {
     const limits = [fixedWindow({ limit: 5, window: 1000 }), tokenBucket({ capacity: 2, refillRate: 1 / 3 })]
     for (const now of [EPOCH + 0.5, EPOCH + 1 / 3, -0.25]) {
