@@ -134,8 +134,8 @@ function lineChart(chart: LineChart): string {
   const top = 44
   const plotWidth = 460
   const plotHeight = 260
-  const legendWidth = 260
-  const width = left + plotWidth + legendWidth
+  const legendWidth = 60 + 6.6 * Math.max(...chart.series.map((s) => s.name.length), 10)
+  const width = Math.ceil(left + plotWidth + legendWidth)
   const height = top + plotHeight + 50
   const xs = chart.series.flatMap((s) => s.points.map((p) => p[0]))
   const ys = chart.series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite)

@@ -248,9 +248,10 @@ async function run(context: RunContext): Promise<Section> {
       }
     }
     parts.push(
-      'In the denied variant @upstash/ratelimit answers most calls from its ephemeral cache (a key it saw over its ' +
-        'limit stays blocked in memory until its reset) without a request; sluice asks the server every time, so its ' +
-        'answer reflects what other instances did meanwhile. That cache is @upstash/ratelimit’s default, so it is kept.',
+      'In the denied variant both libraries answer many calls from memory: @upstash/ratelimit from its ephemeral ' +
+        'cache (a key it saw over its limit stays blocked until its reset), sluice from its deny cache (`denyCache`, on ' +
+        'by default for network stores: a key the store denied until T is answered in-process until T). Both are ' +
+        'their defaults, so both are kept.',
     )
     return {
       title: 'Throughput, Upstash REST (local server)',
