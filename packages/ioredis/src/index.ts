@@ -1,2 +1,2 @@
 export type { IoredisStoreOptions } from './options.ts'
-export { ioredisStore } from './store.ts'
+export { type IoredisStore, ioredisStore } from './store.ts'

@@ -26,6 +26,13 @@ const MAX_KEYS = 256
 const KEY_COUNTS = Array.from({ length: Math.log2(MAX_KEYS) + 1 }, (_, i) => 2 ** i)
 const COMMAND_BASE = `sluiceApply_${scriptFingerprint(APPLY_SCRIPT)}_`
 
+/** The ioredis store: a `Store` whose own deadline and `close()` are always there. */
+export interface IoredisStore extends Store {
+  readonly timeoutMs: number
+  /** Lets pending calls settle (each within `timeoutMs`) and stops the store's timer. Never closes your client. */
+  close(): Promise<void>
+}
+
 /**
  * A sluice store on Redis or Redis Cluster through ioredis. Every decision is one Lua script call
  * (one round trip), atomic on the server, all limits of a composite included; ioredis loads the
@@ -44,7 +51,7 @@ const COMMAND_BASE = `sluiceApply_${scriptFingerprint(APPLY_SCRIPT)}_`
  * const limiter = createRateLimiter({ store, algorithm: tokenBucket({ capacity: 50, refillRate: 10 }) })
  * const decision = await limiter.limit('user:42')
  */
-export function ioredisStore(options: IoredisStoreOptions): Store {
+export function ioredisStore(options: IoredisStoreOptions): IoredisStore {
   const { client, prefix, clock, timeoutMs } = resolveOptions(options)
   const commands = new Map(KEY_COUNTS.map((n) => [n, scriptCommand(client, n)]))
   const deadlines = storeDeadlines(client, timeoutMs)

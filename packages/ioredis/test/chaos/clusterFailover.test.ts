@@ -20,7 +20,6 @@ beforeAll(async () => {
     clusterRetryStrategy: () => 100,
     // Re-read the slot map often, so a promoted replica is found soon after the failover.
     slotsRefreshInterval: 500,
-    redisOptions: { retryStrategy: () => 100 },
   })
   client.on('error', () => undefined)
   await until(() => client.status === 'ready', 10_000)
