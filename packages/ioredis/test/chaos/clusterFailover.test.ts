@@ -7,7 +7,8 @@ import { closeQuietly } from '../support/clients.ts'
 import { sleep, startLoad, until, worstLatency } from './load.ts'
 
 const TIMEOUT_MS = 300
-const MARGIN_MS = 250
+// A failover loads this 2-core machine (6 nodes electing, slot refreshes): a wider margin than elsewhere.
+const MARGIN_MS = 400
 
 const unhandled: unknown[] = []
 const onUnhandled = (reason: unknown) => unhandled.push(reason)
@@ -30,52 +31,62 @@ afterAll(async () => {
   await cluster?.stop()
 })
 
-it('a Cluster master SIGKILLed under load: calls settle by policy within timeoutMs, and decisions come from Redis again after the failover', async () => {
-  const store = ioredisStore({ client, timeoutMs: TIMEOUT_MS, prefix: `chaos:${Date.now()}:` })
-  const limiter = createRateLimiter({
-    store,
-    algorithm: gcra({ rate: 1_000_000, period: '1s' }),
-    onStoreError: 'allow',
-  })
-  const load = startLoad(limiter, { workers: 32, keys: 300 })
-  await until(() => load.records.length > 500, 10_000)
+// The breaker is one per limiter: with it, a dead master's bursts of timeouts open it for every key;
+// without it, only keys on the dead master degrade, each waiting timeoutMs. Both are measured.
+it.each([
+  ['with', undefined],
+  ['without', false as const],
+])(
+  'a Cluster master SIGKILLed under load (%s circuit breaker): calls settle by policy within timeoutMs, and decisions come from Redis again after the failover',
+  async (variant, circuitBreaker) => {
+    const store = ioredisStore({ client, timeoutMs: TIMEOUT_MS, prefix: `chaos:${Date.now()}:` })
+    const limiter = createRateLimiter({
+      store,
+      algorithm: gcra({ rate: 1_000_000, period: '1s' }),
+      onStoreError: 'allow',
+      circuitBreaker,
+    })
+    const load = startLoad(limiter, { workers: 32, keys: 300 })
+    await until(() => load.records.length > 500, 10_000)
 
-  const master = cluster.servers[0]
-  if (master === undefined) throw new Error('no master to kill')
-  const killedAt = performance.now()
-  master.kill('SIGKILL')
-  // Failover: replicas notice after cluster-node-timeout (2 s here) and elect a new master.
-  await until(
-    () => {
-      const recent = load.records.filter((r) => r.start > performance.now() - 1000)
-      const degraded = load.records.filter((r) => r.start > killedAt && r.degraded !== undefined)
-      return degraded.length > 0 && recent.length > 100 && recent.every((r) => r.degraded === undefined)
-    },
-    20_000,
-    50,
-  )
-  await sleep(500)
-  await load.stop()
-  await limiter.close()
-  await store.close()
+    const master = cluster.servers[variant === 'with' ? 0 : 1]
+    if (master === undefined) throw new Error('no master to kill')
+    const killedAt = performance.now()
+    master.kill('SIGKILL')
+    // Failover: replicas notice after cluster-node-timeout (2 s here) and elect a new master.
+    await until(
+      () => {
+        const recent = load.records.filter((r) => r.start > performance.now() - 1000)
+        const degraded = load.records.filter((r) => r.start > killedAt && r.degraded !== undefined)
+        return degraded.length > 0 && recent.length > 100 && recent.every((r) => r.degraded === undefined)
+      },
+      20_000,
+      50,
+    )
+    await sleep(500)
+    await load.stop()
+    await limiter.close()
+    await store.close()
 
-  const records = load.records
-  const degraded = records.filter((r) => r.degraded !== undefined)
-  const lastDegradedEnd = Math.max(...degraded.map((r) => r.end))
-  const firstDegradedEnd = Math.min(...degraded.map((r) => r.end))
-  const reasons: Record<string, number> = {}
-  for (const r of degraded) reasons[r.degraded as string] = (reasons[r.degraded as string] ?? 0) + 1
-  console.info(
-    `[chaos cluster] calls ${records.length}; worst latency ${worstLatency(records)} ms (timeoutMs ${TIMEOUT_MS}); ` +
-      `degraded calls ${degraded.length} ${JSON.stringify(reasons)} from ${Math.round(firstDegradedEnd - killedAt)} ms ` +
-      `to ${Math.round(lastDegradedEnd - killedAt)} ms after the kill`,
-  )
-  expect(unhandled).toEqual([])
-  expect(records.filter((r) => r.degraded === 'rejected')).toEqual([])
-  expect(worstLatency(records)).toBeLessThan(TIMEOUT_MS + MARGIN_MS)
-  // Fail open by policy: every call admitted, the degraded ones flagged.
-  expect(records.every((r) => r.allowed)).toBe(true)
-  expect(degraded.length).toBeGreaterThan(0)
-  const tail = records.filter((r) => r.start > lastDegradedEnd)
-  expect(tail.length).toBeGreaterThan(100)
-}, 60_000)
+    const records = load.records
+    const degraded = records.filter((r) => r.degraded !== undefined)
+    const lastDegradedEnd = Math.max(...degraded.map((r) => r.end))
+    const firstDegradedEnd = Math.min(...degraded.map((r) => r.end))
+    const reasons: Record<string, number> = {}
+    for (const r of degraded) reasons[r.degraded as string] = (reasons[r.degraded as string] ?? 0) + 1
+    console.info(
+      `[chaos cluster, ${variant} breaker] calls ${records.length}; worst latency ${worstLatency(records)} ms (timeoutMs ${TIMEOUT_MS}); ` +
+        `degraded calls ${degraded.length} ${JSON.stringify(reasons)} from ${Math.round(firstDegradedEnd - killedAt)} ms ` +
+        `to ${Math.round(lastDegradedEnd - killedAt)} ms after the kill`,
+    )
+    expect(unhandled).toEqual([])
+    expect(records.filter((r) => r.degraded === 'rejected')).toEqual([])
+    expect(worstLatency(records)).toBeLessThan(TIMEOUT_MS + MARGIN_MS)
+    // Fail open by policy: every call admitted, the degraded ones flagged.
+    expect(records.every((r) => r.allowed)).toBe(true)
+    expect(degraded.length).toBeGreaterThan(0)
+    const tail = records.filter((r) => r.start > lastDegradedEnd)
+    expect(tail.length).toBeGreaterThan(100)
+  },
+  60_000,
+)
