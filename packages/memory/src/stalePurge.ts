@@ -1,6 +1,4 @@
-import type { AlgorithmState } from '@sluice/core'
-import type { LRUCache } from 'lru-cache'
-import type { LimitSlots } from './store.ts'
+import type { Entries } from './entries.ts'
 
 /**
  * Drops spent entries before the LRU has to evict a live one. A state is spent when it decides
@@ -12,17 +10,16 @@ export class StalePurge {
   private insertsUntilNext = 0
   constructor(private readonly maxKeys: number) {}
 
-  beforeEviction(cache: LRUCache<string, AlgorithmState>, slots: LimitSlots, now: number): void {
+  /** Runs a sweep when one is due; `drop` deletes the entry in a slot. */
+  beforeEviction(entries: Entries, now: number, drop: (slot: number) => void): void {
     if (this.insertsUntilNext-- > 0) return
-    const spent: string[] = []
-    cache.forEach((state, key) => {
-      const limit = slots.limitOf(key)
-      if (limit === undefined) return
-      const held = limit.step(state, now, 0).decision
+    const spent: number[] = []
+    entries.forEach((slot, limit) => {
+      const held = limit.step(entries.state(slot, true), now, 0).decision
       const fresh = limit.step(undefined, now, 0).decision
-      if (held.remaining === fresh.remaining && held.resetAfterMs === fresh.resetAfterMs) spent.push(key)
+      if (held.remaining === fresh.remaining && held.resetAfterMs === fresh.resetAfterMs) spent.push(slot)
     })
-    for (const key of spent) cache.delete(key)
+    for (const slot of spent) drop(slot)
     this.insertsUntilNext = spent.length > 0 ? 0 : Math.max(1, Math.floor(this.maxKeys / 16))
   }
 }

@@ -1,7 +1,6 @@
 import {
   type Algorithm,
   type AlgorithmKind,
-  type AlgorithmState,
   type LimitDecision,
   type StateWrite,
   type Store,
@@ -9,7 +8,7 @@ import {
   stepAll,
   stepWithin,
 } from '@sluice/core'
-import { LRUCache } from 'lru-cache'
+import { Entries, type LimitTable } from './entries.ts'
 import { type MemoryStoreOptions, resolveOptions } from './options.ts'
 import { StalePurge } from './stalePurge.ts'
 
@@ -22,15 +21,17 @@ const ALGORITHMS: readonly AlgorithmKind[] = [
   'leakyBucket',
 ]
 
-// lru-cache allocates a fresh options object per call when none is given; share one instead.
-const NO_OPTIONS = {}
-
 /** Counters a memory store exposes for monitoring and tests. */
 export interface MemoryStoreStats {
   /** Entries held now (one per user key and limit), expired ones not yet dropped included. */
   readonly size: number
   /** Live entries dropped because `maxKeys` was reached. */
   readonly evictions: number
+  /**
+   * Distinct limits (algorithm ids) that hold at least one entry: never more than `size`, so a
+   * flood of limit ids (a rule per descriptor value) is bounded by `maxKeys` too.
+   */
+  readonly limits: number
 }
 
 /**
@@ -49,44 +50,65 @@ export interface MemoryStoreStats {
 export function memoryStore(options: MemoryStoreOptions = {}): Store & MemoryStoreStats {
   const { maxKeys } = resolveOptions(options)
   let evictions = 0
-  // Values are the step functions' own state arrays, stored as returned. No TTL is kept: a state
-  // past its TTL steps exactly like a fresh key, so expiry only matters for reclaiming memory,
-  // which StalePurge does (by the request's clock) before a live entry would be evicted.
-  const cache = new LRUCache<string, AlgorithmState>({
-    max: maxKeys,
-    dispose: (_value, _key, reason) => {
-      if (reason === 'evict') evictions++
-    },
-  })
-  const slots = new LimitSlots()
+  // No TTL is kept: a state past its TTL steps exactly like a fresh key, so expiry only matters
+  // for reclaiming memory, which StalePurge does (by the request's clock) before a live entry
+  // would be evicted.
+  const entries = new Entries(maxKeys)
+  const tables = new Map<string, LimitTable>()
   const purge = new StalePurge(maxKeys)
-  // join() builds one flat string; `+` would keep a rope that costs ~90 bytes more per key.
-  const entryKey = (key: string, limit: Algorithm): string => [key, slots.of(limit)].join('')
+  const dropTable = (table: LimitTable): void => {
+    table.live = false
+    tables.delete(table.limit.id)
+  }
+  const drop = (slot: number): void => entries.delete(slot, dropTable)
+  // The table of the limit seen last: most limiters call with one limit, the same every time.
+  let lastTable: LimitTable | undefined
 
-  // peek() leaves recency alone, so peeks cannot keep an entry alive.
-  const read = (key: string, consume: boolean): AlgorithmState | undefined =>
-    consume ? cache.get(key, NO_OPTIONS) : cache.peek(key, NO_OPTIONS)
+  function tableOf(limit: Algorithm, create: boolean): LimitTable | undefined {
+    if (lastTable !== undefined && lastTable.limit === limit && lastTable.live) return lastTable
+    let table = tables.get(limit.id)
+    if (table === undefined) {
+      if (!create) return undefined
+      table = { limit, slots: new Map(), live: true }
+      tables.set(limit.id, table)
+    }
+    lastTable = table
+    return table
+  }
 
-  /** Persists a write; `held` is the array stored under `key` now (read just before), if any. */
+  /** The entry's slot (0 for none); a consuming call marks it recently used, a peek does not. */
+  function find(table: LimitTable | undefined, key: string, consume: boolean): number {
+    const slot = table?.slots.get(key)
+    if (slot === undefined) return 0
+    if (consume) entries.touch(slot)
+    return slot
+  }
+
+  /** Persists a write for `key` under `limit`; `slot` holds its entry now, or is 0. */
   function write(
+    limit: Algorithm,
     key: string,
-    held: AlgorithmState | undefined,
+    slot: number,
     now: number,
     { state, ttlMs }: StateWrite,
   ): void {
     if (ttlMs <= 0) {
-      cache.delete(key)
+      if (slot !== 0) drop(slot)
       return
     }
-    if (held !== undefined && held.length === state.length) {
-      // Copy into the array already stored: the step's new array then dies young, which is
-      // cheap, instead of surviving into the old generation on every admitted call.
-      const target = held as number[]
-      for (let i = 0; i < state.length; i++) target[i] = state[i] as number
+    if (slot !== 0) {
+      entries.setState(slot, state)
       return
     }
-    if (held === undefined && cache.size >= maxKeys) purge.beforeEviction(cache, slots, now)
-    cache.set(key, state, NO_OPTIONS)
+    if (entries.size >= maxKeys) {
+      purge.beforeEviction(entries, now, drop)
+      if (entries.size >= maxKeys) {
+        drop(entries.oldest())
+        evictions++
+      }
+    }
+    // Looked up again: a purge or an eviction may have dropped the table.
+    entries.add(tableOf(limit, true) as LimitTable, key, state)
   }
 
   function applySync({
@@ -100,17 +122,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     if (limits.length === 1) {
       // One limit: stepAll reduces to the step itself; calling it directly saves allocations.
       const limit = limits[0] as Algorithm
-      const k = entryKey(key, limit)
-      const held = read(k, consume)
-      const step = stepWithin(limit, held, now, cost, maxDelayMs)
-      if (consume && cost > 0 && step.decision.allowed) write(k, held, now, step)
+      const slot = find(tableOf(limit, false), key, consume)
+      const step = stepWithin(
+        limit,
+        slot === 0 ? undefined : entries.state(slot, true),
+        now,
+        cost,
+        maxDelayMs,
+      )
+      if (consume && cost > 0 && step.decision.allowed) write(limit, key, slot, now, step)
       return [step.decision]
     }
-    const keys = limits.map((limit) => entryKey(key, limit))
-    const states = keys.map((k) => read(k, consume))
+    const slots = limits.map((limit) => find(tableOf(limit, false), key, consume))
+    const states = slots.map((slot) => (slot === 0 ? undefined : entries.state(slot, false)))
     const { decisions, writes } = stepAll(limits, states, now, cost, consume, maxDelayMs)
     writes.forEach((w, i) => {
-      write(keys[i] as string, states[i], now, w)
+      write(limits[i] as Algorithm, key, slots[i] as number, now, w)
     })
     return decisions
   }
@@ -121,37 +148,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     apply: async (request) => applySync(request),
     applySync,
     reset: async (key, limits) => {
-      for (const limit of limits) cache.delete(entryKey(key, limit))
+      for (const limit of limits) {
+        const slot = find(tableOf(limit, false), key, false)
+        if (slot !== 0) drop(slot)
+      }
     },
     get size() {
-      return cache.size
+      return entries.size
     },
     get evictions() {
       return evictions
     },
-  }
-}
-
-/**
- * Numbers each distinct limit (kind + params) seen by this store. The slot ends every entry key,
- * after a NUL, so entries of different limits never collide and keys stay short.
- */
-export class LimitSlots {
-  private readonly byId = new Map<string, string>()
-  private readonly limits: Algorithm[] = []
-
-  of(limit: Algorithm): string {
-    let slot = this.byId.get(limit.id)
-    if (slot === undefined) {
-      slot = `\u0000${this.limits.length}`
-      this.byId.set(limit.id, slot)
-      this.limits.push(limit)
-    }
-    return slot
-  }
-
-  /** The limit whose state an entry key holds. */
-  limitOf(entryKey: string): Algorithm | undefined {
-    return this.limits[Number(entryKey.slice(entryKey.lastIndexOf('\u0000') + 1))]
+    get limits() {
+      return tables.size
+    },
   }
 }

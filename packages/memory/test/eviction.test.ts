@@ -52,6 +52,51 @@ describe('memoryStore bounds its memory', () => {
     expect(store.evictions).toBe(49_000)
   })
 
+  it('holds no more limits than entries under a flood of distinct limit ids (a rule per descriptor value)', async () => {
+    const IDS = 5000
+    let now = T0
+    const store = memoryStore({ maxKeys: 100 })
+    for (let i = 0; i < IDS; i++) {
+      const limiter = createRateLimiter({
+        store,
+        algorithm: fixedWindow({ limit: i + 1, window: '1s' }),
+        clock: () => now,
+      })
+      expect((await limiter.limit(`user=${i % 7}`)).remaining).toBe(i)
+      if (i % 500 === 0) now += 5000
+    }
+    expect(store.size).toBe(100)
+    expect(store.limits).toBeLessThanOrEqual(100)
+    // Every entry spent: a reset of each drops it and the table it was the last entry of.
+    now += 5000
+    const last = createRateLimiter({
+      store,
+      algorithm: fixedWindow({ limit: IDS, window: '1s' }),
+      clock: () => now,
+    })
+    await last.reset(`user=${(IDS - 1) % 7}`)
+    expect(store.limits).toBeLessThanOrEqual(99)
+  })
+
+  it('keeps entries of limits with one id apart from others, whatever the key holds', async () => {
+    const store = memoryStore()
+    const a = createRateLimiter({
+      store,
+      algorithm: fixedWindow({ limit: 2, window: '1m' }),
+      clock: () => T0,
+    })
+    const b = createRateLimiter({
+      store,
+      algorithm: fixedWindow({ limit: 3, window: '1m' }),
+      clock: () => T0,
+    })
+    await a.limit('k\u00000')
+    await b.limit('k')
+    expect((await a.peek('k')).remaining).toBe(2)
+    expect((await b.peek('k\u00000')).remaining).toBe(3)
+    expect(store.limits).toBe(2)
+  })
+
   it('keeps time by the request clock: a simulated clock far from real time expires nothing early', async () => {
     let now = 0
     const store = memoryStore()
