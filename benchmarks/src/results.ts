@@ -60,7 +60,9 @@ const NOISE =
 function sectionMarkdown(s: Section, chartsDir: string | undefined, level: string): string {
   const charts =
     chartsDir === undefined ? [] : (s.charts ?? []).map((c) => `![${c.title}](${chartsDir}${c.file})`)
-  return [`${level} ${s.title}`, s.markdown, ...charts].join('\n\n')
+  // A section's own headings sit one level below its title.
+  const markdown = level === '##' ? s.markdown : s.markdown.replace(/^### /gm, '#### ')
+  return [`${level} ${s.title}`, markdown, ...charts].join('\n\n')
 }
 
 /** `results/<family>.md`: one family's sections and goals. */

@@ -17,7 +17,7 @@ import { formatInteger, formatPercent, formatRatio, type Section, table } from '
 import type { Chart } from '../svg.ts'
 import { forEachSource, PATTERNS, type Pattern, type TraceOptions } from './trace.ts'
 
-const LIMIT = 20
+export const LIMIT = 20
 const WINDOW_MS = 60_000
 /** Cloudflare's published figure for its sliding window counter: 0.003% of requests decided wrongly. */
 const CLOUDFLARE_SHARE = 0.00003
@@ -29,7 +29,7 @@ const ALGORITHMS = {
   gcra: gcra({ rate: LIMIT, period: WINDOW_MS, burst: LIMIT }),
 } satisfies Record<string, Algorithm>
 
-type Name = keyof typeof ALGORITHMS
+export type Name = keyof typeof ALGORITHMS
 const NAMES = Object.keys(ALGORITHMS) as Name[]
 const TRUTH = slidingLog({ limit: LIMIT, window: WINDOW_MS })
 
@@ -50,10 +50,10 @@ const SHADOWS = {
   },
 } as const
 
-type ShadowName = keyof typeof SHADOWS
+export type ShadowName = keyof typeof SHADOWS
 const SHADOW_NAMES = Object.keys(SHADOWS) as ShadowName[]
 
-interface ShadowTally {
+export interface ShadowTally {
   wronglyAllowed: number
   wronglyDenied: number
   readonly byBand: number[]
@@ -80,7 +80,7 @@ const ALGORITHM_LABELS: Readonly<Record<Name, string>> = {
   gcra: `gcra({ rate: ${LIMIT}, period: '1m', burst: ${LIMIT} })`,
 }
 
-interface Tally {
+export interface Tally {
   wronglyAllowed: number
   wronglyDenied: number
   /** Disagreements on requests of sources the log denied at least once. */
@@ -110,7 +110,7 @@ function tally(): Tally {
   }
 }
 
-interface Totals {
+export interface Totals {
   requests: number
   truthAdmitted: number
   contestedRequests: number
@@ -122,7 +122,7 @@ interface Totals {
 }
 
 /** The settings of the full study and of --quick. */
-function traceOptions(quick: boolean): TraceOptions {
+export function traceOptions(quick: boolean): TraceOptions {
   return {
     sources: quick ? 20_000 : 250_000,
     durationMs: 10 * 60_000,
@@ -134,8 +134,15 @@ function traceOptions(quick: boolean): TraceOptions {
   }
 }
 
-async function run(context: RunContext): Promise<Section> {
-  const options = traceOptions(context.quick)
+/** What the study counted: the trace, each policy against the log, the counters' estimates. */
+export interface StudyResult {
+  readonly totals: Totals
+  readonly tallies: Readonly<Record<Name, Tally>>
+  readonly shadows: Readonly<Record<ShadowName, ShadowTally>>
+}
+
+/** Runs the study over the trace `options` describes; `progress` hears about every tenth of the sources. */
+export function study(options: TraceOptions, progress: (line: string) => void = () => {}): StudyResult {
   const totals: Totals = {
     requests: 0,
     truthAdmitted: 0,
@@ -162,7 +169,7 @@ async function run(context: RunContext): Promise<Section> {
 
   forEachSource(options, (source, index) => {
     if (index % step === 0 && index > 0) {
-      context.progress(
+      progress(
         `accuracy-study: ${formatInteger(index)} of ${formatInteger(options.sources)} sources, ` +
           `${formatInteger(totals.requests)} requests, ${((performance.now() - started) / 1000).toFixed(0)} s`,
       )
@@ -244,6 +251,13 @@ async function run(context: RunContext): Promise<Section> {
       }
     }
   })
+  return { totals, tallies, shadows }
+}
+
+async function run(context: RunContext): Promise<Section> {
+  const options = traceOptions(context.quick)
+  const started = performance.now()
+  const { totals, tallies, shadows } = study(options, context.progress)
   const seconds = (performance.now() - started) / 1000
   context.progress(`accuracy-study: ${formatInteger(totals.requests)} requests in ${seconds.toFixed(0)} s`)
   return report(options, totals, tallies, shadows, seconds)
