@@ -37,6 +37,8 @@ async function runTrace(
     algorithm,
     prefix,
     clock: clock.read,
+    // The reference is stepAll itself: no deny cache answering in its place.
+    denyCache: false,
   })
   const maxCost = Math.min(...limits.map((l) => l.maxCost))
   let previous: Decision | undefined
