@@ -4,7 +4,7 @@ import { secondsUp } from '../http/headers.ts'
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails, refusalHeaders } from '../http/problem.ts'
 
 /** The status of a request refused because the store failed and the policy is `'deny'`. */
-export const STORE_UNAVAILABLE_STATUS = 503
+const STORE_UNAVAILABLE_STATUS = 503
 
 /**
  * How a binding answers a placeholder decision (`onStoreError: 'deny'` or `'allow'`), which says
