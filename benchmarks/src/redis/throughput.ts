@@ -281,8 +281,10 @@ function report(
       'client of the same kind (1.00 = one round trip). *Scripts* (EVALSHA + EVAL) and *Redis commands* (the script ' +
       'call and the commands it runs): from INFO commandstats. *Script µs*: Redis’s `usec_per_call` of those ' +
       'script calls, the time spent inside the script. *redis-server CPU* and *Node CPU* (the contender’s worker ' +
-      'thread: ioredis, the library and the lanes): CPU time per decision. Redis serves on one core and the ' +
-      'client runs on the other, so the larger of the two bounds the rate.',
+      'thread: ioredis, the library and the lanes): CPU time per decision' +
+      (topology === 'single'
+        ? '. Redis serves on one core and the client runs on the other, so the larger of the two bounds the rate.'
+        : ', the three redis-servers summed (commandstats too).'),
     table(
       ['contender', 'sent', 'scripts', 'Redis commands', 'script µs', 'redis-server CPU', 'Node CPU'],
       costRows,
