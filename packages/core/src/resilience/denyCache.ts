@@ -22,7 +22,7 @@ interface Denial {
  * T, without a round trip. Sound by construction:
  *
  * - it only ever answers denials, so it can never admit what the store would deny;
- * - it answers only `limit()` calls (never peeks) with the same limits, a cost at least the denied
+ * - it answers only `limit()` calls (never peeks) with the same limits (same ids), a cost at least the denied
  *   one and a `maxDelayMs` at most the denied one: every algorithm denies those at least as long;
  * - T is measured from when the request was *sent* (`retryAfterMs` counts from when the store
  *   decided, which is later), on the limiter's clock when it has one, else on this process's
@@ -53,7 +53,7 @@ export class DenyCache {
       return undefined
     }
     if (
-      entry.limits !== request.limits ||
+      !sameLimits(entry.limits, request.limits) ||
       request.cost < entry.cost ||
       (request.maxDelayMs ?? Number.POSITIVE_INFINITY) > entry.maxDelayMs
     ) {
@@ -92,6 +92,19 @@ export class DenyCache {
   get size(): number {
     return this.#entries.size
   }
+}
+
+/**
+ * The same limits, in the same order: the same array, or limits with the same ids (kind and
+ * parameters), as a rules limiter builds a fresh list per request.
+ */
+function sameLimits(a: readonly Algorithm[], b: readonly Algorithm[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    if ((a[i] as Algorithm).id !== (b[i] as Algorithm).id) return false
+  }
+  return true
 }
 
 /** The cached denial as it reads `elapsed` ms later: its waits shorter by that much. */

@@ -155,6 +155,11 @@ describe('deny cache', () => {
     const request = (key: string) => ({ key, limits, cost: 1, consume: true, now: 10 })
     expect(cache.answer(request('k9999'), 10)?.retryAfterMs).toBe(59_990)
     expect(cache.answer(request('k0'), 10)).toBeUndefined()
+    // A fresh list of the same limits (a rules limiter builds one per request) is the same; others are not.
+    expect(cache.answer({ ...request('k9999'), limits: [...limits] }, 10)).toBeDefined()
+    expect(
+      cache.answer({ ...request('k9999'), limits: [fixedWindow({ limit: 2, window: '1m' })] }, 10),
+    ).toBeUndefined()
     // Past the denial's end, or before it (a clock that went back), the store is asked again.
     expect(cache.answer(request('k9998'), 60_000)).toBeUndefined()
     expect(cache.answer(request('k9997'), -1)).toBeUndefined()
