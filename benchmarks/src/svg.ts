@@ -88,6 +88,7 @@ function ticks(max: number, count = 5): number[] {
 function frame(width: number, height: number, title: string, body: string): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff" rx="6"/>`,
     `<text x="16" y="24" font-size="14" font-weight="600" fill="#111827">${escapeXml(title)}</text>`,
     body,

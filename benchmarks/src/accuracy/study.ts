@@ -29,7 +29,7 @@ const ALGORITHMS = {
   gcra: gcra({ rate: LIMIT, period: WINDOW_MS, burst: LIMIT }),
 } satisfies Record<string, Algorithm>
 
-export type Name = keyof typeof ALGORITHMS
+type Name = keyof typeof ALGORITHMS
 const NAMES = Object.keys(ALGORITHMS) as Name[]
 const TRUTH = slidingLog({ limit: LIMIT, window: WINDOW_MS })
 
@@ -50,10 +50,10 @@ const SHADOWS = {
   },
 } as const
 
-export type ShadowName = keyof typeof SHADOWS
+type ShadowName = keyof typeof SHADOWS
 const SHADOW_NAMES = Object.keys(SHADOWS) as ShadowName[]
 
-export interface ShadowTally {
+interface ShadowTally {
   wronglyAllowed: number
   wronglyDenied: number
   readonly byBand: number[]
@@ -80,7 +80,7 @@ const ALGORITHM_LABELS: Readonly<Record<Name, string>> = {
   gcra: `gcra({ rate: ${LIMIT}, period: '1m', burst: ${LIMIT} })`,
 }
 
-export interface Tally {
+interface Tally {
   wronglyAllowed: number
   wronglyDenied: number
   /** Disagreements on requests of sources the log denied at least once. */
@@ -110,7 +110,7 @@ function tally(): Tally {
   }
 }
 
-export interface Totals {
+interface Totals {
   requests: number
   truthAdmitted: number
   contestedRequests: number
