@@ -48,8 +48,13 @@ const GROUP_COLOURS: Record<BarGroup, string> = {
   floor: '#6b7280',
   other: '#059669',
 }
-/** Distinct colours for line series, in order. */
-const PALETTE = ['#2563eb', '#1d4ed8', '#60a5fa', '#ea580c', '#c2410c', '#6b7280', '#059669', '#9333ea']
+/** Line colours per group, in order: sluice in blues, peers in oranges, the floor in grey. */
+const PALETTES: Record<BarGroup, readonly string[]> = {
+  sluice: ['#2563eb', '#1e3a8a', '#60a5fa', '#0891b2'],
+  peer: ['#ea580c', '#9a3412', '#f59e0b', '#be123c'],
+  floor: ['#6b7280', '#374151'],
+  other: ['#059669', '#9333ea', '#0f766e'],
+}
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
@@ -174,8 +179,11 @@ function lineChart(chart: LineChart): string {
       `<text x="${x(v).toFixed(1)}" y="${top + plotHeight + 16}" text-anchor="middle" fill="#6b7280">${compact(v)}</text>`,
     )
   }
+  const used: Record<BarGroup, number> = { sluice: 0, peer: 0, floor: 0, other: 0 }
   chart.series.forEach((s, i) => {
-    const colour = PALETTE[i % PALETTE.length] as string
+    const group = s.group ?? 'other'
+    const palette = PALETTES[group]
+    const colour = palette[used[group]++ % palette.length] as string
     const dash =
       s.group === 'peer' ? ' stroke-dasharray="6 3"' : s.group === 'floor' ? ' stroke-dasharray="2 3"' : ''
     const points = s.points.filter((p) => Number.isFinite(p[1]))
