@@ -35,9 +35,9 @@ export interface MemoryStoreStats {
 }
 
 /**
- * An in-process store: state lives in an LRU map in this process. Every operation runs core's
- * reference step functions in one synchronous section, so it is atomic without locks. No timers,
- * no Node built-ins: it runs on edge runtimes too.
+ * An in-process store: state lives in this process, its recency order in lru-cache. Every
+ * operation runs core's reference step functions in one synchronous section, so it is atomic
+ * without locks. No timers, no Node built-ins: it runs on edge runtimes too.
  *
  * Not shared between processes or servers: use a Redis-protocol store for that.
  *
@@ -49,18 +49,17 @@ export interface MemoryStoreStats {
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store & MemoryStoreStats {
   const { maxKeys } = resolveOptions(options)
-  let evictions = 0
-  // No TTL is kept: a state past its TTL steps exactly like a fresh key, so expiry only matters
-  // for reclaiming memory, which StalePurge does (by the request's clock) before a live entry
-  // would be evicted.
-  const entries = new Entries(maxKeys)
   const tables = new Map<string, LimitTable>()
-  const purge = new StalePurge(maxKeys)
   const dropTable = (table: LimitTable): void => {
     table.live = false
     tables.delete(table.limit.id)
   }
-  const drop = (slot: number): void => entries.delete(slot, dropTable)
+  // No TTL is kept: a state past its TTL steps exactly like a fresh key, so expiry only matters
+  // for reclaiming memory, which StalePurge does (by the request's clock) before lru-cache would
+  // evict a live entry.
+  const entries = new Entries(maxKeys, dropTable)
+  const purge = new StalePurge(maxKeys)
+  const drop = (slot: number): void => entries.delete(slot)
   // The table of the limit seen last: most limiters call with one limit, the same every time.
   let lastTable: LimitTable | undefined
 
@@ -69,7 +68,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     let table = tables.get(limit.id)
     if (table === undefined) {
       if (!create) return undefined
-      table = { limit, slots: new Map(), live: true }
+      table = entries.table(limit)
       tables.set(limit.id, table)
     }
     lastTable = table
@@ -77,12 +76,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
   }
 
   /** The entry's slot (0 for none); a consuming call marks it recently used, a peek does not. */
-  function find(table: LimitTable | undefined, key: string, consume: boolean): number {
-    const slot = table?.slots.get(key)
-    if (slot === undefined) return 0
-    if (consume) entries.touch(slot)
-    return slot
-  }
+  const find = (table: LimitTable | undefined, key: string, consume: boolean): number =>
+    table === undefined ? 0 : entries.find(table, key, consume)
 
   /** Persists a write for `key` under `limit`; `slot` holds its entry now, or is 0. */
   function write(
@@ -100,14 +95,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
       entries.setState(slot, state)
       return
     }
-    if (entries.size >= maxKeys) {
-      purge.beforeEviction(entries, now, drop)
-      if (entries.size >= maxKeys) {
-        drop(entries.oldest())
-        evictions++
-      }
-    }
-    // Looked up again: a purge or an eviction may have dropped the table.
+    if (entries.size >= maxKeys) purge.beforeEviction(entries, now, drop)
+    // Looked up again: a purge may have dropped the table. Past maxKeys, lru-cache evicts.
     entries.add(tableOf(limit, true) as LimitTable, key, state)
   }
 
@@ -137,7 +126,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     const states = slots.map((slot) => (slot === 0 ? undefined : entries.state(slot, false)))
     const { decisions, writes } = stepAll(limits, states, now, cost, consume, maxDelayMs)
     writes.forEach((w, i) => {
-      write(limits[i] as Algorithm, key, slots[i] as number, now, w)
+      const limit = limits[i] as Algorithm
+      // Found again: an earlier write's purge may have dropped this entry and reused its slot.
+      write(limit, key, find(tableOf(limit, false), key, false), now, w)
     })
     return decisions
   }
@@ -157,7 +148,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
       return entries.size
     },
     get evictions() {
-      return evictions
+      return entries.evictions
     },
     get limits() {
       return tables.size

@@ -95,4 +95,20 @@ describe('memoryStore.applySync', () => {
       { numRuns: 300 },
     )
   })
+
+  it('keeps a composite write whose entry an earlier write of the same call purged (a full store)', () => {
+    const day = fixedWindow({ limit: 5, window: 86_400_000 })
+    const second = fixedWindow({ limit: 5, window: 1000 })
+    const store = memoryStore({ maxKeys: 2 })
+    const call = (key: string, limits: Algorithm[], now: number, consume = true) =>
+      store.applySync?.({ key, limits, cost: consume ? 1 : 0, consume, now }) ?? []
+    call('y', [second], T0)
+    call('x', [second], T0)
+    // Both 1 s entries are spent now: writing the new day entry purges them, x's among them.
+    call('x', [day, second], T0 + 2000)
+    const [dayLeft, secondLeft] = call('x', [day, second], T0 + 2000, false)
+    expect(dayLeft?.remaining).toBe(4)
+    expect(secondLeft?.remaining).toBe(4)
+    expect(dayLeft?.resetAfterMs).toBe(day.step(undefined, T0 + 2000, 1).decision.resetAfterMs)
+  })
 })
