@@ -95,7 +95,7 @@ it.each(['5xx', 'hang', 'close'] as UpstashFault[])(
     await store.close?.()
 
     const records = load.records
-    const worst = Math.ceil(Math.max(...records.map((r) => r.end - r.start)))
+    const worst = Math.ceil(records.reduce((w, r) => Math.max(w, r.end - r.start), 0))
     const during = records.filter((r) => r.start > faultAt + TIMEOUT_MS + MARGIN_MS && r.end < upAt)
     const backAt = Math.min(
       ...records.filter((r) => r.start >= upAt && r.degraded === undefined).map((r) => r.end),

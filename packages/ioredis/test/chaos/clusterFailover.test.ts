@@ -70,8 +70,8 @@ it.each([
 
     const records = load.records
     const degraded = records.filter((r) => r.degraded !== undefined)
-    const lastDegradedEnd = Math.max(...degraded.map((r) => r.end))
-    const firstDegradedEnd = Math.min(...degraded.map((r) => r.end))
+    const lastDegradedEnd = degraded.reduce((last, r) => Math.max(last, r.end), Number.NEGATIVE_INFINITY)
+    const firstDegradedEnd = degraded.reduce((first, r) => Math.min(first, r.end), Number.POSITIVE_INFINITY)
     const reasons: Record<string, number> = {}
     for (const r of degraded) reasons[r.degraded as string] = (reasons[r.degraded as string] ?? 0) + 1
     console.info(
