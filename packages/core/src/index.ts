@@ -95,6 +95,12 @@ export { createDeadlines, type Deadlines } from './resilience/deadlines.ts'
 export type { Degraded, DegradedMode, DegradedReason } from './resilience/degraded.ts'
 export type { DenyCacheOption } from './resilience/denyCache.ts'
 export type { ResilienceOptions, StoreErrorPolicy, StoreFault } from './resilience/options.ts'
+export {
+  createStoreDeadlines,
+  type StoreDeadlineOptions,
+  type StoreDeadlines,
+  storeTimeoutMs,
+} from './resilience/storeDeadlines.ts'
 export { parseRules } from './rules/parse.ts'
 export type { RulesLimiterOptions, RulesRateLimiter } from './rules/ruleLimiter.ts'
 export type { ShadowDeny, ShadowHooks } from './rules/shadow.ts'

@@ -1,4 +1,4 @@
-import { ConfigError } from '@sluice/core'
+import { ConfigError, storeTimeoutMs } from '@sluice/core'
 import { storePrefixProblem } from '@sluice/redis-scripts'
 import type { Cluster, Redis } from 'ioredis'
 
@@ -37,17 +37,7 @@ export function resolveOptions(options: IoredisStoreOptions): ResolvedOptions {
   if (clock !== 'server' && clock !== 'client') {
     throw new ConfigError(`ioredisStore: clock must be 'server' or 'client', got ${JSON.stringify(clock)}`)
   }
-  const timeoutMs = options.timeoutMs ?? 1000
-  if (
-    typeof timeoutMs !== 'number' ||
-    !Number.isFinite(timeoutMs) ||
-    timeoutMs <= 0 ||
-    timeoutMs > 2_147_483_647
-  ) {
-    throw new ConfigError(
-      `ioredisStore: timeoutMs must be a number of milliseconds greater than 0 (at most 2147483647), got ${String(timeoutMs)}`,
-    )
-  }
+  const timeoutMs = storeTimeoutMs(options.timeoutMs, 'ioredisStore')
   return { client, prefix, clock, timeoutMs }
 }
 

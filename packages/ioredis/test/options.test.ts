@@ -52,7 +52,7 @@ describe('ioredisStore options', () => {
       /timeoutMs must be a number of milliseconds greater than 0/,
     ],
     ['timeoutMs NaN', { client: plain, timeoutMs: Number.NaN }, /got NaN/],
-    ['timeoutMs as a string', { client: plain, timeoutMs: '1s' }, /got 1s/],
+    ['timeoutMs as a string', { client: plain, timeoutMs: '1s' }, /got "1s"/],
     ['a prefix with braces', { client: plain, prefix: 'a{b}' }, /must not contain '\{' or '\}'/],
     ['a prefix that is no string', { client: plain, prefix: 5 }, /prefix must be a string/],
   ])('rejects %s with a ConfigError that says what to do', (_, options, message) => {

@@ -1,4 +1,4 @@
-import { ConfigError } from '@sluice/core'
+import { ConfigError, storeTimeoutMs } from '@sluice/core'
 import { storePrefixProblem } from '@sluice/redis-scripts'
 import type { Redis } from '@upstash/redis'
 
@@ -31,17 +31,7 @@ export function resolveOptions(options: UpstashStoreOptions): ResolvedOptions {
   const prefix = options.prefix ?? 'sluice:'
   const prefixProblem = storePrefixProblem(prefix)
   if (prefixProblem !== undefined) throw new ConfigError(`upstashStore: ${prefixProblem}`)
-  const timeoutMs = options.timeoutMs ?? 1000
-  if (
-    typeof timeoutMs !== 'number' ||
-    !Number.isFinite(timeoutMs) ||
-    timeoutMs <= 0 ||
-    timeoutMs > 2_147_483_647
-  ) {
-    throw new ConfigError(
-      `upstashStore: timeoutMs must be a number of milliseconds greater than 0 (at most 2147483647), got ${String(timeoutMs)}`,
-    )
-  }
+  const timeoutMs = storeTimeoutMs(options.timeoutMs, 'upstashStore')
   return { client, prefix, timeoutMs }
 }
 

@@ -60,7 +60,7 @@ describe('upstashStore options', () => {
     ],
     ['timeoutMs 0', { client, timeoutMs: 0 }, /timeoutMs must be a number of milliseconds greater than 0/],
     ['timeoutMs NaN', { client, timeoutMs: Number.NaN }, /got NaN/],
-    ['timeoutMs as a string', { client, timeoutMs: '1s' }, /got 1s/],
+    ['timeoutMs as a string', { client, timeoutMs: '1s' }, /got "1s"/],
     ['timeoutMs past a timer', { client, timeoutMs: 2 ** 31 }, /at most 2147483647/],
     ['a prefix with braces', { client, prefix: 'a{b}' }, /must not contain '\{' or '\}'/],
     ['a prefix that is no string', { client, prefix: 5 }, /prefix must be a string/],

@@ -160,7 +160,8 @@ function checkBreaker(value: unknown, network: boolean, factory: string): Resili
   return { failures, coolDownMs }
 }
 
-function positiveMs(value: unknown, name: string): void {
+/** Throws a ConfigError unless `value` is a timer-sized number of milliseconds > 0. */
+export function positiveMs(value: unknown, name: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
     throw new ConfigError(
       `${name} must be a number of milliseconds greater than 0 (at most ${MAX_TIMER_MS}), got ${show(value)}`,
