@@ -65,8 +65,9 @@ const VARIANTS = {
     prefill: 1,
   },
   denied: {
-    title: 'most calls denied (limit 1 per minute, used up before the timed calls)',
-    config: { limit: 1, windowMs: 60_000 },
+    title: 'most calls denied (limit 1 per hour, used up before the timed calls)',
+    // An hour: a fixed window aligned to the clock must not roll over during a run and admit again.
+    config: { limit: 1, windowMs: 3_600_000 },
     // Two: a leaky bucket of capacity 1 admits one leaving now and one waiting.
     prefill: 2,
   },
