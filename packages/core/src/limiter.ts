@@ -55,6 +55,33 @@ export interface RateLimiter {
   readonly store: Store
 }
 
+const LIMITER_OPTIONS = [
+  'store',
+  'algorithm',
+  'rules',
+  'prefix',
+  'clock',
+  'timeoutMs',
+  'onStoreError',
+  'onError',
+  'denyCache',
+  'circuitBreaker',
+  'shadowMode',
+  'onShadowDeny',
+  'onShadowError',
+]
+
+/** Option names of other rate limiters, so a ported config fails with a pointer. */
+const FOREIGN_OPTIONS: Record<string, string> = {
+  max: 'limits are algorithms: algorithm: fixedWindow({ limit, window })',
+  limit: 'limits are algorithms: algorithm: fixedWindow({ limit, window })',
+  points: 'limits are algorithms: algorithm: fixedWindow({ limit, window })',
+  windowMs: 'limits are algorithms: algorithm: fixedWindow({ limit, window })',
+  duration: 'limits are algorithms: algorithm: fixedWindow({ limit, window })',
+  keyPrefix: 'use prefix',
+  timeout: 'use timeoutMs',
+}
+
 /**
  * Creates a rate limiter over one store.
  *
@@ -76,7 +103,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter
 export function createRateLimiter(
   options: RateLimiterOptions | RulesLimiterOptions,
 ): RateLimiter | RulesRateLimiter {
-  optionsObject(options, 'createRateLimiter')
+  optionsObject(options, 'createRateLimiter', LIMITER_OPTIONS, FOREIGN_OPTIONS)
   const store = checkStore(options.store)
   const rules = 'rules' in options && options.rules !== undefined ? checkRules(options, store) : undefined
   const algorithms = rules?.algorithms ?? checkAlgorithms(options.algorithm, store)

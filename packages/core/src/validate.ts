@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.ts'
+import { closest } from './suggest.ts'
 
 /** Quotes a bad value for an error message, so `''`, `NaN` and objects read clearly. */
 export function show(value: unknown): string {
@@ -23,10 +24,31 @@ export function positiveNumber(value: unknown, name: string): number {
   return value
 }
 
-/** Fails on options that are not a plain object, naming the factory that was called wrongly. */
-export function optionsObject<T>(value: T, factory: string): T {
+/**
+ * Checks a public function's options: a plain object whose keys are all `known` (a key set to
+ * `undefined` counts as absent). A misspelt key fails with "did you mean", a key another rate
+ * limiter uses with its `foreign` hint, anything else with the list of options. Returns `value`.
+ *
+ * @example optionsObject(options, 'tokenBucket', ['capacity', 'refillRate', 'refillInterval', 'name'])
+ */
+export function optionsObject<T>(
+  value: T,
+  factory: string,
+  known: readonly string[],
+  foreign: Readonly<Record<string, string>> = {},
+): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(`${factory}() takes an options object, got ${show(value)}`)
+  }
+  for (const name of Object.keys(value)) {
+    if (known.includes(name) || (value as Record<string, unknown>)[name] === undefined) continue
+    const guess = closest(name, known)
+    const hint = Object.hasOwn(foreign, name)
+      ? (foreign[name] as string)
+      : guess !== undefined
+        ? `did you mean ${JSON.stringify(guess)}?`
+        : `the options are ${known.join(', ')}`
+    throw new ConfigError(`${factory}: unknown option ${JSON.stringify(name)}; ${hint}`)
   }
   return value
 }

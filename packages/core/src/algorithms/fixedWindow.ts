@@ -1,7 +1,7 @@
 import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../algorithm.ts'
 import { type Duration, formatDuration, parseDuration } from '../duration.ts'
 import { optionsObject, policyName, positiveInteger } from '../validate.ts'
-import { allow, deny, windowStart } from './shared.ts'
+import { allow, deny, PORTED_WINDOW_OPTIONS, windowStart } from './shared.ts'
 
 export interface FixedWindowOptions extends CommonOptions {
   /** Requests (cost units) admitted per window. */
@@ -51,7 +51,7 @@ export function fixedWindowStep(
  * const algorithm = fixedWindow({ limit: 3, window: 1000 })
  */
 export function fixedWindow(options: FixedWindowOptions): Algorithm<FixedWindowParams> {
-  optionsObject(options, 'fixedWindow')
+  optionsObject(options, 'fixedWindow', ['limit', 'window', 'name'], PORTED_WINDOW_OPTIONS)
   const params = {
     limit: positiveInteger(options.limit, 'fixedWindow: limit'),
     windowMs: parseDuration(options.window, 'fixedWindow: window'),

@@ -44,7 +44,7 @@ export function gcraStep(
  * const algorithm = gcra({ rate: 30, period: '1m', burst: 16 })
  */
 export function gcra(options: GcraOptions): Algorithm<GcraParams> {
-  optionsObject(options, 'gcra')
+  optionsObject(options, 'gcra', ['rate', 'period', 'burst', 'name'])
   const rate = positiveInteger(options.rate, 'gcra: rate')
   const periodMs = parseDuration(options.period, 'gcra: period')
   const burst = positiveInteger(options.burst ?? rate, 'gcra: burst')

@@ -52,7 +52,7 @@ export function leakyBucketStep(
  * const algorithm = leakyBucket({ capacity: 2, leakRate: 1, leakInterval: 1000 })
  */
 export function leakyBucket(options: LeakyBucketOptions): Algorithm<LeakyBucketParams> {
-  optionsObject(options, 'leakyBucket')
+  optionsObject(options, 'leakyBucket', ['capacity', 'leakRate', 'leakInterval', 'name'])
   const capacity = positiveInteger(options.capacity, 'leakyBucket: capacity')
   const leakRate = positiveNumber(options.leakRate, 'leakyBucket: leakRate')
   const leakIntervalMs = parseDuration(options.leakInterval ?? 1000, 'leakyBucket: leakInterval')

@@ -19,3 +19,11 @@ export function deny(
 export function windowStart(now: number, windowMs: number): number {
   return Math.floor(now / windowMs) * windowMs
 }
+
+/** Option names that other rate limiters give their window limits, with ours. */
+export const PORTED_WINDOW_OPTIONS: Readonly<Record<string, string>> = {
+  max: 'the quota is limit',
+  points: 'the quota is limit',
+  windowMs: "the window is window (milliseconds or a string like '1m')",
+  duration: "the window is window (milliseconds or a string like '1m')",
+}

@@ -1,7 +1,7 @@
 import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../algorithm.ts'
 import { type Duration, formatDuration, parseDuration } from '../duration.ts'
 import { optionsObject, policyName, positiveInteger } from '../validate.ts'
-import { allow, deny } from './shared.ts'
+import { allow, deny, PORTED_WINDOW_OPTIONS } from './shared.ts'
 
 export interface SlidingLogOptions extends CommonOptions {
   /** Requests (cost units) admitted in any window of this length. */
@@ -66,7 +66,7 @@ function insertSorted(log: AlgorithmState, now: number, count: number): Algorith
  * const algorithm = slidingLog({ limit: 2, window: '1s' })
  */
 export function slidingLog(options: SlidingLogOptions): Algorithm<SlidingLogParams> {
-  optionsObject(options, 'slidingLog')
+  optionsObject(options, 'slidingLog', ['limit', 'window', 'name'], PORTED_WINDOW_OPTIONS)
   const params = {
     limit: positiveInteger(options.limit, 'slidingLog: limit'),
     windowMs: parseDuration(options.window, 'slidingLog: window'),

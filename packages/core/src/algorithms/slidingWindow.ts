@@ -1,7 +1,7 @@
 import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../algorithm.ts'
 import { type Duration, formatDuration, parseDuration } from '../duration.ts'
 import { optionsObject, policyName, positiveInteger } from '../validate.ts'
-import { allow, deny, windowStart } from './shared.ts'
+import { allow, deny, PORTED_WINDOW_OPTIONS, windowStart } from './shared.ts'
 
 export interface SlidingWindowOptions extends CommonOptions {
   /** Requests (cost units) admitted per (approximately) sliding window. */
@@ -82,7 +82,7 @@ function retryAfter(
  * const algorithm = slidingWindow({ limit: 10, window: '1s' })
  */
 export function slidingWindow(options: SlidingWindowOptions): Algorithm<SlidingWindowParams> {
-  optionsObject(options, 'slidingWindow')
+  optionsObject(options, 'slidingWindow', ['limit', 'window', 'name'], PORTED_WINDOW_OPTIONS)
   const params = {
     limit: positiveInteger(options.limit, 'slidingWindow: limit'),
     windowMs: parseDuration(options.window, 'slidingWindow: window'),

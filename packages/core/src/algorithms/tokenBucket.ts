@@ -73,7 +73,7 @@ export function tokenBucketStep(
  * const algorithm = tokenBucket({ capacity: 10, refillRate: 1 })
  */
 export function tokenBucket(options: TokenBucketOptions): Algorithm<TokenBucketParams> {
-  optionsObject(options, 'tokenBucket')
+  optionsObject(options, 'tokenBucket', ['capacity', 'refillRate', 'refillInterval', 'name'])
   const capacity = positiveInteger(options.capacity, 'tokenBucket: capacity')
   const refillRate = positiveNumber(options.refillRate, 'tokenBucket: refillRate')
   const refillIntervalMs = parseDuration(options.refillInterval ?? 1000, 'tokenBucket: refillInterval')

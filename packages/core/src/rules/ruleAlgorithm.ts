@@ -6,8 +6,8 @@ import { slidingLog } from '../algorithms/slidingLog.ts'
 import { slidingWindow } from '../algorithms/slidingWindow.ts'
 import { tokenBucket } from '../algorithms/tokenBucket.ts'
 import { ConfigError } from '../errors.ts'
+import { closest } from '../suggest.ts'
 import { show } from '../validate.ts'
-import { closest } from './suggest.ts'
 
 /** The names `algorithm:` accepts: the snake_case spelling the file format uses, and core's own. */
 const KINDS: Readonly<Record<string, AlgorithmKind>> = {

@@ -1,9 +1,9 @@
 import type { AlgorithmKind } from '../algorithm.ts'
 import type { RulesError } from '../errors.ts'
+import { didYouMean } from '../suggest.ts'
 import { show } from '../validate.ts'
 import { type Locate, rulesError } from './location.ts'
 import { ALGORITHM_PARAMS, ALL_PARAMS, algorithmKind, ruleAlgorithm } from './ruleAlgorithm.ts'
-import { didYouMean } from './suggest.ts'
 import type { RuleDescriptor, RuleLimit, RuleSet } from './types.ts'
 import { RULE_UNITS, unitMs } from './units.ts'
 
