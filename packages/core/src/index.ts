@@ -32,7 +32,7 @@ export {
 } from './algorithms/tokenBucket.ts'
 export { combine } from './combine.ts'
 export type { Decision, LimitDecision, PolicyDecision } from './decision.ts'
-export { type Duration, formatDuration, parseDuration } from './duration.ts'
+export { type Duration, type DurationRule, formatDuration, parseDuration } from './duration.ts'
 export {
   ConfigError,
   InputError,
@@ -114,4 +114,4 @@ export type {
 } from './rules/types.ts'
 export { RULE_UNITS } from './rules/units.ts'
 export { type StateWrite, type StepAllResult, stepAll, stepWithin } from './stepAll.ts'
-export type { Store, StoreCapabilities, StoreRequest } from './store.ts'
+export { MAX_LIMITS_PER_REQUEST, type Store, type StoreCapabilities, type StoreRequest } from './store.ts'

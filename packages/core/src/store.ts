@@ -8,11 +8,21 @@ export interface StoreCapabilities {
   readonly composite: boolean
 }
 
+/**
+ * The most limits one store request may carry. Limiters refuse more before any store call (a
+ * `ConfigError` for a limiter's own list, an `InputError` for a request's matched rules), so every
+ * store behaves the same; a Redis store sizes its script commands by it.
+ */
+export const MAX_LIMITS_PER_REQUEST = 256
+
 /** One atomic operation: apply every limit to one key with one cost, or none of them. */
 export interface StoreRequest {
   /** The limiter's key: its prefix and the user's key, already combined and unique per limiter. */
   readonly key: string
-  /** One or more limits; each keeps its own state under `key` + `limit.id`. */
+  /**
+   * One to `MAX_LIMITS_PER_REQUEST` limits with distinct ids; each keeps its own state under
+   * `key` + `limit.id`, so two requests whose limits share an id share that state.
+   */
   readonly limits: readonly Algorithm[]
   /** Units to take (≥ 0). */
   readonly cost: number
