@@ -115,3 +115,4 @@ export type {
 export { RULE_UNITS } from './rules/units.ts'
 export { type StateWrite, type StepAllResult, stepAll, stepWithin } from './stepAll.ts'
 export { MAX_LIMITS_PER_REQUEST, type Store, type StoreCapabilities, type StoreRequest } from './store.ts'
+export { optionsObject } from './validate.ts'
