@@ -8,7 +8,12 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'benchmarks/test/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+      'benchmarks/test/**/*.test.ts',
+      'scripts/test/**/*.test.ts',
+    ],
     globalSetup: ['packages/test-services/src/vitestSetup.ts'],
   },
 })

@@ -71,6 +71,20 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
+/** The largest of `values` (`floor` when there are none): a loop, since a spread of many values overflows the stack. */
+export function largest(values: readonly number[], floor = Number.NEGATIVE_INFINITY): number {
+  let most = floor
+  for (const v of values) if (v > most) most = v
+  return most
+}
+
+/** The smallest of `values` (`Infinity` when there are none). */
+export function smallest(values: readonly number[]): number {
+  let least = Number.POSITIVE_INFINITY
+  for (const v of values) if (v < least) least = v
+  return least
+}
+
 export interface Spread {
   readonly median: number
   readonly min: number
@@ -78,7 +92,7 @@ export interface Spread {
 }
 
 export function spread(values: readonly number[]): Spread {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values) }
+  return { median: median(values), min: smallest(values), max: largest(values) }
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Markdown rendering: tables padded so they also read well in a terminal. */
 
+import { largest } from './harness.ts'
 import type { Chart } from './svg.ts'
 
 export type Align = 'left' | 'right'
@@ -9,7 +10,12 @@ export function table(
   rows: readonly (readonly string[])[],
   align?: readonly Align[],
 ): string {
-  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)))
+  const widths = headers.map((h, c) =>
+    largest(
+      rows.map((r) => (r[c] ?? '').length),
+      h.length,
+    ),
+  )
   const cell = (text: string, c: number): string =>
     align?.[c] === 'right' ? text.padStart(widths[c] as number) : text.padEnd(widths[c] as number)
   const line = (cells: readonly string[]): string =>

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { availableParallelism, cpus, platform, release, totalmem } from 'node:os'
+import { smallest } from './harness.ts'
 import { type GoalCheck, type Section, table } from './report.ts'
 
 export interface FamilyReport {
@@ -160,7 +161,7 @@ function figureOf(check: GoalCheck): number {
   const bytes = /(\d+) bytes/.exec(check.detail)
   if (bytes !== null) return -Number(bytes[1])
   const ratios = [...check.detail.matchAll(/([\d.]+)[×%]/g)].map((m) => Number(m[1]))
-  return ratios.length > 0 ? Math.min(...ratios) : Number.NaN
+  return ratios.length > 0 ? smallest(ratios) : Number.NaN
 }
 
 /** One row per goal: met when every check of it is met, else how many were and the weakest one. */

@@ -4,6 +4,8 @@
  * readable on GitHub's light and dark themes (a white card behind the drawing).
  */
 
+import { largest, smallest } from './harness.ts'
+
 type BarGroup = 'sluice' | 'peer' | 'floor' | 'other'
 
 export interface Bar {
@@ -103,14 +105,22 @@ function frame(width: number, height: number, title: string, body: string): stri
 }
 
 function barChart(chart: BarChart): string {
-  const labelWidth = Math.min(320, 12 + 6.4 * Math.max(...chart.bars.map((b) => b.label.length), 10))
+  const labelWidth = Math.min(
+    320,
+    12 +
+      6.4 *
+        largest(
+          chart.bars.map((b) => b.label.length),
+          10,
+        ),
+  )
   const plotWidth = 420
   const rowHeight = 22
   const top = 44
   const width = Math.ceil(labelWidth + plotWidth + 90)
   const height = top + rowHeight * chart.bars.length + 40
   const finite = chart.bars.map((b) => b.value).filter(Number.isFinite)
-  const axis = ticks(Math.max(...finite, 0))
+  const axis = ticks(largest(finite, 0))
   const max = axis[axis.length - 1] as number
   const x = (v: number): number => labelWidth + (plotWidth * v) / max
   const parts: string[] = []
@@ -140,21 +150,27 @@ function lineChart(chart: LineChart): string {
   const top = 44
   const plotWidth = 460
   const plotHeight = 260
-  const legendWidth = 60 + 6.6 * Math.max(...chart.series.map((s) => s.name.length), 10)
+  const legendWidth =
+    60 +
+    6.6 *
+      largest(
+        chart.series.map((s) => s.name.length),
+        10,
+      )
   const width = Math.ceil(left + plotWidth + legendWidth)
   const height = top + plotHeight + 50
   const xs = chart.series.flatMap((s) => s.points.map((p) => p[0]))
   const ys = chart.series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite)
-  const minX = Math.min(...xs)
-  const maxX = Math.max(...xs)
+  const minX = smallest(xs)
+  const maxX = largest(xs)
   const fx = (v: number): number => (chart.logX ? Math.log10(v) : v)
   const x = (v: number): number =>
     left + (maxX === minX ? plotWidth / 2 : (plotWidth * (fx(v) - fx(minX))) / (fx(maxX) - fx(minX)))
   let y: (v: number) => number
   const parts: string[] = []
   if (chart.logY === true) {
-    const lo = 10 ** Math.floor(Math.log10(Math.min(...ys)))
-    const hi = 10 ** Math.ceil(Math.log10(Math.max(...ys)))
+    const lo = 10 ** Math.floor(Math.log10(smallest(ys)))
+    const hi = 10 ** Math.ceil(Math.log10(largest(ys)))
     y = (v) =>
       top + plotHeight - (plotHeight * (Math.log10(v) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo))
     for (let t = lo; t <= hi * 1.0001; t *= 10) {
@@ -164,7 +180,7 @@ function lineChart(chart: LineChart): string {
       )
     }
   } else {
-    const axis = ticks(Math.max(...ys, 0))
+    const axis = ticks(largest(ys, 0))
     const max = axis[axis.length - 1] as number
     y = (v) => top + plotHeight - (plotHeight * v) / max
     for (const t of axis) {

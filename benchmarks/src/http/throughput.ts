@@ -167,7 +167,8 @@ async function run(context: RunContext): Promise<Section> {
         },
       })
       await stopAll()
-      parts.push(`### ${framework}`, ...report(framework, samples, probes, goals))
+      parts.push(`### ${framework}`)
+      for (const line of report(framework, samples, probes, goals)) parts.push(line)
       for (const kind of APP_KINDS) {
         bars.push({
           label: appName(framework, kind),

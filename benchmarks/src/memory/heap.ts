@@ -10,7 +10,7 @@
  * code is not counted.
  */
 import type { Case, RunContext } from '../case.ts'
-import { collectGarbage, hasGc, median, spread } from '../harness.ts'
+import { collectGarbage, hasGc, median, smallest, spread } from '../harness.ts'
 import { defineIsolate } from '../isolate.ts'
 import { formatBytes, formatInteger, type GoalCheck, type Section, table } from '../report.ts'
 import { contenderNamed, HEAP_CONTENDERS, HEAP_GOAL_ALGORITHMS, type MemoryFactory } from './contenders.ts'
@@ -94,7 +94,7 @@ async function run(context: RunContext): Promise<Section> {
   const rows = HEAP_CONTENDERS.map((c) => {
     const list = samples.get(c.name) ?? []
     const s = spread(list.map((x) => x.heapBytesPerKey))
-    const held = Math.min(...list.map((x) => x.keysHeld))
+    const held = smallest(list.map((x) => x.keysHeld))
     return [
       c.name,
       formatBytes(s.median),

@@ -16,10 +16,12 @@ import {
   hasGc,
   interleave,
   keySequence,
+  largest,
   median,
   medianRatio,
   rate,
   type SliceResult,
+  smallest,
 } from '../harness.ts'
 import { defineIsolate } from '../isolate.ts'
 import {
@@ -199,19 +201,19 @@ async function run(context: RunContext): Promise<Section> {
   ])
   const goalSizes = settings.sizes.filter((k) => k >= 10_000)
   const goals: GoalCheck[] = GOAL_CONTENDERS.flatMap((name) => {
-    const worst = Math.max(...goalSizes.map((keys) => total(at(keys).ready.get(name))))
-    const largest = Math.max(...settings.sizes)
+    const worst = largest(goalSizes.map((keys) => total(at(keys).ready.get(name))))
+    const biggest = largest(settings.sizes)
     const toPeers = PEERS.map((peer) =>
-      medianRatio(at(largest).rates.get(name) ?? [], at(largest).rates.get(peer) ?? []),
+      medianRatio(at(biggest).rates.get(name) ?? [], at(biggest).rates.get(peer) ?? []),
     )
     return [
       {
-        goal: `${name} ≤ ${GOAL_BYTES_PER_KEY} bytes per key (heap + off-heap), ${formatInteger(Math.min(...goalSizes))} to ${formatInteger(largest)} keys`,
+        goal: `${name} ≤ ${GOAL_BYTES_PER_KEY} bytes per key (heap + off-heap), ${formatInteger(smallest(goalSizes))} to ${formatInteger(biggest)} keys`,
         met: worst <= GOAL_BYTES_PER_KEY,
         detail: `at most ${formatBytes(worst)} bytes`,
       },
       {
-        goal: `${name} decisions/s ≥ both peers at ${formatInteger(largest)} keys`,
+        goal: `${name} decisions/s ≥ both peers at ${formatInteger(biggest)} keys`,
         met: toPeers.every((r) => r >= 1),
         detail: toPeers.map((r, i) => `${formatRatio(r)} ${(PEERS[i] as string).split(' ')[0]}`).join(', '),
       },

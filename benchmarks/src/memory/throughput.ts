@@ -17,6 +17,7 @@ import {
   rate,
   type SliceResult,
   type Slicer,
+  smallest,
   spread,
   threadCpuMs,
 } from '../harness.ts'
@@ -180,7 +181,7 @@ async function run(context: RunContext): Promise<Section> {
         const s = spread(rowsOf(c.name))
         const calls = results.reduce((sum, r) => sum + r.calls, 0)
         const admitted = results.reduce((sum, r) => sum + r.admitted, 0)
-        const keysHeld = Math.min(...results.map((r) => (r as MemorySlice).keysHeld))
+        const keysHeld = smallest(results.map((r) => (r as MemorySlice).keysHeld))
         return [
           c.name,
           formatRate(s.median),
@@ -193,14 +194,14 @@ async function run(context: RunContext): Promise<Section> {
         ]
       })
       const share = cpuShare([...samples.values()].flat())
+      parts.push(`### Throughput, ${variant.title}`)
+      if (share !== undefined) {
+        parts.push(
+          `The timed slices had a CPU core ${formatPercent(share)} of their wall time` +
+            (share < 0.9 ? ': other processes took the rest, so these numbers are disturbed.' : '.'),
+        )
+      }
       parts.push(
-        `### Throughput, ${variant.title}`,
-        ...(share === undefined
-          ? []
-          : [
-              `The timed slices had a CPU core ${formatPercent(share)} of their wall time` +
-                (share < 0.9 ? ': other processes took the rest, so these numbers are disturbed.' : '.'),
-            ]),
         table(
           [
             'contender',

@@ -11,7 +11,7 @@
  * and to the peers at a given N are medians of per-round ratios.
  */
 import type { Case, RunContext } from '../case.ts'
-import { interleave, median, medianRatio, type SliceResult, type Slicer } from '../harness.ts'
+import { interleave, largest, median, medianRatio, type SliceResult, type Slicer } from '../harness.ts'
 import { formatMs, formatRate, formatRatio, type GoalCheck, type Section, table } from '../report.ts'
 import type { Chart } from '../svg.ts'
 import { contenderNamed, FLOOR, PEERS } from './contenders.ts'
@@ -38,7 +38,7 @@ async function together(
     instances.map((w) => w.request({ contender, variant: 'admitted', budgetMs, lanes: LANES })),
   )) as RedisSlice[]
   const perSecond = slices.reduce((sum, s) => sum + s.calls / (s.ms / 1000), 0)
-  const ms = Math.max(...slices.map((s) => s.ms))
+  const ms = largest(slices.map((s) => s.ms))
   // Expressed over the slowest instance's time so that calls / ms is the sum of the rates.
   const calls = (perSecond * ms) / 1000
   const admittedShare =
@@ -68,7 +68,7 @@ async function runOn(
   },
   goals: GoalCheck[],
 ): Promise<{ markdown: string[]; chart: Chart; version: string }> {
-  const most = Math.max(...settings.counts)
+  const most = largest(settings.counts)
   context.progress(`redis-processes: starting ${describeTopology(topology)}`)
   const server = await startTarget(topology)
   const workers: RedisWorkerClient[] = []
@@ -88,7 +88,7 @@ async function runOn(
         }),
       ),
     )
-    workers.push(...started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])))
+    for (const s of started) if (s.status === 'fulfilled') workers.push(s.value)
     for (const s of started) if (s.status === 'rejected') throw s.reason
     const slicers: Slicer[] = CONTENDERS.flatMap((name) =>
       settings.counts.map((n) => ({

@@ -123,7 +123,8 @@ function runOn(topology: Topology, name: string) {
             lastRound = round
           },
         })
-        parts.push(`### ${variant.title}`, ...report(samples, variantName, topology, goals))
+        parts.push(`### ${variant.title}`)
+        for (const line of report(samples, variantName, topology, goals)) parts.push(line)
         if (variantName === 'admitted') {
           for (const c of contenders) {
             const rates = (samples.get(c.name) ?? []).map(rate)

@@ -1,5 +1,12 @@
 import type { Contender, NominalRate } from './algorithms.ts'
-import { cumulativeSteps, departures, idealAdmissions, type RunSummary, summarize } from './metrics.ts'
+import {
+  cumulativeSteps,
+  departures,
+  idealAdmissions,
+  largest,
+  type RunSummary,
+  summarize,
+} from './metrics.ts'
 import { burstSizes, HOLDS, observations, stateSizeNotes } from './observations.ts'
 import type { PatternRun } from './simulation.ts'
 import type { StateSizeReport } from './stateSize.ts'
@@ -70,7 +77,10 @@ function patternSection(run: PatternRun, rate: NominalRate): string {
   const summaries = runs.map((r) => summarize(r, pattern, rate))
   const ideal = idealAdmissions(pattern.arrivalsMs, rate)
   const idealTimes = pattern.arrivalsMs.filter((_, i) => ideal[i])
-  const lastStart = Math.max(0, ...runs.flatMap((r) => departures(r.outcomes)))
+  const lastStart = largest(
+    runs.flatMap((r) => departures(r.outcomes)),
+    0,
+  )
   const xMaxMs = Math.ceil(Math.max(pattern.durationMs, lastStart) / 1000) * 1000
   const gridMs = Array.from({ length: Math.floor(xMaxMs / rate.windowMs) + 1 }, (_, k) => k * rate.windowMs)
   const yMax = pattern.arrivalsMs.length

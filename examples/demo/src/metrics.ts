@@ -40,6 +40,20 @@ export const departures = (outcomes: readonly RequestOutcome[]): number[] =>
  * `windowMs` (the window (t − windowMs, t]). Written here from the definition, independently of
  * the library, so the demo can check the algorithms against it.
  */
+/** The largest of `values` (`floor` when there are none): a loop, since a spread of many values overflows the stack. */
+export function largest(values: readonly number[], floor = Number.NEGATIVE_INFINITY): number {
+  let most = floor
+  for (const v of values) if (v > most) most = v
+  return most
+}
+
+/** The smallest of `values` (`Infinity` when there are none). */
+function smallest(values: readonly number[]): number {
+  let least = Number.POSITIVE_INFINITY
+  for (const v of values) if (v < least) least = v
+  return least
+}
+
 export function idealAdmissions(arrivalsMs: readonly number[], { limit, windowMs }: NominalRate): boolean[] {
   const admitted: number[] = []
   let oldest = 0
@@ -94,8 +108,11 @@ export function summarize(run: AlgorithmRun, pattern: TrafficPattern, rate: Nomi
     busiestWindow: busiestWindow(admitted, rate.windowMs),
     busiestBurst:
       pattern.burstSpanMs === undefined ? undefined : busiestWindow(admitted, pattern.burstSpanMs),
-    maxDelayMs: Math.max(0, ...run.outcomes.map((o) => o.delayMs)),
-    minDepartureGapMs: gaps.length === 0 ? undefined : Math.min(...gaps),
+    maxDelayMs: largest(
+      run.outcomes.map((o) => o.delayMs),
+      0,
+    ),
+    minDepartureGapMs: gaps.length === 0 ? undefined : smallest(gaps),
   }
 }
 

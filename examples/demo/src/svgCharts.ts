@@ -1,5 +1,7 @@
 /** Inline SVG charts as strings: no libraries, no scripts, nothing fetched. */
 
+import { largest } from './metrics.ts'
+
 export interface Series {
   readonly label: string
   readonly colour: string
@@ -100,7 +102,7 @@ export function barChart(
   const groupH = valueNames.length * barH + 12
   const top = 28
   const height = top + bars.length * groupH + 28
-  const max = Math.max(...bars.flatMap((b) => b.values))
+  const max = largest(bars.flatMap((b) => b.values))
   const w = (v: number) => (v / max) * (width - left - right)
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">`,

@@ -1,5 +1,5 @@
 import type { Contender, NominalRate } from './algorithms.ts'
-import { departures, idealAdmissions, type RunSummary, summarize } from './metrics.ts'
+import { departures, idealAdmissions, largest, type RunSummary, summarize } from './metrics.ts'
 import { burstSizes, HOLDS, observations, stateSizeNotes } from './observations.ts'
 import type { PatternRun, RequestOutcome } from './simulation.ts'
 import type { StateSizeReport } from './stateSize.ts'
@@ -144,7 +144,7 @@ function statsText(
 }
 
 export function renderStateSizes(report: StateSizeReport, style: Style): string {
-  const widest = Math.max(...report.sizes.map((s) => s.atLimit))
+  const widest = largest(report.sizes.map((s) => s.atLimit))
   const header = `${''.padEnd(LABEL_WIDTH)}${'1 request'.padStart(11)}${'full burst'.padStart(13)}`
   const lines = [
     '',

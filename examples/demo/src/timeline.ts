@@ -1,4 +1,4 @@
-import { departures } from './metrics.ts'
+import { departures, largest } from './metrics.ts'
 import type { RequestOutcome } from './simulation.ts'
 import type { TrafficPattern } from './trafficPatterns.ts'
 
@@ -16,7 +16,10 @@ export function timelineLength(
   pattern: TrafficPattern,
   outcomeLists: readonly (readonly RequestOutcome[])[],
 ): number {
-  const lastStart = Math.max(0, ...outcomeLists.flatMap((outcomes) => departures(outcomes)))
+  const lastStart = largest(
+    outcomeLists.flatMap((outcomes) => departures(outcomes)),
+    0,
+  )
   return Math.ceil(Math.max(pattern.durationMs, lastStart + 1) / pattern.bucketMs)
 }
 

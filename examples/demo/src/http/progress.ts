@@ -1,3 +1,4 @@
+import { largest } from '../metrics.ts'
 import type { Style } from '../terminalReport.ts'
 import type { PatternProgress } from './loadDriver.ts'
 
@@ -74,7 +75,7 @@ function fit(line: string, columns: number | undefined): string {
 }
 
 const titleWidth = (progress: readonly PatternProgress[]) =>
-  Math.max(...progress.map((p) => p.pattern.title.length))
+  largest(progress.map((p) => p.pattern.title.length))
 
 /** e.g. `  ✓ 3/5 Bursts  ████████████████████  240/240 sent · 120 × 200 · 120 × 429 · done at 3.4 s` */
 function progressLine(p: PatternProgress, index: number, total: number, width: number, style: Style): string {

@@ -50,7 +50,7 @@ export function renderHttpSummary(summary: HttpSummary, run: HttpRun, style: Sty
   for (const a of summary.algorithms) lines.push(`  ${countsRow(a, widths)}`)
 
   lines.push('', style.dim("  Headers of one response each (the algorithm's first 429):"))
-  for (const a of summary.algorithms) lines.push(...headerLines(a))
+  for (const a of summary.algorithms) for (const line of headerLines(a)) lines.push(line)
 
   for (const s of summary.shaping) lines.push(`  → ${shapingNote(s)}`)
   const comparison = simulationComparison(summary.algorithms, patternIds)

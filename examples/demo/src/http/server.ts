@@ -5,6 +5,7 @@ import { rateLimit } from '@sluice/express'
 import { memoryStore } from '@sluice/memory'
 import express, { type Express } from 'express'
 import type { Contender } from '../algorithms.ts'
+import { largest } from '../metrics.ts'
 
 /** A running demo server: where it listens, and how to stop it leaving no handle behind. */
 export interface DemoServer {
@@ -71,7 +72,10 @@ export async function startDemoServer(contenders: readonly Contender[]): Promise
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
-    maxDelayMs: Math.max(0, ...contenders.map((c) => fullQueueWaitMs(c.algorithm))),
+    maxDelayMs: largest(
+      contenders.map((c) => fullQueueWaitMs(c.algorithm)),
+      0,
+    ),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error === undefined ? resolve() : reject(error)))

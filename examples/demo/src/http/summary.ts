@@ -1,3 +1,4 @@
+import { largest } from '../metrics.ts'
 import type { PatternRun } from '../simulation.ts'
 import type { HttpOutcome } from './loadDriver.ts'
 import type { HttpRun } from './run.ts'
@@ -94,16 +95,16 @@ export function summarizeHttp(run: HttpRun, simulated?: readonly PatternRun[]): 
         admitted: admitted.length,
         held: held.length,
         medianExtraMs: median(extra),
-        maxExtraMs: Math.max(...extra),
-        maxDelayMs: Math.max(...held.map((o) => o.delayMs)),
+        maxExtraMs: largest(extra),
+        maxDelayMs: largest(held.map((o) => o.delayMs)),
         medianOverrunMs: median(overrun),
-        maxOverrunMs: Math.max(...overrun),
+        maxOverrunMs: largest(overrun),
         baselineMs,
       },
     ]
   })
   const errors = [...new Set(run.outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error])))]
   const late = run.outcomes.map((o) => o.sentMs - o.plannedMs)
-  const lateMs = { median: median(late), max: Math.max(0, ...late) }
+  const lateMs = { median: median(late), max: largest(late, 0) }
   return { algorithms, shaping, requests: run.outcomes.length, lateMs, errors }
 }
