@@ -33,19 +33,32 @@ export type LimitSpec =
     }
 
 export function build(spec: LimitSpec): Algorithm {
+  // The factories refuse options they do not know, `kind` among them.
   switch (spec.kind) {
-    case 'fixedWindow':
-      return fixedWindow(spec)
-    case 'slidingLog':
-      return slidingLog(spec)
-    case 'slidingWindow':
-      return slidingWindow(spec)
-    case 'tokenBucket':
-      return tokenBucket(spec)
-    case 'gcra':
-      return gcra(spec)
-    case 'leakyBucket':
-      return leakyBucket(spec)
+    case 'fixedWindow': {
+      const { kind: _, ...options } = spec
+      return fixedWindow(options)
+    }
+    case 'slidingLog': {
+      const { kind: _, ...options } = spec
+      return slidingLog(options)
+    }
+    case 'slidingWindow': {
+      const { kind: _, ...options } = spec
+      return slidingWindow(options)
+    }
+    case 'tokenBucket': {
+      const { kind: _, ...options } = spec
+      return tokenBucket(options)
+    }
+    case 'gcra': {
+      const { kind: _, ...options } = spec
+      return gcra(options)
+    }
+    case 'leakyBucket': {
+      const { kind: _, ...options } = spec
+      return leakyBucket(options)
+    }
   }
 }
 

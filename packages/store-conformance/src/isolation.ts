@@ -1,7 +1,7 @@
-import type { AlgorithmKind, RateLimiter } from '@sluice/core'
+import type { Algorithm, AlgorithmKind, RateLimiter } from '@sluice/core'
 import { describe, expect } from 'vitest'
 import { algorithmOf } from './algorithms.ts'
-import { type Harness, harness, randomPrefix, type StoreFactory } from './harness.ts'
+import { EPOCH, type Harness, harness, randomPrefix, type StoreFactory } from './harness.ts'
 import { type ConformanceOptions, resolveOptions } from './options.ts'
 
 const TEN_KB = 10 * 1024
@@ -90,6 +90,22 @@ function registerKind(h: Harness, kind: AlgorithmKind): void {
     },
   )
 
+  h.test(`${kind}: one limit id is one counter, whichever object carries it`, async () => {
+    // The Store contract keys state by key + limit.id: two objects with one id (a limit rebuilt
+    // from the same options, or renamed) are the same counter, across requests.
+    const store = h.store()
+    const key = `${randomPrefix('isolation')}:k`
+    const first = algorithmOf(kind, 5)
+    const renamed: Algorithm = { ...algorithmOf(kind, 5), name: `${first.name} (renamed)` }
+    const now = h.controlled ? EPOCH : undefined
+    const request = (limit: Algorithm, cost: number, consume: boolean) =>
+      store.apply({ key, limits: [limit], cost, consume, now })
+    expect((await request(first, 2, true))[0]?.allowed).toBe(true)
+    expect((await request(renamed, 0, false))[0]?.remaining).toBe(3)
+    expect((await request(renamed, 3, true))[0]?.allowed).toBe(true)
+    expect((await request(first, 1, false))[0]?.allowed).toBe(false)
+  })
+
   h.test(`${kind}: two different limits on the same prefix and key keep separate state`, async () => {
     const prefix = randomPrefix('isolation')
     const three = h.limiter(algorithmOf(kind, 3), { prefix })
@@ -104,7 +120,8 @@ function registerKind(h: Harness, kind: AlgorithmKind): void {
 }
 
 /**
- * Area 5: isolation. Prefixes, keys and limits never share state: the same key under two prefixes,
+ * Area 5: isolation. Prefixes, keys and limits never share state (and one limit id is one counter,
+ * whichever object carries it): the same key under two prefixes,
  * prefix/key pairs that differ only by where ':' falls, keys with separators, braces, escapes, spaces,
  * unicode and 10 KB, two limits on one prefix and key, and every supported kind side by side.
  */
