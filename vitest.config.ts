@@ -15,5 +15,6 @@ export default defineConfig({
       'scripts/test/**/*.test.ts',
     ],
     globalSetup: ['packages/test-services/src/vitestSetup.ts'],
+    setupFiles: ['scripts/vitest/fastCheckReplay.ts'],
   },
 })
