@@ -16,7 +16,11 @@ export type AlgorithmState = readonly number[]
 export interface StepResult {
   readonly state: AlgorithmState
   readonly decision: LimitDecision
-  /** How long `state` matters; after that the key behaves as fresh and may be dropped. */
+  /**
+   * How long `state` matters, counted from the request's `now` (not the later time a lagging
+   * request is judged at, so a store expiring at `now + ttlMs` never drops it early); after that
+   * the key behaves as fresh and may be dropped.
+   */
   readonly ttlMs: number
 }
 

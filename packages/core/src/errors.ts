@@ -6,6 +6,12 @@ export class SluiceError extends Error {
   }
 }
 
+/**
+ * Which error a shared check throws: `ConfigError` when it checks options at construction,
+ * `InputError` when it checks the arguments of a call.
+ */
+export type ErrorClass = new (message: string, options?: ErrorOptions) => SluiceError
+
 /** Bad options given to a factory: thrown at construction, before anything runs. */
 export class ConfigError extends SluiceError {}
 

@@ -32,7 +32,7 @@ export {
 } from './algorithms/tokenBucket.ts'
 export { combine } from './combine.ts'
 export type { Decision, LimitDecision, PolicyDecision } from './decision.ts'
-export { type Duration, type DurationRule, formatDuration, parseDuration } from './duration.ts'
+export { type Duration, type DurationRule, formatDuration, MAX_TIMER_MS, parseDuration } from './duration.ts'
 export {
   ConfigError,
   InputError,
@@ -45,6 +45,7 @@ export {
 export { applyHeaders, type HeaderTarget } from './http/applyHeaders.ts'
 export {
   createRateLimitCheck,
+  type InvalidRequest,
   type RateLimitCheck,
   type RateLimited,
   type RateLimitOutcome,
@@ -60,6 +61,7 @@ export {
   type PolicyStatus,
   secondsUp,
 } from './http/headers.ts'
+export type { InvalidPart } from './http/invalid.ts'
 export {
   type BindingSpec,
   type MaybePromise,
@@ -69,12 +71,13 @@ export {
 } from './http/options.ts'
 export {
   describePolicies,
-  MAX_TIMER_MS,
   planResponse,
   type RefusalReason,
   type ResponsePlan,
 } from './http/policies.ts'
 export {
+  type BadRequestProblem,
+  badRequestProblem,
   PROBLEM_CONTENT_TYPE,
   type ProblemDetails,
   type ProblemInput,
@@ -85,7 +88,7 @@ export {
 export { resolveCost, resolveKey, resolveSkip } from './http/request.ts'
 export { appendListMembers, asciiPolicyName, sfInteger, sfString } from './http/structuredFields.ts'
 export { type AbortSignalLike, waitForTurn } from './http/wait.ts'
-export { keyPrefix } from './keys.ts'
+export { keyPrefix, MAX_KEY_LENGTH } from './keys.ts'
 export { type CallOptions, createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.ts'
 export {
   type CircuitBreakerOptions,
@@ -101,6 +104,12 @@ export {
   type StoreDeadlines,
   storeTimeoutMs,
 } from './resilience/storeDeadlines.ts'
+export {
+  MAX_ALIASED_NODES,
+  MAX_DESCRIPTOR_LENGTH,
+  MAX_RULES_DEPTH,
+  MAX_RULES_LENGTH,
+} from './rules/limits.ts'
 export { parseRules } from './rules/parse.ts'
 export type { RulesLimiterOptions, RulesRateLimiter } from './rules/ruleLimiter.ts'
 export type { ShadowDeny, ShadowHooks } from './rules/shadow.ts'

@@ -1,13 +1,19 @@
 import type { Algorithm } from './algorithm.ts'
+import { type CallOptions, checkCallOptions, checkCost, checkMaxDelay } from './callOptions.ts'
+import { checkClock, readClock } from './clock.ts'
 import type { Decision } from './decision.ts'
-import { ConfigError, InputError, UnsupportedAlgorithmError } from './errors.ts'
-import { keyPrefix } from './keys.ts'
+import { ConfigError } from './errors.ts'
+import { checkKey, checkPrefix, keyPrefix } from './keys.ts'
+import { checkAlgorithms, checkShare, checkStore } from './limiterChecks.ts'
 import { type ResilienceOptions, resolveResilience } from './resilience/options.ts'
 import { createRulesLimiter, type RulesLimiterOptions, type RulesRateLimiter } from './rules/ruleLimiter.ts'
 import { prepareRules } from './rules/ruleSet.ts'
+import { type CounterSpace, claimCounters } from './sharedCounters.ts'
 import type { Store, StoreRequest } from './store.ts'
-import { storeCall } from './storeCall.ts'
-import { optionsObject, show } from './validate.ts'
+import { type StoreCall, storeCall } from './storeCall.ts'
+import { optionsObject } from './validate.ts'
+
+export type { CallOptions } from './callOptions.ts'
 
 /**
  * Besides these, the failure options of {@link ResilienceOptions}: `timeoutMs`, `onStoreError`,
@@ -16,26 +22,39 @@ import { optionsObject, show } from './validate.ts'
 export interface RateLimiterOptions extends ResilienceOptions {
   /** Where state lives: `memoryStore()`, `ioredisStore({ client })`, … */
   readonly store: Store
-  /** One limit, or several checked and consumed together, all-or-nothing. */
-  readonly algorithm: Algorithm | readonly Algorithm[]
-  /** Namespaces this limiter's keys in the store. Defaults to `'sluice'`. */
-  readonly prefix?: string
-  /** Milliseconds since the epoch. Defaults to the store's own clock; pass one to control time in tests. */
-  readonly clock?: () => number
-}
-
-export interface CallOptions {
-  /** Units this request takes: a non-negative integer; default 1 for `limit`, 0 for `peek`. */
-  readonly cost?: number
   /**
-   * Shaping (leaky bucket): the longest `delayMs` this caller will wait. A request that would wait
-   * longer is denied instead, taking nothing, with `retryAfterMs` the extra wait. Default: no bound.
+   * One limit, or several (up to `MAX_LIMITS_PER_REQUEST`) checked and consumed together,
+   * all-or-nothing.
    */
-  readonly maxDelayMs?: number
+  readonly algorithm: Algorithm | readonly Algorithm[]
+  /**
+   * Namespaces this limiter's keys in the store, at most `MAX_KEY_LENGTH` characters. Defaults to
+   * `'sluice'`. Limiters with different prefixes never share counters.
+   */
+  readonly prefix?: string
+  /**
+   * Milliseconds since the epoch (0 to 8.64e15, as `Date.now()` returns). Defaults to the store's
+   * own clock; pass one to control time in tests. A reading out of range, or a throw, is a
+   * `ConfigError` at the call.
+   */
+  readonly clock?: () => number
+  /**
+   * Two open limiters on one store instance with the same `prefix` and the same limit (the same
+   * limit id, or for rules the same domain) count under the same counters: each counts the other's
+   * requests. That is usually an accident, so `createRateLimiter` warns once (`console.warn`) per
+   * store, prefix and limit. Pass `true` when it is what you want (two middlewares that draw on one
+   * quota): this limiter then neither warns nor is warned about. Default `false`.
+   */
+  readonly shareCounters?: boolean
 }
 
 export interface RateLimiter {
-  /** Takes `cost` units for `key` if every limit admits; otherwise takes nothing. */
+  /**
+   * Takes `cost` units for `key` if every limit admits; otherwise takes nothing. `key` is a
+   * non-empty string of at most `MAX_KEY_LENGTH` (1024) UTF-16 code units: hash longer ones, e.g.
+   * `createHash('sha256').update(email).digest('base64url')` (node:crypto) or
+   * `crypto.subtle.digest('SHA-256', new TextEncoder().encode(email))`. Bad input is an `InputError`.
+   */
   limit(key: string, options?: CallOptions): Promise<Decision>
   /**
    * Reads without taking anything. By default (cost 0) it reports what is left now; with a
@@ -61,6 +80,7 @@ const LIMITER_OPTIONS = [
   'rules',
   'prefix',
   'clock',
+  'shareCounters',
   'timeoutMs',
   'onStoreError',
   'onError',
@@ -83,7 +103,8 @@ const FOREIGN_OPTIONS: Record<string, string> = {
 }
 
 /**
- * Creates a rate limiter over one store.
+ * Creates a rate limiter over one store. Every option is checked here, once (`ConfigError`);
+ * calls check only their own arguments (`InputError`).
  *
  * @example
  * const limiter = createRateLimiter({
@@ -107,25 +128,35 @@ export function createRateLimiter(
   const store = checkStore(options.store)
   const rules = 'rules' in options && options.rules !== undefined ? checkRules(options, store) : undefined
   const algorithms = rules?.algorithms ?? checkAlgorithms(options.algorithm, store)
-  const prefix = checkPrefix(options.prefix)
-  const clock = checkClock(options.clock)
-  const maxCost = Math.min(...algorithms.map((a) => a.maxCost))
+  const prefix = checkPrefix(options.prefix, 'createRateLimiter')
+  const clock = checkClock(options.clock, 'createRateLimiter')
+  const share = checkShare((options as RateLimiterOptions).shareCounters)
   const start = keyPrefix(prefix)
-  const keyOf = (key: unknown): string => start + checkKey(key)
-
   const call = storeCall(store, resolveResilience(options, store, algorithms))
+  // Claimed once the limiter exists: a construction that throws leaves no claim behind.
+  const claim = () => {
+    if (share) return
+    const domain = rules?.compiled.ruleSet.domain
+    unregisterOnClose(call, claimCounters(store, prefix, counterSpaces(domain, algorithms)))
+  }
   if (rules !== undefined) {
     const parts = { store, call, start, clock, readClock, checkMaxDelay }
-    return createRulesLimiter(options as RulesLimiterOptions, rules, parts)
+    const rulesLimiter = checkedCalls(createRulesLimiter(options as RulesLimiterOptions, rules, parts))
+    claim()
+    return rulesLimiter
   }
 
-  function decide(key: unknown, callOptions: CallOptions | undefined, consume: boolean): Promise<Decision> {
+  const maxCost = tightestCost(algorithms)
+  const keyOf = (key: unknown): string => start + checkKey(key)
+
+  function decide(key: unknown, given: unknown, consume: boolean): Promise<Decision> {
     try {
-      const given = callOptions?.cost
+      const callOptions = checkCallOptions(given, consume ? 'limit' : 'peek')
+      const cost = callOptions?.cost
       const request: StoreRequest = {
         key: keyOf(key),
         limits: algorithms,
-        cost: given === undefined ? (consume ? 1 : 0) : checkCost(given, algorithms, maxCost),
+        cost: cost === undefined ? (consume ? 1 : 0) : checkCost(cost, algorithms, maxCost),
         consume,
         now: clock === undefined ? undefined : readClock(clock),
         maxDelayMs: checkMaxDelay(callOptions?.maxDelayMs),
@@ -144,6 +175,53 @@ export function createRateLimiter(
     algorithms,
     store,
   }
+  claim()
+  return limiter
+}
+
+/**
+ * The counters a limiter counts under, besides its prefix: one per limit id; for a rules limiter,
+ * its domain (every counter of a rules limiter lives under the prefix and the domain).
+ */
+function counterSpaces(domain: string | undefined, algorithms: readonly Algorithm[]): CounterSpace[] {
+  if (domain !== undefined) {
+    return [{ id: `domain:${domain}`, label: `rules domain ${JSON.stringify(domain)}` }]
+  }
+  return algorithms.map((a) => ({ id: `limit:${a.id}`, label: `limit ${a.name}` }))
+}
+
+/** Frees the limiter's claim on its counters when it closes (see `claimCounters`). */
+function unregisterOnClose(call: StoreCall, release: () => void): void {
+  const close = call.close
+  // `call` lives as long as the limiter, so it holds the claim (and `release`) exactly that long.
+  call.close = () => {
+    release()
+    return close()
+  }
+}
+
+/**
+ * The rules limiter with its call options checked as a plain limiter's are (`limit(request, 5)`
+ * is an `InputError`, not a cost of 1), before it plans anything.
+ */
+function checkedCalls(limiter: RulesRateLimiter): RulesRateLimiter {
+  const { limit, peek } = limiter
+  limiter.limit = (request, callOptions) => {
+    try {
+      checkCallOptions(callOptions, 'limit')
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return limit(request, callOptions)
+  }
+  limiter.peek = (request, callOptions) => {
+    try {
+      checkCallOptions(callOptions, 'peek')
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return peek(request, callOptions)
+  }
   return limiter
 }
 
@@ -156,102 +234,9 @@ function checkRules(options: RulesLimiterOptions, store: Store) {
   return prepareRules(options.rules, store, 'createRateLimiter')
 }
 
-function checkStore(store: unknown): Store {
-  const s = store as Partial<Store> | undefined
-  if (
-    typeof s?.apply !== 'function' ||
-    typeof s.reset !== 'function' ||
-    !Array.isArray(s.capabilities?.algorithms)
-  ) {
-    throw new ConfigError(
-      `createRateLimiter: store must be a sluice Store such as memoryStore(), got ${show(store)}`,
-    )
-  }
-  return s as Store
-}
-
-function checkAlgorithms(algorithm: unknown, store: Store): readonly Algorithm[] {
-  const list = Array.isArray(algorithm) ? [...algorithm] : [algorithm]
-  if (list.length === 0) {
-    throw new ConfigError('createRateLimiter: algorithm is an empty list; give at least one limit')
-  }
-  for (const a of list) {
-    if (typeof (a as Partial<Algorithm>)?.step !== 'function' || typeof (a as Algorithm).kind !== 'string') {
-      throw new ConfigError(
-        `createRateLimiter: algorithm must come from a factory such as fixedWindow({ limit, window }), got ${show(a)}`,
-      )
-    }
-    const kind = (a as Algorithm).kind
-    if (!store.capabilities.algorithms.includes(kind)) {
-      throw new UnsupportedAlgorithmError(
-        `createRateLimiter: the ${store.name} store cannot run ${kind}; it supports ${store.capabilities.algorithms.join(', ')}`,
-      )
-    }
-  }
-  const algorithms = list as Algorithm[]
-  if (algorithms.length > 1 && !store.capabilities.composite) {
-    throw new UnsupportedAlgorithmError(
-      `createRateLimiter: the ${store.name} store cannot apply several limits atomically; give one algorithm`,
-    )
-  }
-  const ids = new Set(algorithms.map((a) => a.id))
-  if (ids.size !== algorithms.length) {
-    throw new ConfigError(
-      'createRateLimiter: the same limit appears twice in algorithm; remove the duplicate',
-    )
-  }
-  return Object.freeze(algorithms)
-}
-
-function checkPrefix(prefix: unknown): string {
-  if (prefix === undefined) return 'sluice'
-  if (typeof prefix !== 'string' || prefix === '') {
-    throw new ConfigError(`createRateLimiter: prefix must be a non-empty string, got ${show(prefix)}`)
-  }
-  return prefix
-}
-
-function checkClock(clock: unknown): (() => number) | undefined {
-  if (clock !== undefined && typeof clock !== 'function') {
-    throw new ConfigError(
-      `createRateLimiter: clock must be a function returning epoch milliseconds, got ${show(clock)}`,
-    )
-  }
-  return clock as (() => number) | undefined
-}
-
-function readClock(clock: () => number): number {
-  const now = clock()
-  if (typeof now !== 'number' || !Number.isFinite(now)) {
-    throw new ConfigError(`createRateLimiter: clock must return epoch milliseconds, got ${show(now)}`)
-  }
-  return Math.floor(now)
-}
-
-function checkMaxDelay(maxDelayMs: unknown): number | undefined {
-  if (maxDelayMs === undefined || maxDelayMs === Number.POSITIVE_INFINITY) return undefined
-  if (typeof maxDelayMs !== 'number' || !Number.isInteger(maxDelayMs) || maxDelayMs < 0) {
-    throw new InputError(`maxDelayMs must be a whole number of milliseconds ≥ 0, got ${show(maxDelayMs)}`)
-  }
-  return maxDelayMs
-}
-
-function checkKey(key: unknown): string {
-  if (typeof key !== 'string' || key === '') {
-    throw new InputError(`key must be a non-empty string, got ${show(key)}`)
-  }
-  return key
-}
-
-function checkCost(cost: unknown, algorithms: readonly Algorithm[], maxCost: number): number {
-  if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 0) {
-    throw new InputError(`cost must be a non-negative integer, got ${show(cost)}`)
-  }
-  if (cost > maxCost) {
-    const tightest = algorithms.find((a) => a.maxCost === maxCost) as Algorithm
-    throw new InputError(
-      `cost ${cost} can never be admitted: ${tightest.name} admits at most ${maxCost} at once; lower the cost or raise the limit`,
-    )
-  }
-  return cost
+/** The largest cost every limit could ever admit: a loop, as the list may be long. */
+function tightestCost(algorithms: readonly Algorithm[]): number {
+  let least = Number.POSITIVE_INFINITY
+  for (const a of algorithms) if (a.maxCost < least) least = a.maxCost
+  return least
 }

@@ -4,6 +4,11 @@ import type { LimitDecision } from './decision.ts'
 /** A state to persist, with how long it matters. */
 export interface StateWrite {
   readonly state: AlgorithmState
+  /**
+   * How long the state matters, counted from the request's `now`: a step judges a caller whose
+   * clock lags at the later time the state holds, and its TTL still counts from the caller's
+   * clock, so a store may add it to `now` or start it on its own clock alike.
+   */
   readonly ttlMs: number
 }
 

@@ -2,6 +2,7 @@ import type { Algorithm } from './algorithm.ts'
 import { combine } from './combine.ts'
 import type { Decision, LimitDecision } from './decision.ts'
 import { SluiceError, StoreError, StoreTimeoutError } from './errors.ts'
+import { checkReply } from './reply.ts'
 import { CircuitBreaker } from './resilience/circuitBreaker.ts'
 import { createDeadlines } from './resilience/deadlines.ts'
 import { DenyCache } from './resilience/denyCache.ts'
@@ -21,7 +22,9 @@ export interface StoreCall {
 /**
  * The one place a limiter talks to its store: every limiter (a plain one, or one built from rules)
  * sends its requests through here, so store-level behaviour is the same for all of them: the
- * deadline, the deny cache, the circuit breaker and the failure policy (`resolveResilience`).
+ * deadline, the deny cache, the circuit breaker and the failure policy (`resolveResilience`), and
+ * every reply is checked against the `Store` contract (`checkReply`) before it is used: a bad
+ * reply is a `StoreError`, handled by the failure policy like any store fault.
  *
  * A synchronous store (`applySync`) cannot hang, so it gets no timer, breaker or extra promise.
  */
@@ -42,24 +45,10 @@ export function storeCall(
   const resetBoth = (key: string, limits: readonly Algorithm[]): Promise<void> =>
     Promise.all([store.reset(key, limits), fallback?.reset(key, limits)]).then(() => undefined)
 
-  if (applySync !== undefined && cache === undefined) {
-    // In-process store: one promise per call, as before; a throw becomes the policy's answer.
-    const call = ((request: StoreRequest): Promise<Decision> => {
-      if (closed) return Promise.reject(closedError())
-      if (policy === 'reject') return Promise.resolve(combine(request.limits, applySync(request)))
-      try {
-        return Promise.resolve(combine(request.limits, applySync(request)))
-      } catch (error) {
-        return failed(request, error)
-      }
-    }) as StoreCall
-    call.reset = (key, limits) => (closed ? Promise.reject(closedError()) : resetBoth(key, limits))
-    call.close = async () => {
-      closed = true
-    }
-    return call
-  }
+  const checked = (request: StoreRequest, reply: unknown): readonly LimitDecision[] =>
+    checkReply(store.name, request.limits.length, reply)
 
+  // Declared before the in-process path returns: `failed` reads them there too.
   const timeoutMs = resilience.timeoutMs
   const deadlines =
     timeoutMs === undefined || applySync !== undefined ? undefined : createDeadlines(timeoutMs)
@@ -71,6 +60,24 @@ export function storeCall(
     resilience.breaker === undefined || applySync !== undefined
       ? undefined
       : new CircuitBreaker(resilience.breaker.failures, resilience.breaker.coolDownMs)
+
+  if (applySync !== undefined && cache === undefined) {
+    // In-process store: one promise per call; a throw (a bad reply too) becomes the policy's answer.
+    const call = ((request: StoreRequest): Promise<Decision> => {
+      if (closed) return Promise.reject(closedError())
+      try {
+        return Promise.resolve(combine(request.limits, checked(request, applySync(request))))
+      } catch (error) {
+        return failed(request, error)
+      }
+    }) as StoreCall
+    call.reset = (key, limits) => (closed ? Promise.reject(closedError()) : resetBoth(key, limits))
+    call.close = async () => {
+      closed = true
+    }
+    return call
+  }
+
   let inFlight = 0
   const idle: (() => void)[] = []
   const settled = () => {
@@ -80,9 +87,15 @@ export function storeCall(
     }
   }
 
-  function send(request: StoreRequest): Promise<readonly LimitDecision[]> {
-    if (applySync !== undefined) return Promise.resolve(applySync(request))
-    let pending: Promise<readonly LimitDecision[]>
+  function send(request: StoreRequest): Promise<unknown> {
+    if (applySync !== undefined) {
+      try {
+        return Promise.resolve(applySync(request))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
+    let pending: Promise<unknown>
     try {
       pending = store.apply(request)
     } catch (error) {
@@ -130,8 +143,14 @@ export function storeCall(
     }
     inFlight++
     return send(request).then(
-      (decisions) => {
+      (reply) => {
         settled()
+        let decisions: readonly LimitDecision[]
+        try {
+          decisions = checked(request, reply)
+        } catch (error) {
+          return failed(request, error)
+        }
         breaker?.success()
         const decision = combine(request.limits, decisions)
         if (cache !== undefined && !decision.allowed) cache.remember(request, t, decision)
@@ -146,11 +165,11 @@ export function storeCall(
 
   call.reset = (key, limits) => {
     if (closed) return Promise.reject(closedError())
-    cache?.forget(key)
+    cache?.forget(key, limits)
     const pending = resetBoth(key, limits)
     const guarded = deadlines === undefined ? pending : deadlines.race(pending, timeoutError)
     // A denial answered after the reset was asked for may predate it: forget again once done.
-    return guarded.then(() => cache?.forget(key))
+    return guarded.then(() => cache?.forget(key, limits))
   }
   call.close = async () => {
     closed = true

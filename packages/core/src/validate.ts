@@ -1,9 +1,18 @@
-import { ConfigError } from './errors.ts'
+import { ConfigError, type ErrorClass } from './errors.ts'
 import { closest } from './suggest.ts'
 
-/** Quotes a bad value for an error message, so `''`, `NaN` and objects read clearly. */
+const SHOWN_CHARS = 80
+
+/**
+ * Quotes a bad value for an error message, so `''`, `NaN` and objects read clearly. A long string
+ * is cut (with its length said), so a hostile value cannot make a message megabytes long.
+ */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'string') {
+    return value.length <= SHOWN_CHARS
+      ? JSON.stringify(value)
+      : `${JSON.stringify(value.slice(0, SHOWN_CHARS))}… (${value.length} characters)`
+  }
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
   return Object.prototype.toString.call(value)
 }
@@ -28,17 +37,21 @@ export function positiveNumber(value: unknown, name: string): number {
  * Checks a public function's options: a plain object whose keys are all `known` (a key set to
  * `undefined` counts as absent). A misspelt key fails with "did you mean", a key another rate
  * limiter uses with its `foreign` hint, anything else with the list of options. Returns `value`.
+ * Throws `error`: a `ConfigError` (the default) for options checked at construction, an
+ * `InputError` for the options of a call.
  *
  * @example optionsObject(options, 'tokenBucket', ['capacity', 'refillRate', 'refillInterval', 'name'])
+ * @example optionsObject(callOptions, 'limit', ['cost', 'maxDelayMs'], {}, InputError)
  */
 export function optionsObject<T>(
   value: T,
   factory: string,
   known: readonly string[],
   foreign: Readonly<Record<string, string>> = {},
+  error: ErrorClass = ConfigError,
 ): T {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(`${factory}() takes an options object, got ${show(value)}`)
+    throw new error(`${factory}() takes an options object, got ${show(value)}`)
   }
   for (const name of Object.keys(value)) {
     if (known.includes(name) || (value as Record<string, unknown>)[name] === undefined) continue
@@ -48,7 +61,7 @@ export function optionsObject<T>(
       : guess !== undefined
         ? `did you mean ${JSON.stringify(guess)}?`
         : `the options are ${known.join(', ')}`
-    throw new ConfigError(`${factory}: unknown option ${JSON.stringify(name)}; ${hint}`)
+    throw new error(`${factory}: unknown option ${JSON.stringify(name)}; ${hint}`)
   }
   return value
 }

@@ -10,6 +10,7 @@ import {
   slidingWindow,
   tokenBucket,
 } from '../src/index.ts'
+import { storedTime } from './clocks.ts'
 
 /** Random limits of every kind with small numbers, so traces hit the edges often. */
 const algorithmArb: fc.Arbitrary<Algorithm> = fc.oneof(
@@ -145,6 +146,74 @@ describe('properties of every algorithm (reference step functions)', () => {
         const r = s.algorithm.step(state, now, s.cost)
         fc.pre(r.decision.allowed)
         const at = now + r.ttlMs
+        expect(s.algorithm.step(r.state, at, s.cost)).toEqual(s.algorithm.step(undefined, at, s.cost))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+})
+
+describe('clocks that disagree (reference step functions)', () => {
+  it('a request from a clock behind the stored time decides, and writes, exactly as one at the stored time', () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.integer({ min: 1, max: 7_200_000 }), (s, lag) => {
+        const { state } = replay(s)
+        fc.pre(state !== undefined)
+        const at = storedTime(s.algorithm.kind, state as AlgorithmState)
+        fc.pre(at !== undefined)
+        const stored = at as number
+        const lagging = s.algorithm.step(state, stored - lag, s.cost)
+        const onTime = s.algorithm.step(state, stored, s.cost)
+        expect(lagging.decision).toEqual(onTime.decision)
+        expect(lagging.state).toEqual(onTime.state)
+        // The state matters as long, counted from the lagging clock.
+        expect(lagging.ttlMs).toBe(onTime.ttlMs + lag)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('across callers up to an hour apart, the stored time never moves back and never trails the window of any caller', () => {
+    const lagArb = fc.oneof(
+      fc.constantFrom(0, 0, 1, 1000, 60_000, 3_600_000),
+      fc.integer({ min: 0, max: 3_600_000 }),
+    )
+    fc.assert(
+      fc.property(
+        algorithmArb,
+        fc.array(fc.record({ dt: fc.integer({ min: 0, max: 2000 }), lag: lagArb }), { maxLength: 40 }),
+        (algorithm, trace) => {
+          let state: AlgorithmState | undefined
+          let trueNow = 1_700_000_000_000
+          for (const { dt, lag } of trace) {
+            trueNow += dt
+            const now = trueNow - lag
+            const r = algorithm.step(state, now, 1)
+            if (!r.decision.allowed) continue
+            const before = state === undefined ? undefined : storedTime(algorithm.kind, state)
+            const after = storedTime(algorithm.kind, r.state) as number
+            if (before !== undefined) expect(after).toBeGreaterThanOrEqual(before)
+            // The window kinds hold their window's start, the others the time itself.
+            const floor =
+              algorithm.kind === 'fixedWindow' || algorithm.kind === 'slidingWindow'
+                ? Math.floor(now / algorithm.windowMs) * algorithm.windowMs
+                : now
+            expect(after).toBeGreaterThanOrEqual(floor)
+            state = r.state
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('a state stepped by a lagging clock expires no earlier than it matters: at now + ttlMs it steps like a fresh key', () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.integer({ min: 1, max: 7_200_000 }), (s, lag) => {
+        const { state, now } = replay(s)
+        const r = s.algorithm.step(state, now - lag, s.cost)
+        fc.pre(r.decision.allowed)
+        const at = now - lag + r.ttlMs
         expect(s.algorithm.step(r.state, at, s.cost)).toEqual(s.algorithm.step(undefined, at, s.cost))
       }),
       { numRuns: 2000 },

@@ -7,9 +7,11 @@ import {
   gcra,
   InputError,
   leakyBucket,
+  MAX_LIMITS_PER_REQUEST,
   type Store,
   slidingLog,
   slidingWindow,
+  storeTimeoutMs,
   tokenBucket,
   UnsupportedAlgorithmError,
 } from '../src/index.ts'
@@ -105,7 +107,9 @@ describe('createRateLimiter validates at construction', () => {
       algorithm: fixedWindow({ limit: 1, window: 1000 }),
       clock: () => Number.NaN,
     })
-    await expect(limiter.limit('k')).rejects.toThrow(/clock must return epoch milliseconds, got NaN/)
+    await expect(limiter.limit('k')).rejects.toThrow(
+      /createRateLimiter: clock must return epoch milliseconds from 0 to 8640000000000000 \(as Date.now\(\) does\), got NaN/,
+    )
   })
 
   it('rejects an algorithm or a composite the store does not support', () => {
@@ -144,5 +148,85 @@ describe('calls reject bad input with an InputError and consume nothing', () => 
     await expect(limiter.limit(key as string)).rejects.toThrow(InputError)
     await expect(limiter.peek(key as string)).rejects.toThrow(/key must be a non-empty string/)
     await expect(limiter.reset(key as string)).rejects.toThrow(InputError)
+  })
+})
+
+describe('createRateLimiter: durations by the one rule, nested options, the size of a composite', () => {
+  const store = referenceStore()
+  const network = { ...referenceStore(), applySync: undefined, name: 'net' }
+  const algorithm = fixedWindow({ limit: 1, window: 1000 })
+
+  it('timeoutMs and circuitBreaker.coolDownMs take milliseconds or duration strings', () => {
+    expect(() =>
+      createRateLimiter({
+        store: network,
+        algorithm,
+        timeoutMs: '300ms',
+        circuitBreaker: { coolDownMs: '2s' },
+      }),
+    ).not.toThrow()
+    expect(storeTimeoutMs('1.5s', 'someStore')).toBe(1500)
+    expect(storeTimeoutMs(undefined, 'someStore')).toBe(1000)
+  })
+
+  it.each([
+    [
+      'timeoutMs',
+      { timeoutMs: 0.5 },
+      /createRateLimiter: timeoutMs must be a whole number of milliseconds greater than 0 and at most 2147483647, got 0.5/,
+    ],
+    [
+      'timeoutMs',
+      { timeoutMs: '300' },
+      /createRateLimiter: timeoutMs must be a number of milliseconds or a string like '500ms'.*got "300"/,
+    ],
+    ['timeoutMs', { timeoutMs: 2 ** 31 }, /at most 2147483647, got 2147483648/],
+    ['timeoutMs', { timeoutMs: '30d' }, /at most 2147483647, got "30d"/],
+    ['timeoutMs', { timeoutMs: Number.POSITIVE_INFINITY }, /got Infinity/],
+    [
+      'coolDownMs',
+      { circuitBreaker: { coolDownMs: '0s' } },
+      /createRateLimiter: circuitBreaker.coolDownMs must be .*greater than 0/,
+    ],
+    [
+      'coolDownMs',
+      { circuitBreaker: { coolDownMs: 1.5 } },
+      /circuitBreaker.coolDownMs must be a whole number/,
+    ],
+  ])('%s: %o is a ConfigError', (_, extra, message) => {
+    expect(() => createRateLimiter({ store: network, algorithm, ...(extra as object) })).toThrow(ConfigError)
+    expect(() => createRateLimiter({ store: network, algorithm, ...(extra as object) })).toThrow(message)
+  })
+
+  it.each([
+    [
+      { circuitBreaker: { failure: 3 } },
+      /createRateLimiter: circuitBreaker: unknown option "failure"; did you mean "failures"\?/,
+    ],
+    [
+      { circuitBreaker: { coolDown: 100 } },
+      /circuitBreaker: unknown option "coolDown"; did you mean "coolDownMs"\?/,
+    ],
+    [
+      { denyCache: { maxkeys: 10 } },
+      /createRateLimiter: denyCache: unknown option "maxkeys"; did you mean "maxKeys"\?/,
+    ],
+    [{ denyCache: { size: 10 } }, /denyCache: unknown option "size"; the options are maxKeys/],
+    [{ circuitBreaker: [] }, /circuitBreaker must be false or \{ failures, coolDownMs \}/],
+    [{ denyCache: [] }, /denyCache must be true, false or \{ maxKeys \}/],
+  ])('nested options reject unknown keys: %o', (extra, message) => {
+    expect(() => createRateLimiter({ store: network, algorithm, ...(extra as object) })).toThrow(message)
+  })
+
+  it(`more than MAX_LIMITS_PER_REQUEST (${MAX_LIMITS_PER_REQUEST}) limits is a ConfigError at construction`, () => {
+    const many = Array.from({ length: MAX_LIMITS_PER_REQUEST + 1 }, (_, i) =>
+      fixedWindow({ limit: i + 1, window: 1000 }),
+    )
+    expect(() => createRateLimiter({ store, algorithm: many })).toThrow(
+      /createRateLimiter: algorithm has 257 limits; the most one limiter checks together is 256 \(MAX_LIMITS_PER_REQUEST\)/,
+    )
+    expect(createRateLimiter({ store, algorithm: many.slice(1) }).algorithms).toHaveLength(
+      MAX_LIMITS_PER_REQUEST,
+    )
   })
 })

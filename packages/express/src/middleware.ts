@@ -32,9 +32,11 @@ const spec: BindingSpec<Request> = {
  *
  * Sends `RateLimit-Policy` / `RateLimit` headers (draft-10) and, on refusal, a 429 with
  * `Retry-After`, `Cache-Control: no-store` and an `application/problem+json` body. The default key
- * is `req.ip` (so it follows `app.set('trust proxy', …)`), IPv6 grouped by /64. Leaky-bucket delays
- * hold the request up to `maxDelayMs`; a client that disconnects meanwhile is dropped. Bad keys,
- * bad costs and store faults go to `next(err)`, never to a 429. The decision is on `req.rateLimit`.
+ * is `req.ip` (so it follows `app.set('trust proxy', …)`), IPv6 grouped by `ipv6Subnet` (64).
+ * Leaky-bucket delays hold the request up to `maxDelayMs`, at most `maxParked` (1,000) at once; a
+ * client that disconnects meanwhile is dropped. A key, cost or address the request makes unusable
+ * is a 400 problem body; a throw from your key, cost or skip function and store faults go to
+ * `next(err)`, never to a 429. The decision is on `req.rateLimit`.
  *
  * @example
  * const limiter = createRateLimiter({ store: memoryStore(), algorithm: gcra({ rate: 100, period: '1m' }) })
@@ -68,6 +70,10 @@ function respond(
       return
     case 'drop':
       return
+    case 'invalid':
+      // The request's key, cost, address or descriptors cannot be used: the client's fault, a 400.
+      send(res, outcome.invalid)
+      return
     case 'allow':
       req.rateLimit = outcome.decision
       applyHeaders(outcome.headers, headersOf(res))
@@ -85,11 +91,11 @@ function headersOf(res: Response): HeaderTarget {
   return { get: (name) => res.getHeader(name), set: (name, value) => res.setHeader(name, value) }
 }
 
-function send(res: Response, limited: RateLimited): void {
-  res.statusCode = limited.status
-  res.setHeader('Content-Type', limited.contentType)
-  res.setHeader('Content-Length', Buffer.byteLength(limited.body))
-  res.end(limited.body)
+function send(res: Response, problem: Pick<RateLimited, 'status' | 'contentType' | 'body'>): void {
+  res.statusCode = problem.status
+  res.setHeader('Content-Type', problem.contentType)
+  res.setHeader('Content-Length', Buffer.byteLength(problem.body))
+  res.end(problem.body)
 }
 
 /** Aborts when the client goes away (already aborted if it has): ends a shaping wait early. */

@@ -9,13 +9,15 @@ import type { OnLimited, RateLimitOptions } from './options.ts'
  * `RateLimit` headers (draft-10; `headers: 'legacy' | 'both' | false` for others), answers a refused
  * request with `statusCode` (429), `Retry-After`, `Cache-Control: no-store` and an
  * `application/problem+json` body (or `onLimited(c, limited)`), holds a shaped request (leaky bucket)
- * for its `delayMs` when that is at most `maxDelayMs`, and sets `c.get('rateLimit')` to the decision.
+ * for its `delayMs` when that is at most `maxDelayMs` (at most `maxParked`, 1,000, at once), and sets
+ * `c.get('rateLimit')` to the decision.
  *
- * The default key is the socket address under @hono/node-server (IPv6 grouped by /64, IPv4-mapped
- * IPv6 as IPv4); `X-Forwarded-For` is never read. Where there is no socket (Cloudflare Workers,
- * Bun.serve, Deno.serve, `app.request()`), pass `key`. Bad options throw a `ConfigError` here; a bad
- * key or cost, a request without a client address and a store fault are thrown to `app.onError`,
- * never turned into a 429. Edge-safe: no Node built-ins.
+ * The default key is the socket address under @hono/node-server (IPv6 grouped by `ipv6Subnet`, 64;
+ * IPv4-mapped, NAT64, 6to4 and Teredo addresses as the IPv4 they carry); `X-Forwarded-For` is never
+ * read. Where there is no socket (Cloudflare Workers, Bun.serve, Deno.serve, `app.request()`), pass
+ * `key`. Bad options throw a `ConfigError` here. A key or cost the request makes unusable is a 400
+ * problem body; a throw from your key, cost or skip function, a request without a client address and
+ * a store fault are thrown to `app.onError`, never turned into a 429. Edge-safe: no Node built-ins.
  *
  * @example
  * import { createRateLimiter, fixedWindow } from '@sluice/core'
@@ -54,6 +56,11 @@ export function rateLimit<E extends Env = any>(options: RateLimitOptions<E>): Mi
           'Content-Type': limited.contentType,
         })
       }
+      case 'invalid':
+        // The request's key, cost or descriptors cannot be used: the client's fault, a 400.
+        return c.body(outcome.invalid.body, outcome.invalid.status, {
+          'Content-Type': outcome.invalid.contentType,
+        })
       case 'drop':
         // The client went away while waiting its turn: the handler does not run, and nobody reads
         // this response (499: client closed request, for access logs).

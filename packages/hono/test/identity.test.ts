@@ -1,7 +1,7 @@
 import { ConfigError, InputError } from '@sluice/core'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { rateLimit } from '../src/index.ts'
+import { type RateLimitOptions, rateLimit } from '../src/index.ts'
 import { errorRecorder, perMinute } from './support/limiters.ts'
 import { listen } from './support/server.ts'
 
@@ -78,6 +78,41 @@ describe('default key: the socket address', () => {
     if (base === undefined) return ctx.skip('no IPv6 loopback on this machine')
     await fetch(base)
     expect((await limiter.peek('::/64')).remaining).toBe(4)
+  })
+})
+
+describe('ipv6Subnet and addresses that carry an IPv4 client', () => {
+  /**
+   * The loopback gives one peer address; this stands in for others (another /64, a 6to4 site), as a
+   * PROXY-protocol front end would: the socket is real, the address it reports is the test's.
+   */
+  const peerFromHeader = async (c: Context, next: () => Promise<void>) => {
+    const socket = (c.env as { incoming: { socket: object } }).incoming.socket
+    Object.defineProperty(socket, 'remoteAddress', { value: c.req.header('x-test-peer'), configurable: true })
+    await next()
+  }
+  const serveLimited = (options: Omit<RateLimitOptions, 'limiter'>) =>
+    listen(hello(new Hono().use(peerFromHeader, rateLimit({ limiter: perMinute(1), ...options }))))
+  const from = (base: string, address: string) =>
+    fetch(base, { headers: { 'x-test-peer': address } }).then((r) => r.status)
+
+  it('ipv6Subnet sets how IPv6 clients are grouped (default 64)', async () => {
+    const byDefault = await serveLimited({})
+    const wide = await serveLimited({ ipv6Subnet: 48 })
+    // Two /64s of one /48: two clients by default, one with ipv6Subnet: 48.
+    expect([await from(byDefault, '2001:db8:1:1::1'), await from(byDefault, '2001:db8:1:2::1')]).toEqual([
+      200, 200,
+    ])
+    expect([await from(wide, '2001:db8:1:1::1'), await from(wide, '2001:db8:1:2::1')]).toEqual([200, 429])
+    expect(await from(wide, '2001:db8:2:1::1')).toBe(200)
+  })
+
+  it('6to4 and Teredo addresses count as the IPv4 address they carry', async () => {
+    const base = await serveLimited({})
+    expect(await from(base, '203.0.113.9')).toBe(200)
+    expect(await from(base, '2002:cb00:7109:5::1')).toBe(429)
+    expect(await from(base, '2001:0:4136:e378:8000:63bf:34ff:8ef6')).toBe(429)
+    expect(await from(base, '64:ff9b::203.0.113.9')).toBe(429)
   })
 })
 

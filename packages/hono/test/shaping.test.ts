@@ -1,4 +1,4 @@
-import { createRateLimiter, leakyBucket } from '@sluice/core'
+import { createRateLimiter, type Decision, leakyBucket, type ProblemDetails } from '@sluice/core'
 import { memoryStore } from '@sluice/memory'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -9,28 +9,47 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
-/** One request leaves every `intervalMs`; `capacity` may wait. */
+/**
+ * How much earlier than its delay a wait may seem to end: the test's clock and the event loop's
+ * timer clock round milliseconds differently (a timer never fires before its time on its own clock).
+ */
+const TIMER_SLACK_MS = 5
+
+/**
+ * One request leaves every `intervalMs`; `capacity` may wait. The limiter's clock stands still, so
+ * turns are exact multiples of `intervalMs` however slow the machine; the waits are real timers.
+ */
 function shaper(capacity: number, intervalMs: number) {
   return createRateLimiter({
     store: memoryStore(),
     algorithm: leakyBucket({ capacity, leakRate: 1, leakInterval: intervalMs, name: 'queue' }),
+    clock: () => 1_700_000_000_000,
   })
 }
 
-/** An app whose handler records when (ms after `start`) each request `?n=` ran. */
+/** What the handler saw of request `?n=`: its delay, and when it ran (ms after `go()`). */
+interface Run {
+  readonly delayMs: number
+  readonly atMs: number
+}
+
+/** An app that records, per request `?n=`, its decision's delay and when it ran. */
 async function shapedApp(options: Parameters<typeof rateLimit>[0]) {
-  const ran = new Map<string, number>()
+  const ran = new Map<string, Run>()
   let start = 0
   const app = new Hono()
   app.use(rateLimit(options))
   app.get('/', (c) => {
-    ran.set(c.req.query('n') ?? '', performance.now() - start)
-    return c.text('ok')
+    const delayMs = (c.get('rateLimit') as Decision).delayMs
+    ran.set(c.req.query('n') ?? '', { delayMs, atMs: performance.now() - start })
+    return c.json({ delayMs })
   })
   const base = await listen(app)
   return {
     base,
     ran,
+    // Called before the requests are sent: the server reads them in a later turn of the event loop,
+    // whose timers count from a time at or after this one.
     go: () => {
       start = performance.now()
     },
@@ -45,12 +64,11 @@ describe('shaping (leaky bucket)', () => {
       ['0', '1', '2'].map((n) => fetch(`${base}/?n=${n}`).then((r) => r.status)),
     )
     expect(statuses).toEqual([200, 200, 200])
-    // In arrival order, each leaves one interval after the one before it (less the few ms between
-    // their arrivals).
-    const [first = 0, second = 0, third = 0] = [...ran.values()].sort((a, b) => a - b)
-    expect(second - first).toBeGreaterThanOrEqual(120)
-    expect(third - first).toBeGreaterThanOrEqual(270)
-    expect(third - first).toBeLessThan(1000)
+    // One turn per interval; each held at least its delay (no upper bound: how late a loaded
+    // machine fires a timer is not the binding's to promise).
+    const runs = [...ran.values()].sort((a, b) => a.delayMs - b.delayMs)
+    expect(runs.map((r) => r.delayMs)).toEqual([0, 150, 300])
+    for (const r of runs) expect(r.atMs).toBeGreaterThanOrEqual(r.delayMs - TIMER_SLACK_MS)
   })
 
   it('a wait longer than maxDelayMs is a 429 that says so', async () => {
@@ -59,7 +77,7 @@ describe('shaping (leaky bucket)', () => {
     const res = await fetch(`${base}/?n=1`)
     expect(res.status).toBe(429)
     expect(res.headers.get('retry-after')).toBe('1')
-    expect(res.headers.get('ratelimit')).toMatch(/^"queue";r=\d+;t=1$/)
+    expect(res.headers.get('ratelimit')).toBe('"queue";r=5;t=1')
     expect(await res.json()).toMatchObject({
       detail:
         'The queue of policy "queue" is longer than this server lets a request wait; retry after 1 second.',
@@ -83,12 +101,12 @@ describe('shaping (leaky bucket)', () => {
     const client = new AbortController()
     const waiting = fetch(`${base}/?n=1`, { signal: client.signal })
     await vi.waitFor(() => {
-      expect(shapingTimers(setTimeoutSpy)).toHaveLength(1)
+      expect(shapingTimers(setTimeoutSpy, 2000)).toHaveLength(1)
     })
     client.abort()
     await expect(waiting).rejects.toThrow()
 
-    const [timer] = shapingTimers(setTimeoutSpy)
+    const [timer] = shapingTimers(setTimeoutSpy, 2000)
     await vi.waitFor(() => {
       expect(clearTimeoutSpy).toHaveBeenCalledWith(timer)
     })
@@ -96,12 +114,47 @@ describe('shaping (leaky bucket)', () => {
     expect(ran.has('1')).toBe(false)
     expect(ran.size).toBe(1)
   })
+
+  it('maxParked: a request that would wait while every place is taken is refused at once; a client that leaves gives its place back', async () => {
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout')
+    const clearTimeoutSpy = vi.spyOn(globalThis, 'clearTimeout')
+    const { base, ran } = await shapedApp({ limiter: shaper(3, 300), maxParked: 1 })
+    expect((await fetch(`${base}/?n=0`)).status).toBe(200)
+
+    const leaving = new AbortController()
+    const parked = fetch(`${base}/?n=1`, { signal: leaving.signal })
+    await vi.waitFor(() => {
+      expect(shapingTimers(setTimeoutSpy, 300)).toHaveLength(1)
+    })
+
+    const refused = await fetch(`${base}/?n=2`)
+    expect(refused.status).toBe(429)
+    // Refused without taking its place in the queue: r counts the places still free.
+    expect(refused.headers.get('ratelimit')).toBe('"queue";r=2;t=1')
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(refused.headers.get('cache-control')).toBe('no-store')
+    expect(((await refused.json()) as ProblemDetails).detail).toBe(
+      'This server is already holding as many requests waiting their turn as it allows (policy "queue"); retry after 1 second.',
+    )
+
+    leaving.abort()
+    await expect(parked).rejects.toThrow()
+    const [timer] = shapingTimers(setTimeoutSpy, 300)
+    await vi.waitFor(() => {
+      expect(clearTimeoutSpy).toHaveBeenCalledWith(timer)
+    })
+    // Its place is free: the next request waits its turn (the dropped one kept its turn in the queue).
+    const next = await fetch(`${base}/?n=3`)
+    expect(next.status).toBe(200)
+    expect(await next.json()).toEqual({ delayMs: 600 })
+    expect([...ran.keys()].sort()).toEqual(['0', '3'])
+  })
 })
 
-/** The handles of timers set for a shaping wait (the only ones here between 1 and 2 s). */
-function shapingTimers(spy: { mock: { calls: unknown[][]; results: { value: unknown }[] } }): unknown[] {
-  return spy.mock.calls.flatMap((call, i) => {
-    const ms = call[1]
-    return typeof ms === 'number' && ms > 1000 && ms <= 2000 ? [spy.mock.results[i]?.value] : []
-  })
+/** The handles of timers set for a shaping wait of exactly `ms`. */
+function shapingTimers(
+  spy: { mock: { calls: unknown[][]; results: { value: unknown }[] } },
+  ms: number,
+): unknown[] {
+  return spy.mock.calls.flatMap((call, i) => (call[1] === ms ? [spy.mock.results[i]?.value] : []))
 }

@@ -5,10 +5,12 @@ import {
   fixedWindow,
   gcra,
   leakyBucket,
+  type Store,
   slidingLog,
   slidingWindow,
   tokenBucket,
 } from '@sluice/core'
+import { storeKeys } from '@sluice/redis-scripts'
 import * as fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ioredisStore } from '../src/index.ts'
@@ -17,7 +19,8 @@ import { referenceStore } from './support/reference.ts'
 
 // Random traces through the Lua (via the store) and through core's stepAll on a reference Map:
 // identical decisions at every step. Composites, costs 0..max, peeks, resets, and time steps
-// that are 0, 1 ms, random, or land exactly on (or 1 ms before) a limit's boundary.
+// that are 0, 1 ms, random, or land exactly on (or 1 ms before) a limit's boundary; in a second
+// property the clock also steps back, so states hold times ahead of the caller's.
 
 const EPOCH = 1_700_000_000_000
 const windowArb = fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.constantFrom(1, 7, 250, 1000, 60_000))
@@ -34,7 +37,11 @@ const limitArb: fc.Arbitrary<Algorithm> = fc.oneof(
 )
 const limitsArb = fc.uniqueArray(limitArb, { minLength: 1, maxLength: 3, selector: (l) => l.id })
 
-type Advance = { by: 'ms'; ms: number } | { by: 'boundary'; limit: number; early: boolean } | { by: 'wait' }
+type Advance =
+  | { by: 'ms'; ms: number }
+  | { by: 'boundary'; limit: number; early: boolean }
+  | { by: 'wait' }
+  | { by: 'back'; ms: number }
 const advanceArb: fc.Arbitrary<Advance> = fc.oneof(
   { arbitrary: fc.record({ by: fc.constant('ms' as const), ms: fc.constantFrom(0, 0, 1) }), weight: 3 },
   {
@@ -47,17 +54,26 @@ const advanceArb: fc.Arbitrary<Advance> = fc.oneof(
   },
   { arbitrary: fc.constant({ by: 'wait' as const }), weight: 1 },
 )
-const opArb = fc.record({
-  op: fc.constantFrom('limit', 'limit', 'limit', 'peek', 'reset'),
-  key: fc.constantFrom('a', 'b{x}%'),
-  cost: fc.nat(12),
-  advance: advanceArb,
+/** A caller whose clock lags: a second behind up to an hour. */
+const backArb: fc.Arbitrary<Advance> = fc.record({
+  by: fc.constant('back' as const),
+  ms: fc.oneof(fc.integer({ min: 1, max: 5000 }), fc.constantFrom(60_000, 3_600_000)),
 })
-const traceArb = fc.record({
-  offset: fc.integer({ min: 0, max: 200_000 }),
-  limits: limitsArb,
-  ops: fc.array(opArb, { minLength: 1, maxLength: 30 }),
-})
+const opArbWith = (advance: fc.Arbitrary<Advance>) =>
+  fc.record({
+    op: fc.constantFrom('limit', 'limit', 'limit', 'peek', 'reset'),
+    key: fc.constantFrom('a', 'b{x}%'),
+    cost: fc.nat(12),
+    advance,
+  })
+const traceArbWith = (advance: fc.Arbitrary<Advance>) =>
+  fc.record({
+    offset: fc.integer({ min: 0, max: 200_000 }),
+    limits: limitsArb,
+    ops: fc.array(opArbWith(advance), { minLength: 1, maxLength: 30 }),
+  })
+const traceArb = traceArbWith(advanceArb)
+const skewedTraceArb = traceArbWith(fc.oneof(advanceArb, backArb))
 
 /** How far to move the clock: plain ms, to a window boundary (or 1 ms before), or by the last wait. */
 function advanceBy(
@@ -67,6 +83,7 @@ function advanceBy(
   last: Decision | undefined,
 ): number {
   if (advance.by === 'ms') return advance.ms
+  if (advance.by === 'back') return -advance.ms
   if (advance.by === 'wait')
     return last === undefined ? 0 : last.allowed ? last.resetAfterMs : last.retryAfterMs
   const limit = limits[advance.limit % limits.length] as Algorithm
@@ -77,15 +94,38 @@ function advanceBy(
 
 type Trace = typeof traceArb extends fc.Arbitrary<infer T> ? T : never
 
-async function runTrace(client: Parameters<typeof ioredisStore>[0]['client'], trace: Trace) {
+type Client = Parameters<typeof ioredisStore>[0]['client']
+
+/**
+ * The store, with every key it touched made persistent after each call. Redis expires keys on its
+ * own clock, the trace runs on a simulated one: once the clock steps back, a state that Redis let
+ * expire in real time could still matter to the reference (which keeps states by the trace's
+ * clock). Expiry itself is checked in redis-scripts' lua.test.ts and the conformance suite.
+ */
+function persistingStore(client: Client, prefix: string): Store {
+  const store = ioredisStore({ client, prefix })
+  return {
+    name: store.name,
+    capabilities: store.capabilities,
+    async apply(request) {
+      const decisions = await store.apply(request)
+      for (const key of storeKeys(prefix, request.key, request.limits)) await client.persist(key)
+      return decisions
+    },
+    reset: (key, limits) => store.reset(key, limits),
+  }
+}
+
+async function runTrace(client: Client, trace: Trace, skewed = false) {
   const { limits, ops } = trace
   let now = EPOCH + trace.offset
   const clock = () => now
   const algorithm = limits.length === 1 ? (limits[0] as Algorithm) : limits
   const prefix = randomPrefix('parity')
-  const actual = createRateLimiter({ store: ioredisStore({ client, prefix }), algorithm, clock })
+  const store = skewed ? persistingStore(client, prefix) : ioredisStore({ client, prefix })
+  const actual = createRateLimiter({ store, algorithm, clock })
   const expected = createRateLimiter({ store: referenceStore(), algorithm, clock })
-  const maxCost = Math.min(...limits.map((l) => l.maxCost))
+  const maxCost = limits.reduce((most, l) => Math.min(most, l.maxCost), Number.POSITIVE_INFINITY)
   let last: Decision | undefined
   for (const [i, step] of ops.entries()) {
     now += advanceBy(step.advance, limits, now, last)
@@ -118,6 +158,20 @@ describe('parity of the Lua twins with core, through the store', () => {
   it('on the Cluster, auto-pipelined', async () => {
     await fc.assert(
       fc.asyncProperty(traceArb, (trace) => runTrace(cluster, trace)),
+      { numRuns: 60 },
+    )
+  }, 60_000)
+
+  it('on Redis, with a clock that also steps back by up to an hour (states ahead of the caller)', async () => {
+    await fc.assert(
+      fc.asyncProperty(skewedTraceArb, (trace) => runTrace(redis, trace, true)),
+      { numRuns: 120 },
+    )
+  }, 60_000)
+
+  it('on the Cluster, with a clock that also steps back', async () => {
+    await fc.assert(
+      fc.asyncProperty(skewedTraceArb, (trace) => runTrace(cluster, trace, true)),
       { numRuns: 60 },
     )
   }, 60_000)

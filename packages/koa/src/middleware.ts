@@ -24,10 +24,12 @@ const spec: BindingSpec<AnyContext> = {
  *
  * Sends `RateLimit-Policy` / `RateLimit` headers (draft-10) and, on refusal, a 429 with
  * `Retry-After`, `Cache-Control: no-store` and an `application/problem+json` body. The default key
- * is `ctx.ip` (so it follows `app.proxy`), IPv6 grouped by /64. Leaky-bucket delays hold the
- * request up to `maxDelayMs`; a client that disconnects meanwhile is dropped. Bad keys, bad costs,
- * a request without a client address and store faults are thrown to Koa's error handling, never
- * turned into a 429. The decision is on `ctx.state.rateLimit`.
+ * is `ctx.ip` (so it follows `app.proxy`), IPv6 grouped by `ipv6Subnet` (64). Leaky-bucket delays
+ * hold the request up to `maxDelayMs`, at most `maxParked` (1,000) at once; a client that
+ * disconnects meanwhile is dropped. A key, cost or address the request makes unusable is a 400
+ * problem body; a throw from your key, cost or skip function, a request without a client address
+ * and store faults are thrown to Koa's error handling, never turned into a 429. The decision is on
+ * `ctx.state.rateLimit`.
  *
  * @example
  * const limiter = createRateLimiter({ store: memoryStore(), algorithm: gcra({ rate: 100, period: '1m' }) })
@@ -57,6 +59,12 @@ async function respond<Ctx extends AnyContext>(
       return next()
     case 'drop':
       // The client went away while waiting its turn: the handler does not run, nothing is sent.
+      return
+    case 'invalid':
+      // The request's key, cost, address or descriptors cannot be used: the client's fault, a 400.
+      ctx.status = outcome.invalid.status
+      ctx.set('Content-Type', outcome.invalid.contentType)
+      ctx.body = outcome.invalid.body
       return
     case 'allow':
       ;(ctx.state as RateLimitState).rateLimit = outcome.decision

@@ -52,6 +52,7 @@ local maxDelay = tonumber(ARGV[4])
 local n = (#ARGV - 4) / 4
 
 -- Persists one limit's new state for ttlMs (plus the grace); a TTL of 0 or less deletes the key.
+-- A state that is kept is written by a SET, or for slidingLog starting with its ZADD (see below).
 local function persist(key, writeLog, state, ttlMs)
   local px = nil
   if ttlMs > 0 then
@@ -98,9 +99,21 @@ for i = 1, n do
   if not decision.allowed then admitted = false end
 end
 
+-- Out of memory (maxmemory reached under noeviction), Redis refuses a command that may grow memory
+-- (SET, ZADD) only while the script has written nothing: any write before it, even a DEL or a
+-- ZREMRANGEBYSCORE that removes nothing, lets it and every later write through ("we can't stop in
+-- the middle": scriptVerifyOOM in Redis 7's script.c, luaRedisGenericCommand in 5 and 6's
+-- scripting.c). So the states that are kept are written first, each starting with its SET or ZADD,
+-- and deletions last: out of memory, the very first write fails, the script ends with Redis's OOM
+-- error, and nothing at all has been written.
 if admitted then
   if writes then
-    for i = 1, n do persist(KEYS[i], logWriters[i], nextStates[i], ttls[i]) end
+    for i = 1, n do
+      if ttls[i] > 0 then persist(KEYS[i], logWriters[i], nextStates[i], ttls[i]) end
+    end
+    for i = 1, n do
+      if not (ttls[i] > 0) then persist(KEYS[i], logWriters[i], nextStates[i], ttls[i]) end
+    end
   end
 elseif n > 1 then
   for i = 1, n do

@@ -1,4 +1,4 @@
--- Twin of core/src/algorithms/gcra.ts. State: { tatMs, tatRemainder }.
+-- Twin of core/src/algorithms/gcra.ts. State: { tatMs, tatRemainder, seenMs }.
 -- Params: { intervalNum, intervalDen, burst }: emission interval T = intervalNum / intervalDen ms.
 local function gcraStep(state, params, now, cost)
   local intervalNum, intervalDen, burst = params[1], params[2], params[3]
@@ -9,5 +9,5 @@ local function gcraStep(state, params, now, cost)
   else
     decision = deny(burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
   end
-  return s.tat, s.resetAfterMs, decision
+  return s.tat, s.ttlMs, decision
 end

@@ -1,4 +1,4 @@
--- Twin of core/src/algorithms/leakyBucket.ts. State: { drainAtMs, remainder }.
+-- Twin of core/src/algorithms/leakyBucket.ts. State: { drainAtMs, remainder, seenMs }.
 -- Params: { capacity, intervalNum, intervalDen }: one leak every intervalNum / intervalDen ms.
 -- GCRA with burst = capacity + 1, which is also the limit it reports; delayMs is the wait for its turn.
 local function leakyBucketStep(state, params, now, cost)
@@ -10,5 +10,5 @@ local function leakyBucketStep(state, params, now, cost)
   else
     decision = deny(burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
   end
-  return s.tat, s.resetAfterMs, decision
+  return s.tat, s.ttlMs, decision
 end

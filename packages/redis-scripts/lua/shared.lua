@@ -23,6 +23,18 @@ local function deny(limit, remaining, resetAfterMs, retryAfterMs)
     retryAfterMs = retryAfterMs, delayMs = 0 }
 end
 
+-- Twin of judgedAt: the time a step judges a request at, the caller's now or the time the state
+-- already holds when that is later (stored is nil for a fresh key). A state's time never moves back.
+local function judgedAt(now, stored)
+  if stored ~= nil and stored > now then return stored end
+  return now
+end
+
+-- Twin of ttlAt: the TTL of a state judged at t, until resetAfterMs after t, counted from now.
+local function ttlAt(now, t, resetAfterMs)
+  return t - now + resetAfterMs
+end
+
 -- Start of the epoch-aligned window that holds now.
 local function windowStart(now, windowMs)
   return math.floor(now / windowMs) * windowMs

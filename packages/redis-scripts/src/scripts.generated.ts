@@ -39,6 +39,18 @@ local function deny(limit, remaining, resetAfterMs, retryAfterMs)
     retryAfterMs = retryAfterMs, delayMs = 0 }
 end
 
+-- Twin of judgedAt: the time a step judges a request at, the caller's now or the time the state
+-- already holds when that is later (stored is nil for a fresh key). A state's time never moves back.
+local function judgedAt(now, stored)
+  if stored ~= nil and stored > now then return stored end
+  return now
+end
+
+-- Twin of ttlAt: the TTL of a state judged at t, until resetAfterMs after t, counted from now.
+local function ttlAt(now, t, resetAfterMs)
+  return t - now + resetAfterMs
+end
+
 -- Start of the epoch-aligned window that holds now.
 local function windowStart(now, windowMs)
   return math.floor(now / windowMs) * windowMs
@@ -57,65 +69,76 @@ local function formatNumber(x)
 end
 `,
   virtualScheduling: `-- Twin of core/src/algorithms/virtualScheduling.ts: the generic cell rate algorithm shared by
--- gcra and leakyBucket, with emission interval T = num/den ms. State: { tatMs, tatRemainder }
--- (the remainder in 1/den ms), so every operation is exact integer arithmetic on doubles.
+-- gcra and leakyBucket, with emission interval T = num/den ms. State: { tatMs, tatRemainder, seenMs }
+-- (the remainder in 1/den ms, so every operation is exact integer arithmetic on doubles; seenMs the
+-- time of the latest admitted write). Judged at t = max(now, seenMs); a state without seenMs (written
+-- before it was kept) has no floor.
 local function schedule(state, num, den, burst, now, cost)
-  local tatMs = now
+  local seen = nil
+  if state ~= nil then seen = state[3] end
+  local t = judgedAt(now, seen)
+  local tatMs = t
   local tatRest = 0
   if state ~= nil then
     if state[1] ~= nil then tatMs = state[1] end
     if state[2] ~= nil then tatRest = state[2] end
   end
-  -- A TAT in the past means an idle key: it starts from now.
-  local pending = tatMs > now or (tatMs == now and tatRest > 0)
-  local startMs = now
+  -- A TAT in the past means an idle key: it starts from t.
+  local pending = tatMs > t or (tatMs == t and tatRest > 0)
+  local startMs = t
   local startRest = 0
   if pending then
     startMs = tatMs
     startRest = tatRest
   end
-  local aheadBefore = (startMs - now) * den + startRest
+  local aheadBefore = (startMs - t) * den + startRest
   local units = startRest + cost * num
   local carry = math.floor(units / den)
   local nextMs = startMs + carry
   local nextRest = units - carry * den
-  local ahead = (nextMs - now) * den + nextRest
+  local ahead = (nextMs - t) * den + nextRest
   local tolerance = burst * num
   if ahead <= tolerance then
+    local resetAfterMs = math.ceil(ahead / den)
     return {
       allowed = true,
-      tat = { nextMs, nextRest },
+      tat = { nextMs, nextRest, t },
+      ttlMs = ttlAt(now, t, resetAfterMs),
       startAfterMs = math.ceil(aheadBefore / den),
       remaining = math.floor((tolerance - ahead) / num),
-      resetAfterMs = math.ceil(ahead / den),
+      resetAfterMs = resetAfterMs,
       retryAfterMs = 0,
     }
   end
+  local resetAfterMs = math.ceil(aheadBefore / den)
   return {
     allowed = false,
-    tat = { startMs, startRest },
+    tat = { startMs, startRest, t },
+    ttlMs = ttlAt(now, t, resetAfterMs),
     startAfterMs = 0,
     remaining = jsMax(0, math.floor((tolerance - aheadBefore) / num)),
-    resetAfterMs = math.ceil(aheadBefore / den),
+    resetAfterMs = resetAfterMs,
     retryAfterMs = math.ceil((ahead - tolerance) / den),
   }
 end
 `,
   fixedWindow: `-- Twin of core/src/algorithms/fixedWindow.ts. State: { windowStart, count }.
--- Params: { limit, windowMs }.
+-- Params: { limit, windowMs }. Judged at t = max(now, windowStart).
 local function fixedWindowStep(state, params, now, cost)
   local limit, windowMs = params[1], params[2]
-  -- A state from a later window (a caller whose clock runs behind) keeps counting in that window.
-  local start = windowStart(now, windowMs)
-  if state ~= nil and state[1] > start then start = state[1] end
+  local stored = nil
+  if state ~= nil then stored = state[1] end
+  local t = judgedAt(now, stored)
+  local start = windowStart(t, windowMs)
   local used = 0
   if state ~= nil and state[1] == start then used = state[2] end
-  local resetAfterMs = start + windowMs - now
+  local resetAfterMs = start + windowMs - t
+  local ttlMs = ttlAt(now, t, resetAfterMs)
   if used + cost > limit then
-    return { start, used }, resetAfterMs, deny(limit, limit - used, resetAfterMs, resetAfterMs)
+    return { start, used }, ttlMs, deny(limit, limit - used, resetAfterMs, resetAfterMs)
   end
   local count = used + cost
-  return { start, count }, resetAfterMs, allow(limit, limit - count, resetAfterMs)
+  return { start, count }, ttlMs, allow(limit, limit - count, resetAfterMs)
 end
 `,
   slidingLog: `-- Twin of core/src/algorithms/slidingLog.ts. State: a sorted set with one member per admitted
@@ -123,8 +146,8 @@ end
 -- Params: { limit, windowMs }.
 --
 -- The TypeScript step walks the whole log; here the sorted set answers the three numbers it uses
--- (how many entries are live, the newest live one, the k-th oldest live one) in O(log n), and
--- the step returns a plan for the write: prune what left the window, log \`cost\` entries at now.
+-- (how many entries are live, the newest one, the k-th oldest live one) in O(log n), and the step
+-- returns a plan for the write: log \`cost\` entries at t, prune what left the window.
 
 -- The score at one rank of the sorted set (0 = oldest, -1 = newest); NaN where there is none,
 -- as reading past the end of the TypeScript array gives undefined and so NaN.
@@ -136,44 +159,46 @@ end
 
 local function slidingLogStep(key, params, now, cost)
   local limit, windowMs = params[1], params[2]
-  -- An entry at ts counts while ts > now - window.
-  local threshold = now - windowMs
+  -- Judged at t = max(now, the newest entry): NaN (an empty log) is never greater.
+  local t = now
+  local newest = slidingLogScoreAt(key, -1)
+  if newest > t then t = newest end
+  -- An entry at ts counts while ts > t - window.
+  local threshold = t - windowMs
   local used = redis.call('ZCOUNT', key, '(' .. formatNumber(threshold), '+inf')
-  local plan = { threshold = threshold, now = now, cost = cost }
+  local plan = { threshold = threshold, at = t, cost = cost }
   if used + cost > limit then
     -- The request fits once the oldest (used + cost - limit) live entries have left the window.
     -- Live entries hold the top \`used\` ranks of the set.
     local firstLive = redis.call('ZCARD', key) - used
     local unblocking = slidingLogScoreAt(key, firstLive + used + cost - limit - 1)
     -- The newest live entry is the newest of the set; with none live it is undefined, as in TS.
-    local newest = 0 / 0
-    if used > 0 then newest = slidingLogScoreAt(key, -1) end
-    local resetAfterMs = newest + windowMs - now
-    return plan, resetAfterMs, deny(limit, limit - used, resetAfterMs, unblocking + windowMs - now)
+    local newestLive = 0 / 0
+    if used > 0 then newestLive = newest end
+    local resetAfterMs = newestLive + windowMs - t
+    return plan, ttlAt(now, t, resetAfterMs), deny(limit, limit - used, resetAfterMs, unblocking + windowMs - t)
   end
   local size = used + cost
   local resetAfterMs = 0
   if size ~= 0 then
-    -- The newest entry: now, unless the log already holds a later one (a clock that stepped back).
-    local last = now
-    if cost == 0 then
-      last = slidingLogScoreAt(key, -1)
-    elseif used > 0 then
-      last = jsMax(now, slidingLogScoreAt(key, -1))
-    end
-    resetAfterMs = last + windowMs - now
+    -- The newest entry: t itself when this request logs at t, else the newest live one.
+    local last = t
+    if cost == 0 then last = newest end
+    resetAfterMs = last + windowMs - t
   end
-  return plan, resetAfterMs, allow(limit, limit - size, resetAfterMs)
+  return plan, ttlAt(now, t, resetAfterMs), allow(limit, limit - size, resetAfterMs)
 end
 
--- Persists a plan of slidingLogStep: the live log plus \`cost\` entries at now, for ttl.
+-- Persists a plan of slidingLogStep: \`cost\` entries at t, the log pruned to what is live, for px.
+-- ZADD comes first: Redis refuses it when out of memory (maxmemory reached, noeviction) only while
+-- the script has written nothing; a write before it (even a ZREMRANGEBYSCORE that removes nothing)
+-- would let it and every later write through (see apply.lua).
 local function slidingLogWrite(key, plan, px)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', formatNumber(plan.threshold))
   if px == nil then
     redis.call('DEL', key)
     return
   end
-  local at = formatNumber(plan.now)
+  local at = formatNumber(plan.at)
   local n = redis.call('ZCOUNT', key, at, at)
   local args = {}
   for i = 1, plan.cost do
@@ -185,33 +210,34 @@ local function slidingLogWrite(key, plan, px)
       args = {}
     end
   end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', formatNumber(plan.threshold))
   redis.call('PEXPIRE', key, px)
 end
 `,
   slidingWindow: `-- Twin of core/src/algorithms/slidingWindow.ts. State: { currentWindowStart, current, previous }.
--- Params: { limit, windowMs }.
+-- Params: { limit, windowMs }. Judged at t = max(now, currentWindowStart).
 
--- Earliest wait after which the same request fits, as the previous window's weight decays.
-local function slidingWindowRetryAfter(limit, w, start, now, current, previous, cost)
+-- Earliest wait after t after which the same request fits, as the previous window's weight decays.
+local function slidingWindowRetryAfter(limit, w, start, t, current, previous, cost)
   local room = limit - current - cost
   if room >= 0 and previous > 0 then
     -- Smallest elapsed e with previous * (w - e) <= room * w.
     local elapsedNeeded = w - math.floor((room * w) / previous)
-    if elapsedNeeded < w then return start + elapsedNeeded - now end
+    if elapsedNeeded < w then return start + elapsedNeeded - t end
   end
   -- Next window: today's count becomes the previous one and decays from there.
   local elapsedNext = 0
   if current > 0 then elapsedNext = jsMax(0, w - math.floor(((limit - cost) * w) / current)) end
-  return start + w + elapsedNext - now
+  return start + w + elapsedNext - t
 end
 
 local function slidingWindowStep(state, params, now, cost)
   local limit, w = params[1], params[2]
-  -- A state from a later window (a caller whose clock runs behind) keeps counting in that window.
-  local start = windowStart(now, w)
-  if state ~= nil and state[1] > start then start = state[1] end
-  local elapsed = 0
-  if now > start then elapsed = now - start end
+  local stored = nil
+  if state ~= nil then stored = state[1] end
+  local t = judgedAt(now, stored)
+  local start = windowStart(t, w)
+  local elapsed = t - start
   local current = 0
   local previous = 0
   if state ~= nil and state[1] == start then
@@ -228,45 +254,49 @@ local function slidingWindowStep(state, params, now, cost)
   -- Full reset once the current count has slid out too: the end of the next window.
   local resetAfterMs = 0
   if counted > 0 then
-    resetAfterMs = start + 2 * w - now
+    resetAfterMs = start + 2 * w - t
   elseif previous > 0 then
-    resetAfterMs = start + w - now
+    resetAfterMs = start + w - t
   end
+  local ttlMs = ttlAt(now, t, resetAfterMs)
   local nextState = { start, counted, previous }
-  if admits then return nextState, resetAfterMs, allow(limit, remaining, resetAfterMs) end
-  return nextState, resetAfterMs,
-    deny(limit, remaining, resetAfterMs, slidingWindowRetryAfter(limit, w, start, now, current, previous, cost))
+  if admits then return nextState, ttlMs, allow(limit, remaining, resetAfterMs) end
+  return nextState, ttlMs,
+    deny(limit, remaining, resetAfterMs, slidingWindowRetryAfter(limit, w, start, t, current, previous, cost))
 end
 `,
   tokenBucket: `-- Twin of core/src/algorithms/tokenBucket.ts. State: { units, lastRefill }, the tokens in scaled
 -- units (tokenUnits per token), so refill of any rate stays exact integer arithmetic.
--- Params: { capacity, tokenUnits, refillUnitsPerMs }.
+-- Params: { capacity, tokenUnits, refillUnitsPerMs }. Judged at t = max(now, lastRefill), stored as
+-- the new lastRefill.
 local function tokenBucketStep(state, params, now, cost)
   local capacity, tokenUnits, perMs = params[1], params[2], params[3]
   local full = capacity * tokenUnits
+  local stored = nil
+  if state ~= nil then stored = state[2] end
+  local t = judgedAt(now, stored)
   local units = full
   if state ~= nil then
-    local stored = state[1]
-    local elapsed = jsMax(0, now - state[2])
+    local elapsed = t - state[2]
     -- Compare before multiplying so a long idle time cannot overflow exact integers.
-    if elapsed >= math.ceil((full - stored) / perMs) then
+    if elapsed >= math.ceil((full - state[1]) / perMs) then
       units = full
     else
-      units = stored + elapsed * perMs
+      units = state[1] + elapsed * perMs
     end
   end
   local needed = cost * tokenUnits
   if units < needed then
     local resetAfterMs = math.ceil((full - units) / perMs)
-    return { units, now }, resetAfterMs,
+    return { units, t }, ttlAt(now, t, resetAfterMs),
       deny(capacity, math.floor(units / tokenUnits), resetAfterMs, math.ceil((needed - units) / perMs))
   end
   local left = units - needed
   local resetAfterMs = math.ceil((full - left) / perMs)
-  return { left, now }, resetAfterMs, allow(capacity, math.floor(left / tokenUnits), resetAfterMs)
+  return { left, t }, ttlAt(now, t, resetAfterMs), allow(capacity, math.floor(left / tokenUnits), resetAfterMs)
 end
 `,
-  gcra: `-- Twin of core/src/algorithms/gcra.ts. State: { tatMs, tatRemainder }.
+  gcra: `-- Twin of core/src/algorithms/gcra.ts. State: { tatMs, tatRemainder, seenMs }.
 -- Params: { intervalNum, intervalDen, burst }: emission interval T = intervalNum / intervalDen ms.
 local function gcraStep(state, params, now, cost)
   local intervalNum, intervalDen, burst = params[1], params[2], params[3]
@@ -277,10 +307,10 @@ local function gcraStep(state, params, now, cost)
   else
     decision = deny(burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
   end
-  return s.tat, s.resetAfterMs, decision
+  return s.tat, s.ttlMs, decision
 end
 `,
-  leakyBucket: `-- Twin of core/src/algorithms/leakyBucket.ts. State: { drainAtMs, remainder }.
+  leakyBucket: `-- Twin of core/src/algorithms/leakyBucket.ts. State: { drainAtMs, remainder, seenMs }.
 -- Params: { capacity, intervalNum, intervalDen }: one leak every intervalNum / intervalDen ms.
 -- GCRA with burst = capacity + 1, which is also the limit it reports; delayMs is the wait for its turn.
 local function leakyBucketStep(state, params, now, cost)
@@ -292,7 +322,7 @@ local function leakyBucketStep(state, params, now, cost)
   else
     decision = deny(burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
   end
-  return s.tat, s.resetAfterMs, decision
+  return s.tat, s.ttlMs, decision
 end
 `,
   apply: `-- The all-or-nothing driver: the twin of core/src/stepAll.ts.
@@ -349,6 +379,7 @@ local maxDelay = tonumber(ARGV[4])
 local n = (#ARGV - 4) / 4
 
 -- Persists one limit's new state for ttlMs (plus the grace); a TTL of 0 or less deletes the key.
+-- A state that is kept is written by a SET, or for slidingLog starting with its ZADD (see below).
 local function persist(key, writeLog, state, ttlMs)
   local px = nil
   if ttlMs > 0 then
@@ -395,9 +426,21 @@ for i = 1, n do
   if not decision.allowed then admitted = false end
 end
 
+-- Out of memory (maxmemory reached under noeviction), Redis refuses a command that may grow memory
+-- (SET, ZADD) only while the script has written nothing: any write before it, even a DEL or a
+-- ZREMRANGEBYSCORE that removes nothing, lets it and every later write through ("we can't stop in
+-- the middle": scriptVerifyOOM in Redis 7's script.c, luaRedisGenericCommand in 5 and 6's
+-- scripting.c). So the states that are kept are written first, each starting with its SET or ZADD,
+-- and deletions last: out of memory, the very first write fails, the script ends with Redis's OOM
+-- error, and nothing at all has been written.
 if admitted then
   if writes then
-    for i = 1, n do persist(KEYS[i], logWriters[i], nextStates[i], ttls[i]) end
+    for i = 1, n do
+      if ttls[i] > 0 then persist(KEYS[i], logWriters[i], nextStates[i], ttls[i]) end
+    end
+    for i = 1, n do
+      if not (ttls[i] > 0) then persist(KEYS[i], logWriters[i], nextStates[i], ttls[i]) end
+    end
   end
 elseif n > 1 then
   for i = 1, n do

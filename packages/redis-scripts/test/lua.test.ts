@@ -41,7 +41,15 @@ interface Case {
   readonly consume: boolean
 }
 
-/** A state of `kind` for `algorithm` at `now`: typical, stale, odd and (rarely) from the future. */
+/** A time relative to `now`: mostly close, sometimes far ahead (a caller whose clock lags the state's). */
+function around(now: number, behind: number, ahead: number): fc.Arbitrary<number> {
+  return fc.oneof(
+    { arbitrary: fc.integer({ min: -ahead, max: behind }).map((d) => now - d), weight: 4 },
+    { arbitrary: fc.integer({ min: 1, max: 7_200_000 }).map((d) => now + d), weight: 1 },
+  )
+}
+
+/** A state of `kind` for `algorithm` at `now`: typical, stale, odd, and from the future (a lagging caller). */
 function stateArb(algorithm: Algorithm, now: number): fc.Arbitrary<AlgorithmState> {
   const p = algorithm.params as Record<string, number>
   const w = algorithm.windowMs
@@ -49,28 +57,41 @@ function stateArb(algorithm: Algorithm, now: number): fc.Arbitrary<AlgorithmStat
   const count = fc.integer({ min: 0, max: algorithm.limit + 1 })
   switch (algorithm.kind) {
     case 'fixedWindow':
-      return fc.tuple(fc.constantFrom(start, start - w, start + w, start - 7 * w), count)
+      return fc.tuple(fc.constantFrom(start, start - w, start + w, start - 7 * w, start + 7 * w), count)
     case 'slidingWindow':
-      return fc.tuple(fc.constantFrom(start, start - w, start - 2 * w, start + w), count, count)
+      return fc.tuple(
+        fc.constantFrom(start, start - w, start - 2 * w, start + w, start + 9 * w),
+        count,
+        count,
+      )
     case 'tokenBucket': {
       const full = (p.capacity as number) * (p.tokenUnits as number)
-      return fc.tuple(
-        fc.integer({ min: 0, max: full }),
-        fc.integer({ min: -2000, max: 200_000 }).map((d) => now - d),
-      )
+      return fc.tuple(fc.integer({ min: 0, max: full }), around(now, 200_000, 2000))
     }
     case 'gcra':
     case 'leakyBucket': {
       const den = p.intervalDen as number
       const span = Math.ceil((((p.burst ?? p.capacity) as number) + 3) * ((p.intervalNum as number) / den))
-      return fc.tuple(
-        fc.integer({ min: -2 * span - 10, max: span + 10 }).map((d) => now + d),
-        fc.integer({ min: 0, max: den - 1 }),
+      const tat = fc.integer({ min: -2 * span - 10, max: span + 10 })
+      const rest = fc.integer({ min: 0, max: den - 1 })
+      // With the time of the latest write (at or before the TAT's start, or far ahead of now), or
+      // without it, as states written before it was kept.
+      return fc.oneof(
+        fc
+          .tuple(tat, rest, fc.integer({ min: 0, max: 7_200_000 }), fc.boolean())
+          .map(([d, r, seen, ahead]) => [now + d, r, ahead ? now + seen : now + d - seen]),
+        fc.tuple(tat, rest).map(([d, r]) => [now + d, r]),
       )
     }
     case 'slidingLog':
       return fc
-        .array(fc.integer({ min: 0, max: 2 * w }), { maxLength: algorithm.limit })
+        .array(
+          fc.oneof(
+            { arbitrary: fc.integer({ min: 0, max: 2 * w }), weight: 4 },
+            { arbitrary: fc.integer({ min: -3 * w, max: -1 }), weight: 1 },
+          ),
+          { maxLength: algorithm.limit },
+        )
         .map((ages) => ages.map((age) => now - age).sort((a, b) => a - b))
   }
 }
@@ -135,11 +156,14 @@ async function check({ algorithm, state, now, cost, consume }: Case): Promise<vo
   const key = keys[0] as string
   if (state !== undefined) await writeState(key, algorithm.kind, state)
   const before = await readState(key, algorithm.kind)
+  const sent = performance.now()
   const reply = await client.eval(APPLY_SCRIPT, keys.length, ...keys, ...argv)
   const expected = stepAll([algorithm], [state], now, cost, consume)
   expect(parseApplyReply(reply, 1)).toStrictEqual(expected.decisions)
   const after = await readState(key, algorithm.kind)
   const pttl = await client.pttl(key)
+  // The TTL has run down by at most the time from sending the script to reading it (+1 ms rounding).
+  const elapsed = Math.ceil(performance.now() - sent) + 1
   const write = expected.writes[0]
   if (write === undefined) {
     // Nothing written: not a value, not a pruned log entry, not a TTL.
@@ -149,7 +173,7 @@ async function check({ algorithm, state, now, cost, consume }: Case): Promise<vo
     expect(after).toBeUndefined()
   } else {
     expect(after).toStrictEqual(write.state)
-    expect(pttl).toBeGreaterThan(Math.ceil(write.ttlMs + GRACE_MS) - 1000)
+    expect(pttl).toBeGreaterThanOrEqual(Math.ceil(write.ttlMs + GRACE_MS) - elapsed)
     expect(pttl).toBeLessThanOrEqual(Math.ceil(write.ttlMs + GRACE_MS))
   }
   await client.del(key)
@@ -248,15 +272,24 @@ describe('the script itself', () => {
       consume: true,
       now: undefined,
     })
-    const [sec, usec] = await client.time()
-    const serverNow = Number(sec) * 1000 + Math.floor(Number(usec) / 1000)
+    const serverNow = async (): Promise<number> => {
+      const [sec, usec] = await client.time()
+      return Number(sec) * 1000 + Math.floor(Number(usec) / 1000)
+    }
+    const hour = 3_600_000
+    const before = await serverNow()
     const reply = parseApplyReply(await client.eval(APPLY_SCRIPT, 1, ...keys, ...argv), 1)[0]
-    const expectedReset = Math.floor(serverNow / 3_600_000) * 3_600_000 + 3_600_000 - serverNow
+    const after = await serverNow()
     expect(reply?.allowed).toBe(true)
-    expect(Math.abs((reply?.resetAfterMs ?? 0) - expectedReset)).toBeLessThan(1000)
+    // The script read TIME at some s in [before, after]; its window ends at the next whole hour.
+    const reset = reply?.resetAfterMs ?? Number.NaN
+    const readAt = [before, after].map((t) => Math.floor(t / hour) * hour + hour - reset)
+    expect(readAt.some((s) => s >= before && s <= after)).toBe(true)
+    // No grace on the server clock: the TTL is the reset, run down by at most the time since before.
     const pttl = await client.pttl(keys[0] as string)
-    expect(pttl).toBeLessThanOrEqual(reply?.resetAfterMs ?? 0)
-    expect(pttl).toBeGreaterThan((reply?.resetAfterMs ?? 0) - 1000)
+    const last = await serverNow()
+    expect(pttl).toBeLessThanOrEqual(reset)
+    expect(pttl).toBeGreaterThanOrEqual(reset - (last - before))
   })
 
   it('logs one unique sorted-set member per admitted unit, several calls in one millisecond included', async () => {

@@ -1,4 +1,5 @@
 import { describeBadInput } from './badInput.ts'
+import { describeClockSkew } from './clockSkew.ts'
 import { describeComposite } from './composite.ts'
 import { describeConcurrency } from './concurrency.ts'
 import { describeExpiry } from './expiry.ts'
@@ -29,4 +30,5 @@ export function describeStore(name: string, factory: StoreFactory, options?: Con
   describeIsolation(name, factory, options)
   describeComposite(name, factory, options)
   describeBadInput(name, factory, options)
+  describeClockSkew(name, factory, options)
 }

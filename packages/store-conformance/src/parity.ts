@@ -40,7 +40,7 @@ async function runTrace(
     // The reference is stepAll itself: no deny cache answering in its place.
     denyCache: false,
   })
-  const maxCost = Math.min(...limits.map((l) => l.maxCost))
+  const maxCost = limits.reduce((least, l) => Math.min(least, l.maxCost), Number.POSITIVE_INFINITY)
   let previous: Decision | undefined
   for (const [i, step] of trace.operations.entries()) {
     clock.advance(advanceBy(step.advance, limits, clock.now, previous))

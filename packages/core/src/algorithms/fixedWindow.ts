@@ -1,7 +1,7 @@
 import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../algorithm.ts'
 import { type Duration, formatDuration, parseDuration } from '../duration.ts'
 import { optionsObject, policyName, positiveInteger } from '../validate.ts'
-import { allow, deny, PORTED_WINDOW_OPTIONS, windowStart } from './shared.ts'
+import { allow, deny, judgedAt, PORTED_WINDOW_OPTIONS, ttlAt, windowStart } from './shared.ts'
 
 export interface FixedWindowOptions extends CommonOptions {
   /** Requests (cost units) admitted per window. */
@@ -17,7 +17,8 @@ export interface FixedWindowParams {
 
 /**
  * One step of the fixed window counter. State: `[windowStart, count]`.
- * Admits while count + cost ≤ limit in the current epoch-aligned window.
+ * Admits while count + cost ≤ limit in the epoch-aligned window that holds t = max(now, windowStart):
+ * a caller whose clock lags behind a stored window counts in that window, never in an older one.
  */
 export function fixedWindowStep(
   state: AlgorithmState | undefined,
@@ -26,20 +27,20 @@ export function fixedWindowStep(
   cost: number,
 ): StepResult {
   const { limit, windowMs } = params
-  // A state from a later window (a caller whose clock runs behind) keeps counting in that window.
-  const current = windowStart(now, windowMs)
-  const start = state !== undefined && (state[0] as number) > current ? (state[0] as number) : current
+  const t = judgedAt(now, state?.[0])
+  const start = windowStart(t, windowMs)
   const used = state !== undefined && state[0] === start ? (state[1] as number) : 0
-  const resetAfterMs = start + windowMs - now
+  const resetAfterMs = start + windowMs - t
+  const ttlMs = ttlAt(now, t, resetAfterMs)
   if (used + cost > limit) {
     return {
       state: [start, used],
-      ttlMs: resetAfterMs,
+      ttlMs,
       decision: deny(limit, limit - used, resetAfterMs, resetAfterMs),
     }
   }
   const count = used + cost
-  return { state: [start, count], ttlMs: resetAfterMs, decision: allow(limit, limit - count, resetAfterMs) }
+  return { state: [start, count], ttlMs, decision: allow(limit, limit - count, resetAfterMs) }
 }
 
 /**

@@ -22,7 +22,10 @@ export interface GcraParams {
   readonly intervalDen: number
 }
 
-/** One GCRA step. State: `[tatMs, tatRemainder]`. Emission interval T = period / rate. */
+/**
+ * One GCRA step. State: `[tatMs, tatRemainder, seenMs]`. Emission interval T = period / rate.
+ * Judged at t = max(now, seenMs), the time of the latest admitted write (see `schedule`).
+ */
 export function gcraStep(
   state: AlgorithmState | undefined,
   params: GcraParams,
@@ -33,7 +36,7 @@ export function gcraStep(
   const decision = s.allowed
     ? allow(params.burst, s.remaining, s.resetAfterMs)
     : deny(params.burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
-  return { state: s.tat, ttlMs: s.resetAfterMs, decision }
+  return { state: s.tat, ttlMs: s.ttlMs, decision }
 }
 
 /**

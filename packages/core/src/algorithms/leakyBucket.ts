@@ -24,8 +24,9 @@ export interface LeakyBucketParams {
 }
 
 /**
- * One leaky bucket step (shaping). State: `[drainAtMs, remainder]`, when the queue ahead has left.
- * A request starts at max(drainAt, now) and is admitted if at most `capacity` units then wait
+ * One leaky bucket step (shaping). State: `[drainAtMs, remainder, seenMs]`: when the queue ahead
+ * has left, and the time of the latest admitted write. Judged at t = max(now, seenMs) (see
+ * `schedule`), a request starts at max(drainAt, t) and is admitted if at most `capacity` units then wait
  * ahead of the one leaving: GCRA with burst = capacity + 1, which is also the `limit` it reports
  * (like redis-cell's max_burst + 1). `delayMs` is its wait for its turn.
  */
@@ -40,7 +41,7 @@ export function leakyBucketStep(
   const decision = s.allowed
     ? allow(burst, s.remaining, s.resetAfterMs, s.startAfterMs)
     : deny(burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
-  return { state: s.tat, ttlMs: s.resetAfterMs, decision }
+  return { state: s.tat, ttlMs: s.ttlMs, decision }
 }
 
 /**

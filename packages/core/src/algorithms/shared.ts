@@ -15,6 +15,25 @@ export function deny(
   return { allowed: false, limit, remaining, resetAfterMs, retryAfterMs, delayMs: 0 }
 }
 
+/**
+ * The time a step judges a request at: the caller's `now`, or the time the state already holds
+ * when that is later (`stored` is undefined for a fresh key). A state's time never moves back, so
+ * a caller whose clock lags can neither refill a bucket nor reopen a window that a caller with a
+ * faster clock has seen; it is judged as if it called at the stored time.
+ */
+export function judgedAt(now: number, stored: number | undefined): number {
+  return stored !== undefined && stored > now ? stored : now
+}
+
+/**
+ * A state's TTL for a step judged at `t`: the state matters until `resetAfterMs` after `t`, and
+ * the TTL counts from the caller's `now`, since a store may add it to `now` (an absolute expiry
+ * on the caller's clock) as well as to its own clock.
+ */
+export function ttlAt(now: number, t: number, resetAfterMs: number): number {
+  return t - now + resetAfterMs
+}
+
 /** Start of the epoch-aligned window that holds `now`. */
 export function windowStart(now: number, windowMs: number): number {
   return Math.floor(now / windowMs) * windowMs

@@ -1,7 +1,7 @@
 import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../algorithm.ts'
 import { type Duration, formatDuration, parseDuration } from '../duration.ts'
 import { optionsObject, policyName, positiveInteger } from '../validate.ts'
-import { allow, deny, PORTED_WINDOW_OPTIONS } from './shared.ts'
+import { allow, deny, judgedAt, PORTED_WINDOW_OPTIONS, ttlAt } from './shared.ts'
 
 export interface SlidingLogOptions extends CommonOptions {
   /** Requests (cost units) admitted in any window of this length. */
@@ -15,8 +15,10 @@ export interface SlidingLogParams {
 }
 
 /**
- * One step of the sliding log. State: the ascending timestamps of admitted units
- * (a request of cost n logs n entries). Only admitted requests are logged.
+ * One step of the sliding log. State: the ascending timestamps of admitted units (a request of
+ * cost n logs n entries). Only admitted requests are logged. Judged at t = max(now, newest entry),
+ * and entries are logged at t: a lagging clock can neither log an entry that a faster clock would
+ * already see as expired nor count entries that a faster clock has let expire.
  */
 export function slidingLogStep(
   state: AlgorithmState | undefined,
@@ -26,35 +28,31 @@ export function slidingLogStep(
 ): StepResult {
   const { limit, windowMs } = params
   const log = state ?? []
-  // An entry at ts counts while ts > now - window.
+  const t = judgedAt(now, log.length > 0 ? (log[log.length - 1] as number) : undefined)
+  // An entry at ts counts while ts > t - window.
   let first = 0
-  while (first < log.length && (log[first] as number) <= now - windowMs) first++
+  while (first < log.length && (log[first] as number) <= t - windowMs) first++
   const live = first === 0 ? log : log.slice(first)
   const used = live.length
   if (used + cost > limit) {
     // The request fits once the oldest (used + cost - limit) entries have left the window.
     const unblocking = live[used + cost - limit - 1] as number
-    const resetAfterMs = (live[used - 1] as number) + windowMs - now
+    const resetAfterMs = (live[used - 1] as number) + windowMs - t
     return {
       state: live,
-      ttlMs: resetAfterMs,
-      decision: deny(limit, limit - used, resetAfterMs, unblocking + windowMs - now),
+      ttlMs: ttlAt(now, t, resetAfterMs),
+      decision: deny(limit, limit - used, resetAfterMs, unblocking + windowMs - t),
     }
   }
-  const next = cost === 0 ? live : insertSorted(live, now, cost)
-  const resetAfterMs = next.length === 0 ? 0 : (next[next.length - 1] as number) + windowMs - now
-  return { state: next, ttlMs: resetAfterMs, decision: allow(limit, limit - next.length, resetAfterMs) }
-}
-
-/**
- * The log with `count` entries at `now`, kept ascending even if the clock stepped back.
- * concat allocates exact lengths; a spread would leave spare capacity in every stored log.
- */
-function insertSorted(log: AlgorithmState, now: number, count: number): AlgorithmState {
-  const added = new Array<number>(count).fill(now)
-  let at = log.length
-  while (at > 0 && (log[at - 1] as number) > now) at--
-  return at === log.length ? log.concat(added) : log.slice(0, at).concat(added, log.slice(at))
+  // Logged at t, the newest time of the log: it stays ascending. concat allocates exact lengths;
+  // a spread would leave spare capacity in every stored log.
+  const next = cost === 0 ? live : live.concat(new Array<number>(cost).fill(t))
+  const resetAfterMs = next.length === 0 ? 0 : (next[next.length - 1] as number) + windowMs - t
+  return {
+    state: next,
+    ttlMs: ttlAt(now, t, resetAfterMs),
+    decision: allow(limit, limit - next.length, resetAfterMs),
+  }
 }
 
 /**

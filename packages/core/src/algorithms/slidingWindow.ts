@@ -1,7 +1,7 @@
 import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../algorithm.ts'
 import { type Duration, formatDuration, parseDuration } from '../duration.ts'
 import { optionsObject, policyName, positiveInteger } from '../validate.ts'
-import { allow, deny, PORTED_WINDOW_OPTIONS, windowStart } from './shared.ts'
+import { allow, deny, judgedAt, PORTED_WINDOW_OPTIONS, ttlAt, windowStart } from './shared.ts'
 
 export interface SlidingWindowOptions extends CommonOptions {
   /** Requests (cost units) admitted per (approximately) sliding window. */
@@ -16,8 +16,9 @@ export interface SlidingWindowParams {
 
 /**
  * One step of the sliding window counter. State: `[currentWindowStart, current, previous]`.
- * Admits while previous × (1 − elapsed/window) + current + cost ≤ limit. Compared in whole
- * count·ms (everything multiplied by the window) so no rounding can differ between stores.
+ * Admits while previous × (1 − elapsed/window) + current + cost ≤ limit, judged at
+ * t = max(now, currentWindowStart) so a lagging clock never reopens an older window. Compared in
+ * whole count·ms (everything multiplied by the window) so no rounding can differ between stores.
  */
 export function slidingWindowStep(
   state: AlgorithmState | undefined,
@@ -26,11 +27,9 @@ export function slidingWindowStep(
   cost: number,
 ): StepResult {
   const { limit, windowMs: w } = params
-  // A state from a later window (a caller whose clock runs behind) keeps counting in that window.
-  const currentStart = windowStart(now, w)
-  const start =
-    state !== undefined && (state[0] as number) > currentStart ? (state[0] as number) : currentStart
-  const elapsed = now > start ? now - start : 0
+  const t = judgedAt(now, state?.[0])
+  const start = windowStart(t, w)
+  const elapsed = t - start
   let current = 0
   let previous = 0
   if (state !== undefined && state[0] === start) {
@@ -44,21 +43,22 @@ export function slidingWindowStep(
   const counted = admits ? current + cost : current
   const remaining = Math.max(0, Math.floor((limit * w - weightedPrevious - counted * w) / w))
   // Full reset once the current count has slid out too: the end of the next window.
-  const resetAfterMs = counted > 0 ? start + 2 * w - now : previous > 0 ? start + w - now : 0
+  const resetAfterMs = counted > 0 ? start + 2 * w - t : previous > 0 ? start + w - t : 0
+  const ttlMs = ttlAt(now, t, resetAfterMs)
   const next = [start, counted, previous]
-  if (admits) return { state: next, ttlMs: resetAfterMs, decision: allow(limit, remaining, resetAfterMs) }
+  if (admits) return { state: next, ttlMs, decision: allow(limit, remaining, resetAfterMs) }
   return {
     state: next,
-    ttlMs: resetAfterMs,
-    decision: deny(limit, remaining, resetAfterMs, retryAfter(params, start, now, current, previous, cost)),
+    ttlMs,
+    decision: deny(limit, remaining, resetAfterMs, retryAfter(params, start, t, current, previous, cost)),
   }
 }
 
-/** Earliest wait after which the same request fits, as the previous window's weight decays. */
+/** Earliest wait after `t` after which the same request fits, as the previous window's weight decays. */
 function retryAfter(
   { limit, windowMs: w }: SlidingWindowParams,
   start: number,
-  now: number,
+  t: number,
   current: number,
   previous: number,
   cost: number,
@@ -67,11 +67,11 @@ function retryAfter(
   if (room >= 0 && previous > 0) {
     // Smallest elapsed e with previous × (w − e) ≤ room × w.
     const elapsedNeeded = w - Math.floor((room * w) / previous)
-    if (elapsedNeeded < w) return start + elapsedNeeded - now
+    if (elapsedNeeded < w) return start + elapsedNeeded - t
   }
   // Next window: today's count becomes the previous one and decays from there.
   const elapsedNext = current > 0 ? Math.max(0, w - Math.floor(((limit - cost) * w) / current)) : 0
-  return start + w + elapsedNext - now
+  return start + w + elapsedNext - t
 }
 
 /**

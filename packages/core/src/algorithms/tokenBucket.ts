@@ -2,7 +2,7 @@ import type { Algorithm, AlgorithmState, CommonOptions, StepResult } from '../al
 import { type Duration, formatDuration, parseDuration } from '../duration.ts'
 import { checkSafe, reduce, toRatio } from '../ratio.ts'
 import { optionsObject, policyName, positiveInteger, positiveNumber } from '../validate.ts'
-import { allow, deny } from './shared.ts'
+import { allow, deny, judgedAt, ttlAt } from './shared.ts'
 
 export interface TokenBucketOptions extends CommonOptions {
   /** Most tokens the bucket holds: the largest burst. A fresh key starts full. */
@@ -25,7 +25,9 @@ export interface TokenBucketParams {
 
 /**
  * One step of the token bucket with continuous refill. State: `[units, lastRefill]`, the tokens
- * in scaled units (`tokenUnits` per token), so refill of any rate stays exact.
+ * in scaled units (`tokenUnits` per token), so refill of any rate stays exact. Judged at
+ * t = max(now, lastRefill), and t is the new lastRefill: a lagging clock never moves the refill
+ * time back, so it cannot make the next caller refill for time that already counted.
  */
 export function tokenBucketStep(
   state: AlgorithmState | undefined,
@@ -35,10 +37,11 @@ export function tokenBucketStep(
 ): StepResult {
   const { capacity, tokenUnits, refillUnitsPerMs: perMs } = params
   const full = capacity * tokenUnits
+  const t = judgedAt(now, state?.[1])
   let units = full
   if (state !== undefined) {
     const stored = state[0] as number
-    const elapsed = Math.max(0, now - (state[1] as number))
+    const elapsed = t - (state[1] as number)
     // Compare before multiplying so a long idle time cannot overflow exact integers.
     units = elapsed >= Math.ceil((full - stored) / perMs) ? full : stored + elapsed * perMs
   }
@@ -46,8 +49,8 @@ export function tokenBucketStep(
   if (units < needed) {
     const resetAfterMs = Math.ceil((full - units) / perMs)
     return {
-      state: [units, now],
-      ttlMs: resetAfterMs,
+      state: [units, t],
+      ttlMs: ttlAt(now, t, resetAfterMs),
       decision: deny(
         capacity,
         Math.floor(units / tokenUnits),
@@ -59,8 +62,8 @@ export function tokenBucketStep(
   const left = units - needed
   const resetAfterMs = Math.ceil((full - left) / perMs)
   return {
-    state: [left, now],
-    ttlMs: resetAfterMs,
+    state: [left, t],
+    ttlMs: ttlAt(now, t, resetAfterMs),
     decision: allow(capacity, Math.floor(left / tokenUnits), resetAfterMs),
   }
 }

@@ -1,40 +1,87 @@
+// The client address as a rate-limit key: one client (an IPv4 address, an IPv6 network) is one key.
 import { ConfigError, InputError } from '../errors.ts'
-import { show } from '../validate.ts'
+import { optionsObject, show } from '../validate.ts'
 
 export interface ClientAddressOptions {
   /**
    * IPv6 clients are grouped by this prefix length (1–128), since one subscriber usually holds a
-   * whole /64 and could otherwise mint a fresh budget per address. Default 64.
+   * whole /64 and could otherwise mint a fresh budget per address. Default 64. The bindings' option
+   * of the same name passes through here.
    */
+  readonly ipv6Subnet?: number
+  /** @deprecated The former name of `ipv6Subnet`, still accepted. */
   readonly ipv6Prefix?: number
 }
 
+/** The IPv6 grouping prefix when none is given: a subscriber's usual allocation. */
+export const DEFAULT_IPV6_SUBNET = 64
+
+const OPTIONS = ['ipv6Subnet', 'ipv6Prefix']
 const IPV4 =
   /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
 const HEX_GROUP = /^[0-9a-f]{1,4}$/i
+// The longest IPv6 text: eight full groups, or six and a dotted quad (45 characters).
+const MAX_IPV6_TEXT = 45
 
 /**
  * Turns a client address into a rate-limit key, so that one client is one key:
  *
  * - IPv4 stays as it is, in dotted-quad form (`203.0.113.7`); leading zeros are refused (`010.0.0.1`
  *   means 8.0.0.1 to some parsers and 10.0.0.1 to others);
- * - IPv4-mapped IPv6 (`::ffff:203.0.113.7`, `::ffff:cb00:7107`) is that IPv4 address, since a
- *   dual-stack server sees IPv4 clients that way;
- * - any other IPv6 address becomes its network, `ipv6Prefix` bits long, in RFC 5952 form:
+ * - an IPv6 address that carries an IPv4 client is that IPv4 address, so one IPv4 client cannot
+ *   mint fresh budgets through the IPv6 forms of its address: IPv4-mapped (`::ffff:203.0.113.7`,
+ *   what a dual-stack server sees), NAT64 (`64:ff9b::203.0.113.7`, RFC 6052), 6to4
+ *   (`2002:cb00:7107::/48`, RFC 3056) and Teredo (`2001:0::/32`, RFC 4380: the client's public
+ *   address, bit-inverted, in the last 32 bits);
+ * - any other IPv6 address becomes its network, `ipv6Subnet` bits long, in RFC 5952 form:
  *   `2001:db8:1:2:a:b:c:d` → `2001:db8:1:2::/64`;
  * - a zone id (`fe80::1%eth0`) and surrounding brackets (`[::1]`) are dropped.
  *
  * Anything else (an empty string, `undefined`, a host name, an address with a port) is an
- * `InputError`: a request is never silently put in a key shared with other clients.
- * No Node built-ins: runs on edge runtimes.
+ * `InputError`: a request is never silently put in a key shared with other clients. A bad
+ * `ipv6Subnet` is a `ConfigError`. No Node built-ins: runs on edge runtimes.
  *
  * @example
  * clientAddressKey('2001:db8:85a3:8d3:1319:8a2e:370:7348') // '2001:db8:85a3:8d3::/64'
  * clientAddressKey('::ffff:192.0.2.1')                     // '192.0.2.1'
- * clientAddressKey('2001:db8::1', { ipv6Prefix: 48 })     // '2001:db8::/48'
+ * clientAddressKey('2002:c000:201::1')                     // '192.0.2.1' (6to4)
+ * clientAddressKey('2001:db8::1', { ipv6Subnet: 48 })      // '2001:db8::/48'
  */
 export function clientAddressKey(address: unknown, options?: ClientAddressOptions): string {
-  const prefix = checkPrefix(options?.ipv6Prefix)
+  return groupAddress(address, ipv6SubnetOf(options))
+}
+
+/** The grouping prefix of `clientAddressKey`'s options, checked. */
+function ipv6SubnetOf(options: ClientAddressOptions | undefined): number {
+  if (options === undefined) return DEFAULT_IPV6_SUBNET
+  optionsObject(options, 'clientAddressKey', OPTIONS)
+  const { ipv6Subnet, ipv6Prefix } = options
+  if (ipv6Subnet !== undefined && ipv6Prefix !== undefined && ipv6Subnet !== ipv6Prefix) {
+    throw new ConfigError(
+      `clientAddressKey: ipv6Subnet (${show(ipv6Subnet)}) and its former name ipv6Prefix (${show(ipv6Prefix)}) disagree; pass ipv6Subnet only`,
+    )
+  }
+  return ipv6Subnet !== undefined
+    ? checkIpv6Subnet(ipv6Subnet, 'ipv6Subnet')
+    : checkIpv6Subnet(ipv6Prefix, 'ipv6Prefix')
+}
+
+/**
+ * Checks an IPv6 grouping prefix length once, at construction: a whole number of bits from 1 to
+ * 128, default 64. `name` is the option as the caller wrote it (`rateLimit: ipv6Subnet`).
+ */
+export function checkIpv6Subnet(value: unknown, name: string): number {
+  if (value === undefined) return DEFAULT_IPV6_SUBNET
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 128) {
+    throw new ConfigError(
+      `${name} must be a whole number of bits from 1 to 128 (64 groups a subscriber's network, 48 a site's, 128 each address), got ${show(value)}`,
+    )
+  }
+  return value
+}
+
+/** `clientAddressKey` with the prefix already checked (bindings check it once, at construction). */
+export function groupAddress(address: unknown, ipv6Subnet: number): string {
   if (typeof address !== 'string' || address.trim() === '') {
     throw new InputError(`client address must be a non-empty IP address string, got ${show(address)}`)
   }
@@ -43,26 +90,16 @@ export function clientAddressKey(address: unknown, options?: ClientAddressOption
   if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1)
   const zone = text.indexOf('%')
   if (zone > 0) text = text.slice(0, zone)
-  const groups = parseIpv6(text)
+  const groups = text.length > MAX_IPV6_TEXT ? undefined : parseIpv6(text)
   if (groups === undefined) {
     throw new InputError(`client address ${show(address)} is not an IPv4 or IPv6 address`)
   }
-  if (isIpv4Mapped(groups)) {
-    const a = groups[6] as number
-    const b = groups[7] as number
+  const v4 = embeddedIpv4(groups)
+  if (v4 !== undefined) {
+    const [a, b] = v4
     return `${a >> 8}.${a & 0xff}.${b >> 8}.${b & 0xff}`
   }
-  return `${formatIpv6(mask(groups, prefix))}/${prefix}`
-}
-
-function checkPrefix(value: unknown): number {
-  if (value === undefined) return 64
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 128) {
-    throw new ConfigError(
-      `ipv6Prefix must be a whole number of bits from 1 to 128 (64 groups a subscriber's network), got ${show(value)}`,
-    )
-  }
-  return value
+  return `${formatIpv6(mask(groups, ipv6Subnet))}/${ipv6Subnet}`
 }
 
 /** Eight 16-bit groups, or undefined when `text` is not an IPv6 address. */
@@ -72,27 +109,49 @@ function parseIpv6(text: string): number[] | undefined {
   if (halves.length > 2) return undefined
   const head = halves[0] === '' ? [] : (halves[0] as string).split(':')
   const tail = halves.length === 1 || halves[1] === '' ? [] : (halves[1] as string).split(':')
-  const parts = [...head, ...tail]
-  const last = parts[parts.length - 1]
+  const last = tail.length > 0 ? tail[tail.length - 1] : head[head.length - 1]
   let v4: number[] = []
   if (last?.includes('.')) {
+    // A dotted quad ends the address: `1.2.3.4::` is not one.
+    if (tail.length === 0 && halves.length === 2) return undefined
     const m = IPV4.exec(last)
     if (m === null) return undefined
     v4 = [(Number(m[1]) << 8) | Number(m[2]), (Number(m[3]) << 8) | Number(m[4])]
     if (tail.length > 0) tail.pop()
     else head.pop()
   }
-  for (const g of [...head, ...tail]) if (!HEX_GROUP.test(g)) return undefined
+  for (const g of head) if (!HEX_GROUP.test(g)) return undefined
+  for (const g of tail) if (!HEX_GROUP.test(g)) return undefined
   const given = head.length + tail.length + v4.length
   if (halves.length === 1 ? given !== 8 : given > 7) return undefined
-  const zeros: number[] = new Array(8 - given).fill(0)
   const hex = (g: string) => Number.parseInt(g, 16)
-  const tailGroups = [...tail.map(hex), ...v4]
-  return [...head.map(hex), ...zeros, ...tailGroups]
+  const groups = head.map(hex)
+  for (let i = given; i < 8; i++) groups.push(0)
+  for (const g of tail) groups.push(hex(g))
+  for (const g of v4) groups.push(g)
+  return groups
 }
 
-function isIpv4Mapped(g: readonly number[]): boolean {
-  return g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff
+/**
+ * The IPv4 address (two 16-bit groups) an IPv6 address carries for an IPv4 client, or undefined.
+ * Each form is a fixed prefix, so only addresses inside it are read this way.
+ */
+function embeddedIpv4(g: readonly number[]): readonly [number, number] | undefined {
+  const a = g[6] as number
+  const b = g[7] as number
+  const zeroFrom = (from: number, to: number) => {
+    for (let i = from; i < to; i++) if (g[i] !== 0) return false
+    return true
+  }
+  // ::ffff:0:0/96, IPv4-mapped (RFC 4291): a dual-stack socket's IPv4 peer.
+  if (zeroFrom(0, 5) && g[5] === 0xffff) return [a, b]
+  // 64:ff9b::/96, the NAT64 well-known prefix (RFC 6052): the IPv4 address in the last 32 bits.
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeroFrom(2, 6)) return [a, b]
+  // 2002::/16, 6to4 (RFC 3056): the site's IPv4 address in bits 16–47.
+  if (g[0] === 0x2002) return [g[1] as number, g[2] as number]
+  // 2001:0::/32, Teredo (RFC 4380): the client's public IPv4 address, bit-inverted, in the last 32 bits.
+  if (g[0] === 0x2001 && g[1] === 0) return [a ^ 0xffff, b ^ 0xffff]
+  return undefined
 }
 
 function mask(groups: readonly number[], prefix: number): number[] {

@@ -1,10 +1,14 @@
+// The options every binding accepts, checked once at construction with ConfigErrors that say what to do.
+import { MAX_TIMER_MS, parseDuration } from '../duration.ts'
 import { ConfigError } from '../errors.ts'
 import type { RateLimiter } from '../limiter.ts'
 import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
 import type { Descriptor } from '../rules/types.ts'
-import { show } from '../validate.ts'
+import { optionsObject, show } from '../validate.ts'
+import { checkIpv6Subnet } from './clientAddress.ts'
 import { HEADER_MODES, type HeaderMode, type PolicyInfo } from './headers.ts'
-import { describePolicies, MAX_TIMER_MS } from './policies.ts'
+import { DEFAULT_MAX_PARKED } from './parking.ts'
+import { describePolicies } from './policies.ts'
 
 /** A value, or a promise of it: key, cost and skip functions may be async. */
 export type MaybePromise<T> = T | Promise<T>
@@ -26,9 +30,17 @@ export interface RateLimitBindingOptions<Req> {
    * of them. An empty or malformed list is an `InputError`, never "no limit".
    */
   readonly descriptors?: (req: Req) => MaybePromise<readonly Descriptor[]>
-  /** Who is limited: a non-empty string per request. Default: the client address, IPv6 grouped by /64. */
+  /**
+   * Who is limited: a non-empty string per request. Default: the client address, IPv6 grouped by
+   * `ipv6Subnet`. A returned value that is not a usable key (`''`, `undefined`, longer than the
+   * limiter accepts) is answered 400; a throw goes to the framework's error handling.
+   */
   readonly key?: (req: Req) => MaybePromise<string>
-  /** Units this request takes: a non-negative integer, or a function returning one. Default 1. */
+  /**
+   * Units this request takes: a non-negative integer, or a function returning one. Default 1. A
+   * fixed cost over what the limiter can ever admit is a `ConfigError` here; a function's result
+   * that is not a whole number ≥ 0, or over every limit, is answered 400.
+   */
   readonly cost?: number | ((req: Req) => MaybePromise<number>)
   /** Return true to let a request through without counting it or sending headers. */
   readonly skip?: (req: Req) => MaybePromise<boolean>
@@ -38,10 +50,25 @@ export interface RateLimitBindingOptions<Req> {
   readonly headers?: HeaderMode
   /**
    * Shaping (leaky bucket): a request whose `delayMs` is at most this waits its turn, a longer one
-   * is refused. Milliseconds or a duration string; 0 never waits. Default `Infinity` (the
-   * algorithm's capacity bounds the wait).
+   * is refused. A whole number of milliseconds or a duration string (`'2s'`, `'1.5s'`), by the one
+   * duration rule (`parseDuration`); 0 never waits. Default `Infinity` (the algorithm's capacity
+   * bounds the wait).
    */
   readonly maxDelayMs?: number | string
+  /**
+   * Shaping: how many requests this middleware holds at once while they wait their turn. A request
+   * that would have to wait when all places are taken is refused at once (429 with `Retry-After`),
+   * taking nothing from the queue; a client that disconnects gives its place back. A whole number
+   * ≥ 0 (0 never holds one) or `Infinity`. Default 1,000.
+   */
+  readonly maxParked?: number
+  /**
+   * The default key groups IPv6 clients by this prefix length, 1–128 (64: a subscriber's usual
+   * allocation; 48 or 56 are stricter, 128 one key per address). Addresses that carry an IPv4
+   * client (IPv4-mapped, NAT64, 6to4, Teredo) count as that IPv4 address. Default 64. Only for the
+   * default key: a `key` function groups with `clientAddressKey(address, { ipv6Subnet })`.
+   */
+  readonly ipv6Subnet?: number
   /** Status of a refused request. Default 429. */
   readonly statusCode?: number
 }
@@ -75,6 +102,8 @@ export interface ResolvedBindingOptions<Req> {
   readonly headers: HeaderMode
   readonly policies: readonly PolicyInfo[]
   readonly maxDelayMs: number
+  readonly maxParked: number
+  readonly ipv6Subnet: number
   readonly statusCode: number
   readonly onLimited: ((...args: never[]) => unknown) | undefined
 }
@@ -88,6 +117,8 @@ const COMMON = [
   'headers',
   'onLimited',
   'maxDelayMs',
+  'maxParked',
+  'ipv6Subnet',
   'statusCode',
   'descriptors',
 ]
@@ -104,10 +135,8 @@ const FOREIGN: Record<string, string> = {
   handler: 'use onLimited',
   standardHeaders: "use headers: 'draft-10' | 'legacy' | 'both' | false",
   legacyHeaders: "use headers: 'legacy' or 'both'",
+  ipv6Prefix: 'the bindings call it ipv6Subnet (clientAddressKey takes either name)',
 }
-
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 /**
  * Validates a binding's options once, at construction, with `ConfigError`s that say what to do.
@@ -125,13 +154,8 @@ export function resolveBindingOptions<Req>(
       `${f}() takes an options object such as ${f}({ limiter }), with limiter = createRateLimiter({ store, algorithm }); got ${show(options)}`,
     )
   }
-  const o = options as Record<string, unknown>
-  const known = new Set([...COMMON, ...(spec.extraOptions ?? [])])
-  for (const name of Object.keys(o)) {
-    if (known.has(name) || o[name] === undefined) continue
-    const hint = FOREIGN[name] ?? `the options are ${[...known].join(', ')}`
-    throw new ConfigError(`${f}: unknown option ${JSON.stringify(name)}; ${hint}`)
-  }
+  const known = spec.extraOptions === undefined ? COMMON : COMMON.concat(spec.extraOptions)
+  const o = optionsObject(options as Record<string, unknown>, f, known, FOREIGN)
   const descriptors = optionalFunction<(req: Req) => MaybePromise<readonly Descriptor[]>>(
     o.descriptors,
     `${f}: descriptors`,
@@ -145,11 +169,19 @@ export function resolveBindingOptions<Req>(
       `${f}: key is required here, since this runtime gives no client address; ${spec.missingKeyHelp ?? 'pass key: (req) => string, such as an authenticated user id'}`,
     )
   }
+  const ipv6Subnet = checkIpv6Subnet(o.ipv6Subnet, `${f}: ipv6Subnet`)
+  if (o.ipv6Subnet !== undefined && (key !== undefined || descriptors !== undefined)) {
+    throw new ConfigError(
+      `${f}: ipv6Subnet groups the default key (the client address), which ${key === undefined ? 'descriptors replace' : 'key replaces'}; group the address where you use it: clientAddressKey(address, { ipv6Subnet: ${ipv6Subnet} })`,
+    )
+  }
+  const cost = checkCost(o.cost, f)
+  if (typeof cost === 'number' && descriptors === undefined) checkFixedCost(cost, limiter as RateLimiter, f)
   return {
     limiter,
     descriptors,
     key,
-    cost: checkCost(o.cost, f),
+    cost,
     skip: optionalFunction(o.skip, `${f}: skip`, '(req) => boolean'),
     headers: checkHeaders(o.headers, f),
     policies:
@@ -157,6 +189,8 @@ export function resolveBindingOptions<Req>(
         ? describePolicies((limiter as RateLimiter).algorithms, checkPolicyName(o.policyName, f), f)
         : [],
     maxDelayMs: checkMaxDelay(o.maxDelayMs, f),
+    maxParked: checkMaxParked(o.maxParked, f),
+    ipv6Subnet,
     statusCode: checkStatus(o.statusCode, f),
     onLimited: optionalFunction(o.onLimited, `${f}: onLimited`, 'a function that sends the response'),
   }
@@ -219,6 +253,17 @@ function checkCost<Req>(value: unknown, f: string): number | ((req: Req) => Mayb
   )
 }
 
+/** A fixed cost no limit can ever admit would fail every request: say so now. */
+function checkFixedCost(cost: number, limiter: RateLimiter, f: string): void {
+  for (const a of limiter.algorithms) {
+    if (cost > a.maxCost) {
+      throw new ConfigError(
+        `${f}: cost ${cost} can never be admitted: ${a.name} admits at most ${a.maxCost} at once; lower the cost or raise the limit`,
+      )
+    }
+  }
+}
+
 function checkHeaders(value: unknown, f: string): HeaderMode {
   if (value === undefined) return 'draft-10'
   if ((HEADER_MODES as readonly unknown[]).includes(value)) return value as HeaderMode
@@ -237,17 +282,22 @@ function checkPolicyName(value: unknown, f: string): string | undefined {
 
 function checkMaxDelay(value: unknown, f: string): number {
   if (value === undefined) return Number.POSITIVE_INFINITY
-  let ms = value
-  if (typeof value === 'string' && DURATION.test(value.trim())) {
-    const [, amount, unit] = DURATION.exec(value.trim()) as RegExpExecArray
-    ms = Number(amount) * (UNIT_MS[unit as string] as number)
-  }
-  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
-    throw new ConfigError(
-      `${f}: maxDelayMs must be milliseconds ≥ 0 (0 never waits, Infinity always waits) or a string like '2s', got ${show(value)}`,
-    )
-  }
+  const ms = parseDuration(value, `${f}: maxDelayMs`, { zero: true, infinite: true })
+  // No timer holds a longer wait, so a longer bound means no bound (planResponse refuses those).
   return ms > MAX_TIMER_MS ? Number.POSITIVE_INFINITY : ms
+}
+
+function checkMaxParked(value: unknown, f: string): number {
+  if (value === undefined) return DEFAULT_MAX_PARKED
+  if (
+    value === Number.POSITIVE_INFINITY ||
+    (typeof value === 'number' && Number.isInteger(value) && value >= 0)
+  ) {
+    return value
+  }
+  throw new ConfigError(
+    `${f}: maxParked must be a whole number of requests ≥ 0 (how many may wait their turn at once; 0 never holds one) or Infinity for no bound, got ${show(value)}`,
+  )
 }
 
 function checkStatus(value: unknown, f: string): number {

@@ -1,12 +1,10 @@
 import type { Algorithm } from '../algorithm.ts'
 import type { Decision, PolicyDecision } from '../decision.ts'
+import { MAX_TIMER_MS } from '../duration.ts'
 import { ConfigError } from '../errors.ts'
 import type { PolicyInfo, PolicyStatus } from './headers.ts'
 import { secondsUp } from './headers.ts'
 import { asciiPolicyName } from './structuredFields.ts'
-
-/** Longest wait a JavaScript timer can hold (2^31 − 1 ms); a longer shaping delay is refused. */
-export const MAX_TIMER_MS = 2_147_483_647
 
 /**
  * The policies a middleware advertises, one per limit of its limiter, in the limiter's order.
@@ -38,8 +36,12 @@ export function describePolicies(
   return policies
 }
 
-/** Why a response is refused: a limit denied it, or its shaping wait is longer than allowed. */
-export type RefusalReason = 'quota' | 'queue'
+/**
+ * Why a response is refused: a limit denied it (`quota`), its shaping wait is longer than
+ * `maxDelayMs` (`queue`), or it would have to wait while the binding already holds `maxParked`
+ * waiting requests (`parked`).
+ */
+export type RefusalReason = 'quota' | 'queue' | 'parked'
 
 /** How one decision turns into a response, before any header is written. */
 export interface ResponsePlan {

@@ -1,4 +1,5 @@
 import type { HeaderEntry } from './headers.ts'
+import type { InvalidPart } from './invalid.ts'
 import type { RefusalReason } from './policies.ts'
 
 /** The draft-10 problem type for a request over quota (registered as `quota-exceeded`). */
@@ -44,7 +45,9 @@ export function quotaExceededProblem(input: ProblemInput): ProblemDetails {
     detail:
       input.reason === 'queue'
         ? `The queue of ${which} is longer than this server lets a request wait; ${after}`
-        : `Quota exceeded for ${which}; ${after}`,
+        : input.reason === 'parked'
+          ? `This server is already holding as many requests waiting their turn as it allows (${which}); ${after}`
+          : `Quota exceeded for ${which}; ${after}`,
     'violated-policies': input.violated,
   }
 }
@@ -58,4 +61,33 @@ export function refusalHeaders(retryAfterSeconds: number): HeaderEntry[] {
     ['Retry-After', String(retryAfterSeconds)],
     ['Cache-Control', 'no-store'],
   ]
+}
+
+/** An RFC 9457 body for a request sluice cannot limit as sent (400). */
+export interface BadRequestProblem {
+  readonly type: 'about:blank'
+  readonly title: 'Bad Request'
+  readonly status: 400
+  readonly detail: string
+}
+
+// What a client is told, per part: never the value itself (a key may be an e-mail address).
+const INVALID_DETAIL: Readonly<Record<InvalidPart, string>> = {
+  key: 'This request lacks what identifies its client for rate limiting: the value is missing, empty or not text.',
+  address: "This request's client address is not an IP address.",
+  cost: "This request's rate-limit cost is not a whole number of 0 or more.",
+  descriptors: 'This request lacks a value its rate limits are keyed on, or gives one that is malformed.',
+  request:
+    'This request cannot be rate-limited as sent: a value it is limited by is empty, too long or malformed, or it asks for more than any limit admits.',
+}
+
+/**
+ * The 400 body of a request whose key, cost, address or descriptors cannot be used. It names what
+ * was wrong, never the value (the `InputError` that carries it is for the app's logs).
+ *
+ * @example
+ * badRequestProblem('cost').detail // "This request's rate-limit cost is not a whole number of 0 or more."
+ */
+export function badRequestProblem(part: InvalidPart): BadRequestProblem {
+  return { type: 'about:blank', title: 'Bad Request', status: 400, detail: INVALID_DETAIL[part] }
 }

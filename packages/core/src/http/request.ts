@@ -1,8 +1,13 @@
-import { InputError } from '../errors.ts'
+// One request's skip, key, cost and descriptors, from the binding's options; every failure an InputError.
 import type { Descriptor } from '../rules/types.ts'
 import { show } from '../validate.ts'
-import { clientAddressKey } from './clientAddress.ts'
+import { DEFAULT_IPV6_SUBNET, groupAddress } from './clientAddress.ts'
+import { appInputError, requestInputError } from './invalid.ts'
 import type { BindingSpec, MaybePromise, ResolvedBindingOptions } from './options.ts'
+
+// Failures are InputErrors of two kinds (see invalid.ts): a value the request produced that cannot be
+// used (the client's: bindings answer 400), and a function of the app's that threw, or a server that
+// gives no client address (the app's: thrown on to the framework's error handling).
 
 /** Resolves `skip(req)`: a throwing skip function becomes an `InputError` naming it. */
 export async function resolveSkip<Req>(
@@ -13,7 +18,7 @@ export async function resolveSkip<Req>(
   try {
     return Boolean(await skip(req))
   } catch (cause) {
-    throw new InputError(
+    throw appInputError(
       `${factory}: the skip function threw (${describe(cause)}); make skip(req) return true or false for every request`,
       { cause },
     )
@@ -22,15 +27,16 @@ export async function resolveSkip<Req>(
 
 /**
  * The key of one request: the `key` function's result, or the client address grouped by
- * `clientAddressKey`. Every way of getting no usable key is an `InputError` naming the fix; a
- * request is never put in a shared key by default.
+ * `clientAddressKey` (IPv6 by `ipv6Subnet`, default 64). Every way of getting no usable key is an
+ * `InputError` naming the fix; a request is never put in a shared key by default.
  */
 export function resolveKey<Req>(
-  options: Pick<ResolvedBindingOptions<Req>, 'key'>,
+  options: Pick<ResolvedBindingOptions<Req>, 'key'> &
+    Partial<Pick<ResolvedBindingOptions<Req>, 'ipv6Subnet'>>,
   spec: BindingSpec<Req>,
   req: Req,
 ): MaybePromise<string> {
-  if (options.key === undefined) return addressKey(spec, req)
+  if (options.key === undefined) return addressKey(spec, req, options.ipv6Subnet ?? DEFAULT_IPV6_SUBNET)
   return keyFromFunction(options.key, spec.factory, req)
 }
 
@@ -43,40 +49,59 @@ async function keyFromFunction<Req>(
   try {
     key = await fn(req)
   } catch (cause) {
-    throw new InputError(
+    throw appInputError(
       `${f}: the key function threw (${describe(cause)}); make key(req) return a non-empty string for every request, or use skip(req) for requests that should not be limited`,
       { cause },
     )
   }
   if (key === '') {
-    throw new InputError(
+    throw requestInputError(
+      'key',
       `${f}: the key function returned "", which would put all such requests in one shared budget; return a non-empty string that identifies the client, or use skip(req) for requests that should not be limited`,
     )
   }
   if (typeof key !== 'string') {
-    throw new InputError(
+    throw requestInputError(
+      'key',
       `${f}: the key function must return a non-empty string, got ${show(key)}; convert ids with String(id)`,
     )
   }
   return key
 }
 
-function addressKey<Req>(spec: BindingSpec<Req>, req: Req): string {
+function addressKey<Req>(spec: BindingSpec<Req>, req: Req, ipv6Subnet: number): string {
   const f = spec.factory
   const source = spec.clientAddressSource ?? 'the client address'
-  const address = spec.clientAddress?.(req)
+  const address = readAddress(spec, req)
   if (address === undefined || address === null || address === '') {
-    throw new InputError(
+    // The connection is gone (nobody to answer) or the server is not on TCP (every request fails).
+    throw appInputError(
       `${f}: the request has no client address (${source} is ${show(address)}: the connection is already closed, or the server is not on TCP); pass key: (req) => string to identify clients another way`,
     )
   }
   try {
-    return clientAddressKey(address)
+    return groupAddress(address, ipv6Subnet)
   } catch (cause) {
-    throw new InputError(
+    // Under a trusted proxy the forwarded header is the client's to write.
+    throw requestInputError(
+      'address',
       `${f}: ${source} is ${show(address)}, which is not an IP address; check your trusted-proxy setting (the proxy's forwarded header may be malformed), or pass key: (req) => string`,
       { cause },
     )
+  }
+}
+
+/**
+ * The binding's own address lookup. Where it cannot find one (Hono outside @hono/node-server) it
+ * throws: that is the deployment's, never the client's, so it stays an app error with its message.
+ */
+function readAddress<Req>(spec: BindingSpec<Req>, req: Req): string | undefined {
+  try {
+    return spec.clientAddress?.(req)
+  } catch (cause) {
+    throw appInputError(cause instanceof Error ? cause.message : `${spec.factory}: ${describe(cause)}`, {
+      cause,
+    })
   }
 }
 
@@ -98,13 +123,14 @@ async function costFromFunction<Req>(
   try {
     value = await cost(req)
   } catch (cause) {
-    throw new InputError(
+    throw appInputError(
       `${factory}: the cost function threw (${describe(cause)}); make cost(req) return a non-negative integer for every request`,
       { cause },
     )
   }
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new InputError(
+    throw requestInputError(
+      'cost',
       `${factory}: the cost function must return a non-negative integer, got ${show(value)}; round it (Math.ceil) and give a fallback for missing input (e.g. Number(header) || 1)`,
     )
   }
@@ -125,13 +151,14 @@ export async function resolveDescriptors<Req>(
   try {
     value = await fn(req)
   } catch (cause) {
-    throw new InputError(
+    throw appInputError(
       `${factory}: the descriptors function threw (${describe(cause)}); make descriptors(req) return a non-empty list for every request, or use skip(req) for requests that should not be limited`,
       { cause },
     )
   }
   if (!Array.isArray(value) || value.length === 0) {
-    throw new InputError(
+    throw requestInputError(
+      'descriptors',
       `${factory}: the descriptors function must return a non-empty list such as [[{ key: 'route', value: path }]], got ${Array.isArray(value) ? 'an empty list' : show(value)}; use skip(req) for requests that should not be limited`,
     )
   }

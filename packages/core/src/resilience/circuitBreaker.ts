@@ -1,3 +1,4 @@
+import type { Duration } from '../duration.ts'
 import { StoreError } from '../errors.ts'
 import { monotonicNow } from './runtime.ts'
 
@@ -8,8 +9,11 @@ export class CircuitOpenError extends StoreError {}
 export interface CircuitBreakerOptions {
   /** Consecutive store faults that open the circuit. Default 5. */
   readonly failures?: number
-  /** How long an open circuit answers without calling the store before one probe. Default 500 ms. */
-  readonly coolDownMs?: number
+  /**
+   * How long an open circuit answers without calling the store before one probe: milliseconds or
+   * a string such as `'2s'`. Default 500 ms.
+   */
+  readonly coolDownMs?: Duration
 }
 
 /**

@@ -3,37 +3,51 @@ import type { Decision, PolicyDecision } from '../decision.ts'
 import type { StoreRequest } from '../store.ts'
 import { monotonicNow } from './runtime.ts'
 
-/** Deny cache settings: `true` / `false` to force it on or off, or its size. */
+/**
+ * Deny cache settings: `true` / `false` to force it on or off, or its size: `maxKeys`, the most
+ * counters (a key under one limit) it remembers. Default 10,000.
+ */
 export type DenyCacheOption = boolean | { readonly maxKeys?: number }
 
-interface Denial {
-  readonly limits: readonly Algorithm[]
+/** One counter the store said is exhausted: it denies `cost` (under `maxDelayMs`) until `until`. */
+interface Exhausted {
   readonly cost: number
   readonly maxDelayMs: number
   /** When the denial was asked for, on the cache's time line. */
   readonly at: number
-  /** Until when the store denies this request (and any costlier or less patient one). */
+  /** Until when this counter denies this cost (and any costlier or less patient request). */
   readonly until: number
+  /** The store's whole answer to the request that found it exhausted, shared by its counters. */
+  readonly limits: readonly Algorithm[]
   readonly decision: Decision
+  /** This counter's place in `limits` and `decision.policies`. */
+  readonly index: number
 }
 
 /**
- * Remembers the store's denials so a key that the store denied until T is answered in-process until
- * T, without a round trip. Sound by construction:
+ * Remembers which *counters* (a store key and a limit id: one stored state) the store found
+ * exhausted, so a request that includes one of them is denied in-process, without a round trip,
+ * until the counter's own `retryAfterMs` is over. A request is all-or-nothing, so one exhausted
+ * counter denies it whatever its other limits are: a denied user is answered locally on every
+ * route and path, not only on the exact set of limits it was denied with before.
  *
+ * Sound by construction:
  * - it only ever answers denials, so it can never admit what the store would deny;
- * - it answers only `limit()` calls (never peeks) with the same limits (same ids), a cost at least the denied
- *   one and a `maxDelayMs` at most the denied one: every algorithm denies those at least as long;
- * - T is measured from when the request was *sent* (`retryAfterMs` counts from when the store
- *   decided, which is later), on the limiter's clock when it has one, else on this process's
+ * - it answers only `limit()` calls (never peeks), and uses a counter's record only for a cost at
+ *   least the denied one and a `maxDelayMs` at most the denied one: every algorithm denies those
+ *   at least as long, and each limit's verdict depends on its own state alone (`stepAll`), which
+ *   other requests can only fill further;
+ * - the wait is measured from when the request was *sent* (`retryAfterMs` counts from when the
+ *   store decided, which is later), on the limiter's clock when it has one, else on this process's
  *   monotonic clock, so clock differences between app and store cannot stretch a denial;
- * - `reset(key)` through the limiter forgets the key. What it cannot see: a reset by another
- *   process, or a limit raised elsewhere; those take effect here at T at the latest.
+ * - `reset` through the limiter forgets the counters it resets. What it cannot see: a reset by
+ *   another process, or a limit raised elsewhere; those take effect here at the end of the wait at
+ *   the latest.
  *
- * Memory is bounded: at most `maxKeys` entries; past that the oldest entry is dropped.
+ * Memory is bounded: at most `maxKeys` counters; past that the oldest record is dropped.
  */
 export class DenyCache {
-  readonly #entries = new Map<string, Denial>()
+  readonly #entries = new Map<string, Exhausted>()
 
   constructor(private readonly maxKeys: number) {}
 
@@ -44,92 +58,161 @@ export class DenyCache {
 
   /** A denial for `request` at time `t`, or `undefined` to ask the store. */
   answer(request: StoreRequest, t: number): Decision | undefined {
-    if (!request.consume || request.cost === 0) return undefined
-    const entry = this.#entries.get(request.key)
-    if (entry === undefined) return undefined
-    if (t >= entry.until || t < entry.at) {
-      // Expired, or a clock that went back: ask the store again.
-      this.#entries.delete(request.key)
-      return undefined
+    if (!request.consume || request.cost === 0 || this.#entries.size === 0) return undefined
+    const limits = request.limits
+    const maxDelayMs = request.maxDelayMs ?? Number.POSITIVE_INFINITY
+    let found: (Exhausted | undefined)[] | undefined
+    let decider = -1
+    for (let i = 0; i < limits.length; i++) {
+      const counter = counterKey(request.key, (limits[i] as Algorithm).id)
+      const entry = this.#entries.get(counter)
+      if (entry === undefined) continue
+      if (t >= entry.until || t < entry.at) {
+        // Over, or a clock that went back: ask the store again.
+        this.#entries.delete(counter)
+        continue
+      }
+      if (request.cost < entry.cost || maxDelayMs > entry.maxDelayMs) continue
+      found ??= new Array<Exhausted | undefined>(limits.length)
+      found[i] = entry
+      // As `combine` does: the denying limit with the longest wait decides.
+      if (decider < 0 || entry.until > (found[decider] as Exhausted).until) decider = i
     }
-    if (
-      !sameLimits(entry.limits, request.limits) ||
-      request.cost < entry.cost ||
-      (request.maxDelayMs ?? Number.POSITIVE_INFINITY) > entry.maxDelayMs
-    ) {
-      return undefined
-    }
-    return aged(entry.decision, t - entry.at)
+    return found === undefined ? undefined : denial(limits, found, decider, t)
   }
 
-  /** Records the store's answer to `request`, asked at time `t`. */
+  /** Records the store's answer to `request`, asked at time `t`: each counter it found exhausted. */
   remember(request: StoreRequest, t: number, decision: Decision): void {
-    if (decision.allowed || !request.consume || request.cost === 0 || decision.retryAfterMs <= 0) return
-    const entries = this.#entries
-    entries.delete(request.key)
-    if (entries.size >= this.maxKeys) {
-      const oldest = entries.keys().next().value as string
-      entries.delete(oldest)
+    if (decision.allowed || !request.consume || request.cost === 0) return
+    const limits = request.limits
+    const policies = decision.policies
+    for (let i = 0; i < policies.length; i++) {
+      const p = policies[i] as PolicyDecision
+      if (p.allowed || p.retryAfterMs <= 0) continue
+      this.#set(counterKey(request.key, (limits[i] as Algorithm).id), {
+        cost: request.cost,
+        maxDelayMs: request.maxDelayMs ?? Number.POSITIVE_INFINITY,
+        at: t,
+        until: t + p.retryAfterMs,
+        limits,
+        decision,
+        index: i,
+      })
     }
-    entries.set(request.key, {
-      limits: request.limits,
-      cost: request.cost,
-      maxDelayMs: request.maxDelayMs ?? Number.POSITIVE_INFINITY,
-      at: t,
-      until: t + decision.retryAfterMs,
-      decision,
-    })
   }
 
-  forget(key: string): void {
-    this.#entries.delete(key)
+  /** Forgets the counters of `key` under `limits` (what a reset through the limiter resets). */
+  forget(key: string, limits: readonly Algorithm[]): void {
+    if (this.#entries.size === 0) return
+    for (const limit of limits) this.#entries.delete(counterKey(key, limit.id))
   }
 
   clear(): void {
     this.#entries.clear()
   }
 
+  /** Counters held. */
   get size(): number {
     return this.#entries.size
+  }
+
+  #set(counter: string, entry: Exhausted): void {
+    const entries = this.#entries
+    // Delete first, so a renewed record moves to the young end of the insertion order.
+    entries.delete(counter)
+    if (entries.size >= this.maxKeys) entries.delete(entries.keys().next().value as string)
+    entries.set(counter, entry)
   }
 }
 
 /**
- * The same limits, in the same order: the same array, or limits with the same ids (kind and
- * parameters), as a rules limiter builds a fresh list per request.
+ * One counter's name: the limit id, its length first, then the store key. Ids and keys may hold
+ * any character, so the length is what keeps two (key, id) pairs from ever meeting.
  */
-function sameLimits(a: readonly Algorithm[], b: readonly Algorithm[]): boolean {
-  if (a === b) return true
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) {
-    if ((a[i] as Algorithm).id !== (b[i] as Algorithm).id) return false
-  }
-  return true
+function counterKey(key: string, id: string): string {
+  return `${id.length}:${id}${key}`
 }
 
-/** The cached denial as it reads `elapsed` ms later: its waits shorter by that much. */
-function aged(d: Decision, elapsed: number): Decision {
-  const policies = d.policies.map((p) => agedPolicy(p, elapsed))
+/**
+ * The answer for a request whose counters `found` (by position) are exhausted, `elapsed` after
+ * each was recorded, with the waits shortened by that much. The deciding policy is the exhausted
+ * counter with the longest wait. Every other limit of the request reports, in this order of
+ * preference:
+ * - its own exhausted record, when it has one that applies (it denies too);
+ * - the numbers the store gave for it in the answer the deciding record came from, when that
+ *   answer covered it, as not denying (a denial takes nothing, so they still hold unless other
+ *   requests took more since);
+ * - else `remaining` 0 and `resetAfterMs` its window, as not denying: this process has not asked
+ *   the store about that counter, and these are the numbers that never promise quota it may not
+ *   have (headers show them; the request is refused by the deciding policy either way).
+ */
+function denial(
+  limits: readonly Algorithm[],
+  found: readonly (Exhausted | undefined)[],
+  decider: number,
+  t: number,
+): Decision {
+  const known = found[decider] as Exhausted
+  const policies: PolicyDecision[] = []
+  for (let i = 0; i < limits.length; i++) {
+    const limit = limits[i] as Algorithm
+    const own = found[i]
+    if (own !== undefined) {
+      policies.push(aged(own.decision.policies[own.index] as PolicyDecision, t - own.at, limit.name, false))
+      continue
+    }
+    const j = indexOf(known.limits, limit.id, i)
+    policies.push(
+      j >= 0
+        ? aged(known.decision.policies[j] as PolicyDecision, t - known.at, limit.name, true)
+        : unknownCounter(limit),
+    )
+  }
+  const d = policies[decider] as PolicyDecision
   return {
     allowed: false,
     limit: d.limit,
     remaining: d.remaining,
-    resetAfterMs: Math.max(0, Math.ceil(d.resetAfterMs - elapsed)),
-    retryAfterMs: Math.max(1, Math.ceil(d.retryAfterMs - elapsed)),
+    resetAfterMs: d.resetAfterMs,
+    retryAfterMs: d.retryAfterMs,
     delayMs: 0,
     policy: d.policy,
     policies,
   }
 }
 
-function agedPolicy(p: PolicyDecision, elapsed: number): PolicyDecision {
+/** Where the limit with `id` is in `limits`: at `hint` when the lists match (a plain limiter), else searched. */
+function indexOf(limits: readonly Algorithm[], id: string, hint: number): number {
+  if ((limits[hint] as Algorithm | undefined)?.id === id) return hint
+  for (let i = 0; i < limits.length; i++) if ((limits[i] as Algorithm).id === id) return i
+  return -1
+}
+
+/**
+ * A policy as it reads `elapsed` ms after the store gave it: its waits shorter by that much.
+ * With `admitting`, it is reported as not deciding this denial (`retryAfterMs` 0).
+ */
+function aged(p: PolicyDecision, elapsed: number, policy: string, admitting: boolean): PolicyDecision {
+  const allowed = admitting || p.allowed
   return {
-    allowed: p.allowed,
+    allowed,
     limit: p.limit,
     remaining: p.remaining,
     resetAfterMs: Math.max(0, Math.ceil(p.resetAfterMs - elapsed)),
-    retryAfterMs: p.allowed ? 0 : Math.max(1, Math.ceil(p.retryAfterMs - elapsed)),
-    delayMs: p.delayMs,
-    policy: p.policy,
+    retryAfterMs: allowed ? 0 : Math.max(1, Math.ceil(p.retryAfterMs - elapsed)),
+    delayMs: 0,
+    policy,
+  }
+}
+
+function unknownCounter(limit: Algorithm): PolicyDecision {
+  return {
+    allowed: true,
+    limit: limit.limit,
+    remaining: 0,
+    resetAfterMs: limit.windowMs,
+    retryAfterMs: 0,
+    delayMs: 0,
+    policy: limit.name,
   }
 }

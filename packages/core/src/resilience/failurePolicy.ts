@@ -1,6 +1,7 @@
 import { combine } from '../combine.ts'
 import type { Decision } from '../decision.ts'
 import { StoreError } from '../errors.ts'
+import { checkReply } from '../reply.ts'
 import type { Store, StoreRequest } from '../store.ts'
 import { type DegradedReason, fromFallback, placeholderDecision } from './degraded.ts'
 import type { Resilience } from './options.ts'
@@ -40,12 +41,13 @@ export function answerByPolicy(
   )
 }
 
+/** The fallback's decision; its reply is checked like the store's (`checkReply`). */
 function askFallback(fallback: Store, request: StoreRequest): Promise<Decision> {
+  const decide = (reply: unknown): Decision =>
+    combine(request.limits, checkReply(fallback.name, request.limits.length, reply))
   try {
-    if (fallback.applySync !== undefined) {
-      return Promise.resolve(combine(request.limits, fallback.applySync(request)))
-    }
-    return fallback.apply(request).then((decisions) => combine(request.limits, decisions))
+    if (fallback.applySync !== undefined) return Promise.resolve(decide(fallback.applySync(request)))
+    return fallback.apply(request).then(decide)
   } catch (error) {
     return Promise.reject(error)
   }

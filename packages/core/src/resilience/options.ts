@@ -1,7 +1,8 @@
 import type { Algorithm } from '../algorithm.ts'
+import { type Duration, MAX_TIMER_MS, parseDuration } from '../duration.ts'
 import { ConfigError, type StoreError, UnsupportedAlgorithmError } from '../errors.ts'
 import type { Store } from '../store.ts'
-import { show } from '../validate.ts'
+import { optionsObject, show } from '../validate.ts'
 import type { CircuitBreakerOptions } from './circuitBreaker.ts'
 import type { DegradedReason } from './degraded.ts'
 import type { DenyCacheOption } from './denyCache.ts'
@@ -25,16 +26,20 @@ export interface ResilienceOptions {
   /**
    * Deadline of every store call in ms; past it the call counts as failed (`StoreTimeoutError`).
    * Default: the store's own deadline when it has one (`ioredisStore`'s `timeoutMs`), else 1000 for
-   * a network store. A synchronous store (`memoryStore()`) cannot hang and gets none.
+   * a network store. A synchronous store (`memoryStore()`) cannot hang and gets none. A duration:
+   * milliseconds or a string such as `'300ms'`, at most `MAX_TIMER_MS`.
    */
-  readonly timeoutMs?: number
+  readonly timeoutMs?: Duration
   /** What a call answers when the store fails. Default: none, the call rejects with the `StoreError`. */
   readonly onStoreError?: StoreErrorPolicy
   /** Sees every store fault (timeouts included), before the policy answers. Errors it throws are ignored. */
   readonly onError?: (error: StoreError, fault: StoreFault) => void
   /**
-   * Answers denials in-process until the store's `retryAfterMs` is over, without a round trip.
-   * Default: on (10,000 keys) for network stores, off for synchronous ones; `false` turns it off.
+   * Remembers each counter (key and limit) the store found exhausted, and denies any `limit()`
+   * call that includes it in-process until that counter's `retryAfterMs` is over, without a round
+   * trip: a request is all-or-nothing, so one exhausted counter denies it. It only ever answers
+   * denials. Default: on (`maxKeys` 10,000 counters) for network stores, off for synchronous ones;
+   * `false` turns it off.
    */
   readonly denyCache?: DenyCacheOption
   /**
@@ -52,10 +57,9 @@ export interface Resilience {
   readonly onError: ResilienceOptions['onError']
   /** 0: no deny cache. */
   readonly denyCacheKeys: number
-  readonly breaker: Required<CircuitBreakerOptions> | undefined
+  readonly breaker: { readonly failures: number; readonly coolDownMs: number } | undefined
 }
 
-const MAX_TIMER_MS = 2_147_483_647
 const DEFAULT_TIMEOUT_MS = 1000
 const DEFAULT_DENY_CACHE_KEYS = 10_000
 
@@ -67,8 +71,8 @@ export function resolveResilience(
   factory = 'createRateLimiter',
 ): Resilience {
   const network = store.applySync === undefined
-  const given = options.timeoutMs
-  if (given !== undefined) positiveMs(given, `${factory}: timeoutMs`)
+  const given =
+    options.timeoutMs === undefined ? undefined : timerDuration(options.timeoutMs, `${factory}: timeoutMs`)
   const timeoutMs = !network
     ? undefined
     : (given ?? (store.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : undefined))
@@ -128,13 +132,14 @@ function checkDenyCache(value: unknown, network: boolean, factory: string): numb
   if (value === undefined) return network ? DEFAULT_DENY_CACHE_KEYS : 0
   if (value === false) return 0
   if (value === true) return DEFAULT_DENY_CACHE_KEYS
-  const maxKeys = (value as { maxKeys?: unknown } | null)?.maxKeys
-  if (
-    typeof value === 'object' &&
-    value !== null &&
-    (maxKeys === undefined || (Number.isInteger(maxKeys) && (maxKeys as number) >= 1))
-  ) {
-    return (maxKeys as number | undefined) ?? DEFAULT_DENY_CACHE_KEYS
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const { maxKeys } = optionsObject(
+      value as { maxKeys?: number },
+      `${factory}: denyCache`,
+      DENY_CACHE_OPTIONS,
+    )
+    if (maxKeys === undefined) return DEFAULT_DENY_CACHE_KEYS
+    if (Number.isInteger(maxKeys) && maxKeys >= 1) return maxKeys
   }
   throw new ConfigError(
     `${factory}: denyCache must be true, false or { maxKeys } with a positive integer, got ${show(value)}`,
@@ -143,28 +148,34 @@ function checkDenyCache(value: unknown, network: boolean, factory: string): numb
 
 function checkBreaker(value: unknown, network: boolean, factory: string): Resilience['breaker'] {
   if (value === false || (value === undefined && !network)) return undefined
-  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
     throw new ConfigError(
       `${factory}: circuitBreaker must be false or { failures, coolDownMs }, got ${show(value)}`,
     )
   }
-  const o = (value ?? {}) as CircuitBreakerOptions
+  const o = optionsObject(
+    (value ?? {}) as CircuitBreakerOptions,
+    `${factory}: circuitBreaker`,
+    BREAKER_OPTIONS,
+  )
   const failures = o.failures ?? 5
   if (!Number.isInteger(failures) || failures < 1) {
     throw new ConfigError(
       `${factory}: circuitBreaker.failures must be a positive integer, got ${show(failures)}`,
     )
   }
-  const coolDownMs = o.coolDownMs ?? 500
-  positiveMs(coolDownMs, `${factory}: circuitBreaker.coolDownMs`)
+  const coolDownMs = timerDuration(o.coolDownMs ?? 500, `${factory}: circuitBreaker.coolDownMs`)
   return { failures, coolDownMs }
 }
 
-/** Throws a ConfigError unless `value` is a timer-sized number of milliseconds > 0. */
-export function positiveMs(value: unknown, name: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw new ConfigError(
-      `${name} must be a number of milliseconds greater than 0 (at most ${MAX_TIMER_MS}), got ${show(value)}`,
-    )
-  }
+const DENY_CACHE_OPTIONS = ['maxKeys']
+const BREAKER_OPTIONS = ['failures', 'coolDownMs']
+
+/**
+ * A deadline or cool-down: the one duration rule (`parseDuration`), greater than 0 and at most
+ * `MAX_TIMER_MS`, as a `ConfigError` naming `name`.
+ * @example timerDuration('300ms', 'ioredisStore: timeoutMs') // 300
+ */
+export function timerDuration(value: unknown, name: string): number {
+  return parseDuration(value, name, { max: MAX_TIMER_MS })
 }

@@ -24,3 +24,8 @@ export function backgroundTimer(callback: () => void, ms: number): unknown {
 export function clearTimer(handle: unknown): void {
   runtime.clearTimeout(handle)
 }
+
+/** `console.warn` where the runtime has a console; nothing where it has none. */
+export function warn(message: string): void {
+  ;(globalThis as { console?: { warn?: (message: string) => void } }).console?.warn?.(message)
+}

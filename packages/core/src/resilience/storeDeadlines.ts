@@ -1,6 +1,6 @@
 import { type SluiceError, StoreError, type StoreTimeoutError } from '../errors.ts'
 import { createDeadlines } from './deadlines.ts'
-import { positiveMs } from './options.ts'
+import { timerDuration } from './options.ts'
 
 /** Deadlines of one network store's calls, on one shared timer, and the store's open/closed state. */
 export interface StoreDeadlines {
@@ -66,9 +66,11 @@ export function createStoreDeadlines(options: StoreDeadlineOptions): StoreDeadli
   }
 }
 
-/** Validates a network store's `timeoutMs` option (default 1000) for `factory` (`'ioredisStore'`). */
+/**
+ * Validates a network store's `timeoutMs` option (default 1000) for `factory` (`'ioredisStore'`):
+ * the one duration rule (`'300ms'` or 300), greater than 0 and at most `MAX_TIMER_MS`.
+ * @example storeTimeoutMs(options.timeoutMs, 'ioredisStore') // 1000 when not given
+ */
 export function storeTimeoutMs(value: unknown, factory: string): number {
-  const timeoutMs = value ?? 1000
-  positiveMs(timeoutMs, `${factory}: timeoutMs`)
-  return timeoutMs as number
+  return timerDuration(value ?? 1000, `${factory}: timeoutMs`)
 }

@@ -9,6 +9,16 @@ const escapePart = (s: string): string =>
     ? s.replace(RESERVED, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`)
     : s
 
+/** A descriptor as unambiguous text, `user=42&plan=free`: separators inside keys and values are escaped. */
+export function descriptorId(descriptor: Descriptor): string {
+  let id = ''
+  for (let i = 0; i < descriptor.length; i++) {
+    const e = descriptor[i] as Descriptor[number]
+    id += `${i > 0 ? '&' : ''}${escapePart(e.key)}=${escapePart(e.value)}`
+  }
+  return id
+}
+
 /**
  * The limit one request descriptor is counted under. Its `id` (which names its state in the
  * store, under the domain's key) is the descriptor's entries and the rule's algorithm id, so, as in
@@ -16,10 +26,5 @@ const escapePart = (s: string): string =>
  * changed limit starts a fresh one. `name` is the policy name in decisions and headers.
  */
 export function counterLimit(rule: Algorithm, descriptor: Descriptor, name: string): Algorithm {
-  let id = 'r:'
-  for (let i = 0; i < descriptor.length; i++) {
-    const e = descriptor[i] as Descriptor[number]
-    id += `${i > 0 ? '&' : ''}${escapePart(e.key)}=${escapePart(e.value)}`
-  }
-  return { ...rule, id: `${id}|${rule.id}`, name }
+  return { ...rule, id: `r:${descriptorId(descriptor)}|${rule.id}`, name }
 }

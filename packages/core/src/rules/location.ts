@@ -20,7 +20,11 @@ export function rulesError(
   part: 'key' | 'value',
   message: string,
 ): RulesError {
-  const position = locate?.(path, part) ?? nearest(locate, path)
+  return rulesErrorAt(locate?.(path, part) ?? nearest(locate, path), path, message)
+}
+
+/** The `RulesError` for `path` at a known `position` in the text (or none, for object input). */
+export function rulesErrorAt(position: Position | undefined, path: string, message: string): RulesError {
   const where = position === undefined ? '' : `line ${position.line}, column ${position.column}`
   const at = path === '' ? '' : `at ${path}`
   const prefix = [where, at].filter((s) => s !== '').join(', ')

@@ -1,5 +1,6 @@
 import { RulesError } from '../errors.ts'
 import { show } from '../validate.ts'
+import { checkRulesLength } from './limits.ts'
 import { positionOf } from './location.ts'
 import { sealRuleSet } from './ruleSet.ts'
 import { validateRules } from './schema.ts'
@@ -12,7 +13,8 @@ import type { RuleSet } from './types.ts'
  *
  * This is the edge-safe entry. On Node, `import { parseRules } from '@sluice/core'` resolves to
  * the Node entry, whose `parseRules` also reads YAML text; elsewhere YAML text is a `RulesError`
- * (parse it with a YAML library first and pass the object).
+ * (parse it with a YAML library first and pass the object). Text over `MAX_RULES_LENGTH` (1 MiB)
+ * and rules nested deeper than `MAX_RULES_DEPTH` (32 levels of mappings and lists) are refused.
  *
  * @example
  * const rules = parseRules({
@@ -23,6 +25,7 @@ import type { RuleSet } from './types.ts'
  */
 export function parseRules(input: string | object): RuleSet {
   if (typeof input !== 'string') return sealRuleSet(validateRules(input))
+  checkRulesLength(input)
   const trimmed = input.trimStart()
   if (!trimmed.startsWith('{')) {
     throw new RulesError(

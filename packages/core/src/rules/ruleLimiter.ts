@@ -8,7 +8,7 @@ import type { StoreCall } from '../storeCall.ts'
 import { show } from '../validate.ts'
 import { counterLimit } from './counter.ts'
 import { matchDescriptor } from './match.ts'
-import { checkDescriptors, describeDescriptor } from './request.ts'
+import { checkDescriptors } from './request.ts'
 import { type PreparedRules, prepareRules } from './ruleSet.ts'
 import { runShadow, type ShadowHooks } from './shadow.ts'
 import type { Descriptor, DescriptorRequest, RuleSet } from './types.ts'
@@ -33,6 +33,12 @@ export interface RulesLimiterOptions extends ResilienceOptions, ShadowHooks {
    * and none denies, as if each had `shadow_mode: true`. Default false.
    */
   readonly shadowMode?: boolean
+  /**
+   * Two open limiters on one store with the same prefix and rules domain share their counters;
+   * `createRateLimiter` warns once unless this is `true` (see `RateLimiterOptions.shareCounters`).
+   * The domain checked is the one at construction; `setRules` with another domain is not rechecked.
+   */
+  readonly shareCounters?: boolean
 }
 
 /** A limiter whose limits come from rules. Its calls take descriptors where a plain limiter takes a key. */
@@ -109,17 +115,24 @@ export function createRulesLimiter(
   function plan(request: unknown): Plan {
     const compiled = current
     const descriptors = checkDescriptors(request)
+    // No store request can carry more limits than a store takes: checkDescriptors allows at most
+    // MAX_LIMITS_PER_REQUEST descriptors, and each matches at most one limit.
     const matched = descriptors.map((d) => matchDescriptor(compiled, d))
     const replaced = new Set<string>()
-    for (const rule of matched) for (const name of rule?.rateLimit?.replaces ?? []) replaced.add(name)
+    for (const m of matched) for (const name of m?.rule.rateLimit?.replaces ?? []) replaced.add(name)
     const enforced: Match[] = []
     const shadow: Match[] = []
-    matched.forEach((rule, i) => {
-      const limit = rule?.rateLimit
+    matched.forEach((m, i) => {
+      const limit = m?.rule.rateLimit
       if (limit?.algorithm === undefined || (limit.name !== undefined && replaced.has(limit.name))) return
-      const m = { algorithm: limit.algorithm, name: limit.name, descriptor: descriptors[i] as Descriptor }
-      if (globalShadow || rule?.shadowMode) shadow.push(m)
-      else enforced.push(m)
+      const match = {
+        algorithm: limit.algorithm,
+        name: m?.name as string,
+        descriptor: descriptors[i] as Descriptor,
+        index: i,
+      }
+      if (globalShadow || m?.rule.shadowMode) shadow.push(match)
+      else enforced.push(match)
     })
     const domain = compiled.ruleSet.domain
     return {
@@ -194,26 +207,31 @@ export function createRulesLimiter(
 /** A rule limit one request descriptor matched. */
 interface Match {
   readonly algorithm: Algorithm
-  readonly name: string | undefined
+  /** The policy name (see `MatchedRule.name`): never a value from the request. */
+  readonly name: string
   readonly descriptor: Descriptor
+  /** Where the descriptor is in the request's list. */
+  readonly index: number
 }
 
 /**
- * One counter per matched descriptor, named by the rule's `name` or else the descriptor
- * (`user_42.plan_free`); a name two counters of one request share gets the descriptor added, so
- * headers can tell them apart.
+ * One counter per matched descriptor, named by its rule (`MatchedRule.name`). Two descriptors of
+ * one request that match the same rule (two users' counters) would share a name, so each gets
+ * its place in the request added (`user[0]`, `user[1]`): headers can tell them apart, and still
+ * show no value from the request.
  */
 function counters(matches: readonly Match[]): Algorithm[] {
-  const names = matches.map((m) => m.name ?? describeDescriptor(m.descriptor))
-  const shared = names.length > 1 && new Set(names).size < names.length
-  return matches.map((m, i) => {
-    const name = names[i] as string
-    const unique =
-      shared && names.indexOf(name) !== names.lastIndexOf(name)
-        ? `${name}:${describeDescriptor(m.descriptor)}`
-        : name
-    return counterLimit(m.algorithm, m.descriptor, unique)
-  })
+  const shared = new Set<string>()
+  if (matches.length > 1) {
+    const seen = new Set<string>()
+    for (const m of matches) {
+      if (seen.has(m.name)) shared.add(m.name)
+      seen.add(m.name)
+    }
+  }
+  return matches.map((m) =>
+    counterLimit(m.algorithm, m.descriptor, shared.has(m.name) ? `${m.name}[${m.index}]` : m.name),
+  )
 }
 
 function checkCost(cost: unknown, limits: readonly Algorithm[]): number {

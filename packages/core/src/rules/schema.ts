@@ -2,6 +2,7 @@ import type { AlgorithmKind } from '../algorithm.ts'
 import type { RulesError } from '../errors.ts'
 import { didYouMean } from '../suggest.ts'
 import { show } from '../validate.ts'
+import { MAX_DESCRIPTOR_LENGTH, MAX_RULES_DEPTH, TOO_DEEP } from './limits.ts'
 import { type Locate, rulesError } from './location.ts'
 import { ALGORITHM_PARAMS, ALL_PARAMS, algorithmKind, ruleAlgorithm } from './ruleAlgorithm.ts'
 import type { RuleDescriptor, RuleLimit, RuleSet } from './types.ts'
@@ -13,32 +14,37 @@ const DESCRIPTOR_KEYS = ['key', 'value', 'rate_limit', 'shadow_mode', 'detailed_
 const LIMIT_KEYS = ['unit', 'requests_per_unit', 'unlimited', 'name', 'replaces', 'algorithm', ...ALL_PARAMS]
 const REPLACES_KEYS = ['name']
 
+/** A mapping's own fields, copied into an object without a prototype: nothing is read through one. */
 type Fields = Readonly<Record<string, unknown>>
 
 /**
  * Validates rules given as a plain object (what a YAML or JSON file holds) and returns the
  * immutable `RuleSet`. Every problem is a `RulesError` naming its path and, with `locate`, the
- * line and column of the text it came from.
+ * line and column of the text it came from. Only own fields are read, so keys such as
+ * `__proto__` or `constructor` are unknown keys and a polluted `Object.prototype` adds nothing;
+ * nesting deeper than `MAX_RULES_DEPTH` (or a cycle) is refused rather than overflowing the stack.
  */
 export function validateRules(input: unknown, locate?: Locate): RuleSet {
   const fail = (path: string, part: 'key' | 'value', message: string): RulesError =>
     rulesError(locate, path, part, message)
 
-  const root = fields(input, '', fail, 'the rules must be a mapping with domain and descriptors')
+  const root = fields(input, '', fail, 'the rules must be a mapping with domain and descriptors', 1)
   knownKeys(root, '', ROOT_KEYS, fail)
   const domain = root.domain
   if (typeof domain !== 'string' || domain.trim() === '') {
     throw fail('domain', 'value', `domain must be a non-empty string such as "api", got ${show(domain)}`)
   }
 
-  function descriptorList(value: unknown, path: string): RuleDescriptor[] {
+  // `depth`: how deep the list or mapping being read is, the top-level mapping being 1.
+  function descriptorList(value: unknown, path: string, depth: number): RuleDescriptor[] {
     if (value === undefined || value === null) return []
     if (!Array.isArray(value)) {
       throw fail(path, 'value', `descriptors must be a list of descriptors (- key: …), got ${show(value)}`)
     }
+    if (depth > MAX_RULES_DEPTH) throw fail(path, 'value', TOO_DEEP)
     const seen = new Map<string, string>()
     return value.map((item, i) => {
-      const d = descriptor(item, `${path}[${i}]`)
+      const d = descriptor(item, `${path}[${i}]`, depth + 1)
       const identity = d.value === undefined ? `${d.key}` : `${d.key}\u0000${d.value}`
       const earlier = seen.get(identity)
       if (earlier !== undefined) {
@@ -57,8 +63,8 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
     })
   }
 
-  function descriptor(value: unknown, path: string): RuleDescriptor {
-    const d = fields(value, path, fail, 'each descriptor must be a mapping with at least a key')
+  function descriptor(value: unknown, path: string, depth: number): RuleDescriptor {
+    const d = fields(value, path, fail, 'each descriptor must be a mapping with at least a key', depth)
     knownKeys(d, path, DESCRIPTOR_KEYS, fail)
     const key = d.key
     if (typeof key !== 'string' || key === '') {
@@ -68,6 +74,7 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
         `key must be a non-empty string, got ${show(key)}`,
       )
     }
+    checkLength(key, `${path}.key`, 'key')
     const v = d.value
     if (v !== undefined && (typeof v !== 'string' || v === '')) {
       throw fail(
@@ -76,31 +83,46 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
         `value must be a non-empty string (or left out to give each value its own counter), got ${show(v)}`,
       )
     }
+    // A wildcard's `*` is not part of what it matches.
+    if (v !== undefined) checkLength(v.endsWith('*') ? v.slice(0, -1) : v, `${path}.value`, 'value')
     const shadowMode = flag(d.shadow_mode, `${path}.shadow_mode`, fail)
     flag(d.detailed_metric, `${path}.detailed_metric`, fail)
     return Object.freeze({
       key,
       value: v as string | undefined,
-      rateLimit: d.rate_limit === undefined ? undefined : limit(d.rate_limit, `${path}.rate_limit`),
+      rateLimit:
+        d.rate_limit === undefined ? undefined : limit(d.rate_limit, `${path}.rate_limit`, depth + 1),
       shadowMode,
-      descriptors: Object.freeze(descriptorList(d.descriptors, `${path}.descriptors`)),
+      descriptors: Object.freeze(descriptorList(d.descriptors, `${path}.descriptors`, depth + 1)),
       path,
     })
   }
 
-  function limit(value: unknown, path: string): RuleLimit {
+  // A request value can be no longer, so a longer one in the rules could never match.
+  function checkLength(text: string, path: string, what: 'key' | 'value'): void {
+    if (text.length > MAX_DESCRIPTOR_LENGTH) {
+      throw fail(
+        path,
+        'value',
+        `${what} is ${text.length} UTF-16 code units long; the most a request may send is ${MAX_DESCRIPTOR_LENGTH}, so it could never match: shorten it`,
+      )
+    }
+  }
+
+  function limit(value: unknown, path: string, depth: number): RuleLimit {
     const l = fields(
       value,
       path,
       fail,
       'rate_limit must be a mapping such as { unit: minute, requests_per_unit: 100 }',
+      depth,
     )
     knownKeys(l, path, LIMIT_KEYS, fail)
     const name = l.name
     if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) {
       throw fail(`${path}.name`, 'value', `name must be a non-empty string, got ${show(name)}`)
     }
-    const replaces = replacesList(l.replaces, `${path}.replaces`, name as string | undefined)
+    const replaces = replacesList(l.replaces, `${path}.replaces`, name as string | undefined, depth + 1)
     const unlimited = flag(l.unlimited, `${path}.unlimited`, fail)
     if (unlimited) {
       // The Envoy service ignores requests_per_unit next to unlimited; so does sluice, for its files.
@@ -144,7 +166,7 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
     let kind: AlgorithmKind = 'fixedWindow'
     if (l.algorithm !== undefined) {
       const k = algorithmKind(l.algorithm)
-      if (!(k in ALGORITHM_PARAMS)) throw fail(`${path}.algorithm`, 'value', k)
+      if (!Object.hasOwn(ALGORITHM_PARAMS, k)) throw fail(`${path}.algorithm`, 'value', k)
       kind = k as AlgorithmKind
     }
     const params: Record<string, number> = {}
@@ -171,14 +193,26 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
     return Object.freeze({ unlimited, algorithm, name: name as string | undefined, replaces })
   }
 
-  function replacesList(value: unknown, path: string, own: string | undefined): readonly string[] {
+  function replacesList(
+    value: unknown,
+    path: string,
+    own: string | undefined,
+    depth: number,
+  ): readonly string[] {
     if (value === undefined) return Object.freeze([])
     if (!Array.isArray(value)) {
       throw fail(path, 'value', `replaces must be a list such as [{ name: other_limit }], got ${show(value)}`)
     }
+    if (depth > MAX_RULES_DEPTH) throw fail(path, 'value', TOO_DEEP)
     return Object.freeze(
       value.map((item, i) => {
-        const r = fields(item, `${path}[${i}]`, fail, 'each replaces entry must be a mapping { name: … }')
+        const r = fields(
+          item,
+          `${path}[${i}]`,
+          fail,
+          'each replaces entry must be a mapping { name: … }',
+          depth + 1,
+        )
         knownKeys(r, `${path}[${i}]`, REPLACES_KEYS, fail)
         if (typeof r.name !== 'string' || r.name.trim() === '') {
           throw fail(`${path}[${i}]`, 'value', `replaces entries need a non-empty name, got ${show(r.name)}`)
@@ -197,17 +231,20 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
 
   return Object.freeze({
     domain,
-    descriptors: Object.freeze(descriptorList(root.descriptors, 'descriptors')),
+    descriptors: Object.freeze(descriptorList(root.descriptors, 'descriptors', 2)),
   })
 }
 
 type Fail = (path: string, part: 'key' | 'value', message: string) => RulesError
 
-function fields(value: unknown, path: string, fail: Fail, expected: string): Fields {
+function fields(value: unknown, path: string, fail: Fail, expected: string, depth: number): Fields {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw fail(path, 'value', `${expected}, got ${show(value)}`)
   }
-  return value as Fields
+  if (depth > MAX_RULES_DEPTH) throw fail(path, 'value', TOO_DEEP)
+  const own: Record<string, unknown> = Object.create(null)
+  for (const k of Object.keys(value)) own[k] = (value as Record<string, unknown>)[k]
+  return own
 }
 
 function knownKeys(value: Fields, path: string, known: readonly string[], fail: Fail): void {

@@ -1,5 +1,6 @@
+// Hot reload of a rules file (Node entry): a file is loaded only once it has stopped changing.
 import { type FSWatcher, watch } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { ConfigError } from '../errors.ts'
 import { show } from '../validate.ts'
@@ -13,7 +14,13 @@ export interface WatchRulesOptions {
    * error); the rules in force stay. Default: `console.error`.
    */
   readonly onError?: (error: unknown) => void
-  /** Quiet time after the last change before the file is read, in ms. Default 50. */
+  /**
+   * How long the file must stay unchanged before it is read, in ms. Default 50. The file's size,
+   * modification time and inode must be the same at two looks `debounceMs` apart, and again
+   * after it is read; otherwise it is looked at again after another `debounceMs`. So a change is
+   * loaded `2 × debounceMs` after it is written at the earliest. Raise it when the file is
+   * written in place by something that pauses mid-write (a slow download).
+   */
   readonly debounceMs?: number
 }
 
@@ -23,11 +30,15 @@ export interface RulesWatcher {
 }
 
 /**
- * Reloads a rules file when it changes (Node entry). After each change settles (`debounceMs`)
- * the file is read, parsed and validated; a valid rule set goes to `onChange` (give it to
- * `limiter.setRules`), an invalid one to `onError`, and the rules in force stay. It watches the
- * file's directory, so editors that save by writing a new file and renaming it over the old one,
- * and Kubernetes ConfigMap symlink swaps, are seen too; unchanged content is not reloaded.
+ * Reloads a rules file when it changes (Node entry). Once the file has stopped changing (its
+ * size and modification time stable across `debounceMs`, and while it is read) it is parsed and
+ * validated; a valid rule set goes to `onChange` (give it to `limiter.setRules`), an invalid one to
+ * `onError`, and the rules in force stay. A file caught mid-write is looked at again, not applied:
+ * a truncated YAML file can still parse, as a rule set with fewer limits. It watches the file's
+ * directory, so editors that save by writing a new file and renaming it over the old one, and
+ * Kubernetes ConfigMap symlink swaps, are seen too; unchanged content is not reloaded. A writer
+ * that pauses longer than `debounceMs` mid-file cannot be told from a finished one: deploy by
+ * writing a temporary file and renaming it over the rules file.
  *
  * @example
  * const limiter = createRateLimiter({ store, rules: parseRules(readFileSync(path, 'utf8')) })
@@ -56,6 +67,8 @@ export function watchRules(
   let reading = false
   let again = false
   let lastText: string | undefined
+  // What the previous look saw: a change since then means the file may still be being written.
+  let lastLook: string | undefined
 
   async function reload(): Promise<void> {
     if (reading) {
@@ -64,8 +77,28 @@ export function watchRules(
     }
     reading = true
     try {
-      const text = await readFile(file, 'utf8')
-      if (closed || text === lastText) return
+      const before = await look(file)
+      if (closed) return
+      if (before.signature !== lastLook) {
+        lastLook = before.signature
+        schedule()
+        return
+      }
+      if (before.error !== undefined) {
+        onError(before.error)
+        return
+      }
+      const bytes = await readFile(file)
+      const after = await look(file)
+      if (closed) return
+      if (after.signature !== before.signature || bytes.length !== before.size) {
+        // Written while it was read: what was read may be a part.
+        lastLook = after.signature
+        schedule()
+        return
+      }
+      const text = bytes.toString('utf8')
+      if (text === lastText) return
       let rules: RuleSet
       try {
         rules = parseRules(text)
@@ -116,5 +149,22 @@ export function watchRules(
       if (timer !== undefined) clearTimeout(timer)
       watcher.close()
     },
+  }
+}
+
+/** What stat says of the file, as text that differs after any write or swap; or why it failed. */
+interface Look {
+  readonly signature: string
+  readonly size: number
+  readonly error?: unknown
+}
+
+async function look(file: string): Promise<Look> {
+  try {
+    // Nanoseconds: a write within the same millisecond still shows.
+    const s = await stat(file, { bigint: true })
+    return { signature: `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`, size: Number(s.size) }
+  } catch (error) {
+    return { signature: `error:${(error as NodeJS.ErrnoException).code}`, size: -1, error }
   }
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   type Algorithm,
   ConfigError,
@@ -66,6 +66,8 @@ export const keyArb = fc.oneof(
   fc.string({ unit: 'binary' }),
   fc.string({ unit: 'grapheme' }),
   fc.constantFrom('a\r\nSet-Cookie: x=1', '"quoted"', '{tag}', 'üñí©ødé', '\ud800', 'user@example.com', ' '),
+  // Around the key length bound (MAX_KEY_LENGTH, 1024 UTF-16 units).
+  fc.integer({ min: 1020, max: 1030 }).map((n) => 'k'.repeat(n)),
   nasty,
 )
 
@@ -89,6 +91,9 @@ describe('only decisions or named errors, whatever the input', () => {
 
   it('createRateLimiter: a limiter or a ConfigError', () => {
     const { store } = testStore({ sync: true })
+    // Limiters made here on one store may share counters; that warning is tested elsewhere.
+    const { console } = globalThis as unknown as { console: { warn(...args: unknown[]): void } }
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
     fc.assert(
       fc.property(
         fc.record(
@@ -99,7 +104,11 @@ describe('only decisions or named errors, whatever the input', () => {
             onStoreError: nasty,
             onError: nasty,
             denyCache: nasty,
-            circuitBreaker: nasty,
+            circuitBreaker: fc.oneof(
+              nasty,
+              fc.record({ failures: nasty, coolDownMs: nasty, coolDown: nasty }, { requiredKeys: [] }),
+            ),
+            shareCounters: nasty,
           },
           { requiredKeys: [] },
         ),
@@ -118,6 +127,7 @@ describe('only decisions or named errors, whatever the input', () => {
       ),
       { numRuns: 2000 },
     )
+    vi.restoreAllMocks()
   })
 
   it('limit / peek / reset: a well-formed decision or an InputError, for any key, cost and maxDelayMs, on a plain and a failing store', async () => {
@@ -137,6 +147,8 @@ describe('only decisions or named errors, whatever the input', () => {
             key: keyArb,
             cost: fc.option(nasty, { nil: undefined }),
             maxDelayMs: fc.option(nasty, { nil: undefined }),
+            // Sometimes the options argument itself is anything at all: `limit('k', 5)` and worse.
+            raw: fc.option(nasty, { nil: undefined, freq: 3 }),
           }),
           { maxLength: 20 },
         ),
@@ -150,7 +162,7 @@ describe('only decisions or named errors, whatever the input', () => {
           })
           s.setFault(fault)
           for (const c of calls) {
-            const options = { cost: c.cost, maxDelayMs: c.maxDelayMs } as never
+            const options = (c.raw ?? { cost: c.cost, maxDelayMs: c.maxDelayMs }) as never
             try {
               if (c.op === 'reset') {
                 await limiter.reset(c.key as string).catch((e: unknown) => {

@@ -1,28 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  type AbortSignalLike,
   createRateLimitCheck,
   createRateLimiter,
   fixedWindow,
   InputError,
-  leakyBucket,
   type RateLimitOutcome,
   type Store,
   StoreError,
 } from '../../src/index.ts'
 import { referenceStore } from '../referenceStore.ts'
-
-// Core compiles without Node's or the DOM's types: name the runtime globals these tests use.
-interface Controller {
-  readonly signal: AbortSignalLike
-  abort(): void
-}
-const runtime = globalThis as unknown as {
-  setTimeout(callback: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-  AbortController: new () => Controller
-  AbortSignal: { abort(): AbortSignalLike }
-}
 
 interface Req {
   ip?: string
@@ -106,21 +92,47 @@ describe('createRateLimitCheck', () => {
     expect(expectAction(await check({ user: 'u1', size: 0 }), 'allow').decision.remaining).toBe(2)
   })
 
-  it.each([
-    [
-      () => {
-        throw new TypeError('no body')
+  it("a key function that throws is the app's InputError, thrown on with the fix named", async () => {
+    const { check } = createRateLimitCheck(
+      {
+        limiter: fixed(),
+        key: () => {
+          throw new TypeError('no body')
+        },
       },
+      spec,
+    )
+    await expect(check({})).rejects.toThrow(InputError)
+    await expect(check({})).rejects.toThrow(
       /the key function threw \(TypeError: no body\); make key\(req\) return a non-empty string/,
-    ],
+    )
+  })
+
+  it.each([
     [() => '', /the key function returned "", which would put all such requests in one shared budget/],
     [() => 42, /the key function must return a non-empty string, got 42; convert ids with String\(id\)/],
     [async () => undefined, /the key function must return a non-empty string, got undefined/],
-  ])('a bad key function is an InputError naming the fix (%#)', async (key, message) => {
-    const { check } = createRateLimitCheck({ limiter: fixed(), key: key as () => string }, spec)
-    await expect(check({})).rejects.toThrow(InputError)
-    await expect(check({})).rejects.toThrow(message)
-  })
+  ])(
+    'a key function returning an unusable key is a 400 that names the key, not its value (%#)',
+    async (key, message) => {
+      const limiter = fixed()
+      const limit = vi.spyOn(limiter, 'limit')
+      const { check } = createRateLimitCheck({ limiter, key: key as () => string }, spec)
+      const { invalid } = expectAction(await check({}), 'invalid')
+      expect(invalid.status).toBe(400)
+      expect(invalid.contentType).toBe('application/problem+json')
+      expect(JSON.parse(invalid.body)).toEqual({
+        type: 'about:blank',
+        title: 'Bad Request',
+        status: 400,
+        detail:
+          'This request lacks what identifies its client for rate limiting: the value is missing, empty or not text.',
+      })
+      expect(invalid.error).toBeInstanceOf(InputError)
+      expect(invalid.error.message).toMatch(message)
+      expect(limit).not.toHaveBeenCalled()
+    },
+  )
 
   it('keeps what a throwing key function threw as the cause', async () => {
     const boom = new Error('boom')
@@ -129,15 +141,43 @@ describe('createRateLimitCheck', () => {
   })
 
   it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '2', undefined])(
-    'a cost function returning %j is an InputError naming the fix',
+    'a cost function returning %j is a 400 about the cost, its InputError naming the fix',
     async (size) => {
       const { check } = createRateLimitCheck({ limiter: fixed(), cost: (r: Req) => r.size as number }, spec)
-      await expect(check({ ip: '192.0.2.1', size })).rejects.toThrow(InputError)
-      await expect(check({ ip: '192.0.2.1', size })).rejects.toThrow(
+      const { invalid } = expectAction(await check({ ip: '192.0.2.1', size }), 'invalid')
+      expect(invalid.problem.detail).toBe(
+        "This request's rate-limit cost is not a whole number of 0 or more.",
+      )
+      expect(invalid.error.message).toMatch(
         /the cost function must return a non-negative integer, got .*; round it \(Math.ceil\)/,
       )
     },
   )
+
+  it('a cost function that throws is thrown on', async () => {
+    const { check } = createRateLimitCheck(
+      {
+        limiter: fixed(),
+        cost: () => {
+          throw new RangeError('no size')
+        },
+      },
+      spec,
+    )
+    await expect(check({ ip: '192.0.2.1' })).rejects.toThrow(
+      /the cost function threw \(RangeError: no size\)/,
+    )
+  })
+
+  it('an InputError from the limiter (a cost over every limit) is a 400 that does not echo the key', async () => {
+    const key = 'victim@example.com'
+    const { check } = createRateLimitCheck({ limiter: fixed(2), key: () => key, cost: () => 3 }, spec)
+    const { invalid } = expectAction(await check({}), 'invalid')
+    expect(invalid.status).toBe(400)
+    expect(invalid.problem.detail).toMatch(/^This request cannot be rate-limited as sent/)
+    expect(invalid.error.message).toMatch(/cost 3 can never be admitted/)
+    expect(invalid.body).not.toContain(key)
+  })
 
   it('a throwing skip function is an InputError', async () => {
     const { check } = createRateLimitCheck(
@@ -163,11 +203,25 @@ describe('createRateLimitCheck', () => {
     },
   )
 
-  it('a malformed address points at the trusted-proxy setting', async () => {
+  it('a malformed address is a 400 about the address, its InputError pointing at the trusted-proxy setting', async () => {
     const { check } = createRateLimitCheck({ limiter: fixed() }, spec)
-    await expect(check({ ip: 'evil, 1.2.3.4' })).rejects.toThrow(
+    const { invalid } = expectAction(await check({ ip: 'evil, 1.2.3.4' }), 'invalid')
+    expect(invalid.problem.detail).toBe("This request's client address is not an IP address.")
+    expect(invalid.body).not.toContain('evil')
+    expect(invalid.error.message).toMatch(
       /req.ip is "evil, 1.2.3.4", which is not an IP address; check your trusted-proxy setting/,
     )
+  })
+
+  it('ipv6Subnet sets how the default key groups IPv6 clients', async () => {
+    const wide = createRateLimitCheck({ limiter: fixed(1), ipv6Subnet: 48 }, spec).check
+    expectAction(await wide({ ip: '2001:db8:1:2::a' }), 'allow')
+    expectAction(await wide({ ip: '2001:db8:1:3::a' }), 'limit')
+    expectAction(await wide({ ip: '2001:db8:2:2::a' }), 'allow')
+    const exact = createRateLimitCheck({ limiter: fixed(1), ipv6Subnet: 128 }, spec).check
+    expectAction(await exact({ ip: '2001:db8:1:2::a' }), 'allow')
+    expectAction(await exact({ ip: '2001:db8:1:2::b' }), 'allow')
+    expectAction(await exact({ ip: '2001:db8:1:2::a' }), 'limit')
   })
 
   it('a store fault rejects with the store error, never a refusal', async () => {
@@ -212,65 +266,4 @@ it('a non-ASCII policy name is encoded once, the same in headers and problem bod
   expect(refused.headers[1]?.[1]).toMatch(/^"caf%C3%A9 100%25";r=0;t=\d+$/)
   expect(refused.limited.problem['violated-policies']).toEqual(['caf%C3%A9 100%25'])
   expect(decodeURIComponent('caf%C3%A9 100%25')).toBe('café 100%')
-})
-
-describe('shaping', () => {
-  const shaper = () =>
-    createRateLimiter({
-      store: referenceStore(),
-      algorithm: leakyBucket({ capacity: 2, leakRate: 1, leakInterval: 150, name: 'queue' }),
-    })
-
-  it('holds an admitted request for its delay, then continues', async () => {
-    const { check } = createRateLimitCheck({ limiter: shaper() }, spec)
-    const started = Date.now()
-    expectAction(await check({ ip: '192.0.2.1' }), 'allow')
-    expect(Date.now() - started).toBeLessThan(100)
-    const second = expectAction(await check({ ip: '192.0.2.1' }), 'allow')
-    expect(second.decision.delayMs).toBeGreaterThan(100)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(second.decision.delayMs)
-  })
-
-  it('refuses a delay over maxDelayMs with t and Retry-After from the delay', async () => {
-    const { check } = createRateLimitCheck({ limiter: shaper(), maxDelayMs: 100 }, spec)
-    expectAction(await check({ ip: '192.0.2.1' }), 'allow')
-    const refused = expectAction(await check({ ip: '192.0.2.1' }), 'limit')
-    expect(refused.decision.allowed).toBe(true)
-    expect(refused.headers).toContainEqual(['RateLimit', '"queue";r=1;t=1'])
-    expect(refused.headers).toContainEqual(['Retry-After', '1'])
-    expect(refused.limited.problem.detail).toMatch(/^The queue of policy "queue" is longer than/)
-  })
-
-  it('a client that leaves mid-wait is dropped and its timer cleared', async () => {
-    const { check } = createRateLimitCheck({ limiter: shaper() }, spec)
-    expectAction(await check({ ip: '192.0.2.1' }), 'allow')
-    const setTimer = vi.spyOn(runtime, 'setTimeout')
-    const clearTimer = vi.spyOn(runtime, 'clearTimeout')
-    const controller = new runtime.AbortController()
-    const pending = check({ ip: '192.0.2.1' }, () => controller.signal)
-    await vi.waitFor(() => expect(setTimer).toHaveBeenCalled())
-    controller.abort()
-    expectAction(await pending, 'drop')
-    const handle = setTimer.mock.results[0]?.value
-    expect(clearTimer).toHaveBeenCalledWith(handle)
-  })
-
-  it('a client already gone when its turn is computed gets no timer at all', async () => {
-    const { check } = createRateLimitCheck({ limiter: shaper() }, spec)
-    expectAction(await check({ ip: '192.0.2.1' }), 'allow')
-    const setTimer = vi.spyOn(runtime, 'setTimeout')
-    expectAction(await check({ ip: '192.0.2.1' }, () => runtime.AbortSignal.abort()), 'drop')
-    expect(setTimer).not.toHaveBeenCalled()
-  })
-
-  it('a finished wait removes its abort listener', async () => {
-    const { check } = createRateLimitCheck({ limiter: shaper() }, spec)
-    expectAction(await check({ ip: '192.0.2.1' }), 'allow')
-    const signal = new runtime.AbortController().signal
-    const add = vi.spyOn(signal, 'addEventListener')
-    const remove = vi.spyOn(signal, 'removeEventListener')
-    expectAction(await check({ ip: '192.0.2.1' }, () => signal), 'allow')
-    expect(add).toHaveBeenCalledTimes(1)
-    expect(remove).toHaveBeenCalledWith('abort', add.mock.calls[0]?.[1])
-  })
 })

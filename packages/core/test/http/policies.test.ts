@@ -24,8 +24,8 @@ function decision(policies: PolicyDecision[], top: Partial<Decision> = {}): Deci
   return {
     ...first,
     allowed,
-    delayMs: allowed ? Math.max(...policies.map((p) => p.delayMs)) : 0,
-    retryAfterMs: allowed ? 0 : Math.max(...policies.map((p) => p.retryAfterMs)),
+    delayMs: allowed ? policies.reduce((most, p) => Math.max(most, p.delayMs), 0) : 0,
+    retryAfterMs: allowed ? 0 : policies.reduce((most, p) => Math.max(most, p.retryAfterMs), 0),
     policies,
     ...top,
   }

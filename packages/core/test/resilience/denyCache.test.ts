@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   type Algorithm,
   createRateLimiter,
+  type Decision,
   fixedWindow,
   gcra,
   leakyBucket,
@@ -11,7 +12,7 @@ import {
   tokenBucket,
 } from '../../src/index.ts'
 import { DenyCache } from '../../src/resilience/denyCache.ts'
-import { testStore } from './support.ts'
+import { smallest, testStore } from './support.ts'
 
 const algorithmArb: fc.Arbitrary<Algorithm> = fc.oneof(
   fc
@@ -66,7 +67,7 @@ describe('deny cache', () => {
           const clock = () => now
           const plain = testStore()
           const cached = testStore()
-          const maxCost = Math.min(...limits.map((a) => a.maxCost))
+          const maxCost = smallest(limits.map((a) => a.maxCost))
           const without = createRateLimiter({
             store: plain.store,
             algorithm: limits,
@@ -135,19 +136,10 @@ describe('deny cache', () => {
     expect(sync.counts.apply).toBe(12)
   })
 
-  it('holds at most maxKeys entries, dropping the oldest', () => {
+  it('holds at most maxKeys counters, dropping the oldest', () => {
     const cache = new DenyCache(100)
     const limits = [fixedWindow({ limit: 1, window: '1m' })]
-    const denial = {
-      allowed: false,
-      limit: 1,
-      remaining: 0,
-      resetAfterMs: 60_000,
-      retryAfterMs: 60_000,
-      delayMs: 0,
-      policy: 'p',
-      policies: [],
-    }
+    const denial = storeDenial(limits, [0], 60_000)
     for (let i = 0; i < 10_000; i++) {
       cache.remember({ key: `k${i}`, limits, cost: 1, consume: true, now: 0 }, 0, denial)
     }
@@ -164,4 +156,99 @@ describe('deny cache', () => {
     expect(cache.answer(request('k9998'), 60_000)).toBeUndefined()
     expect(cache.answer(request('k9997'), -1)).toBeUndefined()
   })
+
+  it('answers any request that includes an exhausted counter, and only those', () => {
+    const user = fixedWindow({ limit: 5, window: '1m', name: 'user' })
+    const route = fixedWindow({ limit: 100, window: '1s', name: 'route' })
+    const other = tokenBucket({ capacity: 9, refillRate: 1, name: 'other' })
+    const cache = new DenyCache(100)
+    // The store denied [user, route] on key k: user was exhausted (30 s left), route was not.
+    cache.remember(
+      { key: 'k', limits: [user, route], cost: 1, consume: true, now: 0 },
+      0,
+      storeDenial([user, route], [0], 30_000),
+    )
+    expect(cache.size).toBe(1)
+    const ask = (limits: Algorithm[], key = 'k') =>
+      cache.answer({ key, limits, cost: 1, consume: true, now: 100 }, 100)
+    // Another route with the same user: denied here, by the user's counter.
+    const d = ask([other, user]) as Decision
+    expect(d).toMatchObject({ allowed: false, policy: 'user', retryAfterMs: 29_900, remaining: 0, limit: 5 })
+    // The counter it knows nothing about: not deciding, and no quota promised.
+    expect(d.policies).toEqual([
+      {
+        allowed: true,
+        limit: 9,
+        remaining: 0,
+        resetAfterMs: other.windowMs,
+        retryAfterMs: 0,
+        delayMs: 0,
+        policy: 'other',
+      },
+      {
+        allowed: false,
+        limit: 5,
+        remaining: 0,
+        resetAfterMs: 29_900,
+        retryAfterMs: 29_900,
+        delayMs: 0,
+        policy: 'user',
+      },
+    ])
+    // The counter the store reported alongside keeps the store's numbers, aged, as not deciding.
+    expect((ask([user, route]) as Decision).policies[1]).toMatchObject({
+      allowed: true,
+      remaining: 99,
+      retryAfterMs: 0,
+    })
+    // Requests without the exhausted counter, or on another key, go to the store.
+    expect(ask([route])).toBeUndefined()
+    expect(ask([other])).toBeUndefined()
+    expect(ask([user], 'k2')).toBeUndefined()
+    // A reset of the key under the user's limit forgets it.
+    cache.forget('k', [route])
+    expect(ask([user])).toBeDefined()
+    cache.forget('k', [user])
+    expect(ask([user])).toBeUndefined()
+  })
+
+  it('keeps counters of keys and ids that concatenate alike apart', () => {
+    const cache = new DenyCache(100)
+    const a = { ...fixedWindow({ limit: 1, window: '1m' }), id: 'x|y' }
+    const b = { ...fixedWindow({ limit: 1, window: '1m' }), id: 'y' }
+    cache.remember({ key: 'k', limits: [a], cost: 1, consume: true, now: 0 }, 0, storeDenial([a], [0], 1000))
+    expect(cache.answer({ key: 'kx|', limits: [b], cost: 1, consume: true, now: 1 }, 1)).toBeUndefined()
+    expect(cache.answer({ key: 'k', limits: [a], cost: 1, consume: true, now: 1 }, 1)).toBeDefined()
+  })
 })
+
+/** A store's denial of `limits`: those at `denied` exhausted for `retryAfterMs`, the others untouched. */
+function storeDenial(
+  limits: readonly Algorithm[],
+  denied: readonly number[],
+  retryAfterMs: number,
+): Decision {
+  const policies = limits.map((a, i) =>
+    denied.includes(i)
+      ? {
+          allowed: false,
+          limit: a.limit,
+          remaining: 0,
+          resetAfterMs: retryAfterMs,
+          retryAfterMs,
+          delayMs: 0,
+          policy: a.name,
+        }
+      : {
+          allowed: true,
+          limit: a.limit,
+          remaining: a.limit - 1,
+          resetAfterMs: 500,
+          retryAfterMs: 0,
+          delayMs: 0,
+          policy: a.name,
+        },
+  )
+  const first = policies[denied[0] as number] as Decision['policies'][number]
+  return { ...first, policies }
+}

@@ -96,6 +96,28 @@ const timers = globalThis as unknown as {
 /** Monotonic milliseconds. */
 export const now = (): number => timers.performance.now()
 
+/**
+ * The latest a call whose deadline is `timeoutMs` may settle, as these tests assert it: the
+ * deadline, plus as much again and 2 s for event-loop lag on a loaded 2-core machine. What the
+ * tests tell apart is a call that settles by its deadline from one that hangs, so the bound is
+ * derived from the timeout and wide enough that load never trips it.
+ */
+export const settledWithin = (timeoutMs: number): number => 2 * timeoutMs + 2000
+
+/** The largest of `values` (a loop: the list may be long). */
+export function largest(values: Iterable<number>): number {
+  let most = Number.NEGATIVE_INFINITY
+  for (const v of values) if (v > most) most = v
+  return most
+}
+
+/** The smallest of `values` (a loop: the list may be long). */
+export function smallest(values: Iterable<number>): number {
+  let least = Number.POSITIVE_INFINITY
+  for (const v of values) if (v < least) least = v
+  return least
+}
+
 /** Resolves with `value` after `ms` ms. */
 export const sleep = <T = undefined>(ms: number, value?: T) =>
   new Promise<T>((resolve) => timers.setTimeout(resolve as (value: unknown) => void, ms, value))

@@ -64,7 +64,7 @@ describe('a rules limiter reaches its store through the same failure handling as
       onShadowError: (e) => shadowErrors.push(e),
     })
     const decision = await limiter.limit(request)
-    expect(decision).toMatchObject({ allowed: true, policy: 'user_1' })
+    expect(decision).toMatchObject({ allowed: true, policy: 'user' })
     expect(decision.shadow).toBeUndefined()
     expect(shadowErrors).toHaveLength(1)
     expect(shadowErrors[0]).toBeInstanceOf(StoreError)

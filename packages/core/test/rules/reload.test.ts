@@ -1,7 +1,7 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createRateLimiter,
   type Decision,
@@ -50,12 +50,26 @@ afterEach(() => {
   dir = undefined
 })
 
+// File events and reads take what the machine gives them: waits are bounded generously, and each
+// test's own timeout is above the sum of its waits.
+const WAIT_MS = 10_000
+const TEST_MS = 60_000
+
 /** Resolves once `predicate` holds, polling; fails after `ms`. */
-async function until(predicate: () => boolean, ms = 5000): Promise<void> {
+async function until(predicate: () => boolean, ms = WAIT_MS): Promise<void> {
   const end = Date.now() + ms
   while (!predicate()) {
     if (Date.now() > end) throw new Error('timed out waiting for the reload')
     await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** `until` for tests whose setTimeout is faked: polls on setImmediate, which stays real. */
+async function settle(predicate: () => boolean): Promise<void> {
+  const end = Date.now() + WAIT_MS
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error('timed out waiting for the watcher')
+    await new Promise((resolve) => setImmediate(resolve))
   }
 }
 
@@ -88,7 +102,9 @@ describe('hot reload', () => {
     expect(oneSet(await limiter.limit(request(0)))).toBe('a')
   })
 
-  it('watchRules: a valid new file takes effect, an invalid one is reported and the old rules stay', async () => {
+  it('watchRules: a valid new file takes effect, an invalid one is reported and the old rules stay', {
+    timeout: TEST_MS,
+  }, async () => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-rules-'))
     const file = join(dir, 'rules.yaml')
     writeFileSync(file, ruleText('a', 1_000_000))
@@ -142,15 +158,82 @@ describe('hot reload', () => {
     expect(errors).toHaveLength(1)
   })
 
-  it('watchRules: close() stops reloading', async () => {
+  it('watchRules: close() stops reloading', { timeout: TEST_MS }, async () => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-rules-'))
     const file = join(dir, 'rules.yaml')
     writeFileSync(file, ruleText('a', 5))
     let changes = 0
-    const watcher = watchRules(file, () => changes++, { debounceMs: 5 })
+    const watcher = watchRules(file, () => changes++, { debounceMs: 0 })
     watcher.close()
-    writeFileSync(file, ruleText('b', 5))
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    // An open watcher that looks later than the closed one would have: once it has loaded the
+    // change, the closed one had every chance to, so the check does not depend on a fixed sleep.
+    const witnessed: RuleSet[] = []
+    const witness = watchRules(file, (rules) => witnessed.push(rules), { debounceMs: 50 })
+    try {
+      writeFileSync(file, ruleText('b', 5))
+      await until(() => witnessed.length === 1)
+    } finally {
+      witness.close()
+    }
     expect(changes).toBe(0)
+  })
+
+  it('watchRules never applies a file caught mid-write: it waits until size and mtime hold still', {
+    timeout: TEST_MS,
+  }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-rules-'))
+    const file = join(dir, 'rules.yaml')
+    writeFileSync(file, ruleText('a', 5))
+    const full = ruleText('c', 5)
+    // Cut before the second rule: the prefix is valid YAML too, a set with one limit of three.
+    const cut = full.indexOf('  - key: route')
+    expect(parseRules(full.slice(0, cut)).descriptors).toHaveLength(1)
+
+    // The watcher's debounce runs on fake time, so each look happens exactly when the test says:
+    // the writer below pauses for a whole debounce mid-file, on any machine.
+    const debounceMs = 1000
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const loaded: RuleSet[] = []
+    const errors: unknown[] = []
+    const watcher = watchRules(file, (rules) => loaded.push(rules), {
+      debounceMs,
+      onError: (e) => errors.push(e),
+    })
+    /** Runs the watcher's due look and waits until it is done: it loaded, reported, or set its next look. */
+    const look = async () => {
+      const seen = loaded.length + errors.length
+      expect(vi.getTimerCount()).toBe(1)
+      vi.advanceTimersByTime(debounceMs)
+      await settle(() => vi.getTimerCount() > 0 || loaded.length + errors.length > seen)
+    }
+    const lookUntil = async (count: number) => {
+      for (let i = 0; i < 10 && loaded.length < count; i++) await look()
+      expect(loaded).toHaveLength(count)
+    }
+    try {
+      // A whole file written at once loads, so the watcher has a last look to compare with.
+      writeFileSync(file, ruleText('b', 5))
+      await settle(() => vi.getTimerCount() === 1)
+      await lookUntil(1)
+
+      // In place, as a deploy or editor that does not rename: the first rule, a pause, the rest.
+      const fd = openSync(file, 'w')
+      try {
+        writeSync(fd, full.slice(0, cut))
+        await settle(() => vi.getTimerCount() === 1)
+        await look()
+        writeSync(fd, full.slice(cut))
+      } finally {
+        closeSync(fd)
+      }
+      await lookUntil(2)
+    } finally {
+      watcher.close()
+      vi.useRealTimers()
+    }
+    expect(errors).toEqual([])
+    // Only whole files reached onChange: the part-written one, one limit of three, never did.
+    expect(loaded.map((rules) => rules.descriptors.length)).toEqual([3, 3])
+    expect(loaded.map((rules) => rules.descriptors[0]?.rateLimit?.name)).toEqual(['b_user', 'c_user'])
   })
 })

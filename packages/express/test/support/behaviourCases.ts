@@ -4,6 +4,7 @@ import {
   fixedWindow,
   InputError,
   leakyBucket,
+  type ProblemDetails,
   type RateLimiter,
   type Store,
   StoreError,
@@ -14,7 +15,13 @@ import { rateLimit } from '../../src/index.ts'
 import type { Harness } from './harness.ts'
 import { headersOf } from './server.ts'
 
-/** Shaping, bad input, faults, custom responses and disconnects over real HTTP. */
+/**
+ * How much earlier than its delay a wait may seem to end: the test's clock and the event loop's
+ * timer clock round milliseconds differently (a timer never fires before its time on its own clock).
+ */
+const TIMER_SLACK_MS = 5
+
+/** Shaping, faults, custom responses and disconnects over real HTTP. */
 export function behaviourCases(h: Harness, full: boolean): void {
   const { app, limiterOf, perMinute, store } = h
   it('shaping: requests wait their turn; a wait over maxDelayMs is refused', async () => {
@@ -34,9 +41,9 @@ export function behaviourCases(h: Harness, full: boolean): void {
     // The limiter's clock stands still at NOW, so the turns are exactly 0, 200 and 400 ms away;
     // the waits themselves are real timers.
     expect(ok.map((r) => r.delayMs)).toEqual([0, 200, 400])
-    // Each was held at least its delay, measured from before the first request was sent.
-    for (const r of ok) expect(r.ms).toBeGreaterThanOrEqual(r.delayMs)
-    expect(ok[2]?.ms).toBeGreaterThanOrEqual(400)
+    // Each was held at least its delay, measured from before the first request was sent. No upper
+    // bound: how late a loaded machine runs a timer is not the binding's to promise.
+    for (const r of ok) expect(r.ms).toBeGreaterThanOrEqual(r.delayMs - TIMER_SLACK_MS)
 
     const capped = (await app([rateLimit({ limiter: shaper(), maxDelayMs: 100 })])).url
     expect((await fetch(capped)).status).toBe(200)
@@ -46,35 +53,6 @@ export function behaviourCases(h: Harness, full: boolean): void {
       ratelimit: '"q";r=2;t=1', // refused for its wait: it took nothing from the queue
       'retry-after': '1',
     })
-  })
-
-  it('a bad key or cost function goes to the error handler, naming the fix', async () => {
-    const cases: [RequestHandler, RegExp][] = [
-      [
-        rateLimit({
-          limiter: perMinute(5),
-          key: (req) => (req.body as { email: string }).email,
-        }),
-        /the key function threw \(TypeError: .*\); make key\(req\) return a non-empty string/,
-      ],
-      [rateLimit({ limiter: perMinute(5), key: () => '' }), /the key function returned ""/],
-      [rateLimit({ limiter: perMinute(5), key: () => 7 as unknown as string }), /got 7; convert ids/],
-      [
-        rateLimit({ limiter: perMinute(5), cost: () => -1 }),
-        /cost function must return a non-negative integer, got -1/,
-      ],
-      [rateLimit({ limiter: perMinute(5), cost: () => 1.5 }), /got 1.5/],
-      [rateLimit({ limiter: perMinute(5), cost: (req) => Number(req.headers['x-size']) }), /got NaN/],
-    ]
-    for (const [middleware, message] of cases) {
-      const { url, errors, handled } = await app([middleware])
-      const res = await fetch(url)
-      expect(res.status).toBe(500)
-      expect(errors).toHaveLength(1)
-      expect(errors[0]).toBeInstanceOf(InputError)
-      expect((errors[0] as Error).message).toMatch(message)
-      expect(handled()).toBe(0)
-    }
   })
 
   if (!full) return
@@ -167,6 +145,45 @@ export function behaviourCases(h: Harness, full: boolean): void {
       expect((timer as unknown as { _destroyed: boolean })._destroyed).toBe(true)
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 700 - (Date.now() - started))))
       expect(handled()).toBe(1)
+    } finally {
+      setTimer.mockRestore()
+      clearTimer.mockRestore()
+    }
+  })
+
+  it('maxParked: a request that would wait while every place is taken is refused at once; a client that leaves gives its place back', async () => {
+    // The limiter's clock stands still: turns are exactly 0, 300 and 600 ms away.
+    const limiter = limiterOf(leakyBucket({ capacity: 3, leakRate: 1, leakInterval: 300, name: 'q' }))
+    const { url, handled } = await app([rateLimit({ limiter, maxParked: 1 })])
+    expect((await fetch(url)).status).toBe(200)
+    const setTimer = vi.spyOn(globalThis, 'setTimeout')
+    const clearTimer = vi.spyOn(globalThis, 'clearTimeout')
+    try {
+      const leaving = new AbortController()
+      const parked = fetch(url, { signal: leaving.signal })
+      const waitCall = () => setTimer.mock.calls.findIndex(([, ms]) => ms === 300)
+      await vi.waitFor(() => expect(waitCall()).toBeGreaterThanOrEqual(0))
+
+      const refused = await fetch(url)
+      expect(refused.status).toBe(429)
+      expect(headersOf(refused, 'ratelimit', 'retry-after', 'cache-control')).toEqual({
+        ratelimit: '"q";r=2;t=1', // refused without taking its place in the queue
+        'retry-after': '1',
+        'cache-control': 'no-store',
+      })
+      expect(((await refused.json()) as ProblemDetails).detail).toBe(
+        'This server is already holding as many requests waiting their turn as it allows (policy "q"); retry after 1 second.',
+      )
+
+      leaving.abort()
+      await expect(parked).rejects.toThrow()
+      const timer = setTimer.mock.results[waitCall()]?.value
+      await vi.waitFor(() => expect(clearTimer).toHaveBeenCalledWith(timer))
+      // Its place is free: the next request waits its turn (the dropped one kept its turn in the queue).
+      const next = await fetch(url)
+      expect(next.status).toBe(200)
+      expect(((await next.json()) as { rateLimit: { delayMs: number } }).rateLimit.delayMs).toBe(600)
+      expect(handled()).toBe(2)
     } finally {
       setTimer.mockRestore()
       clearTimer.mockRestore()

@@ -155,4 +155,24 @@ export function headerCases(h: Harness): void {
     expect((await from('2001:db8:1:2:ffff::2')).status).toBe(429)
     expect((await from('::ffff:203.0.113.2')).status).toBe(429)
   })
+
+  it('ipv6Subnet sets how IPv6 clients are grouped; 6to4 and Teredo count as the IPv4 they carry', async () => {
+    const trust = (a: { set(setting: string, value: string): unknown }) => {
+      a.set('trust proxy', 'loopback')
+    }
+    const byDefault = (await app([rateLimit({ limiter: perMinute(1) })], trust)).url
+    const wide = (await app([rateLimit({ limiter: perMinute(1), ipv6Subnet: 48 })], trust)).url
+    const from = (url: string, address: string) =>
+      fetch(url, { headers: { 'x-forwarded-for': address } }).then((r) => r.status)
+    // Two /64s of one /48: two clients by default, one with ipv6Subnet: 48.
+    expect([await from(byDefault, '2001:db8:1:1::1'), await from(byDefault, '2001:db8:1:2::1')]).toEqual([
+      200, 200,
+    ])
+    expect([await from(wide, '2001:db8:1:1::1'), await from(wide, '2001:db8:1:2::1')]).toEqual([200, 429])
+    expect(await from(wide, '2001:db8:2:1::1')).toBe(200)
+    // 203.0.113.9 natively, then as a 6to4 site and as a Teredo client: one budget.
+    expect(await from(byDefault, '203.0.113.9')).toBe(200)
+    expect(await from(byDefault, '2002:cb00:7109:5::1')).toBe(429)
+    expect(await from(byDefault, '2001:0:4136:e378:8000:63bf:34ff:8ef6')).toBe(429)
+  })
 }

@@ -1,4 +1,5 @@
 import { describe } from 'vitest'
+import { badRequestCases } from './badRequestCases.ts'
 import { behaviourCases } from './behaviourCases.ts'
 import { harness, type SuiteOptions } from './harness.ts'
 import { headerCases } from './headerCases.ts'
@@ -11,5 +12,6 @@ export function describeRateLimit(label: string, options: SuiteOptions): void {
   describe(label, () => {
     headerCases(h)
     behaviourCases(h, options.full)
+    if (options.full) badRequestCases(h)
   })
 }
