@@ -1,4 +1,4 @@
-import { ConfigError, storeTimeoutMs } from '@sluice/core'
+import { ConfigError, type Duration, optionsObject, storeTimeoutMs } from '@sluice/core'
 import { storePrefixProblem } from '@sluice/redis-scripts'
 import type { Cluster, Redis } from 'ioredis'
 
@@ -12,8 +12,11 @@ export interface IoredisStoreOptions {
    * the script, so app servers with skewed clocks agree; `'client'` sends this process's `Date.now()`.
    */
   readonly clock?: 'server' | 'client'
-  /** Deadline of every call in ms; past it the call fails with `StoreTimeoutError`. Default 1000. */
-  readonly timeoutMs?: number
+  /**
+   * Deadline of every call: milliseconds, or a duration such as `'500ms'`; past it the call fails
+   * with `StoreTimeoutError`. Default 1000.
+   */
+  readonly timeoutMs?: Duration
 }
 
 export interface ResolvedOptions {
@@ -24,19 +27,30 @@ export interface ResolvedOptions {
 }
 
 const EXAMPLE = 'ioredisStore({ client: new Redis(process.env.REDIS_URL) })'
+const KNOWN = ['client', 'prefix', 'clock', 'timeoutMs']
+// Names other Redis rate limiters and clients use for these options.
+const FOREIGN: Readonly<Record<string, string>> = {
+  timeout: "use timeoutMs (milliseconds, or a duration such as '500ms')",
+  keyPrefix: 'use prefix',
+  redis: `pass your ioredis client as client: ${EXAMPLE}`,
+  storeClient: `pass your ioredis client as client: ${EXAMPLE}`,
+  url: `pass a client: ${EXAMPLE}`,
+}
 
 export function resolveOptions(options: IoredisStoreOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError(`ioredisStore() takes an options object such as ${EXAMPLE}, got ${String(options)}`)
-  }
+  optionsObject(options, 'ioredisStore', KNOWN, FOREIGN)
   const client = checkClient(options.client)
   const prefix = options.prefix ?? 'sluice:'
   const prefixProblem = storePrefixProblem(prefix)
   if (prefixProblem !== undefined) throw new ConfigError(`ioredisStore: ${prefixProblem}`)
   const clock = options.clock ?? 'server'
   if (clock !== 'server' && clock !== 'client') {
-    throw new ConfigError(`ioredisStore: clock must be 'server' or 'client', got ${JSON.stringify(clock)}`)
+    // A function is the limiter's clock option: createRateLimiter({ clock }).
+    const shown =
+      typeof clock === 'function' ? 'a function (pass that to createRateLimiter)' : JSON.stringify(clock)
+    throw new ConfigError(`ioredisStore: clock must be 'server' or 'client', got ${shown}`)
   }
+  // The one duration rule ('500ms' or 500), at most a timer's longest wait; default 1000.
   const timeoutMs = storeTimeoutMs(options.timeoutMs, 'ioredisStore')
   return { client, prefix, clock, timeoutMs }
 }

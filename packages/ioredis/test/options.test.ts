@@ -38,8 +38,36 @@ describe('ioredisStore options', () => {
     await expect(apply).rejects.toThrow(/composite of 257 limits is more than the 256/)
   })
 
+  it('takes timeoutMs as milliseconds or as a duration string, by the one rule for durations', () => {
+    expect(ioredisStore({ client: plain }).timeoutMs).toBe(1000)
+    expect(ioredisStore({ client: plain, timeoutMs: 250 }).timeoutMs).toBe(250)
+    expect(ioredisStore({ client: plain, timeoutMs: '500ms' }).timeoutMs).toBe(500)
+    expect(ioredisStore({ client: plain, timeoutMs: '2s' }).timeoutMs).toBe(2000)
+    // A key set to undefined counts as absent.
+    expect(ioredisStore({ client: plain, timeoutMs: undefined, prefix: undefined }).timeoutMs).toBe(1000)
+  })
+
   it.each([
-    ['no options', undefined, /takes an options object/],
+    ['no options', undefined, /ioredisStore\(\) takes an options object, got undefined/],
+    ['a number where the options belong', 1000, /ioredisStore\(\) takes an options object, got 1000/],
+    ['the client itself where the options belong', [plain], /takes an options object/],
+    [
+      'a misspelt option',
+      { client: plain, timeotuMs: 100 },
+      /unknown option "timeotuMs"; did you mean "timeoutMs"\?/,
+    ],
+    [
+      'timeout',
+      { client: plain, timeout: 100 },
+      /unknown option "timeout"; use timeoutMs \(milliseconds, or a duration/,
+    ],
+    ['keyPrefix', { client: plain, keyPrefix: 'app:' }, /unknown option "keyPrefix"; use prefix/],
+    ['redis', { redis: plain }, /unknown option "redis"; pass your ioredis client as client/],
+    [
+      'anything else',
+      { client: plain, max: 10 },
+      /unknown option "max"; the options are client, prefix, clock, timeoutMs/,
+    ],
     ['a missing client', {}, /client is missing; pass your ioredis client/],
     ['something else as client', { client: { get() {} } }, /must be an ioredis Redis or Cluster instance/],
     ['a client with keyPrefix', { client: prefixed }, /keyPrefix "app:".*prefix: "app:"/],
@@ -47,12 +75,23 @@ describe('ioredisStore options', () => {
     ['a Cluster with redisOptions.keyPrefix', { client: clusterViaNodes }, /keyPrefix "app:"/],
     ['a bad clock', { client: plain, clock: 'local' }, /clock must be 'server' or 'client', got "local"/],
     [
+      'a clock function',
+      { client: plain, clock: Date.now },
+      /got a function \(pass that to createRateLimiter\)/,
+    ],
+    [
       'timeoutMs 0',
       { client: plain, timeoutMs: 0 },
-      /timeoutMs must be a number of milliseconds greater than 0/,
+      /ioredisStore: timeoutMs must be a whole number of milliseconds greater than 0.*, got 0/,
     ],
     ['timeoutMs NaN', { client: plain, timeoutMs: Number.NaN }, /got NaN/],
-    ['timeoutMs as a string', { client: plain, timeoutMs: '1s' }, /got "1s"/],
+    ['timeoutMs fractional', { client: plain, timeoutMs: 1.5 }, /whole number of milliseconds/],
+    [
+      'timeoutMs as a bad string',
+      { client: plain, timeoutMs: '1 sec' },
+      /or a string like '500ms'.*got "1 sec"/,
+    ],
+    ['timeoutMs past a timer', { client: plain, timeoutMs: '30d' }, /at most 2147483647/],
     ['a prefix with braces', { client: plain, prefix: 'a{b}' }, /must not contain '\{' or '\}'/],
     ['a prefix that is no string', { client: plain, prefix: 5 }, /prefix must be a string/],
   ])('rejects %s with a ConfigError that says what to do', (_, options, message) => {

@@ -22,6 +22,22 @@ export interface LimitTable {
 
 /** Numbers per entry kept inline; longer states (a sliding log) are kept as their array. */
 const INLINE = 3
+
+/**
+ * What `bytes` counts, measured on Node 20 (64-bit, heap after a full GC plus typed arrays): an
+ * entry's slot, lru-cache item and key string header come to 140–232 bytes (more just after an
+ * array doubled, more for a second limit's slot map); a key's characters at most 2 bytes each (V8
+ * keeps a string of Latin-1 characters in 1, any other in 2); a state longer than INLINE its array
+ * and map entry plus 8 bytes per number; a limit's table its object, slot map and the limit
+ * itself, about 950.
+ */
+const ENTRY_BYTES = 256
+const KEY_CHAR_BYTES = 2
+const LONG_STATE_BYTES = 128
+const STATE_NUMBER_BYTES = 8
+const TABLE_BYTES = 1024
+
+const longStateBytes = (length: number): number => LONG_STATE_BYTES + STATE_NUMBER_BYTES * length
 // lru-cache builds an options object per call when none is given; one shared object saves that.
 const NO_OPTIONS = {}
 // Every entry counts 1 against `maxSize: maxKeys`. Bounded by `maxSize` rather than `max`,
@@ -37,8 +53,12 @@ const SIZE_1 = { size: 1 }
  * the other tables by slot number (a string and a number never collide). Arrays grow by doubling.
  */
 export class Entries {
-  /** Live entries evicted by lru-cache at `maxKeys`. */
+  /** Live entries evicted at `maxKeys` or `maxBytes`. */
   evictions = 0
+  /** Estimated bytes held by entries and tables (see ENTRY_BYTES): what `maxBytes` bounds. */
+  bytes = 0
+  /** The longest key whose entry (with a table of its own) fits in `maxBytes`. */
+  readonly longestKey: number
   private readonly lru: LRUCache<string | number, number>
   private primary: LimitTable | undefined
   private capacity: number
@@ -46,7 +66,10 @@ export class Entries {
   private lengths: Uint8Array
   private readonly keys: (string | undefined)[]
   private readonly tables: (LimitTable | undefined)[]
-  /** States longer than INLINE (sliding logs), by slot. */
+  /**
+   * States longer than INLINE (sliding logs), by slot; such a slot keeps its state's length in its
+   * first inline number, so a state's bytes are known without a lookup.
+   */
   private readonly long = new Map<number, AlgorithmState>()
   /** Slots freed, reused first; then fresh ones from `used + 1` (slot 0 stands for none). */
   private readonly free: number[] = []
@@ -57,8 +80,10 @@ export class Entries {
   /** `onEmpty` gets a table whose last entry went. */
   constructor(
     private readonly maxKeys: number,
+    private readonly maxBytes: number,
     onEmpty: (table: LimitTable) => void,
   ) {
+    this.longestKey = Math.floor((maxBytes - ENTRY_BYTES - TABLE_BYTES) / KEY_CHAR_BYTES)
     // One slot more than maxKeys: a new entry takes its slot before lru-cache evicts the oldest.
     this.capacity = Math.min(maxKeys + 1, 1024)
     this.values = new Float64Array((this.capacity + 1) * INLINE)
@@ -71,12 +96,19 @@ export class Entries {
       maxSize: maxKeys,
       dispose: (slot, _key, reason) => {
         const table = this.tables[slot] as LimitTable
-        table.slots?.delete(this.keys[slot] as string)
+        const key = this.keys[slot] as string
+        table.slots?.delete(key)
+        this.bytes -= ENTRY_BYTES + KEY_CHAR_BYTES * key.length
         if (--table.size === 0) {
           if (table === this.primary) this.primary = undefined
+          this.bytes -= TABLE_BYTES
           onEmpty(table)
         }
-        if ((this.lengths[slot] as number) > INLINE) this.long.delete(slot)
+        if ((this.lengths[slot] as number) > INLINE) {
+          this.bytes -= longStateBytes(this.values[slot * INLINE] as number)
+          this.long.delete(slot)
+        }
+        this.lengths[slot] = 0
         this.keys[slot] = undefined
         this.tables[slot] = undefined
         this.free.push(slot)
@@ -94,6 +126,7 @@ export class Entries {
     const primary = this.primary === undefined
     const table = { limit, slots: primary ? undefined : new Map<string, number>(), size: 0, live: true }
     if (primary) this.primary = table
+    this.bytes += TABLE_BYTES
     return table
   }
 
@@ -122,31 +155,55 @@ export class Entries {
     return out
   }
 
-  /** Overwrites the state of `slot`. */
+  /** Overwrites the state of `slot`; an inline state changes no byte count. */
   setState(slot: number, state: AlgorithmState): void {
     const length = state.length
+    const at = slot * INLINE
+    const wasLong = (this.lengths[slot] as number) > INLINE
     if (length > INLINE) {
       this.long.set(slot, state)
+      // A long state's length sits in its first inline number (see `long`).
+      this.bytes += wasLong
+        ? STATE_NUMBER_BYTES * (length - (this.values[at] as number))
+        : longStateBytes(length)
+      this.values[at] = length
     } else {
-      if ((this.lengths[slot] as number) > INLINE) this.long.delete(slot)
-      const at = slot * INLINE
+      if (wasLong) {
+        this.bytes -= longStateBytes(this.values[at] as number)
+        this.long.delete(slot)
+      }
       for (let i = 0; i < length; i++) this.values[at + i] = state[i] as number
     }
     this.lengths[slot] = length > INLINE ? INLINE + 1 : length
   }
 
+  /** Whether an entry for `key` would take the store past `maxKeys` or `maxBytes`. */
+  full(key: string): boolean {
+    return (
+      this.lru.size >= this.maxKeys || this.bytes + ENTRY_BYTES + KEY_CHAR_BYTES * key.length > this.maxBytes
+    )
+  }
+
+  /** Evicts least recently used entries until the store is within `maxBytes`. */
+  trim(): void {
+    while (this.bytes > this.maxBytes && this.lru.size > 0) this.lru.pop()
+  }
+
   /**
    * A new entry for `key` in `table`, most recently used. At `maxKeys` lru-cache evicts the least
    * recently used entry; the new one is counted in its table first, so that table cannot empty.
+   * Past `maxBytes`, `trim` evicts the least recently used entries; the new one goes last.
    */
   add(table: LimitTable, key: string, state: AlgorithmState): void {
     const slot = this.free.length > 0 ? (this.free.pop() as number) : this.fresh()
     this.keys[slot] = key
     this.tables[slot] = table
     this.setState(slot, state)
+    this.bytes += ENTRY_BYTES + KEY_CHAR_BYTES * key.length
     table.size++
     table.slots?.set(key, slot)
     this.lru.set(table.slots === undefined ? key : slot, slot, SIZE_1)
+    this.trim()
   }
 
   /** Removes the entry in `slot` (not counted as an eviction). */

@@ -1,6 +1,7 @@
 import {
   type Algorithm,
   type AlgorithmKind,
+  InputError,
   type LimitDecision,
   type StateWrite,
   type Store,
@@ -25,8 +26,13 @@ const ALGORITHMS: readonly AlgorithmKind[] = [
 export interface MemoryStoreStats {
   /** Entries held now (one per user key and limit), expired ones not yet dropped included. */
   readonly size: number
-  /** Live entries dropped because `maxKeys` was reached. */
+  /** Live entries dropped because `maxKeys` or `maxBytes` was reached. */
   readonly evictions: number
+  /**
+   * Bytes held now, as the store counts them against `maxBytes` (see `MemoryStoreOptions`): an
+   * upper estimate of the heap its entries take, key strings included.
+   */
+  readonly bytes: number
   /**
    * Distinct limits (algorithm ids) that hold at least one entry: never more than `size`, so a
    * flood of limit ids (a rule per descriptor value) is bounded by `maxKeys` too.
@@ -39,16 +45,20 @@ export interface MemoryStoreStats {
  * operation runs core's reference step functions in one synchronous section, so it is atomic
  * without locks. No timers, no Node built-ins: it runs on edge runtimes too.
  *
+ * Memory is bounded twice: by entries (`maxKeys`) and by bytes (`maxBytes`), so long keys cannot
+ * grow it past the budget; past either, spent entries go first, then the least recently used. A
+ * key too long to fit in `maxBytes` is refused with an `InputError`.
+ *
  * Not shared between processes or servers: use a Redis-protocol store for that.
  *
  * @example
  * const limiter = createRateLimiter({
- *   store: memoryStore({ maxKeys: 50_000 }),
+ *   store: memoryStore({ maxKeys: 50_000, maxBytes: 16 * 1024 * 1024 }),
  *   algorithm: gcra({ rate: 10, period: '1s' }),
  * })
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store & MemoryStoreStats {
-  const { maxKeys } = resolveOptions(options)
+  const { maxKeys, maxBytes } = resolveOptions(options)
   const tables = new Map<string, LimitTable>()
   const dropTable = (table: LimitTable): void => {
     table.live = false
@@ -57,7 +67,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
   // No TTL is kept: a state past its TTL steps exactly like a fresh key, so expiry only matters
   // for reclaiming memory, which StalePurge does (by the request's clock) before lru-cache would
   // evict a live entry.
-  const entries = new Entries(maxKeys, dropTable)
+  const entries = new Entries(maxKeys, maxBytes, dropTable)
+  const longestKey = entries.longestKey
   const purge = new StalePurge(maxKeys)
   const drop = (slot: number): void => entries.delete(slot)
   // The table of the limit seen last: most limiters call with one limit, the same every time.
@@ -93,11 +104,23 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     }
     if (slot !== 0) {
       entries.setState(slot, state)
+      // Only a growing sliding log gets here: spent entries go first, then the least recently used.
+      if (entries.bytes > maxBytes) {
+        purge.beforeEviction(entries, now, drop)
+        entries.trim()
+      }
       return
     }
-    if (entries.size >= maxKeys) purge.beforeEviction(entries, now, drop)
-    // Looked up again: a purge may have dropped the table. Past maxKeys, lru-cache evicts.
+    if (entries.full(key)) purge.beforeEviction(entries, now, drop)
+    // Looked up again: a purge may have dropped the table. Past maxKeys or maxBytes, add evicts.
     entries.add(tableOf(limit, true) as LimitTable, key, state)
+  }
+
+  /** Refuses a key whose entry alone could not fit in `maxBytes`, before anything is written. */
+  function tooLong(key: string): InputError {
+    return new InputError(
+      `memoryStore: a key of ${key.length} characters does not fit in maxBytes ${maxBytes} (the longest that does is ${longestKey}); hash long keys first (e.g. SHA-256 of the value), or raise maxBytes`,
+    )
   }
 
   function applySync({
@@ -112,6 +135,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
       // One limit: stepAll reduces to the step itself; calling it directly saves allocations.
       const limit = limits[0] as Algorithm
       const slot = find(tableOf(limit, false), key, consume)
+      // Checked on a miss only: a key too long to fit never has an entry.
+      if (slot === 0 && key.length > longestKey) throw tooLong(key)
       const step = stepWithin(
         limit,
         slot === 0 ? undefined : entries.state(slot, true),
@@ -122,6 +147,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
       if (consume && cost > 0 && step.decision.allowed) write(limit, key, slot, now, step)
       return [step.decision]
     }
+    if (key.length > longestKey) throw tooLong(key)
     const slots = limits.map((limit) => find(tableOf(limit, false), key, consume))
     const states = slots.map((slot) => (slot === 0 ? undefined : entries.state(slot, false)))
     const { decisions, writes } = stepAll(limits, states, now, cost, consume, maxDelayMs)
@@ -149,6 +175,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     },
     get evictions() {
       return entries.evictions
+    },
+    get bytes() {
+      return entries.bytes
     },
     get limits() {
       return tables.size

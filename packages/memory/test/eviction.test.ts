@@ -55,7 +55,8 @@ describe('memoryStore bounds its memory', () => {
   it('holds no more limits than entries under a flood of distinct limit ids (a rule per descriptor value)', async () => {
     const IDS = 5000
     let now = T0
-    const store = memoryStore({ maxKeys: 100 })
+    // A limit per entry counts 1,024 bytes more each: a budget with room for that, so maxKeys binds.
+    const store = memoryStore({ maxKeys: 100, maxBytes: 1024 * 1024 })
     for (let i = 0; i < IDS; i++) {
       const limiter = createRateLimiter({
         store,

@@ -56,6 +56,17 @@ describe('auth', () => {
     expect((await post('/', ['PING'])).json).toEqual({ result: 'PONG' })
   })
 
+  it('reads the Authorization scheme case-insensitively (bearer, BEARER), as HTTP defines it', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { authorization: `${scheme} ${server.token}` },
+        body: '["PING"]',
+      })
+      expect(await res.json(), scheme).toEqual({ result: 'PONG' })
+    }
+  })
+
   it('accepts the token as the _token query parameter too, as Upstash does', async () => {
     const res = await fetch(`${server.url}/?_token=${server.token}`, { method: 'POST', body: '["PING"]' })
     expect(await res.json()).toEqual({ result: 'PONG' })

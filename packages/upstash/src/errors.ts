@@ -1,17 +1,20 @@
 import { SluiceError, StoreError } from '@sluice/core'
+import { redacted, type Secrets, scrubText } from './redact.ts'
 
 /**
  * Turns what the `@upstash/redis` client threw into a `StoreError` whose message says what went
  * wrong: the server's own error text (a script error, `NOSCRIPT` …), a refused token, a reply that
  * is no JSON, a request that never got an answer. The client's error stays as `cause`.
  *
- * `secret` (the client's token) is cut out of every message: the client does not put it in
- * its errors today, but a message that reaches a log must never carry it.
+ * `secrets` (the client's token, its URL's password) are cut out of everything the error carries,
+ * its `cause` chain included, and so is any URL's userinfo: a server or proxy may echo the token
+ * in its reply, and fetch puts a URL with credentials in its own error, but an error that reaches
+ * a log must never carry them.
  */
-export function toStoreError(error: unknown, operation: string, secret: string | undefined): SluiceError {
-  if (error instanceof SluiceError) return error
+export function toStoreError(error: unknown, operation: string, secrets: Secrets): SluiceError {
+  if (error instanceof SluiceError) return redacted(error, secrets)
   const message = `upstash store: ${operation} failed: ${describe(error)}`
-  return new StoreError(scrub(message, secret), { cause: error })
+  return new StoreError(scrubText(message, secrets), { cause: redacted(error, secrets) })
 }
 
 /** The client's error, in words: its own text, without the echo of the command it sent. */
@@ -32,6 +35,9 @@ function describe(error: unknown): string {
     const cause = (error as { cause?: unknown }).cause
     const reason = cause instanceof Error ? `: ${cause.message}` : ''
     return `the request got no HTTP answer (${text}${reason}); check that the Upstash URL is reachable`
+  }
+  if (error.name === 'TypeError' && /URL that includes credentials/i.test(text)) {
+    return "fetch refuses the client's URL because it carries credentials (user:password@); give the client the URL without them and the token as its token option"
   }
   if (error.name === 'TypeError') {
     // The client read a reply of the wrong shape (no result, not an array for a pipeline …).
@@ -57,17 +63,4 @@ function serverText(message: string): string {
  */
 function isAuthFailure(text: string): boolean {
   return /^(Unauthorized|WRONGPASS|NOAUTH)\b/i.test(text)
-}
-
-function scrub(message: string, secret: string | undefined): string {
-  if (secret === undefined || secret.length < 4) return message
-  return message.split(secret).join('[token]')
-}
-
-/** The token the client sends (`Authorization: Bearer <token>`), to keep it out of messages. */
-export function clientToken(client: object): string | undefined {
-  const http = (client as { client?: { headers?: Record<string, unknown> } }).client
-  const authorization = http?.headers?.authorization
-  if (typeof authorization !== 'string') return undefined
-  return authorization.replace(/^Bearer\s+/i, '')
 }

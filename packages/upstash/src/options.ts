@@ -1,4 +1,4 @@
-import { ConfigError, storeTimeoutMs } from '@sluice/core'
+import { ConfigError, type Duration, optionsObject, storeTimeoutMs } from '@sluice/core'
 import { storePrefixProblem } from '@sluice/redis-scripts'
 import type { Redis } from '@upstash/redis'
 
@@ -11,8 +11,11 @@ export interface UpstashStoreOptions {
   readonly client: Redis
   /** Starts every key this store writes. Must not contain `{` or `}`. Default `'sluice:'`. */
   readonly prefix?: string
-  /** Deadline of every call in ms; past it the call fails with `StoreTimeoutError`. Default 1000. */
-  readonly timeoutMs?: number
+  /**
+   * Deadline of every call: milliseconds, or a duration such as `'500ms'`; past it the call fails
+   * with `StoreTimeoutError`. Default 1000.
+   */
+  readonly timeoutMs?: Duration
 }
 
 export interface ResolvedOptions {
@@ -22,15 +25,23 @@ export interface ResolvedOptions {
 }
 
 const EXAMPLE = "upstashStore({ client: Redis.fromEnv() }) with Redis from '@upstash/redis'"
+const KNOWN = ['client', 'prefix', 'timeoutMs']
+// Names @upstash/ratelimit and other rate limiters use for these options.
+const FOREIGN: Readonly<Record<string, string>> = {
+  timeout: "use timeoutMs (milliseconds, or a duration such as '500ms')",
+  keyPrefix: 'use prefix',
+  redis: `pass your @upstash/redis client as client: ${EXAMPLE}`,
+  url: `pass a client made with the url and token: ${EXAMPLE}`,
+  token: `pass a client made with the url and token: ${EXAMPLE}`,
+}
 
 export function resolveOptions(options: UpstashStoreOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError(`upstashStore() takes an options object such as ${EXAMPLE}, got ${String(options)}`)
-  }
+  optionsObject(options, 'upstashStore', KNOWN, FOREIGN)
   const client = checkClient(options.client)
   const prefix = options.prefix ?? 'sluice:'
   const prefixProblem = storePrefixProblem(prefix)
   if (prefixProblem !== undefined) throw new ConfigError(`upstashStore: ${prefixProblem}`)
+  // The one duration rule ('500ms' or 500), at most a timer's longest wait; default 1000.
   const timeoutMs = storeTimeoutMs(options.timeoutMs, 'upstashStore')
   return { client, prefix, timeoutMs }
 }

@@ -1,8 +1,8 @@
 import { type LimitDecision, type Store, StoreError, type StoreRequest } from '@sluice/core'
 import { APPLY_SCRIPT, applyCall, parseApplyReply, SCRIPT_ALGORITHMS, storeKeys } from '@sluice/redis-scripts'
 import { storeDeadlines } from './deadline.ts'
-import { clientToken } from './errors.ts'
 import { resolveOptions, type UpstashStoreOptions } from './options.ts'
+import { clientSecrets } from './redact.ts'
 
 /**
  * A sluice store on Upstash Redis through `@upstash/redis` (REST over `fetch`), for Node and edge
@@ -16,8 +16,8 @@ import { resolveOptions, type UpstashStoreOptions } from './options.ts'
  *
  * Every call settles within `timeoutMs`, with `StoreTimeoutError` when no answer comes and
  * `StoreError` on any other failure (the server's error text, a refused token as HTTP 401, a reply
- * that is no JSON); the token never appears in a message. `close()` lets pending calls settle and
- * stops the store's timer.
+ * that is no JSON); neither the token nor a URL credential appears anywhere in an error, its
+ * `cause` chain included. `close()` lets pending calls settle and stops the store's timer.
  *
  * @example
  * import { Redis } from '@upstash/redis'
@@ -31,7 +31,7 @@ import { resolveOptions, type UpstashStoreOptions } from './options.ts'
 export function upstashStore(options: UpstashStoreOptions): Store {
   const { client, prefix, timeoutMs } = resolveOptions(options)
   const script = client.createScript<unknown>(APPLY_SCRIPT)
-  const deadlines = storeDeadlines(timeoutMs, clientToken(client))
+  const deadlines = storeDeadlines(timeoutMs, clientSecrets(client))
 
   async function run(request: StoreRequest): Promise<readonly LimitDecision[]> {
     const { keys, argv } = applyCall(prefix, request, 'client')

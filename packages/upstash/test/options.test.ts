@@ -25,6 +25,13 @@ describe('upstashStore options', () => {
     expect(upstashStore({ client, timeoutMs: 250 }).timeoutMs).toBe(250)
   })
 
+  it('takes timeoutMs as milliseconds or as a duration string, by the one rule for durations', () => {
+    expect(upstashStore({ client, timeoutMs: '500ms' }).timeoutMs).toBe(500)
+    expect(upstashStore({ client, timeoutMs: '1.5s' }).timeoutMs).toBe(1500)
+    // A key set to undefined counts as absent.
+    expect(upstashStore({ client, timeoutMs: undefined, prefix: undefined }).timeoutMs).toBe(1000)
+  })
+
   it('close() settles and then refuses calls, without any request', async () => {
     const store = upstashStore({ client })
     await store.close?.()
@@ -50,7 +57,21 @@ describe('upstashStore options', () => {
   })
 
   it.each([
-    ['no options', undefined, /takes an options object/],
+    ['no options', undefined, /upstashStore\(\) takes an options object, got undefined/],
+    ['a number where the options belong', 1000, /upstashStore\(\) takes an options object, got 1000/],
+    ['a misspelt option', { client, prefx: 'a:' }, /unknown option "prefx"; did you mean "prefix"\?/],
+    [
+      'timeout',
+      { client, timeout: 100 },
+      /unknown option "timeout"; use timeoutMs \(milliseconds, or a duration/,
+    ],
+    [
+      'url and token',
+      { url: 'https://x.upstash.io', token: 't' },
+      /unknown option "url"; pass a client made with the url and token/,
+    ],
+    ['redis', { redis: client }, /unknown option "redis"; pass your @upstash\/redis client as client/],
+    ['anything else', { client, max: 10 }, /unknown option "max"; the options are client, prefix, timeoutMs/],
     ['a missing client', {}, /client is missing; pass your @upstash\/redis client/],
     ['something else as client', { client: { get() {} } }, /must be an @upstash\/redis Redis instance/],
     [
@@ -58,9 +79,14 @@ describe('upstashStore options', () => {
       { client: new IoRedisLike({ lazyConnect: true }) },
       /without createScript\. For ioredis use @sluice\/ioredis/,
     ],
-    ['timeoutMs 0', { client, timeoutMs: 0 }, /timeoutMs must be a number of milliseconds greater than 0/],
+    [
+      'timeoutMs 0',
+      { client, timeoutMs: 0 },
+      /upstashStore: timeoutMs must be a whole number of milliseconds greater than 0.*, got 0/,
+    ],
     ['timeoutMs NaN', { client, timeoutMs: Number.NaN }, /got NaN/],
-    ['timeoutMs as a string', { client, timeoutMs: '1s' }, /got "1s"/],
+    ['timeoutMs fractional', { client, timeoutMs: 0.5 }, /whole number of milliseconds/],
+    ['timeoutMs as a bad string', { client, timeoutMs: 'soon' }, /or a string like '500ms'.*got "soon"/],
     ['timeoutMs past a timer', { client, timeoutMs: 2 ** 31 }, /at most 2147483647/],
     ['a prefix with braces', { client, prefix: 'a{b}' }, /must not contain '\{' or '\}'/],
     ['a prefix that is no string', { client, prefix: 5 }, /prefix must be a string/],

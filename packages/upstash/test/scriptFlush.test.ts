@@ -44,7 +44,7 @@ describe('SCRIPT FLUSH in the middle of traffic', () => {
           // Flush while this wave is being sent and answered.
           if (i === 20) await admin.script('FLUSH')
         }
-        calls.push(...wavePromises)
+        for (const call of wavePromises) calls.push(call)
         await Promise.all(wavePromises)
       }
       const results = await Promise.allSettled(calls)

@@ -66,7 +66,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 /** Constant-time token check; accepts `Authorization: Bearer <token>` or `?_token=`, as Upstash does. */
 function authorized(req: IncomingMessage, url: URL, token: Buffer): boolean {
   const header = req.headers.authorization
-  const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : url.searchParams.get('_token')
+  // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are `Bearer`.
+  const bearer = header === undefined ? null : /^bearer[ \t]+(.*)$/is.exec(header)
+  const given = bearer !== null ? (bearer[1] as string).trim() : url.searchParams.get('_token')
   if (!given) return false
   const bytes = Buffer.from(given)
   return bytes.length === token.length && timingSafeEqual(bytes, token)
