@@ -3,7 +3,7 @@ import { ConfigError } from './errors.ts'
 import { show } from './validate.ts'
 
 /** The largest time a `Date` can hold (8.64e15 ms, year 275760): the end of the clock's range. */
-export const MAX_EPOCH_MS = 8.64e15
+const MAX_EPOCH_MS = 8.64e15
 
 /** The `clock` option: a function, or `undefined` for the store's own clock. */
 export function checkClock(clock: unknown, factory: string): (() => number) | undefined {
