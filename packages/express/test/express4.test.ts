@@ -1,5 +1,6 @@
 import { memoryStore } from '@sluice/memory'
 import express4 from 'express4'
-import { describeRateLimit } from './support/suite.ts'
+import { describeBinding } from '@sluice/binding-conformance'
+import { expressAdapter } from './support/adapter.ts'
 
-describeRateLimit('Express 4, memory store', { express: express4, store: () => memoryStore(), full: true })
+describeBinding('Express 4', expressAdapter(express4), { store: () => memoryStore() })

@@ -1,12 +1,22 @@
 import { ioredisStore } from '@sluice/ioredis'
+import type {} from '@sluice/test-services/vitest'
 import express from 'express'
-import { randomPrefix, redisClient } from './support/redis.ts'
-import { describeRateLimit } from './support/suite.ts'
+import { Redis } from 'ioredis'
+import { afterAll, inject } from 'vitest'
+import { describeBinding, STORE_AREAS } from '@sluice/binding-conformance'
+import { expressAdapter } from './support/adapter.ts'
 
-const client = redisClient()
+// The areas whose answers the store makes, on the shared redis-server; faults from a Redis that is down.
+const client = new Redis(inject('redisUrl'))
+const down = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+down.on('error', () => undefined)
+afterAll(() => {
+  client.disconnect()
+  down.disconnect()
+})
 
-describeRateLimit('Express 5, Redis store', {
-  express,
-  store: () => ioredisStore({ client, prefix: randomPrefix('express') }),
-  full: false,
+describeBinding('Express 5 on Redis', expressAdapter(express), {
+  store: () => ioredisStore({ client }),
+  faultyStore: () => ioredisStore({ client: down, timeoutMs: 500 }),
+  areas: STORE_AREAS,
 })

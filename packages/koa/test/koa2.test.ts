@@ -1,5 +1,6 @@
 import { memoryStore } from '@sluice/memory'
 import Koa2 from 'koa2'
-import { describeRateLimit } from './support/suite.ts'
+import { describeBinding } from '@sluice/binding-conformance'
+import { koaAdapter } from './support/adapter.ts'
 
-describeRateLimit('Koa 2, memory store', { Koa: Koa2, store: () => memoryStore(), full: true })
+describeBinding('Koa 2', koaAdapter(Koa2), { store: () => memoryStore() })

@@ -1,5 +1,6 @@
 import { memoryStore } from '@sluice/memory'
 import Koa from 'koa'
-import { describeRateLimit } from './support/suite.ts'
+import { describeBinding } from '@sluice/binding-conformance'
+import { koaAdapter } from './support/adapter.ts'
 
-describeRateLimit('Koa 3, memory store', { Koa, store: () => memoryStore(), full: true })
+describeBinding('Koa 3', koaAdapter(Koa), { store: () => memoryStore() })
