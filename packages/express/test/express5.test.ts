@@ -1,8 +1,8 @@
+import { describeBinding } from '@sluice/binding-conformance'
 import { createRateLimiter, fixedWindow } from '@sluice/core'
 import { memoryStore } from '@sluice/memory'
 import express from 'express'
 import { expect, it } from 'vitest'
-import { describeBinding } from '@sluice/binding-conformance'
 import { rateLimit } from '../src/index.ts'
 import { expressAdapter } from './support/adapter.ts'
 

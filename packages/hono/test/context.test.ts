@@ -1,12 +1,12 @@
 // What only Hono has: c.get('rateLimit') and its types, and responses a handler or onError builds itself.
 
 import { getRequestListener } from '@hono/node-server'
+import { listen } from '@sluice/binding-conformance'
 import type { Decision } from '@sluice/core'
 import { createRateLimiter, fixedWindow } from '@sluice/core'
 import { memoryStore } from '@sluice/memory'
 import { Hono } from 'hono'
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import { listen } from '@sluice/binding-conformance'
 import { type RateLimitVariables, rateLimit } from '../src/index.ts'
 
 // 18 s into a minute: a 1-minute window resets in 42 s.

@@ -1,8 +1,8 @@
+import { describeBinding, STORE_AREAS } from '@sluice/binding-conformance'
 import { ioredisStore } from '@sluice/ioredis'
 import type {} from '@sluice/test-services/vitest'
 import { Redis } from 'ioredis'
 import { afterAll, inject } from 'vitest'
-import { describeBinding, STORE_AREAS } from '@sluice/binding-conformance'
 import { honoAdapter } from './support/adapter.ts'
 
 // The areas whose answers the store makes, on the shared redis-server; faults from a Redis that is down.

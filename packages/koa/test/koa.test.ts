@@ -1,11 +1,11 @@
 // What only Koa has: @koa/router, ctx.state's types, and the close listener of a shaping wait.
 import Router from '@koa/router'
+import { listen } from '@sluice/binding-conformance'
 import { type Algorithm, createRateLimiter, type Decision, fixedWindow, leakyBucket } from '@sluice/core'
 import { memoryStore } from '@sluice/memory'
 import Koa, { type DefaultContext, type ParameterizedContext } from 'koa'
 import Koa2 from 'koa2'
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import { listen } from '@sluice/binding-conformance'
 import { type RateLimitState, rateLimit } from '../src/index.ts'
 
 const limiterOf = (algorithm: Algorithm = fixedWindow({ limit: 2, window: '1m' }), clock?: () => number) =>

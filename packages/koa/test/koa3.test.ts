@@ -1,6 +1,6 @@
+import { describeBinding } from '@sluice/binding-conformance'
 import { memoryStore } from '@sluice/memory'
 import Koa from 'koa'
-import { describeBinding } from '@sluice/binding-conformance'
 import { koaAdapter } from './support/adapter.ts'
 
 describeBinding('Koa 3', koaAdapter(Koa), { store: () => memoryStore() })

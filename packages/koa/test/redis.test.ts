@@ -1,9 +1,9 @@
+import { describeBinding, STORE_AREAS } from '@sluice/binding-conformance'
 import { ioredisStore } from '@sluice/ioredis'
 import type {} from '@sluice/test-services/vitest'
 import { Redis } from 'ioredis'
 import Koa from 'koa'
 import { afterAll, inject } from 'vitest'
-import { describeBinding, STORE_AREAS } from '@sluice/binding-conformance'
 import { koaAdapter } from './support/adapter.ts'
 
 // The areas whose answers the store makes, on the shared redis-server; faults from a Redis that is down.

@@ -1,7 +1,8 @@
 // How the binding conformance suite drives @sluice/express: an Express app (4 or 5) per test.
+
+import type { BindingAdapter } from '@sluice/binding-conformance'
 import type express from 'express'
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
-import type { BindingAdapter } from '@sluice/binding-conformance'
 import { type OnLimited, type RateLimitOptions, rateLimit } from '../../src/index.ts'
 
 export function expressAdapter(createApp: typeof express): BindingAdapter<Request, RequestHandler> {

@@ -1,7 +1,7 @@
 // How the binding conformance suite drives @sluice/hono: a Hono app per test, served by @hono/node-server.
 import { getRequestListener } from '@hono/node-server'
-import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import type { BindingAdapter } from '@sluice/binding-conformance'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { type OnLimited, type RateLimitOptions, rateLimit } from '../../src/index.ts'
 
 export const honoAdapter: BindingAdapter<Context, MiddlewareHandler> = {

@@ -1,7 +1,8 @@
 // How the binding conformance suite drives @sluice/koa: a Koa app (2 or 3) per test.
+
+import type { BindingAdapter } from '@sluice/binding-conformance'
 import type Koa from 'koa'
 import type { Middleware, ParameterizedContext } from 'koa'
-import type { BindingAdapter } from '@sluice/binding-conformance'
 import { type OnLimited, type RateLimitOptions, rateLimit } from '../../src/index.ts'
 
 type Ctx = ParameterizedContext
