@@ -7,7 +7,7 @@
 // Run: `tsx scripts/check-spreads.ts` (part of `pnpm check`).
 
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 
@@ -70,13 +70,34 @@ function scriptKind(file: string): ts.ScriptKind {
   return ts.ScriptKind.TS
 }
 
-/** The repository's tracked TypeScript and JavaScript files, as paths from `root`. */
+/** The repository's TypeScript and JavaScript files (tracked or new, not ignored), as paths from `root`. */
 function trackedSources(root: string): string[] {
-  const listed = execFileSync('git', ['ls-files', '-z', '--', '*.ts', '*.tsx', '*.js', '*.mjs', '*.cjs'], {
-    cwd: root,
-    encoding: 'utf8',
-  })
-  return listed.split('\0').filter((path) => path !== '' && !path.includes('/dist/'))
+  const listed = execFileSync(
+    'git',
+    [
+      'ls-files',
+      '-z',
+      '--cached',
+      '--others',
+      '--exclude-standard',
+      '--',
+      '*.ts',
+      '*.tsx',
+      '*.js',
+      '*.mjs',
+      '*.cjs',
+    ],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  )
+  // Untracked files count (new work), deleted ones do not (a rename before it is committed).
+  return listed
+    .split('\0')
+    .filter(
+      (path) => path !== '' && !path.includes('/dist/') && existsSync(new URL(`../${path}`, import.meta.url)),
+    )
 }
 
 function main(): void {

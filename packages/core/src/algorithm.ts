@@ -1,13 +1,38 @@
-import type { LimitDecision } from './decision.ts'
+// What an algorithm is: its kinds, its state, one step and what the step decides. The lowest layer.
 
-/** The six algorithm kinds. A store declares which of them it can run. */
-export type AlgorithmKind =
-  | 'fixedWindow'
-  | 'slidingLog'
-  | 'slidingWindow'
-  | 'tokenBucket'
-  | 'gcra'
-  | 'leakyBucket'
+/**
+ * Every algorithm kind, in one order that every list of them follows (stores' capabilities, the
+ * Lua twins, the conformance suite). A store declares which of them it can run.
+ *
+ * @example memoryStore().capabilities.algorithms.length === ALGORITHM_KINDS.length // true
+ */
+export const ALGORITHM_KINDS = Object.freeze([
+  'fixedWindow',
+  'slidingLog',
+  'slidingWindow',
+  'tokenBucket',
+  'gcra',
+  'leakyBucket',
+] as const)
+
+/** The six algorithm kinds (see {@link ALGORITHM_KINDS}). */
+export type AlgorithmKind = (typeof ALGORITHM_KINDS)[number]
+
+/** What one limit says about one request. Times are whole milliseconds from now. */
+export interface LimitDecision {
+  /** The request may proceed (after `delayMs`, for shaping algorithms). */
+  readonly allowed: boolean
+  /** The most this limit admits at once (the quota a client sees). */
+  readonly limit: number
+  /** How many more units it would admit right now, after this request. */
+  readonly remaining: number
+  /** Time until `remaining` is back to `limit` if no more requests arrive. */
+  readonly resetAfterMs: number
+  /** When denied: time until the same request would be admitted. 0 when allowed. */
+  readonly retryAfterMs: number
+  /** Shaping only (leaky bucket): how long to hold the request before it runs. 0 otherwise. */
+  readonly delayMs: number
+}
 
 /** Per-key state of every algorithm: a short list of numbers (a log of timestamps for slidingLog). */
 export type AlgorithmState = readonly number[]

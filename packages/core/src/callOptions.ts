@@ -54,19 +54,37 @@ export function checkMaxDelay(maxDelayMs: unknown): number | undefined {
   return ms === Number.POSITIVE_INFINITY ? undefined : ms
 }
 
+/** The largest cost every limit of `limits` could ever admit (`Infinity` for none): a loop, as the list may be long. */
+export function tightestCost(limits: readonly Algorithm[]): number {
+  let least = Number.POSITIVE_INFINITY
+  for (const a of limits) if (a.maxCost < least) least = a.maxCost
+  return least
+}
+
 /**
- * A call's `cost`: a non-negative integer that the tightest of `algorithms` (whose `maxCost` is
+ * Why `cost` can never be admitted by `limits` (whose tightest `maxCost` is `maxCost`), or
+ * `undefined` when every limit could admit it: the one cost rule of calls and bindings alike.
+ * @example unadmittable(6, [fixedWindow({ limit: 5, window: '1m' })]) // 'cost 6 can never be admitted: …'
+ */
+export function unadmittable(
+  cost: number,
+  limits: readonly Algorithm[],
+  maxCost = tightestCost(limits),
+): string | undefined {
+  if (cost <= maxCost) return undefined
+  const tightest = limits.find((a) => a.maxCost === maxCost) as Algorithm
+  return `cost ${cost} can never be admitted: ${tightest.name} admits at most ${maxCost} at once; lower the cost or raise the limit`
+}
+
+/**
+ * A call's `cost`: a non-negative integer that the tightest of `limits` (whose `maxCost` is
  * `maxCost`) could ever admit; an `InputError` otherwise, rather than a denial that never clears.
  */
-export function checkCost(cost: unknown, algorithms: readonly Algorithm[], maxCost: number): number {
+export function checkCost(cost: unknown, limits: readonly Algorithm[], maxCost: number): number {
   if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 0) {
     throw new InputError(`cost must be a non-negative integer, got ${show(cost)}`)
   }
-  if (cost > maxCost) {
-    const tightest = algorithms.find((a) => a.maxCost === maxCost) as Algorithm
-    throw new InputError(
-      `cost ${cost} can never be admitted: ${tightest.name} admits at most ${maxCost} at once; lower the cost or raise the limit`,
-    )
-  }
+  const problem = unadmittable(cost, limits, maxCost)
+  if (problem !== undefined) throw new InputError(problem)
   return cost
 }

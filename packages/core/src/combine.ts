@@ -1,3 +1,4 @@
+// Folds each limit's decision of one request into the one Decision a limiter answers.
 import type { Algorithm } from './algorithm.ts'
 import type { Decision, LimitDecision, PolicyDecision } from './decision.ts'
 
@@ -51,6 +52,10 @@ function named(d: LimitDecision, policy: string): PolicyDecision {
   }
 }
 
-function isTighter(a: PolicyDecision, b: PolicyDecision): boolean {
+/**
+ * Whether policy `a` leaves less than `b` (ties: the later reset): which of two admitting policies
+ * a decision, and the legacy headers, name.
+ */
+export function isTighter(a: PolicyDecision, b: PolicyDecision): boolean {
   return a.remaining < b.remaining || (a.remaining === b.remaining && a.resetAfterMs > b.resetAfterMs)
 }

@@ -1,20 +1,25 @@
-import type { Algorithm } from './algorithm.ts'
-import type { Degraded } from './resilience/degraded.ts'
+// What a limiter answers: one decision folded from each limit's, named by policy, and how it was made.
+import type { Algorithm, LimitDecision } from './algorithm.ts'
+import type { StoreError } from './errors.ts'
 
-/** What one limit says about one request. Times are whole milliseconds from now. */
-export interface LimitDecision {
-  /** The request may proceed (after `delayMs`, for shaping algorithms). */
-  readonly allowed: boolean
-  /** The most this limit admits at once (the quota a client sees). */
-  readonly limit: number
-  /** How many more units it would admit right now, after this request. */
-  readonly remaining: number
-  /** Time until `remaining` is back to `limit` if no more requests arrive. */
-  readonly resetAfterMs: number
-  /** When denied: time until the same request would be admitted. 0 when allowed. */
-  readonly retryAfterMs: number
-  /** Shaping only (leaky bucket): how long to hold the request before it runs. 0 otherwise. */
-  readonly delayMs: number
+export type { LimitDecision } from './algorithm.ts'
+
+/** Why a decision was made without the store. */
+export type DegradedReason = 'timeout' | 'store-error' | 'circuit-open'
+
+/** Which store-error mode answered: `onStoreError: 'deny' | 'allow'`, or the fallback store. */
+export type DegradedMode = 'deny' | 'allow' | 'fallback'
+
+/**
+ * Set on a decision that the store did not make. With `mode` `'deny'` or `'allow'` the numbers are
+ * placeholders (`remaining` 0, the limits' own `limit`), not counts: do not show them to clients.
+ * With `'fallback'` they are the fallback store's real numbers, for this process only.
+ */
+export interface Degraded {
+  readonly reason: DegradedReason
+  readonly mode: DegradedMode
+  /** The fault: a `StoreTimeoutError`, a `CircuitOpenError` or another `StoreError`. */
+  readonly error: StoreError
 }
 
 /** One limit's decision, named by its policy. */
@@ -43,7 +48,7 @@ export interface Decision extends LimitDecision {
   readonly limits?: readonly Algorithm[]
   /**
    * Present only when the store did not make this decision: it failed, timed out or its circuit
-   * is open, and the limiter's `onStoreError` policy answered (see `Degraded`).
+   * is open, and the limiter's `onStoreError` mode answered (see `Degraded`).
    */
   readonly degraded?: Degraded
 }

@@ -1,4 +1,11 @@
-export type { Algorithm, AlgorithmKind, AlgorithmState, CommonOptions, StepResult } from './algorithm.ts'
+export {
+  ALGORITHM_KINDS,
+  type Algorithm,
+  type AlgorithmKind,
+  type AlgorithmState,
+  type CommonOptions,
+  type StepResult,
+} from './algorithm.ts'
 export {
   type FixedWindowOptions,
   type FixedWindowParams,
@@ -31,7 +38,14 @@ export {
   tokenBucketStep,
 } from './algorithms/tokenBucket.ts'
 export { combine } from './combine.ts'
-export type { Decision, LimitDecision, PolicyDecision } from './decision.ts'
+export type {
+  Decision,
+  Degraded,
+  DegradedMode,
+  DegradedReason,
+  LimitDecision,
+  PolicyDecision,
+} from './decision.ts'
 export { type Duration, type DurationRule, formatDuration, MAX_TIMER_MS, parseDuration } from './duration.ts'
 export {
   ConfigError,
@@ -43,13 +57,7 @@ export {
   UnsupportedAlgorithmError,
 } from './errors.ts'
 export { applyHeaders, type HeaderTarget } from './http/applyHeaders.ts'
-export {
-  createRateLimitCheck,
-  type InvalidRequest,
-  type RateLimitCheck,
-  type RateLimited,
-  type RateLimitOutcome,
-} from './http/check.ts'
+export { createRateLimitCheck, type RateLimitCheck } from './http/check.ts'
 export { type ClientAddressOptions, clientAddressKey } from './http/clientAddress.ts'
 export {
   HEADER_MODES,
@@ -69,6 +77,7 @@ export {
   type ResolvedBindingOptions,
   resolveBindingOptions,
 } from './http/options.ts'
+export type { InvalidRequest, RateLimited, RateLimitOutcome } from './http/outcome.ts'
 export {
   describePolicies,
   planResponse,
@@ -94,16 +103,16 @@ export {
   type CircuitBreakerOptions,
   CircuitOpenError,
 } from './resilience/circuitBreaker.ts'
-export { createDeadlines, type Deadlines } from './resilience/deadlines.ts'
-export type { Degraded, DegradedMode, DegradedReason } from './resilience/degraded.ts'
-export type { DenyCacheOption } from './resilience/denyCache.ts'
-export type { ResilienceOptions, StoreErrorPolicy, StoreFault } from './resilience/options.ts'
 export {
+  createDeadlines,
   createStoreDeadlines,
+  type Deadlines,
   type StoreDeadlineOptions,
   type StoreDeadlines,
   storeTimeoutMs,
-} from './resilience/storeDeadlines.ts'
+} from './resilience/deadlines.ts'
+export type { DenyCacheOption } from './resilience/denyCache.ts'
+export type { ResilienceOptions, StoreErrorMode, StoreErrorPolicy, StoreFault } from './resilience/options.ts'
 export {
   MAX_ALIASED_NODES,
   MAX_DESCRIPTOR_LENGTH,

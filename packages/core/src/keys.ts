@@ -1,3 +1,4 @@
+// Keys: the caller's key and the limiter's prefix, checked, and how they make the limiter key.
 import { ConfigError, InputError } from './errors.ts'
 import { show } from './validate.ts'
 
@@ -11,8 +12,9 @@ import { show } from './validate.ts'
 export const MAX_KEY_LENGTH = 1024
 
 /**
- * The start of every store key of one limiter: its prefix, escaped so it can never contain the
- * separator, then `:`. The user's key follows unchanged, so two (prefix, key) pairs never collide.
+ * The start of every limiter key of one limiter: its prefix, escaped so it can never contain the
+ * separator, then `:`. The caller's key follows unchanged, so two (prefix, key) pairs never
+ * collide. This is the one prefix and the one separator: stores add none by default.
  */
 export function keyPrefix(prefix: string): string {
   return `${prefix.replace(/%/g, '%25').replace(/:/g, '%3A')}:`

@@ -1,17 +1,21 @@
+// createRateLimiter: checks every option once, picks the planner (fixed limits or rules), and
+// runs every call through the one limiter pipeline (pipeline.ts).
 import type { Algorithm } from './algorithm.ts'
-import { type CallOptions, checkCallOptions, checkCost, checkMaxDelay } from './callOptions.ts'
-import { checkClock, readClock } from './clock.ts'
+import { type CallOptions, tightestCost } from './callOptions.ts'
+import { checkClock } from './clock.ts'
 import type { Decision } from './decision.ts'
 import { ConfigError } from './errors.ts'
 import { checkKey, checkPrefix, keyPrefix } from './keys.ts'
-import { checkAlgorithms, checkShare, checkStore } from './limiterChecks.ts'
+import { checkAlgorithms, checkStore } from './limiterChecks.ts'
+import { createPipeline, type Plan, type Planner } from './pipeline.ts'
 import { type ResilienceOptions, resolveResilience } from './resilience/options.ts'
-import { createRulesLimiter, type RulesLimiterOptions, type RulesRateLimiter } from './rules/ruleLimiter.ts'
+import { rulesPlanner } from './rules/planner.ts'
+import type { RulesLimiterOptions, RulesRateLimiter } from './rules/ruleLimiter.ts'
 import { prepareRules } from './rules/ruleSet.ts'
 import { type CounterSpace, claimCounters } from './sharedCounters.ts'
-import type { Store, StoreRequest } from './store.ts'
-import { type StoreCall, storeCall } from './storeCall.ts'
-import { optionsObject } from './validate.ts'
+import type { Store } from './store.ts'
+import { storeCall } from './storeCall.ts'
+import { flag, optionsObject } from './validate.ts'
 
 export type { CallOptions } from './callOptions.ts'
 
@@ -28,7 +32,8 @@ export interface RateLimiterOptions extends ResilienceOptions {
    */
   readonly algorithm: Algorithm | readonly Algorithm[]
   /**
-   * Namespaces this limiter's keys in the store, at most `MAX_KEY_LENGTH` characters. Defaults to
+   * Namespaces this limiter's counters in the store, at most `MAX_KEY_LENGTH` characters: each
+   * call's limiter key is `prefix:key` (a Redis key `{prefix:key}:<limit id>`). Defaults to
    * `'sluice'`. Limiters with different prefixes never share counters.
    */
   readonly prefix?: string
@@ -130,53 +135,53 @@ export function createRateLimiter(
   const algorithms = rules?.algorithms ?? checkAlgorithms(options.algorithm, store)
   const prefix = checkPrefix(options.prefix, 'createRateLimiter')
   const clock = checkClock(options.clock, 'createRateLimiter')
-  const share = checkShare((options as RateLimiterOptions).shareCounters)
+  const share = flag((options as RateLimiterOptions).shareCounters, 'createRateLimiter: shareCounters')
   const start = keyPrefix(prefix)
   const call = storeCall(store, resolveResilience(options, store, algorithms))
-  // Claimed once the limiter exists: a construction that throws leaves no claim behind.
-  const claim = () => {
-    if (share) return
-    const domain = rules?.compiled.ruleSet.domain
-    unregisterOnClose(call, claimCounters(store, prefix, counterSpaces(domain, algorithms)))
+  const planner =
+    rules === undefined
+      ? fixedLimits(start, algorithms)
+      : rulesPlanner(options as RulesLimiterOptions, rules, start, store)
+  const pipeline = createPipeline<Plan>(planner, call, clock)
+  // Claimed last: a construction that throws leaves no claim behind. The limiter holds `release`
+  // (through `close`) exactly as long as it lives; see claimCounters.
+  const release = share
+    ? undefined
+    : claimCounters(store, prefix, counterSpaces(rules?.compiled.ruleSet.domain, algorithms))
+  const close = () => {
+    release?.()
+    return call.close()
   }
-  if (rules !== undefined) {
-    const parts = { store, call, start, clock, readClock, checkMaxDelay }
-    const rulesLimiter = checkedCalls(createRulesLimiter(options as RulesLimiterOptions, rules, parts))
-    claim()
-    return rulesLimiter
-  }
-
-  const maxCost = tightestCost(algorithms)
-  const keyOf = (key: unknown): string => start + checkKey(key)
-
-  function decide(key: unknown, given: unknown, consume: boolean): Promise<Decision> {
-    try {
-      const callOptions = checkCallOptions(given, consume ? 'limit' : 'peek')
-      const cost = callOptions?.cost
-      const request: StoreRequest = {
-        key: keyOf(key),
-        limits: algorithms,
-        cost: cost === undefined ? (consume ? 1 : 0) : checkCost(cost, algorithms, maxCost),
-        consume,
-        now: clock === undefined ? undefined : readClock(clock),
-        maxDelayMs: checkMaxDelay(callOptions?.maxDelayMs),
-      }
-      return call(request)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  }
-
-  const limiter: RateLimiter = {
-    limit: (key, callOptions) => decide(key, callOptions, true),
-    peek: (key, callOptions) => decide(key, callOptions, false),
-    reset: async (key) => call.reset(keyOf(key), algorithms),
-    close: () => call.close(),
-    algorithms,
+  const limit = (input: unknown, callOptions: unknown) => pipeline.decide(input, callOptions, true)
+  const peek = (input: unknown, callOptions: unknown) => pipeline.decide(input, callOptions, false)
+  const reset = (input: unknown) => pipeline.reset(input)
+  if (rules === undefined) return { limit, peek, reset, close, algorithms, store }
+  const rulesLimiter = planner as ReturnType<typeof rulesPlanner>
+  return {
+    limit,
+    peek,
+    reset,
+    close,
     store,
+    setRules: (next) => rulesLimiter.setRules(next),
+    get rules() {
+      return rulesLimiter.rules
+    },
   }
-  claim()
-  return limiter
+}
+
+/** The planner of a limiter with fixed limits: every call uses them all, under `start` + its key. */
+function fixedLimits(start: string, algorithms: readonly Algorithm[]): Planner {
+  const maxCost = tightestCost(algorithms)
+  return {
+    perCall: false,
+    plan: (key: unknown) => ({
+      limiterKey: start + checkKey(key),
+      limits: algorithms,
+      maxCost,
+      shadow: undefined,
+    }),
+  }
 }
 
 /**
@@ -190,41 +195,6 @@ function counterSpaces(domain: string | undefined, algorithms: readonly Algorith
   return algorithms.map((a) => ({ id: `limit:${a.id}`, label: `limit ${a.name}` }))
 }
 
-/** Frees the limiter's claim on its counters when it closes (see `claimCounters`). */
-function unregisterOnClose(call: StoreCall, release: () => void): void {
-  const close = call.close
-  // `call` lives as long as the limiter, so it holds the claim (and `release`) exactly that long.
-  call.close = () => {
-    release()
-    return close()
-  }
-}
-
-/**
- * The rules limiter with its call options checked as a plain limiter's are (`limit(request, 5)`
- * is an `InputError`, not a cost of 1), before it plans anything.
- */
-function checkedCalls(limiter: RulesRateLimiter): RulesRateLimiter {
-  const { limit, peek } = limiter
-  limiter.limit = (request, callOptions) => {
-    try {
-      checkCallOptions(callOptions, 'limit')
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    return limit(request, callOptions)
-  }
-  limiter.peek = (request, callOptions) => {
-    try {
-      checkCallOptions(callOptions, 'peek')
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    return peek(request, callOptions)
-  }
-  return limiter
-}
-
 function checkRules(options: RulesLimiterOptions, store: Store) {
   if (options.algorithm !== undefined) {
     throw new ConfigError(
@@ -232,11 +202,4 @@ function checkRules(options: RulesLimiterOptions, store: Store) {
     )
   }
   return prepareRules(options.rules, store, 'createRateLimiter')
-}
-
-/** The largest cost every limit could ever admit: a loop, as the list may be long. */
-function tightestCost(algorithms: readonly Algorithm[]): number {
-  let least = Number.POSITIVE_INFINITY
-  for (const a of algorithms) if (a.maxCost < least) least = a.maxCost
-  return least
 }

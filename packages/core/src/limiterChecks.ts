@@ -1,22 +1,98 @@
-// What createRateLimiter checks once, at construction: the store, the limits, shareCounters.
-import type { Algorithm } from './algorithm.ts'
+// What createRateLimiter checks once, at construction: the store and the limits.
+import { ALGORITHM_KINDS, type Algorithm } from './algorithm.ts'
+import { MAX_TIMER_MS } from './duration.ts'
 import { ConfigError, UnsupportedAlgorithmError } from './errors.ts'
-import { MAX_LIMITS_PER_REQUEST, type Store } from './store.ts'
+import { MAX_LIMITS_PER_REQUEST, type Store, type StoreCapabilities } from './store.ts'
 import { show } from './validate.ts'
 
-/** `options.store`: anything with `apply`, `reset` and `capabilities`, else a `ConfigError`. */
+/**
+ * `options.store`: every check createRateLimiter makes on a store, in one place (a store that
+ * passes them is then held to the `Store` contract at each call by `checkReply`). A `ConfigError`
+ * names the first that fails:
+ * 1. it is not a Redis client (ioredis, node-redis, @upstash/redis) given where a store belongs;
+ * 2. `apply` and `reset` are functions;
+ * 3. `name` is a non-empty string;
+ * 4. `capabilities.algorithms` is a list of algorithm kinds (`ALGORITHM_KINDS`), and
+ *    `capabilities.composite` is `true` or `false`;
+ * 5. `applySync` and `close`, when present, are functions;
+ * 6. `timeoutMs`, when present, is a whole number of milliseconds from 1 to `MAX_TIMER_MS`.
+ * Then `checkAlgorithms` checks that the store can run the limits it is given.
+ */
 export function checkStore(store: unknown): Store {
-  const s = store as Partial<Store> | undefined
-  if (
-    typeof s?.apply !== 'function' ||
-    typeof s.reset !== 'function' ||
-    !Array.isArray(s.capabilities?.algorithms)
-  ) {
+  const client = redisClient(store)
+  if (client !== undefined) {
     throw new ConfigError(
-      `createRateLimiter: store must be a sluice Store such as memoryStore(), got ${show(store)}`,
+      `createRateLimiter: store is ${client.what}, not a sluice store; wrap it: ${client.wrap}`,
     )
   }
+  const s = store as Partial<Store> | undefined
+  if (typeof s?.apply !== 'function' || typeof s.reset !== 'function') {
+    throw new ConfigError(
+      `createRateLimiter: store must be a sluice Store such as memoryStore() or ioredisStore({ client }), got ${show(store)}`,
+    )
+  }
+  const problem = storeProblem(s)
+  if (problem !== undefined) {
+    const name = typeof s.name === 'string' && s.name !== '' ? `the ${s.name} store` : 'store'
+    throw new ConfigError(`createRateLimiter: ${name} does not keep the Store contract: ${problem}`)
+  }
   return s as Store
+}
+
+/** What is wrong with a store that has `apply` and `reset` (checks 3 to 6), or `undefined`. */
+function storeProblem(s: Partial<Store>): string | undefined {
+  if (typeof s.name !== 'string' || s.name === '')
+    return `name must be a non-empty string, got ${show(s.name)}`
+  const capabilities = s.capabilities as Partial<StoreCapabilities> | undefined
+  const algorithms = capabilities?.algorithms as unknown
+  if (!Array.isArray(algorithms)) {
+    return `capabilities.algorithms must be a list of algorithm kinds, got ${show(algorithms)}`
+  }
+  const unknown = algorithms.find((k) => !(ALGORITHM_KINDS as readonly unknown[]).includes(k))
+  if (unknown !== undefined) {
+    return `capabilities.algorithms holds ${show(unknown)}, which is no algorithm kind (${ALGORITHM_KINDS.join(', ')})`
+  }
+  if (typeof capabilities?.composite !== 'boolean') {
+    return `capabilities.composite must be true or false, got ${show(capabilities?.composite)}`
+  }
+  for (const method of ['applySync', 'close'] as const) {
+    if (s[method] !== undefined && typeof s[method] !== 'function') {
+      return `${method} must be a function when present, got ${show(s[method])}`
+    }
+  }
+  const t = s.timeoutMs
+  if (t !== undefined && !(Number.isInteger(t) && t >= 1 && t <= MAX_TIMER_MS)) {
+    return `timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${show(t)}`
+  }
+  return undefined
+}
+
+/**
+ * A Redis client given where a store belongs, told apart by what only each client has: ioredis
+ * (`defineCommand`), node-redis (`sendCommand` and `isOpen`), @upstash/redis (`createScript`).
+ */
+function redisClient(value: unknown): { what: string; wrap: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const c = value as Record<string, unknown>
+  if (typeof c.defineCommand === 'function') {
+    return {
+      what: 'an ioredis client',
+      wrap: "ioredisStore({ client }) from '@sluice/ioredis', then createRateLimiter({ store, algorithm })",
+    }
+  }
+  if (typeof c.createScript === 'function' && typeof c.evalsha === 'function') {
+    return {
+      what: 'an @upstash/redis client',
+      wrap: "upstashStore({ client }) from '@sluice/upstash', then createRateLimiter({ store, algorithm })",
+    }
+  }
+  if (typeof c.sendCommand === 'function' && 'isOpen' in c) {
+    return {
+      what: 'a node-redis client',
+      wrap: "sluice has no node-redis store yet: use an ioredis client, ioredisStore({ client: new Redis(url) }) from '@sluice/ioredis'",
+    }
+  }
+  return undefined
 }
 
 /**
@@ -59,13 +135,4 @@ export function checkAlgorithms(algorithm: unknown, store: Store): readonly Algo
     )
   }
   return Object.freeze(algorithms)
-}
-
-/** `options.shareCounters`: a boolean, default false. */
-export function checkShare(value: unknown): boolean {
-  if (value === undefined) return false
-  if (typeof value !== 'boolean') {
-    throw new ConfigError(`createRateLimiter: shareCounters must be true or false, got ${show(value)}`)
-  }
-  return value
 }

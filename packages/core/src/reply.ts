@@ -1,5 +1,5 @@
 // Checks what a store answers before any of it reaches a decision, a header or the deny cache.
-import type { LimitDecision } from './decision.ts'
+import type { LimitDecision } from './algorithm.ts'
 import { StoreError } from './errors.ts'
 import { show } from './validate.ts'
 

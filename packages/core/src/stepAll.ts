@@ -1,5 +1,5 @@
-import type { Algorithm, AlgorithmState, StepResult } from './algorithm.ts'
-import type { LimitDecision } from './decision.ts'
+// The reference semantics of Store.apply: every limit's step, the shaping bound, all-or-nothing.
+import type { Algorithm, AlgorithmState, LimitDecision, StepResult } from './algorithm.ts'
 
 /** A state to persist, with how long it matters. */
 export interface StateWrite {

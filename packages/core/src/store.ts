@@ -1,10 +1,10 @@
-import type { Algorithm, AlgorithmKind } from './algorithm.ts'
-import type { LimitDecision } from './decision.ts'
+// The Store contract: what core asks of every backend, and what a backend declares it can run.
+import type { Algorithm, AlgorithmKind, LimitDecision } from './algorithm.ts'
 
 /** What a store can run; `createRateLimiter` checks the pairing at construction. */
 export interface StoreCapabilities {
   readonly algorithms: readonly AlgorithmKind[]
-  /** Can apply several limits to one key all-or-nothing in one atomic step. */
+  /** Can apply several limits to one limiter key all-or-nothing in one atomic step. */
   readonly composite: boolean
 }
 
@@ -15,13 +15,17 @@ export interface StoreCapabilities {
  */
 export const MAX_LIMITS_PER_REQUEST = 256
 
-/** One atomic operation: apply every limit to one key with one cost, or none of them. */
+/** One atomic operation: apply every limit to one limiter key with one cost, or none of them. */
 export interface StoreRequest {
-  /** The limiter's key: its prefix and the user's key, already combined and unique per limiter. */
+  /**
+   * The limiter key: the limiter's prefix, `:`, and the caller's key (for a rules limiter, its
+   * domain), already combined and unique per limiter. Each limit's counter is this plus the
+   * limit's id; a store names it in its own terms (its store key, such as a Redis key).
+   */
   readonly key: string
   /**
    * One to `MAX_LIMITS_PER_REQUEST` limits with distinct ids; each keeps its own state under
-   * `key` + `limit.id`, so two requests whose limits share an id share that state.
+   * `key` + `limit.id` (one counter), so two requests whose limits share an id share that counter.
    */
   readonly limits: readonly Algorithm[]
   /** Units to take (≥ 0). */
@@ -55,7 +59,7 @@ export interface Store {
    * limiter can skip a promise per call; a network store leaves it out.
    */
   applySync?(request: StoreRequest): readonly LimitDecision[]
-  /** Forgets the state of every given limit for `key`. */
+  /** Forgets the counter of every given limit under the limiter key `key`. */
   reset(key: string, limits: readonly Algorithm[]): Promise<void>
   /**
    * Optional: the store's own deadline in ms. A store that sets it settles every call within it

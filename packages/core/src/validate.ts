@@ -1,3 +1,4 @@
+// The shared option checks: quoting a bad value, numbers, option objects with did-you-mean, flags, names.
 import { ConfigError, type ErrorClass } from './errors.ts'
 import { closest } from './suggest.ts'
 
@@ -63,6 +64,13 @@ export function optionsObject<T>(
         : `the options are ${known.join(', ')}`
     throw new error(`${factory}: unknown option ${JSON.stringify(name)}; ${hint}`)
   }
+  return value
+}
+
+/** An optional flag: `true` or `false`, default `false`; a `ConfigError` naming `name` otherwise. */
+export function flag(value: unknown, name: string): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw new ConfigError(`${name} must be true or false, got ${show(value)}`)
   return value
 }
 

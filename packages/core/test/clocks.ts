@@ -1,5 +1,6 @@
 // Test helpers for clocks that disagree: the time each algorithm's state holds, and one limit per kind.
 import {
+  ALGORITHM_KINDS,
   type Algorithm,
   type AlgorithmKind,
   type AlgorithmState,
@@ -11,14 +12,7 @@ import {
   tokenBucket,
 } from '../src/index.ts'
 
-export const KINDS: readonly AlgorithmKind[] = [
-  'fixedWindow',
-  'slidingLog',
-  'slidingWindow',
-  'tokenBucket',
-  'gcra',
-  'leakyBucket',
-]
+export const KINDS: readonly AlgorithmKind[] = ALGORITHM_KINDS
 
 /**
  * The time a state holds, the floor of every later step (undefined when it holds none): the last

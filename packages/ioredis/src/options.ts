@@ -5,7 +5,11 @@ import type { Cluster, Redis } from 'ioredis'
 export interface IoredisStoreOptions {
   /** Your ioredis client: a `Redis` or a `Cluster`, without `keyPrefix`. The store never closes it. */
   readonly client: Redis | Cluster
-  /** Starts every key this store writes. Must not contain `{` or `}`. Default `'sluice:'`. */
+  /**
+   * Put before every Redis key this store writes, as given (add your own separator: `'app1:'`).
+   * Must not contain `{` or `}`. Default `''`: the limiter's `prefix` already namespaces every key
+   * (`{sluice:user:42}:<limit id>`).
+   */
   readonly prefix?: string
   /**
    * Whose clock decides when the limiter passes none: `'server'` (default) reads Redis `TIME` in
@@ -38,9 +42,15 @@ const FOREIGN: Readonly<Record<string, string>> = {
 }
 
 export function resolveOptions(options: IoredisStoreOptions): ResolvedOptions {
+  if (typeof (options as ClientLike | undefined)?.defineCommand === 'function') {
+    // ioredisStore(new Redis()): the client where the options belong.
+    throw new ConfigError(
+      `ioredisStore takes an options object with your client in it, not the client itself: ioredisStore({ client }), e.g. ${EXAMPLE}`,
+    )
+  }
   optionsObject(options, 'ioredisStore', KNOWN, FOREIGN)
   const client = checkClient(options.client)
-  const prefix = options.prefix ?? 'sluice:'
+  const prefix = options.prefix ?? ''
   const prefixProblem = storePrefixProblem(prefix)
   if (prefixProblem !== undefined) throw new ConfigError(`ioredisStore: ${prefixProblem}`)
   const clock = options.clock ?? 'server'

@@ -9,10 +9,10 @@ import {
   slidingWindow,
   tokenBucket,
 } from '@sluice/core'
+import { referenceStore } from '@sluice/store-conformance'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ioredisStore } from '../src/index.ts'
 import { randomPrefix, redisClient } from './support/clients.ts'
-import { referenceStore } from './support/reference.ts'
 
 const client = redisClient()
 const HOUR = 3_600_000

@@ -107,6 +107,14 @@ describe('keys on Redis', () => {
     }
   })
 
+  it("with no store prefix (the default), the limiter's prefix is the only one: {prefix:key}:<limit id>", async () => {
+    const prefix = randomPrefix('layout').replace(/:/g, '-')
+    const limit = fixedWindow({ limit: 5, window: '10s' })
+    const limiter = createRateLimiter({ store: ioredisStore({ client: redis }), algorithm: limit, prefix })
+    await limiter.limit('user:42')
+    expect(await redis.keys(`*${prefix}*`)).toEqual([`{${prefix}:user:42}:${limit.id}`])
+  })
+
   it('peeks and denials write nothing', async () => {
     const prefix = randomPrefix('peek')
     const limiter = createRateLimiter({

@@ -31,6 +31,15 @@ describe('ioredisStore options', () => {
     ).not.toThrow()
   })
 
+  it('a client given to createRateLimiter as the store says to wrap it', () => {
+    const algorithm = fixedWindow({ limit: 1, window: 1000 })
+    for (const client of [plain, prefixedCluster]) {
+      expect(() => createRateLimiter({ store: client as never, algorithm })).toThrow(
+        /^createRateLimiter: store is an ioredis client, not a sluice store; wrap it: ioredisStore\(\{ client \}\)/,
+      )
+    }
+  })
+
   it('refuses a composite of more limits than one script call takes', async () => {
     const limits = Array.from({ length: 257 }, (_, i) => fixedWindow({ limit: 1 + i, window: 1000 }))
     const apply = ioredisStore({ client: plain }).apply({ key: 'k', limits, cost: 1, consume: true, now: 0 })
@@ -50,7 +59,17 @@ describe('ioredisStore options', () => {
   it.each([
     ['no options', undefined, /ioredisStore\(\) takes an options object, got undefined/],
     ['a number where the options belong', 1000, /ioredisStore\(\) takes an options object, got 1000/],
-    ['the client itself where the options belong', [plain], /takes an options object/],
+    ['a list where the options belong', [plain], /takes an options object/],
+    [
+      'the client itself where the options belong',
+      plain,
+      /^ioredisStore takes an options object with your client in it, not the client itself: ioredisStore\(\{ client \}\)/,
+    ],
+    [
+      'a Cluster where the options belong',
+      prefixedCluster,
+      /not the client itself: ioredisStore\(\{ client \}\)/,
+    ],
     [
       'a misspelt option',
       { client: plain, timeotuMs: 100 },

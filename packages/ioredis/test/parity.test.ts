@@ -11,11 +11,11 @@ import {
   tokenBucket,
 } from '@sluice/core'
 import { storeKeys } from '@sluice/redis-scripts'
+import { referenceStore } from '@sluice/store-conformance'
 import * as fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ioredisStore } from '../src/index.ts'
 import { clusterClient, randomPrefix, redisClient } from './support/clients.ts'
-import { referenceStore } from './support/reference.ts'
 
 // Random traces through the Lua (via the store) and through core's stepAll on a reference Map:
 // identical decisions at every step. Composites, costs 0..max, peeks, resets, and time steps

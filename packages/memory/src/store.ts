@@ -1,6 +1,6 @@
 import {
+  ALGORITHM_KINDS,
   type Algorithm,
-  type AlgorithmKind,
   InputError,
   type LimitDecision,
   type StateWrite,
@@ -12,15 +12,6 @@ import {
 import { Entries, type LimitTable } from './entries.ts'
 import { type MemoryStoreOptions, resolveOptions } from './options.ts'
 import { StalePurge } from './stalePurge.ts'
-
-const ALGORITHMS: readonly AlgorithmKind[] = [
-  'fixedWindow',
-  'slidingLog',
-  'slidingWindow',
-  'tokenBucket',
-  'gcra',
-  'leakyBucket',
-]
 
 /** Counters a memory store exposes for monitoring and tests. */
 export interface MemoryStoreStats {
@@ -161,7 +152,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
 
   return {
     name: 'memory',
-    capabilities: { algorithms: ALGORITHMS, composite: true },
+    capabilities: { algorithms: ALGORITHM_KINDS, composite: true },
     apply: async (request) => applySync(request),
     applySync,
     reset: async (key, limits) => {

@@ -1,3 +1,6 @@
+// The Redis key of each counter ("store key"): `${storePrefix}{${limiterKey}}:${limit.id}`. The
+// limiter key (the limiter's prefix, `:`, the caller's key) is the namespace; a store prefix is
+// optional (default none) and is put first as given.
 import type { Algorithm } from '@sluice/core'
 
 /**
@@ -12,8 +15,8 @@ export function encodeHashTag(key: string): string {
 }
 
 /**
- * Why a store prefix cannot be used, or `undefined` when it can. A prefix may be empty; it must
- * not contain `{` or `}`, since Redis Cluster hashes the first `{…}` of a key.
+ * Why a store prefix cannot be used, or `undefined` when it can. A prefix may be empty (the
+ * stores' default); it must not contain `{` or `}`, since Redis Cluster hashes the first `{…}`.
  */
 export function storePrefixProblem(prefix: unknown): string | undefined {
   if (typeof prefix !== 'string') return `prefix must be a string, got ${typeof prefix}`
@@ -24,7 +27,7 @@ export function storePrefixProblem(prefix: unknown): string | undefined {
 }
 
 /**
- * The Redis key holding one limit's state for one limiter key:
+ * The store key: the Redis key holding one counter (one limit's state for one limiter key),
  * `${prefix}{${encodeHashTag(limiterKey)}}:${limit.id}`. Every limit of one decision shares the
  * hash tag, hence one Cluster slot; as the tag is the only `{…}` and holds no braces, the
  * (prefix, limiter key, limit id) triple can be read back from the key, so none collide.

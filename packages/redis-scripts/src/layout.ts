@@ -1,15 +1,14 @@
-import type { Algorithm, AlgorithmKind, LimitDecision, StoreRequest } from '@sluice/core'
+import {
+  ALGORITHM_KINDS,
+  type Algorithm,
+  type AlgorithmKind,
+  type LimitDecision,
+  type StoreRequest,
+} from '@sluice/core'
 import { storeKeys } from './keys.ts'
 
-/** Every algorithm kind the script runs. */
-export const SCRIPT_ALGORITHMS: readonly AlgorithmKind[] = Object.freeze([
-  'fixedWindow',
-  'slidingLog',
-  'slidingWindow',
-  'tokenBucket',
-  'gcra',
-  'leakyBucket',
-])
+/** Every algorithm kind the script runs: all of them, each with its Lua twin. */
+export const SCRIPT_ALGORITHMS: readonly AlgorithmKind[] = ALGORITHM_KINDS
 
 /** Each kind's params, in the order the Lua step function reads them. */
 const PARAM_NAMES: Readonly<Record<AlgorithmKind, readonly string[]>> = {

@@ -1,17 +1,7 @@
-import { type AlgorithmKind, ConfigError } from '@sluice/core'
-
-/** Every algorithm kind, in the order the suite registers them. */
-export const ALL_ALGORITHMS: readonly AlgorithmKind[] = [
-  'fixedWindow',
-  'slidingLog',
-  'slidingWindow',
-  'tokenBucket',
-  'gcra',
-  'leakyBucket',
-]
+import { ALGORITHM_KINDS, type AlgorithmKind, ConfigError } from '@sluice/core'
 
 export interface ConformanceOptions {
-  /** Algorithm kinds to test; default all six ('fixedWindow','slidingLog','slidingWindow','tokenBucket','gcra','leakyBucket'). */
+  /** Algorithm kinds to test; default all six (`ALGORITHM_KINDS` from @sluice/core). */
   readonly algorithms?: readonly AlgorithmKind[]
   /** Whether to test composite (several limits) all-or-nothing; default true. */
   readonly composite?: boolean
@@ -34,11 +24,11 @@ export interface ResolvedOptions {
 
 /** Applies the defaults and fails early, at collection time, on options that would silently test nothing. */
 export function resolveOptions(options: ConformanceOptions = {}): ResolvedOptions {
-  const algorithms = options.algorithms ?? ALL_ALGORITHMS
+  const algorithms = options.algorithms ?? ALGORITHM_KINDS
   for (const kind of algorithms) {
-    if (!ALL_ALGORITHMS.includes(kind)) {
+    if (!ALGORITHM_KINDS.includes(kind)) {
       throw new ConfigError(
-        `store-conformance: unknown algorithm ${String(kind)}; use one of ${ALL_ALGORITHMS.join(', ')}`,
+        `store-conformance: unknown algorithm ${String(kind)}; use one of ${ALGORITHM_KINDS.join(', ')}`,
       )
     }
   }
@@ -60,6 +50,6 @@ export function resolveOptions(options: ConformanceOptions = {}): ResolvedOption
     throw new ConfigError(`store-conformance: timeoutMs must be a positive number, got ${String(timeoutMs)}`)
   }
   // Keep the suite's own order, whatever order the caller listed the kinds in.
-  const kinds = ALL_ALGORITHMS.filter((kind) => algorithms.includes(kind))
+  const kinds = ALGORITHM_KINDS.filter((kind) => algorithms.includes(kind))
   return { algorithms: kinds, composite: options.composite ?? true, time, numRuns, timeoutMs }
 }

@@ -1,5 +1,14 @@
-import { type Algorithm, type AlgorithmState, type Store, stepAll } from '@sluice/core'
-import { ALL_ALGORITHMS } from './options.ts'
+// The reference store: core's stepAll over a Map. The one model every store is held to, and the
+// simplest correct store for tests that need one without a backend.
+import {
+  ALGORITHM_KINDS,
+  type Algorithm,
+  type AlgorithmKind,
+  type AlgorithmState,
+  type Store,
+  type StoreRequest,
+  stepAll,
+} from '@sluice/core'
 
 interface Entry {
   readonly state: AlgorithmState
@@ -7,34 +16,56 @@ interface Entry {
   readonly expiresAt: number
 }
 
+export interface ReferenceStoreOptions {
+  /** The algorithm kinds it declares it runs. Default: all of them (`ALGORITHM_KINDS`). */
+  readonly algorithms?: readonly AlgorithmKind[]
+  /** Whether it declares composites (several limits at once). Default true. */
+  readonly composite?: boolean
+  /**
+   * Its own clock, for a request that carries no `now` (a limiter without a `clock`). Default
+   * `Date.now`. The conformance suite passes one that throws: every request it makes is timed.
+   */
+  readonly clock?: () => number
+  /**
+   * Also answer synchronously (`applySync`), as an in-process store does: a limiter then gives it
+   * no deadline, breaker or deny cache by default. Default false: it behaves as a network store.
+   */
+  readonly sync?: boolean
+}
+
 /**
- * The reference model of a store: a Map of states stepped by core's `stepAll`, writing only what
- * `stepAll` says to write, and dropping a state as soon as its TTL has passed (`now >= writtenAt + ttlMs`),
- * the earliest a store may drop it, so that a store keeping it longer must still agree.
- * It needs the limiter's clock: it has no clock of its own.
+ * The reference model of a store: a Map of states stepped by core's `stepAll` (`maxDelayMs`
+ * included), writing only what `stepAll` says to write, and dropping a state as soon as its TTL
+ * has passed (`now >= writtenAt + ttlMs`), the earliest a store may drop it, so that a store
+ * keeping it longer must still agree. States are keyed by limiter key and limit id, as the
+ * `Store` contract says.
+ *
+ * @example
+ * const limiter = createRateLimiter({ store: referenceStore(), algorithm: fixedWindow({ limit: 5, window: '1m' }) })
  */
-export function referenceStore(): Store {
-  const keys = new Map<string, Map<string, Entry>>()
+export function referenceStore(options: ReferenceStoreOptions = {}): Store {
+  const { algorithms = ALGORITHM_KINDS, composite = true, clock = Date.now } = options
+  const counters = new Map<string, Map<string, Entry>>()
+  function applySync({ key, limits, cost, consume, now = clock(), maxDelayMs }: StoreRequest) {
+    const entries = counters.get(key) ?? new Map<string, Entry>()
+    const states = limits.map((limit) => {
+      const entry = entries.get(limit.id)
+      return entry !== undefined && now < entry.expiresAt ? entry.state : undefined
+    })
+    const { decisions, writes } = stepAll(limits, states, now, cost, consume, maxDelayMs)
+    writes.forEach((write, i) => {
+      entries.set((limits[i] as Algorithm).id, { state: write.state, expiresAt: now + write.ttlMs })
+    })
+    if (entries.size > 0) counters.set(key, entries)
+    return decisions
+  }
   return {
     name: 'reference',
-    capabilities: { algorithms: ALL_ALGORITHMS, composite: true },
-    async apply({ key, limits, cost, consume, now, maxDelayMs }) {
-      if (now === undefined)
-        throw new Error('store-conformance: the reference model needs a controlled clock')
-      const entries = keys.get(key) ?? new Map<string, Entry>()
-      const states = limits.map((limit) => {
-        const entry = entries.get(limit.id)
-        return entry !== undefined && now < entry.expiresAt ? entry.state : undefined
-      })
-      const { decisions, writes } = stepAll(limits, states, now, cost, consume, maxDelayMs)
-      writes.forEach((write, i) => {
-        entries.set((limits[i] as Algorithm).id, { state: write.state, expiresAt: now + write.ttlMs })
-      })
-      keys.set(key, entries)
-      return decisions
-    },
+    capabilities: { algorithms, composite },
+    apply: async (request) => applySync(request),
+    ...(options.sync === true ? { applySync } : {}),
     async reset(key, limits) {
-      const entries = keys.get(key)
+      const entries = counters.get(key)
       for (const limit of limits) entries?.delete(limit.id)
     },
   }

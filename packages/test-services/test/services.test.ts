@@ -102,7 +102,7 @@ describe('startRedis', () => {
       const { port, pid } = server
       await redisCommand(server, ['SET', 'key', 'value'])
       server.kill() // SIGKILL
-      await vi.waitFor(() => expect(server.pid).toBeUndefined(), { timeout: 5000, interval: 10 })
+      await vi.waitFor(() => expect(server.pid).toBeUndefined(), { timeout: 30_000, interval: 10 })
       await expect(redisCommand(server, ['PING'], 500)).rejects.toThrow()
 
       await server.restart()

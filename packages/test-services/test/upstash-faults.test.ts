@@ -107,10 +107,10 @@ describe('lifecycle', () => {
       expect(Date.now() - stopped).toBeLessThan(2000)
 
       expect(await portIsFree(port)).toBe(true)
-      await vi.waitFor(() => expect(listeners()).toBe(listenersBefore), { timeout: 2000, interval: 10 })
+      await vi.waitFor(() => expect(listeners()).toBe(listenersBefore), { timeout: 30_000, interval: 10 })
       await expect(ping(server)).rejects.toThrow()
       await vi.waitFor(async () => expect(await connectedClients(redis)).toBe(before), {
-        timeout: 5000,
+        timeout: 30_000,
         interval: 20,
       })
       await server.stop() // idempotent
@@ -146,7 +146,7 @@ describe('lifecycle', () => {
     const server = await startUpstashServer({ redisUrl: redis.url })
     try {
       redis.kill()
-      await vi.waitFor(() => expect(redis.pid).toBeUndefined(), { timeout: 5000, interval: 20 })
+      await vi.waitFor(() => expect(redis.pid).toBeUndefined(), { timeout: 30_000, interval: 20 })
       const down = await ping(server)
       expect(down.status).toBe(500)
       expect(await down.json()).toEqual({
@@ -154,7 +154,7 @@ describe('lifecycle', () => {
       })
       await redis.restart()
       await vi.waitFor(async () => expect(await (await ping(server)).json()).toEqual({ result: 'PONG' }), {
-        timeout: 10_000,
+        timeout: 30_000,
         interval: 50,
       })
     } finally {

@@ -9,7 +9,11 @@ export interface UpstashStoreOptions {
    * responses) are fine. The store never closes it.
    */
   readonly client: Redis
-  /** Starts every key this store writes. Must not contain `{` or `}`. Default `'sluice:'`. */
+  /**
+   * Put before every Redis key this store writes, as given (add your own separator: `'app1:'`).
+   * Must not contain `{` or `}`. Default `''`: the limiter's `prefix` already namespaces every key
+   * (`{sluice:user:42}:<limit id>`).
+   */
   readonly prefix?: string
   /**
    * Deadline of every call: milliseconds, or a duration such as `'500ms'`; past it the call fails
@@ -36,9 +40,15 @@ const FOREIGN: Readonly<Record<string, string>> = {
 }
 
 export function resolveOptions(options: UpstashStoreOptions): ResolvedOptions {
+  if (typeof (options as { createScript?: unknown } | undefined)?.createScript === 'function') {
+    // upstashStore(Redis.fromEnv()): the client where the options belong.
+    throw new ConfigError(
+      `upstashStore takes an options object with your client in it, not the client itself: upstashStore({ client }), e.g. ${EXAMPLE}`,
+    )
+  }
   optionsObject(options, 'upstashStore', KNOWN, FOREIGN)
   const client = checkClient(options.client)
-  const prefix = options.prefix ?? 'sluice:'
+  const prefix = options.prefix ?? ''
   const prefixProblem = storePrefixProblem(prefix)
   if (prefixProblem !== undefined) throw new ConfigError(`upstashStore: ${prefixProblem}`)
   // The one duration rule ('500ms' or 500), at most a timer's longest wait; default 1000.

@@ -20,6 +20,14 @@ describe('upstashStore options', () => {
     ).not.toThrow()
   })
 
+  it('a client given to createRateLimiter as the store says to wrap it', () => {
+    expect(() =>
+      createRateLimiter({ store: client as never, algorithm: fixedWindow({ limit: 1, window: 1 }) }),
+    ).toThrow(
+      /^createRateLimiter: store is an @upstash\/redis client, not a sluice store; wrap it: upstashStore\(\{ client \}\)/,
+    )
+  })
+
   it('exposes its deadline, so a limiter on it adds none of its own', () => {
     expect(upstashStore({ client }).timeoutMs).toBe(1000)
     expect(upstashStore({ client, timeoutMs: 250 }).timeoutMs).toBe(250)
@@ -59,6 +67,11 @@ describe('upstashStore options', () => {
   it.each([
     ['no options', undefined, /upstashStore\(\) takes an options object, got undefined/],
     ['a number where the options belong', 1000, /upstashStore\(\) takes an options object, got 1000/],
+    [
+      'the client itself where the options belong',
+      client,
+      /^upstashStore takes an options object with your client in it, not the client itself: upstashStore\(\{ client \}\)/,
+    ],
     ['a misspelt option', { client, prefx: 'a:' }, /unknown option "prefx"; did you mean "prefix"\?/],
     [
       'timeout',

@@ -28,6 +28,11 @@ export interface HttpRunOptions {
   readonly windowMs: number
   readonly onStart?: (start: HttpRunStart) => void
   readonly onProgress?: (progress: readonly PatternProgress[]) => void
+  /**
+   * The limiters' clock; default the real one. A test that checks exact counts freezes it, so that
+   * requests sent together count as together however slowly a loaded machine delivers them.
+   */
+  readonly clock?: () => number
 }
 
 /**
@@ -35,9 +40,9 @@ export interface HttpRunOptions {
  * closes the server again, failed or not, leaving no socket or timer behind.
  */
 export async function runOverHttp(options: HttpRunOptions): Promise<HttpRun> {
-  const { contenders, patterns, windowMs, onStart, onProgress } = options
+  const { contenders, patterns, windowMs, onStart, onProgress, clock } = options
   const started = performance.now()
-  const server = await startDemoServer(contenders)
+  const server = await startDemoServer(contenders, clock)
   const { url, maxDelayMs } = server
   const labels = contenders.map((c) => c.label)
   let driven: Awaited<ReturnType<typeof drive>>

@@ -40,12 +40,16 @@ function fullQueueWaitMs(algorithm: Algorithm): number {
  * `memoryStore()`. The key is the pattern, so each pattern starts on a fresh budget, like the
  * simulation's fresh store per run, even while the previous pattern's shaped requests still wait.
  */
-function createDemoApp(contenders: readonly Contender[]): Express {
+function createDemoApp(contenders: readonly Contender[], clock: (() => number) | undefined): Express {
   const app = express()
   for (const { label, algorithm } of contenders) {
     // A handful of keys per route: a small maxKeys keeps each store cheap to create (lru-cache
     // allocates its arrays for maxKeys up front; the default 100,000 costs ~3 MB and ~40 ms).
-    const limiter = createRateLimiter({ store: memoryStore({ maxKeys: 100 }), algorithm })
+    const limiter = createRateLimiter({
+      store: memoryStore({ maxKeys: 100 }),
+      algorithm,
+      ...(clock === undefined ? {} : { clock }),
+    })
     const shaping = algorithm.kind === 'leakyBucket' ? { maxDelayMs: fullQueueWaitMs(algorithm) } : {}
     app.get(
       `/${label}/:pattern`,
@@ -59,9 +63,12 @@ function createDemoApp(contenders: readonly Contender[]): Express {
   return app
 }
 
-/** Starts the demo app on 127.0.0.1 on a free port. */
-export async function startDemoServer(contenders: readonly Contender[]): Promise<DemoServer> {
-  const server = createServer(createDemoApp(contenders))
+/** Starts the demo app on 127.0.0.1 on a free port; the limiters read `clock` if given (tests). */
+export async function startDemoServer(
+  contenders: readonly Contender[],
+  clock?: () => number,
+): Promise<DemoServer> {
+  const server = createServer(createDemoApp(contenders, clock))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {

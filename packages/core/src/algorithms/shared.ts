@@ -1,4 +1,5 @@
-import type { LimitDecision } from '../decision.ts'
+// What every algorithm's step shares: allow/deny decisions and the time a step judges a request at.
+import type { LimitDecision } from '../algorithm.ts'
 
 /** A decision for an allowed request. */
 export function allow(limit: number, remaining: number, resetAfterMs: number, delayMs = 0): LimitDecision {

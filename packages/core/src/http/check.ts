@@ -3,70 +3,20 @@ import type { Decision } from '../decision.ts'
 import { MAX_TIMER_MS } from '../duration.ts'
 import type { InputError } from '../errors.ts'
 import type { RateLimiter } from '../limiter.ts'
-import { placeholderResponse } from '../resilience/degradedResponse.ts'
 import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
 import type { Descriptor } from '../rules/types.ts'
-import { type HeaderEntry, type HeaderFormatter, headerFormatter } from './headers.ts'
+import { placeholderResponse } from './degradedResponse.ts'
+import { type HeaderFormatter, headerFormatter, type PolicyInfo } from './headers.ts'
 import { invalidPart } from './invalid.ts'
 import type { BindingSpec, ResolvedBindingOptions } from './options.ts'
 import { resolveBindingOptions } from './options.ts'
+import type { InvalidRequest, RateLimited, RateLimitOutcome } from './outcome.ts'
 import { createParking } from './parking.ts'
-import { describePolicies, planResponse } from './policies.ts'
-import {
-  type BadRequestProblem,
-  badRequestProblem,
-  PROBLEM_CONTENT_TYPE,
-  type ProblemDetails,
-  quotaExceededProblem,
-  refusalHeaders,
-} from './problem.ts'
+import { planResponse } from './policies.ts'
+import { badRequestProblem, PROBLEM_CONTENT_TYPE, quotaExceededProblem, refusalHeaders } from './problem.ts'
 import { resolveCost, resolveDescriptors, resolveKey, resolveSkip } from './request.ts'
+import { matchedHeaders } from './ruleHeaders.ts'
 import { type AbortSignalLike, waitForTurn } from './wait.ts'
-
-/** A refused request, ready to send (or to hand to `onLimited`). */
-export interface RateLimited {
-  readonly decision: Decision
-  /** The response status (`statusCode`, default 429). */
-  readonly status: number
-  /** `Retry-After` in whole seconds. */
-  readonly retryAfterSeconds: number
-  /** The problem body, and the same serialised with its content type. */
-  readonly problem: ProblemDetails
-  readonly body: string
-  readonly contentType: typeof PROBLEM_CONTENT_TYPE
-}
-
-/** A request that cannot be limited as sent (its client's fault), ready to send as a 400. */
-export interface InvalidRequest {
-  readonly status: 400
-  /** Says what was unusable (key, address, cost, descriptors), never the value itself. */
-  readonly problem: BadRequestProblem
-  readonly body: string
-  readonly contentType: typeof PROBLEM_CONTENT_TYPE
-  /** What was wrong, for the app's logs: its message may quote the request's values, so never send it. */
-  readonly error: InputError
-}
-
-/**
- * What a binding does with one request:
- * - `skip`: `skip(req)` said so; continue, touching nothing;
- * - `allow`: set `headers`, store `decision`, continue (any shaping wait is already over);
- * - `limit`: set `headers` (rate-limit fields, `Retry-After`, `Cache-Control: no-store`), then send
- *   `limited` (or call `onLimited`); the handler does not run;
- * - `invalid`: send `invalid` (a 400 problem body); the handler does not run;
- * - `drop`: the client went away during the shaping wait; do nothing more.
- */
-export type RateLimitOutcome =
-  | { readonly action: 'skip' }
-  | { readonly action: 'allow'; readonly decision: Decision; readonly headers: readonly HeaderEntry[] }
-  | {
-      readonly action: 'limit'
-      readonly decision: Decision
-      readonly headers: readonly HeaderEntry[]
-      readonly limited: RateLimited
-    }
-  | { readonly action: 'invalid'; readonly invalid: InvalidRequest }
-  | { readonly action: 'drop'; readonly decision: Decision }
 
 /**
  * Runs one request through the limiter. `abortSignal` is called only when the request must wait
@@ -103,6 +53,7 @@ export function createRateLimitCheck<Req>(
   const { limiter, skip, cost, maxDelayMs, statusCode, descriptors } = resolved
   const fixed = headerFormatter(resolved.headers, resolved.policies)
   const f = spec.factory
+  const headersFor = matchedHeaders(resolved.headers, f)
   // The wait bound goes into the atomic step, so a request refused for waiting too long takes
   // nothing from the queue (planResponse still refuses anything past the timer limit).
   const waitBound = Math.min(maxDelayMs, MAX_TIMER_MS)
@@ -146,7 +97,7 @@ export function createRateLimitCheck<Req>(
     abortSignal: (() => AbortSignalLike) | undefined,
   ): Promise<RateLimitOutcome> {
     let decision: Decision
-    let policies = resolved.policies
+    let policies: readonly PolicyInfo[] = resolved.policies
     let formatter: HeaderFormatter | undefined = fixed
     if (descriptorList === undefined) {
       decision = await (limiter as RateLimiter).limit(key as string, { cost: units, maxDelayMs: bound })
@@ -156,8 +107,9 @@ export function createRateLimitCheck<Req>(
         { cost: units, maxDelayMs: bound },
       )
       // A rules limiter's policies are the limits this request matched: headers list each of them.
-      policies = describePolicies(decision.limits ?? [], undefined, f)
-      formatter = policies.length === 0 ? undefined : headerFormatter(resolved.headers, policies)
+      const matched = headersFor(decision.limits ?? [])
+      policies = matched.policies
+      formatter = matched.formatter
     }
     // Store down and onStoreError 'deny'/'allow': a 503 or a pass without quota headers, never a 429.
     const placeholder = placeholderResponse(decision)

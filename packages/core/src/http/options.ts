@@ -1,4 +1,5 @@
 // The options every binding accepts, checked once at construction with ConfigErrors that say what to do.
+import { unadmittable } from '../callOptions.ts'
 import { MAX_TIMER_MS, parseDuration } from '../duration.ts'
 import { ConfigError } from '../errors.ts'
 import type { RateLimiter } from '../limiter.ts'
@@ -255,13 +256,8 @@ function checkCost<Req>(value: unknown, f: string): number | ((req: Req) => Mayb
 
 /** A fixed cost no limit can ever admit would fail every request: say so now. */
 function checkFixedCost(cost: number, limiter: RateLimiter, f: string): void {
-  for (const a of limiter.algorithms) {
-    if (cost > a.maxCost) {
-      throw new ConfigError(
-        `${f}: cost ${cost} can never be admitted: ${a.name} admits at most ${a.maxCost} at once; lower the cost or raise the limit`,
-      )
-    }
-  }
+  const problem = unadmittable(cost, limiter.algorithms)
+  if (problem !== undefined) throw new ConfigError(`${f}: ${problem}`)
 }
 
 function checkHeaders(value: unknown, f: string): HeaderMode {

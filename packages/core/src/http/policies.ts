@@ -1,4 +1,6 @@
+// The policies a binding advertises, and how one decision becomes a response plan.
 import type { Algorithm } from '../algorithm.ts'
+import { isTighter } from '../combine.ts'
 import type { Decision, PolicyDecision } from '../decision.ts'
 import { MAX_TIMER_MS } from '../duration.ts'
 import { ConfigError } from '../errors.ts'
@@ -119,8 +121,4 @@ export function planResponse(decision: Decision, maxDelayMs: number, cost = 1): 
 function refusalWait(p: PolicyDecision, overlong: boolean, maxDelayMs: number): number {
   if (!overlong) return p.allowed ? -1 : p.retryAfterMs
   return p.delayMs > maxDelayMs || p.delayMs > MAX_TIMER_MS ? p.delayMs : -1
-}
-
-function isTighter(a: PolicyDecision, b: PolicyDecision): boolean {
-  return a.remaining < b.remaining || (a.remaining === b.remaining && a.resetAfterMs > b.resetAfterMs)
 }

@@ -1,8 +1,9 @@
+// Stops a limiter from calling a store that keeps failing, and probes it back.
 import type { Duration } from '../duration.ts'
 import { StoreError } from '../errors.ts'
 import { monotonicNow } from './runtime.ts'
 
-/** The store failed too often in a row: calls are answered by the failure policy for a while. */
+/** The store failed too often in a row: calls are answered by the store-error mode (`onStoreError`) for a while. */
 export class CircuitOpenError extends StoreError {}
 
 /** Circuit breaker settings; see {@link CircuitBreaker}. */
@@ -19,7 +20,7 @@ export interface CircuitBreakerOptions {
 /**
  * Stops a limiter from hammering a dead store. Closed: every call goes to the store; after
  * `failures` faults in a row it opens. Open: no call goes to the store for `coolDownMs`; then the
- * next call is a probe (half-open, one at a time, others still answered by policy). A probe that
+ * next call is a probe (half-open, one at a time, others still answered by the store-error mode). A probe that
  * succeeds closes the circuit; one that fails opens it for another `coolDownMs`. Any success,
  * even of a call started before the circuit opened, closes it: the store is answering.
  */
@@ -34,7 +35,7 @@ export class CircuitBreaker {
     private readonly coolDownMs: number,
   ) {}
 
-  /** True when the store should be called; false when the call must be answered by policy. */
+  /** True when the store should be called; false when the store-error mode must answer the call. */
   admit(): boolean {
     if (!this.#open) return true
     if (this.#probing || monotonicNow() < this.#openUntil) return false

@@ -1,24 +1,6 @@
+// The decisions made without the store: placeholders of 'deny'/'allow', and a fallback store's, marked degraded.
 import type { Algorithm } from '../algorithm.ts'
-import type { Decision, PolicyDecision } from '../decision.ts'
-import type { StoreError } from '../errors.ts'
-
-/** Why a decision was made without the store. */
-export type DegradedReason = 'timeout' | 'store-error' | 'circuit-open'
-
-/** Which failure policy answered: `onStoreError: 'deny' | 'allow'`, or the fallback store. */
-export type DegradedMode = 'deny' | 'allow' | 'fallback'
-
-/**
- * Set on a decision that the store did not make. With `mode` `'deny'` or `'allow'` the numbers are
- * placeholders (`remaining` 0, the limits' own `limit`), not counts: do not show them to clients.
- * With `'fallback'` they are the fallback store's real numbers, for this process only.
- */
-export interface Degraded {
-  readonly reason: DegradedReason
-  readonly mode: DegradedMode
-  /** The fault: a `StoreTimeoutError`, a `CircuitOpenError` or another `StoreError`. */
-  readonly error: StoreError
-}
+import type { Decision, Degraded, PolicyDecision } from '../decision.ts'
 
 /**
  * The placeholder decision of `onStoreError: 'deny'` or `'allow'`. A denial says to retry after

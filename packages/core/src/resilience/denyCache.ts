@@ -1,3 +1,4 @@
+// The deny cache: counters the store found exhausted, answered in-process until their wait is over.
 import type { Algorithm } from '../algorithm.ts'
 import type { Decision, PolicyDecision } from '../decision.ts'
 import type { StoreRequest } from '../store.ts'
@@ -5,7 +6,7 @@ import { monotonicNow } from './runtime.ts'
 
 /**
  * Deny cache settings: `true` / `false` to force it on or off, or its size: `maxKeys`, the most
- * counters (a key under one limit) it remembers. Default 10,000.
+ * counters (a limiter key under one limit) it remembers. Default 10,000.
  */
 export type DenyCacheOption = boolean | { readonly maxKeys?: number }
 
@@ -25,7 +26,7 @@ interface Exhausted {
 }
 
 /**
- * Remembers which *counters* (a store key and a limit id: one stored state) the store found
+ * Remembers which *counters* (a limiter key and a limit id: one stored state) the store found
  * exhausted, so a request that includes one of them is denied in-process, without a round trip,
  * until the counter's own `retryAfterMs` is over. A request is all-or-nothing, so one exhausted
  * counter denies it whatever its other limits are: a denied user is answered locally on every
@@ -64,7 +65,7 @@ export class DenyCache {
     let found: (Exhausted | undefined)[] | undefined
     let decider = -1
     for (let i = 0; i < limits.length; i++) {
-      const counter = counterKey(request.key, (limits[i] as Algorithm).id)
+      const counter = counterId(request.key, (limits[i] as Algorithm).id)
       const entry = this.#entries.get(counter)
       if (entry === undefined) continue
       if (t >= entry.until || t < entry.at) {
@@ -89,7 +90,7 @@ export class DenyCache {
     for (let i = 0; i < policies.length; i++) {
       const p = policies[i] as PolicyDecision
       if (p.allowed || p.retryAfterMs <= 0) continue
-      this.#set(counterKey(request.key, (limits[i] as Algorithm).id), {
+      this.#set(counterId(request.key, (limits[i] as Algorithm).id), {
         cost: request.cost,
         maxDelayMs: request.maxDelayMs ?? Number.POSITIVE_INFINITY,
         at: t,
@@ -101,10 +102,10 @@ export class DenyCache {
     }
   }
 
-  /** Forgets the counters of `key` under `limits` (what a reset through the limiter resets). */
-  forget(key: string, limits: readonly Algorithm[]): void {
+  /** Forgets the counters of `limiterKey` under `limits` (what a reset through the limiter resets). */
+  forget(limiterKey: string, limits: readonly Algorithm[]): void {
     if (this.#entries.size === 0) return
-    for (const limit of limits) this.#entries.delete(counterKey(key, limit.id))
+    for (const limit of limits) this.#entries.delete(counterId(limiterKey, limit.id))
   }
 
   clear(): void {
@@ -126,11 +127,11 @@ export class DenyCache {
 }
 
 /**
- * One counter's name: the limit id, its length first, then the store key. Ids and keys may hold
- * any character, so the length is what keeps two (key, id) pairs from ever meeting.
+ * One counter's id in the cache: the limit id, its length first, then the limiter key. Ids and
+ * keys may hold any character, so the length is what keeps two (key, id) pairs from ever meeting.
  */
-function counterKey(key: string, id: string): string {
-  return `${id.length}:${id}${key}`
+function counterId(limiterKey: string, id: string): string {
+  return `${id.length}:${id}${limiterKey}`
 }
 
 /**

@@ -1,22 +1,30 @@
+// The failure options of createRateLimiter (timeoutMs, onStoreError, onError, denyCache, circuitBreaker), checked once.
 import type { Algorithm } from '../algorithm.ts'
-import { type Duration, MAX_TIMER_MS, parseDuration } from '../duration.ts'
+import type { DegradedReason } from '../decision.ts'
+import type { Duration } from '../duration.ts'
 import { ConfigError, type StoreError, UnsupportedAlgorithmError } from '../errors.ts'
 import type { Store } from '../store.ts'
 import { optionsObject, show } from '../validate.ts'
 import type { CircuitBreakerOptions } from './circuitBreaker.ts'
-import type { DegradedReason } from './degraded.ts'
+import { timerDuration } from './deadlines.ts'
 import type { DenyCacheOption } from './denyCache.ts'
 
 /**
- * What a limiter does when its store fails or does not answer in time: `'deny'` (fail closed),
- * `'allow'` (fail open), or a fallback store (usually `memoryStore()`) that decides instead.
- * Without one, the call rejects with the `StoreError`.
+ * The store-error mode (`onStoreError`): what a limiter does when its store fails or does not
+ * answer in time: `'deny'` (fail closed), `'allow'` (fail open), or a fallback store (usually
+ * `memoryStore()`) that decides instead. Without one, the call rejects with the `StoreError`.
  */
-export type StoreErrorPolicy = 'deny' | 'allow' | Store
+export type StoreErrorMode = 'deny' | 'allow' | Store
+
+/**
+ * @deprecated Renamed {@link StoreErrorMode} ("policy" is what headers and decisions name); this
+ * alias goes in the next minor version.
+ */
+export type StoreErrorPolicy = StoreErrorMode
 
 /** What `onError` is told besides the error. */
 export interface StoreFault {
-  /** The store key of the call (the limiter's prefix and the user's key). */
+  /** The limiter key of the call: the limiter's prefix and the caller's key (or rules domain). */
   readonly key: string
   readonly reason: Exclude<DegradedReason, 'circuit-open'>
 }
@@ -31,8 +39,8 @@ export interface ResilienceOptions {
    */
   readonly timeoutMs?: Duration
   /** What a call answers when the store fails. Default: none, the call rejects with the `StoreError`. */
-  readonly onStoreError?: StoreErrorPolicy
-  /** Sees every store fault (timeouts included), before the policy answers. Errors it throws are ignored. */
+  readonly onStoreError?: StoreErrorMode
+  /** Sees every store fault (timeouts included), before the store-error mode answers. Errors it throws are ignored. */
   readonly onError?: (error: StoreError, fault: StoreFault) => void
   /**
    * Remembers each counter (key and limit) the store found exhausted, and denies any `limit()`
@@ -53,7 +61,8 @@ export interface ResilienceOptions {
 export interface Resilience {
   /** Deadline the limiter applies itself, or undefined when the store's own (or none) is used. */
   readonly timeoutMs: number | undefined
-  readonly policy: 'reject' | 'deny' | 'allow' | Store
+  /** `onStoreError`, or `'reject'` when none is given. */
+  readonly storeErrorMode: 'reject' | StoreErrorMode
   readonly onError: ResilienceOptions['onError']
   /** 0: no deny cache. */
   readonly denyCacheKeys: number
@@ -83,22 +92,22 @@ export function resolveResilience(
   }
   return {
     timeoutMs,
-    policy: checkPolicy(options.onStoreError, store, algorithms, factory),
+    storeErrorMode: checkStoreErrorMode(options.onStoreError, store, algorithms, factory),
     onError: options.onError,
     denyCacheKeys: checkDenyCache(options.denyCache, network, factory),
     breaker: checkBreaker(options.circuitBreaker, network, factory),
   }
 }
 
-function checkPolicy(
-  policy: unknown,
+function checkStoreErrorMode(
+  mode: unknown,
   store: Store,
   algorithms: readonly Algorithm[],
   factory: string,
-): Resilience['policy'] {
-  if (policy === undefined) return 'reject'
-  if (policy === 'deny' || policy === 'allow') return policy
-  const fallback = policy as Partial<Store> | null
+): Resilience['storeErrorMode'] {
+  if (mode === undefined) return 'reject'
+  if (mode === 'deny' || mode === 'allow') return mode
+  const fallback = mode as Partial<Store> | null
   if (
     typeof fallback !== 'object' ||
     fallback === null ||
@@ -106,7 +115,7 @@ function checkPolicy(
     !Array.isArray(fallback.capabilities?.algorithms)
   ) {
     throw new ConfigError(
-      `${factory}: onStoreError must be 'deny' (fail closed), 'allow' (fail open) or a fallback store such as memoryStore(), got ${show(policy)}`,
+      `${factory}: onStoreError must be 'deny' (fail closed), 'allow' (fail open) or a fallback store such as memoryStore(), got ${show(mode)}`,
     )
   }
   if (fallback === store) {
@@ -170,12 +179,3 @@ function checkBreaker(value: unknown, network: boolean, factory: string): Resili
 
 const DENY_CACHE_OPTIONS = ['maxKeys']
 const BREAKER_OPTIONS = ['failures', 'coolDownMs']
-
-/**
- * A deadline or cool-down: the one duration rule (`parseDuration`), greater than 0 and at most
- * `MAX_TIMER_MS`, as a `ConfigError` naming `name`.
- * @example timerDuration('300ms', 'ioredisStore: timeoutMs') // 300
- */
-export function timerDuration(value: unknown, name: string): number {
-  return parseDuration(value, name, { max: MAX_TIMER_MS })
-}

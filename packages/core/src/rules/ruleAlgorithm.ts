@@ -1,4 +1,5 @@
-import type { Algorithm, AlgorithmKind } from '../algorithm.ts'
+// A rule's `algorithm:` name (snake_case or core's spelling) and numbers, as one of core's limits.
+import { ALGORITHM_KINDS, type Algorithm, type AlgorithmKind } from '../algorithm.ts'
 import { fixedWindow } from '../algorithms/fixedWindow.ts'
 import { gcra } from '../algorithms/gcra.ts'
 import { leakyBucket } from '../algorithms/leakyBucket.ts'
@@ -9,20 +10,14 @@ import { ConfigError } from '../errors.ts'
 import { closest } from '../suggest.ts'
 import { show } from '../validate.ts'
 
-/** The names `algorithm:` accepts: the snake_case spelling the file format uses, and core's own. */
-const KINDS: Readonly<Record<string, AlgorithmKind>> = {
-  fixed_window: 'fixedWindow',
-  sliding_log: 'slidingLog',
-  sliding_window: 'slidingWindow',
-  token_bucket: 'tokenBucket',
-  gcra: 'gcra',
-  leaky_bucket: 'leakyBucket',
-  fixedWindow: 'fixedWindow',
-  slidingLog: 'slidingLog',
-  slidingWindow: 'slidingWindow',
-  tokenBucket: 'tokenBucket',
-  leakyBucket: 'leakyBucket',
-}
+/** `fixedWindow` → `fixed_window`: the spelling the rules file format uses. */
+const snakeCase = (kind: string): string => kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+
+/** The names `algorithm:` accepts: the snake_case spelling the file format uses first, then core's own. */
+const KINDS: Readonly<Record<string, AlgorithmKind>> = Object.fromEntries([
+  ...ALGORITHM_KINDS.map((kind) => [snakeCase(kind), kind]),
+  ...ALGORITHM_KINDS.map((kind) => [kind, kind]),
+])
 
 /** Each algorithm's own parameters under `rate_limit`, besides `unit` and `requests_per_unit`. */
 export const ALGORITHM_PARAMS: Readonly<Record<AlgorithmKind, readonly string[]>> = {
@@ -40,7 +35,7 @@ export const ALL_PARAMS: readonly string[] = ['burst', 'capacity']
 /** The algorithm kind named by `algorithm:`, or a message saying what to write instead. */
 export function algorithmKind(name: unknown): AlgorithmKind | string {
   if (typeof name === 'string' && Object.hasOwn(KINDS, name)) return KINDS[name] as AlgorithmKind
-  const names = Object.keys(KINDS).slice(0, 6)
+  const names = ALGORITHM_KINDS.map(snakeCase)
   const guess = typeof name === 'string' ? closest(name, Object.keys(KINDS)) : undefined
   const hint = guess === undefined ? '' : `; did you mean ${JSON.stringify(guess)}?`
   return `unknown algorithm ${show(name)}${hint} (one of ${names.join(', ')}; default fixed_window, as in the Envoy service)`

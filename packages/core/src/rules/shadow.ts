@@ -1,6 +1,5 @@
+// Shadow mode's reporting: what onShadowDeny and onShadowError are told.
 import type { PolicyDecision } from '../decision.ts'
-import type { StoreRequest } from '../store.ts'
-import type { StoreCall } from '../storeCall.ts'
 import type { Descriptor } from './types.ts'
 
 /** What `onShadowDeny` receives: a shadow policy that would have denied this request. */
@@ -21,28 +20,19 @@ export interface ShadowHooks {
 }
 
 /**
- * Evaluates the shadow limits in a store request of their own, so they never hold up or decide
- * the enforced ones: a shadow failure is reported, never thrown. Resolves to their results.
+ * Reports each shadow policy of a consuming call that would have denied it (`onShadowDeny`, with
+ * the descriptor that matched it). A throwing hook goes to `onShadowError`.
  */
-export async function runShadow(
-  call: StoreCall,
-  request: StoreRequest,
-  descriptors: readonly Descriptor[],
-  domain: string,
+export function reportShadowDenials(
   hooks: ShadowHooks,
-): Promise<readonly PolicyDecision[] | undefined> {
-  try {
-    const decision = await call(request)
-    if (request.consume && hooks.onShadowDeny !== undefined) {
-      decision.policies.forEach((policy, i) => {
-        if (!policy.allowed) report(hooks, { domain, policy, descriptor: descriptors[i] as Descriptor })
-      })
-    }
-    return decision.policies
-  } catch (error) {
-    hooks.onShadowError?.(error)
-    return undefined
-  }
+  domain: string,
+  policies: readonly PolicyDecision[],
+  descriptors: readonly Descriptor[],
+): void {
+  if (hooks.onShadowDeny === undefined) return
+  policies.forEach((policy, i) => {
+    if (!policy.allowed) report(hooks, { domain, policy, descriptor: descriptors[i] as Descriptor })
+  })
 }
 
 function report(hooks: ShadowHooks, event: ShadowDeny): void {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import {
   createRateLimitCheck,
   createRateLimiter,
@@ -8,7 +9,6 @@ import {
   type Store,
   StoreError,
 } from '../../src/index.ts'
-import { referenceStore } from '../referenceStore.ts'
 
 interface Req {
   ip?: string

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import { ConfigError, createRateLimiter, fixedWindow, resolveBindingOptions } from '../../src/index.ts'
-import { referenceStore } from '../referenceStore.ts'
 
 const limiter = createRateLimiter({
   store: referenceStore(),

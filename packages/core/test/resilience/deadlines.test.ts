@@ -1,5 +1,13 @@
-import { afterEach, expect, it, vi } from 'vitest'
-import { createDeadlines, createRateLimiter, gcra, StoreError, StoreTimeoutError } from '../../src/index.ts'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import {
+  createDeadlines,
+  createRateLimiter,
+  createStoreDeadlines,
+  gcra,
+  InputError,
+  StoreError,
+  StoreTimeoutError,
+} from '../../src/index.ts'
 import { largest, now, settledWithin, sleep, testStore, timerGlobals } from './support.ts'
 
 const algorithm = gcra({ rate: 1_000_000, period: '1s' })
@@ -65,4 +73,70 @@ it('createDeadlines: results and errors pass through, late outcomes are dropped 
   rejectLate(new Error('after the deadline: nobody may see this'))
   await sleep(10)
   deadlines.stop()
+})
+
+describe('createStoreDeadlines: the one owner of a store call with a deadline', () => {
+  it('never throws synchronously: a throwing work, and a call after close(), are rejections', async () => {
+    const deadlines = createStoreDeadlines({
+      store: 'mystore',
+      timeoutMs: 50,
+      storeError: (error, operation) => new StoreError(`${operation}: ${String(error)}`, { cause: error }),
+    })
+    let call: Promise<unknown> | undefined
+    expect(() => {
+      call = deadlines.run('apply', () => {
+        throw new TypeError('sync throw')
+      })
+    }).not.toThrow()
+    await expect(call).rejects.toThrow(/^apply: TypeError: sync throw$/)
+    // A plain value is a result: an in-process store's answer.
+    await expect(deadlines.run('apply', () => 7)).resolves.toBe(7)
+    await deadlines.close()
+    expect(deadlines.closed).toBe(true)
+    let after: Promise<unknown> | undefined
+    expect(() => {
+      after = deadlines.run('reset', () => 1)
+    }).not.toThrow()
+    await expect(after).rejects.toThrow(
+      /^mystore store: reset after store\.close\(\); create a new store to go on$/,
+    )
+  })
+
+  it('times out with a StoreTimeoutError naming the store and the operation, by default', async () => {
+    const deadlines = createStoreDeadlines({ store: 'mystore', timeoutMs: 30 })
+    const started = now()
+    const error = await deadlines.run('apply', () => new Promise(() => undefined)).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StoreTimeoutError)
+    expect((error as Error).message).toMatch(/^mystore store: apply got no answer within 30 ms/)
+    expect(now() - started).toBeLessThan(settledWithin(30))
+    await deadlines.close()
+  })
+
+  it('without timeoutMs it arms no timer, and close() waits for every pending call', async () => {
+    const deadlines = createStoreDeadlines({ store: 'inprocess', timeoutMs: undefined })
+    const timers = vi.spyOn(timerGlobals, 'setTimeout')
+    let finish: (value: number) => void = () => undefined
+    const pending = deadlines.run('apply', () => new Promise<number>((resolve) => (finish = resolve)))
+    expect(deadlines.pending).toBe(1)
+    let closed = false
+    const closing = deadlines.close().then(() => {
+      closed = true
+    })
+    // No timer was armed for the call, nor for close() (the sleep below arms one of its own).
+    expect(timers).not.toHaveBeenCalled()
+    timers.mockRestore()
+    await sleep(5)
+    expect(closed).toBe(false)
+    finish(3)
+    await expect(pending).resolves.toBe(3)
+    await closing
+    expect(closed).toBe(true)
+  })
+
+  it('a SluiceError that is no fault passes through as it is', async () => {
+    const deadlines = createStoreDeadlines({ store: 'mystore', timeoutMs: 50 })
+    const bug = new InputError('bad key')
+    await expect(deadlines.run('apply', () => Promise.reject(bug))).rejects.toBe(bug)
+    await deadlines.close()
+  })
 })

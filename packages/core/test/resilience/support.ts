@@ -1,45 +1,20 @@
-import type { AlgorithmKind, AlgorithmState, LimitDecision, Store, StoreRequest } from '../../src/index.ts'
-import { stepAll } from '../../src/index.ts'
-
-const ALL: readonly AlgorithmKind[] = [
-  'fixedWindow',
-  'slidingLog',
-  'slidingWindow',
-  'tokenBucket',
-  'gcra',
-  'leakyBucket',
-]
+import { referenceStore } from '../../../store-conformance/src/reference.ts'
+import type { LimitDecision, Store, StoreRequest } from '../../src/index.ts'
 
 /** What the test store does with the next calls. */
 export type Fault = 'none' | 'fail' | 'raw-error' | 'hang' | 'throw'
 
 /**
- * A correct store (a Map and core's stepAll, maxDelayMs included) behind an async boundary, like a
- * network store, with faults injected on demand: a store that a real server stands in for in the
- * chaos tests; here it lets core's own tests pick a fault exactly.
+ * The reference store (a Map and core's stepAll) behind an async boundary, like a network store,
+ * with faults injected on demand: a store that a real server stands in for in the chaos tests;
+ * here it lets core's own tests pick a fault exactly, and count the calls that reach the store.
  */
 export function testStore(options: { sync?: boolean; timeoutMs?: number } = {}) {
-  const states = new Map<string, AlgorithmState>()
+  const reference = referenceStore({ sync: true })
+  const decide = reference.applySync as (request: StoreRequest) => readonly LimitDecision[]
   let fault: Fault = 'none'
   const hanging: (() => void)[] = []
   const counts = { apply: 0, reset: 0 }
-
-  function decide({
-    key,
-    limits,
-    cost,
-    consume,
-    now = Date.now(),
-    maxDelayMs,
-  }: StoreRequest): readonly LimitDecision[] {
-    const keys = limits.map((l) => `${key}|${l.id}`)
-    const current = keys.map((k) => states.get(k))
-    const { decisions, writes } = stepAll(limits, current, now, cost, consume, maxDelayMs)
-    writes.forEach((w, i) => {
-      states.set(keys[i] as string, w.state)
-    })
-    return decisions
-  }
 
   function countedDecide(request: StoreRequest): readonly LimitDecision[] {
     counts.apply++
@@ -64,11 +39,11 @@ export function testStore(options: { sync?: boolean; timeoutMs?: number } = {}) 
 
   const store: Store = {
     name: 'test',
-    capabilities: { algorithms: ALL, composite: true },
+    capabilities: reference.capabilities,
     apply,
-    async reset(key, limits) {
+    reset(key, limits) {
       counts.reset++
-      for (const l of limits) states.delete(`${key}|${l.id}`)
+      return reference.reset(key, limits)
     },
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.sync ? { applySync: countedDecide } : {}),

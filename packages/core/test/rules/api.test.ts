@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import {
   ConfigError,
   createRateLimiter,
@@ -6,7 +7,6 @@ import {
   UnsupportedAlgorithmError,
   watchRules,
 } from '../../src/node.ts'
-import { referenceStore } from '../referenceStore.ts'
 
 const text = `domain: api
 descriptors:

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import { createRateLimiter, parseRules } from '../../src/node.ts'
-import { referenceStore } from '../referenceStore.ts'
 import { envoyExamples } from './envoyExamples.ts'
 
 envoyExamples('the reference store', () => referenceStore())

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import { parseRules as parseEdge } from '../../src/index.ts'
 import { ConfigError, createRateLimiter, InputError, parseRules, RulesError } from '../../src/node.ts'
-import { referenceStore } from '../referenceStore.ts'
 
 /** The RulesError that parsing `text` throws. */
 function failure(input: string | object): RulesError {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import { createRateLimiter, parseRules, type Store, StoreError } from '../../src/node.ts'
-import { referenceStore } from '../referenceStore.ts'
 
 const rules = parseRules(`domain: api
 descriptors:

@@ -2,6 +2,7 @@ import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, wr
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import {
   createRateLimiter,
   type Decision,
@@ -10,7 +11,6 @@ import {
   RulesError,
   watchRules,
 } from '../../src/node.ts'
-import { referenceStore } from '../referenceStore.ts'
 
 // Two rule sets that a request can tell apart: every policy of one set is named after it.
 const ruleText = (set: string, limit: number) => `domain: api

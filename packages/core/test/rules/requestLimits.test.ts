@@ -1,5 +1,6 @@
 // How much one request may ask of a rules limiter: descriptors per request, and the length of keys and values.
 import { describe, expect, it } from 'vitest'
+import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import {
   createRateLimitCheck,
   createRateLimiter,
@@ -11,7 +12,6 @@ import {
   StoreError,
 } from '../../src/node.ts'
 import { MAX_DESCRIPTOR_LENGTH } from '../../src/rules/limits.ts'
-import { referenceStore } from '../referenceStore.ts'
 
 const rules = parseRules(`domain: api
 descriptors:

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import {
   type Algorithm,
   ConfigError,
@@ -14,8 +15,7 @@ import {
   storeTimeoutMs,
   tokenBucket,
   UnsupportedAlgorithmError,
-} from '../src/index.ts'
-import { referenceStore } from './referenceStore.ts'
+} from '../../src/index.ts'
 
 const badCounts = [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1.5, '10', undefined]
 const badDurations = [0, -1, '1x', '', Number.NaN, '0s', 0.5, 'ten seconds', null]

@@ -1,13 +1,6 @@
 // A call's own arguments: key length, the options object, maxDelayMs. InputErrors before any store call.
 import { describe, expect, it } from 'vitest'
-import {
-  ConfigError,
-  createRateLimiter,
-  fixedWindow,
-  InputError,
-  leakyBucket,
-  parseRules,
-} from '../../src/index.ts'
+import { ConfigError, createRateLimiter, fixedWindow, InputError, leakyBucket } from '../../src/index.ts'
 import { MAX_KEY_LENGTH } from '../../src/keys.ts'
 import { testStore } from '../resilience/support.ts'
 
@@ -101,20 +94,5 @@ describe('call options', () => {
       expect(error, String(bad)).toBeInstanceOf(InputError)
       expect((error as Error).message).toMatch(/^maxDelayMs must be/)
     }
-  })
-
-  it('a rules limiter checks its call options the same way', async () => {
-    const store = testStore()
-    const rules = parseRules({
-      domain: 'api',
-      descriptors: [{ key: 'user', rate_limit: { unit: 'minute', requests_per_unit: 5 } }],
-    })
-    const rulesLimiter = createRateLimiter({ store: store.store, rules })
-    const request = { descriptors: [[{ key: 'user', value: '1' }]] }
-    await expect(rulesLimiter.limit(request, 5 as never)).rejects.toThrow(/pass \{ cost: 5 \}/)
-    await expect(rulesLimiter.peek(request, { cots: 1 } as never)).rejects.toThrow(/did you mean "cost"/)
-    await expect(rulesLimiter.limit(request, { maxDelayMs: 0.5 })).rejects.toBeInstanceOf(InputError)
-    expect(store.counts.apply).toBe(0)
-    expect((await rulesLimiter.limit(request, { cost: 5, maxDelayMs: '1s' })).remaining).toBe(0)
   })
 })

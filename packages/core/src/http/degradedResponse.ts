@@ -1,7 +1,8 @@
+// How a binding answers a decision the store-error mode made without the store: 503 or a bare pass.
 import type { Decision } from '../decision.ts'
-import type { RateLimitOutcome } from '../http/check.ts'
-import { secondsUp } from '../http/headers.ts'
-import { PROBLEM_CONTENT_TYPE, type ProblemDetails, refusalHeaders } from '../http/problem.ts'
+import { secondsUp } from './headers.ts'
+import type { RateLimitOutcome } from './outcome.ts'
+import { PROBLEM_CONTENT_TYPE, type ProblemDetails, refusalHeaders } from './problem.ts'
 
 /** The status of a request refused because the store failed and the policy is `'deny'`. */
 const STORE_UNAVAILABLE_STATUS = 503

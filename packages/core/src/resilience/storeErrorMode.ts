@@ -1,40 +1,39 @@
+// What a call answers when its store failed: the store-error mode (`onStoreError`) decides.
 import { combine } from '../combine.ts'
-import type { Decision } from '../decision.ts'
+import type { Decision, DegradedReason } from '../decision.ts'
 import { StoreError } from '../errors.ts'
 import { checkReply } from '../reply.ts'
 import type { Store, StoreRequest } from '../store.ts'
-import { type DegradedReason, fromFallback, placeholderDecision } from './degraded.ts'
+import { fromFallback, placeholderDecision } from './degraded.ts'
 import type { Resilience } from './options.ts'
 
 /** How long a fail-closed denial tells the client to wait when no circuit cool-down applies. */
 const DENY_RETRY_MS = 1000
 
 /**
- * Answers a call whose store failed, by the limiter's policy: reject with the fault (the default),
- * deny or allow with a placeholder decision, or ask the fallback store. Every answer made without
- * the store carries `degraded`.
+ * Answers a call whose store failed, by the limiter's store-error mode: reject with the fault (the
+ * default), deny or allow with a placeholder decision, or ask the fallback store. Every answer made
+ * without the store carries `degraded`.
  */
-export function answerByPolicy(
-  policy: Resilience['policy'],
+export function answerWithoutStore(
+  mode: Resilience['storeErrorMode'],
   request: StoreRequest,
   error: StoreError,
   reason: DegradedReason,
   retryAfterMs: number,
 ): Promise<Decision> {
-  if (policy === 'reject') return Promise.reject(error)
-  if (policy === 'deny' || policy === 'allow') {
-    const allowed = policy === 'allow'
+  if (mode === 'reject') return Promise.reject(error)
+  if (mode === 'deny' || mode === 'allow') {
+    const allowed = mode === 'allow'
     const wait = retryAfterMs > 0 ? retryAfterMs : DENY_RETRY_MS
-    return Promise.resolve(
-      placeholderDecision(request.limits, allowed, wait, { reason, mode: policy, error }),
-    )
+    return Promise.resolve(placeholderDecision(request.limits, allowed, wait, { reason, mode, error }))
   }
-  return askFallback(policy, request).then(
+  return askFallback(mode, request).then(
     (decision) => fromFallback(decision, { reason, mode: 'fallback', error }),
     (fallbackError: unknown) =>
       Promise.reject(
         new StoreError(
-          `${error.message}; the fallback ${policy.name} store failed too: ${fallbackError instanceof Error ? fallbackError.message : String(fallbackError)}`,
+          `${error.message}; the fallback ${mode.name} store failed too: ${fallbackError instanceof Error ? fallbackError.message : String(fallbackError)}`,
           { cause: fallbackError },
         ),
       ),

@@ -1,0 +1,143 @@
+// The one way every limiter decides, plain or made from rules: validate the call → plan it →
+// one store call with a deadline (storeCall: deny cache, breaker, store-error mode) → decision.
+import type { Algorithm } from './algorithm.ts'
+import { checkCallOptions, checkCost, checkMaxDelay } from './callOptions.ts'
+import { readClock } from './clock.ts'
+import type { Decision, PolicyDecision } from './decision.ts'
+import type { StoreRequest } from './store.ts'
+import type { StoreCall } from './storeCall.ts'
+
+/** What a planner makes of one call's input (a key, a descriptor request): which counters, under which limits. */
+export interface Plan {
+  /** The limiter key: the limiter's prefix and the caller's key (or, for rules, the domain). */
+  readonly limiterKey: string
+  /** The limits that decide, in order. Empty (a rules request that matched none): allowed, with no policies. */
+  readonly limits: readonly Algorithm[]
+  /** The largest cost every limit of `limits` could ever admit (`Infinity` for none). */
+  readonly maxCost: number
+  /** Limits evaluated alongside, in a store request of their own, that never decide (rules' shadow mode). */
+  readonly shadow: readonly Algorithm[] | undefined
+}
+
+/** Turns what a caller passes into a {@link Plan}: the only part in which limiters differ. */
+export interface Planner<P extends Plan = Plan> {
+  /** Plans one call; bad input is an `InputError` (the pipeline rejects with it, before any store call). */
+  plan(input: unknown): P
+  /** True when the limits differ per call (rules): decisions then carry `limits`, and `shadow`. */
+  readonly perCall: boolean
+  /** Sees the shadow policies of a consuming call (to report those that would have denied). */
+  reportShadow?(plan: P, policies: readonly PolicyDecision[]): void
+  /** A shadow request failed; the decision is not affected. */
+  shadowFailed?(error: unknown): void
+}
+
+/** What a limiter does with its pipeline: its calls, minus construction. */
+export interface Pipeline {
+  /** `limit()` (consume) or `peek()`. Never throws: bad input is a rejection. */
+  decide(input: unknown, options: unknown, consume: boolean): Promise<Decision>
+  /** Forgets the counters a call with `input` would use (shadow ones included). */
+  reset(input: unknown): Promise<void>
+}
+
+const NO_LIMIT: Decision = Object.freeze({
+  allowed: true,
+  limit: Number.POSITIVE_INFINITY,
+  remaining: Number.POSITIVE_INFINITY,
+  resetAfterMs: 0,
+  retryAfterMs: 0,
+  delayMs: 0,
+  policy: '',
+  policies: Object.freeze([]) as readonly PolicyDecision[],
+  limits: Object.freeze([]) as readonly Algorithm[],
+})
+
+/**
+ * The pipeline of one limiter: `planner` says which counters a call uses, `call` asks the store.
+ * Everything a call can get wrong is checked here, in one order for every limiter (the call's
+ * options, then the planner's input, cost, clock and `maxDelayMs`), before anything reaches the
+ * store.
+ *
+ * @example
+ * const pipeline = createPipeline(planner, storeCall(store, resilience), undefined)
+ * const decision = await pipeline.decide('user:42', { cost: 2 }, true)
+ */
+export function createPipeline<P extends Plan>(
+  planner: Planner<P>,
+  call: StoreCall,
+  clock: (() => number) | undefined,
+): Pipeline {
+  function decide(input: unknown, given: unknown, consume: boolean): Promise<Decision> {
+    let plan: P
+    let request: StoreRequest
+    try {
+      const options = checkCallOptions(given, consume ? 'limit' : 'peek')
+      plan = planner.plan(input)
+      const cost = options?.cost
+      request = {
+        key: plan.limiterKey,
+        limits: plan.limits,
+        cost: cost === undefined ? (consume ? 1 : 0) : checkCost(cost, plan.limits, plan.maxCost),
+        consume,
+        now: clock === undefined ? undefined : readClock(clock),
+        maxDelayMs: checkMaxDelay(options?.maxDelayMs),
+      }
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    // A limiter with fixed limits answers with the store call's own promise: nothing to add.
+    return planner.perCall ? withPlan(plan, request) : call(request)
+  }
+
+  async function withPlan(plan: P, request: StoreRequest): Promise<Decision> {
+    const shadow =
+      plan.shadow === undefined || plan.shadow.length === 0 ? undefined : runShadow(plan, request)
+    const enforced = plan.limits.length === 0 ? NO_LIMIT : await call(request)
+    const shadowPolicies = shadow === undefined ? undefined : await shadow
+    // Object literals, not spreads: this runs on every request.
+    return {
+      allowed: enforced.allowed,
+      limit: enforced.limit,
+      remaining: enforced.remaining,
+      resetAfterMs: enforced.resetAfterMs,
+      retryAfterMs: enforced.retryAfterMs,
+      delayMs: enforced.delayMs,
+      policy: enforced.policy,
+      policies: enforced.policies,
+      limits: plan.limits,
+      shadow: shadowPolicies,
+      degraded: enforced.degraded,
+    }
+  }
+
+  /**
+   * The shadow limits in a store request of their own, so they never hold up or decide the
+   * enforced ones, without a wait bound: a shadow failure is reported, never thrown.
+   */
+  async function runShadow(plan: P, enforced: StoreRequest): Promise<readonly PolicyDecision[] | undefined> {
+    const request: StoreRequest = {
+      key: enforced.key,
+      limits: plan.shadow as readonly Algorithm[],
+      cost: enforced.cost,
+      consume: enforced.consume,
+      now: enforced.now,
+      maxDelayMs: undefined,
+    }
+    try {
+      const decision = await call(request)
+      if (request.consume) planner.reportShadow?.(plan, decision.policies)
+      return decision.policies
+    } catch (error) {
+      planner.shadowFailed?.(error)
+      return undefined
+    }
+  }
+
+  return {
+    decide,
+    async reset(input) {
+      const plan = planner.plan(input)
+      const limits = plan.shadow === undefined ? plan.limits : plan.limits.concat(plan.shadow)
+      if (limits.length > 0) await call.reset(plan.limiterKey, limits)
+    },
+  }
+}

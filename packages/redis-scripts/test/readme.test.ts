@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { END, renderLayoutTable, START, withLayoutTable } from '../scripts/layoutTable.ts'
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+
+describe("README's KEYS/ARGV/reply table", () => {
+  it('is what the code gives; after changing src/layout.ts run scripts/readme.ts (see "Changing a script")', () => {
+    expect(withLayoutTable(readme, renderLayoutTable())).toBe(readme)
+  })
+
+  it('names each slot by what applyCall puts there: the header fields, then kind and params per limit', () => {
+    const table = renderLayoutTable()
+    expect(table.startsWith(START) && table.endsWith(END)).toBe(true)
+    expect(table).toMatch(/\| `ARGV\[2\]` \| cost/)
+    expect(table).toMatch(/\| `ARGV\[4\]` \| `maxDelayMs`/)
+    expect(table).toContain(
+      "| tokenBucket | `'tokenBucket'` | `capacity` | `tokenUnits` | `refillUnitsPerMs` |",
+    )
+    expect(table).toContain("| gcra | `'gcra'` | `intervalNum` | `intervalDen` | `burst` |")
+    expect(table).toContain('Reply: 6 values per limit, in order: `allowed` (1 or 0), `limit`, `remaining`')
+  })
+
+  it('is found stale when the README differs', () => {
+    const stale = readme.replace(
+      '`intervalNum` | `intervalDen` | `burst`',
+      '`burst` | `intervalNum` | `intervalDen`',
+    )
+    expect(stale).not.toBe(readme)
+    expect(withLayoutTable(stale, renderLayoutTable())).toBe(readme)
+  })
+})
