@@ -1,7 +1,8 @@
-// Fails when a package meant for edge runtimes imports a Node built-in: in its built dist (ESM and
-// CJS), or in any runtime dependency that dist pulls in (lru-cache …), as an edge bundler resolves
-// them. Peer dependencies (@sluice/core, hono, @upstash/redis) are the user's; core is checked
-// itself. Run after `pnpm build`: `tsx scripts/check-edge.ts` (part of `pnpm check`).
+// Fails when a package meant for edge runtimes imports a Node built-in: in its built dist (every
+// entry of its exports map, ESM and CJS, less the entries meant for Node only), or in any runtime
+// dependency that dist pulls in (lru-cache …), as an edge bundler resolves them. Peer dependencies
+// (@sluice/core, hono, @upstash/redis) are the user's; core is checked itself. Run after
+// `pnpm build`: `tsx scripts/check-edge.ts` (part of `pnpm check`).
 
 import { existsSync, readFileSync } from 'node:fs'
 import { isBuiltin } from 'node:module'
@@ -11,6 +12,12 @@ import { build, type Plugin } from 'esbuild'
 
 /** The packages that must run on edge runtimes, by folder under packages/. */
 export const EDGE_PACKAGES = ['core', 'memory', 'redis-scripts', 'upstash', 'hono'] as const
+
+/**
+ * Entries of edge packages that are for Node only, by folder: core's YAML rules and file watching
+ * (`@sluice/core/yaml`, and `@sluice/core/node`, its deprecated alias). Every other entry is checked.
+ */
+export const NODE_ONLY_ENTRIES: Readonly<Record<string, readonly string[]>> = { core: ['./yaml', './node'] }
 
 /**
  * The export conditions edge bundlers resolve with (Vercel's edge-light, Cloudflare's workerd and
@@ -72,6 +79,36 @@ function packageName(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string)
 }
 
+/**
+ * The built files an edge bundler may load from a package: what each entry of its exports map
+ * (the published one, `publishConfig.exports`, when there is one) resolves to for `import` and
+ * `require`, less the entries in `nodeOnly`; `dist/index.mjs` and `dist/index.cjs` for a package
+ * without a map. Paths are relative to the package.
+ */
+export function edgeFilesOf(packageDir: string, nodeOnly: readonly string[] = []): string[] {
+  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    exports?: Record<string, unknown>
+    publishConfig?: { exports?: Record<string, unknown> }
+  }
+  const map = manifest.publishConfig?.exports ?? manifest.exports
+  if (map === undefined) return ['dist/index.mjs', 'dist/index.cjs']
+  const files: string[] = []
+  for (const [subpath, target] of Object.entries(map)) {
+    if (subpath === './package.json' || nodeOnly.includes(subpath)) continue
+    for (const file of codeFiles(target)) if (!files.includes(file)) files.push(file)
+  }
+  return files
+}
+
+/** The JavaScript files a conditions object leads to (types and the source condition left out). */
+function codeFiles(target: unknown): string[] {
+  if (typeof target === 'string') return [target.replace(/^\.\//, '')]
+  if (target === null || typeof target !== 'object') return []
+  return Object.entries(target)
+    .filter(([condition]) => condition !== 'types' && condition !== '@sluice/source')
+    .flatMap(([, inner]) => codeFiles(inner))
+}
+
 /** A package's peer dependencies: what its users bring, hence out of the scan. */
 export function peersOf(packageDir: string): string[] {
   const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
@@ -85,7 +122,7 @@ async function checkRepository(root: string): Promise<boolean> {
   let failed = false
   for (const name of EDGE_PACKAGES) {
     const dir = join(root, 'packages', name)
-    for (const file of ['dist/index.mjs', 'dist/index.cjs']) {
+    for (const file of edgeFilesOf(dir, NODE_ONLY_ENTRIES[name])) {
       const entry = join(dir, file)
       const label = `@sluice/${name} ${file}`
       if (!existsSync(entry)) {

@@ -1,4 +1,5 @@
-import { clientAddressKey, createRateLimiter, fixedWindow, gcra, leakyBucket, type Store } from '@sluice/core'
+import { createRateLimiter, fixedWindow, gcra, leakyBucket, type Store } from '@sluice/core'
+import { clientAddressKey } from '@sluice/core/http'
 import { rateLimit } from '@sluice/express'
 import express, { type ErrorRequestHandler, type Express } from 'express'
 

@@ -1,6 +1,7 @@
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
-import { clientAddressKey, createRateLimiter, fixedWindow, gcra, leakyBucket, type Store } from '@sluice/core'
+import { createRateLimiter, fixedWindow, gcra, leakyBucket, type Store } from '@sluice/core'
+import { clientAddressKey } from '@sluice/core/http'
 import { rateLimit } from '@sluice/koa'
 import Koa from 'koa'
 

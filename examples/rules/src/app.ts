@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createRateLimiter, type Descriptor, parseRules, type Store, watchRules } from '@sluice/core/node'
+import { createRateLimiter, type Descriptor, type Store } from '@sluice/core'
+import { parseRules, watchRules } from '@sluice/core/yaml'
 import { rateLimit } from '@sluice/express'
 import express, { type ErrorRequestHandler, type Request } from 'express'
 

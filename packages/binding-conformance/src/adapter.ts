@@ -1,6 +1,7 @@
 // The contract between the suite and a binding: how to build its middleware and serve an app with it.
 import type { RequestListener } from 'node:http'
-import type { Decision, RateLimitBindingOptions, RateLimited } from '@sluice/core'
+import type { Decision } from '@sluice/core'
+import type { RateLimitBindingOptions, RateLimited } from '@sluice/core/http'
 
 /**
  * The options the suite passes to the binding's factory: the names every sluice binding shares,

@@ -1,5 +1,6 @@
 // When the store fails: the framework's error handler, or onStoreError's deny (503), allow or fallback.
-import { type Decision, fixedWindow, type ProblemDetails, StoreError } from '@sluice/core'
+import { type Decision, fixedWindow, StoreError } from '@sluice/core'
+import type { ProblemDetails } from '@sluice/core/http'
 import { describe, expect, it } from 'vitest'
 import type { Harness } from './harness.ts'
 import { headersOf, json } from './harness.ts'

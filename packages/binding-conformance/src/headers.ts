@@ -1,5 +1,6 @@
 // Rate-limit headers over real HTTP: draft-10, legacy, both, none, policy names, several limits.
-import { type Decision, fixedWindow, type ProblemDetails } from '@sluice/core'
+import { type Decision, fixedWindow } from '@sluice/core'
+import type { ProblemDetails } from '@sluice/core/http'
 import { describe, expect, it } from 'vitest'
 import type { Harness } from './harness.ts'
 import { headersOf, json, NOW } from './harness.ts'

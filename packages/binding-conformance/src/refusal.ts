@@ -1,5 +1,5 @@
 // A refused request: 429, Retry-After, no-store, the problem+json body, statusCode and onLimited.
-import type { ProblemDetails } from '@sluice/core'
+import type { ProblemDetails } from '@sluice/core/http'
 import { describe, expect, it } from 'vitest'
 import type { Harness } from './harness.ts'
 import { headersOf, json } from './harness.ts'

@@ -1,5 +1,6 @@
 // A rules limiter through a binding: descriptors per request, every matched policy in the headers.
-import { ConfigError, createRateLimiter, type Decision, InputError, parseRules } from '@sluice/core'
+import { ConfigError, createRateLimiter, type Decision, InputError } from '@sluice/core'
+import { parseRules } from '@sluice/core/yaml'
 import { describe, expect, it } from 'vitest'
 import type { BindingOptions } from './adapter.ts'
 import type { Harness } from './harness.ts'

@@ -1,5 +1,6 @@
 // Shaping (leaky bucket) over real HTTP: waits in turn, maxDelayMs, maxParked, a client that leaves.
-import { type Decision, leakyBucket, type ProblemDetails } from '@sluice/core'
+import { type Decision, leakyBucket } from '@sluice/core'
+import type { ProblemDetails } from '@sluice/core/http'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Harness } from './harness.ts'
 import { headersOf, json } from './harness.ts'

@@ -1,7 +1,7 @@
 // ALGORITHM_KINDS is the one list of algorithm kinds: every factory makes one of them, rules name each.
 import { expect, it } from 'vitest'
+import { ALGORITHM_KINDS } from '../src/entries/store.ts'
 import {
-  ALGORITHM_KINDS,
   createRateLimiter,
   fixedWindow,
   gcra,

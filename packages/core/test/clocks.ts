@@ -1,6 +1,6 @@
 // Test helpers for clocks that disagree: the time each algorithm's state holds, and one limit per kind.
+import { ALGORITHM_KINDS } from '../src/entries/store.ts'
 import {
-  ALGORITHM_KINDS,
   type Algorithm,
   type AlgorithmKind,
   type AlgorithmState,

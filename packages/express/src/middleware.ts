@@ -1,12 +1,12 @@
+import type { Decision } from '@sluice/core'
 import {
   applyHeaders,
   type BindingSpec,
   createRateLimitCheck,
-  type Decision,
   type HeaderTarget,
   type RateLimited,
   type RateLimitOutcome,
-} from '@sluice/core'
+} from '@sluice/core/http'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { OnLimited, RateLimitOptions } from './options.ts'
 

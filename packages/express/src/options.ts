@@ -1,4 +1,4 @@
-import type { RateLimitBindingOptions, RateLimited } from '@sluice/core'
+import type { RateLimitBindingOptions, RateLimited } from '@sluice/core/http'
 import type { NextFunction, Request, Response } from 'express'
 
 /**

@@ -1,4 +1,5 @@
-import { type BindingSpec, InputError } from '@sluice/core'
+import { InputError } from '@sluice/core'
+import type { BindingSpec } from '@sluice/core/http'
 import type { Context } from 'hono'
 import { getRuntimeKey } from 'hono/adapter'
 

@@ -1,4 +1,4 @@
-import { applyHeaders, createRateLimitCheck, type HeaderEntry } from '@sluice/core'
+import { applyHeaders, createRateLimitCheck, type HeaderEntry } from '@sluice/core/http'
 import type { Context, Env, MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { honoSpec } from './clientAddress.ts'

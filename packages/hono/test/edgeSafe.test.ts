@@ -8,14 +8,15 @@ const src = join(import.meta.dirname, '../src')
 const files = readdirSync(src).filter((f) => f.endsWith('.ts'))
 
 describe('edge-safe source', () => {
-  it.each(files)('%s imports only hono, @sluice/core and its own modules', (file) => {
+  it.each(files)('%s imports only hono, the edge entries of @sluice/core and its own modules', (file) => {
     // Code only: TSDoc examples may show other packages.
     const code = readFileSync(join(src, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
     const specifiers = [...code.matchAll(/\bfrom\s+'([^']+)'|\bimport\(\s*'([^']+)'/g)].map(
       (m) => m[1] ?? m[2],
     )
     expect(specifiers.length).toBeGreaterThan(0)
-    for (const s of specifiers) expect(s).toMatch(/^(hono(\/[\w/-]+)?|@sluice\/core|\.\/[\w.]+)$/)
+    for (const s of specifiers)
+      expect(s).toMatch(/^(hono(\/[\w/-]+)?|@sluice\/core(\/http|\/store)?|\.\/[\w.]+)$/)
     expect(code).not.toMatch(/\b(process|Buffer|require|__dirname|setImmediate)\b/)
   })
 })

@@ -1,10 +1,5 @@
-import {
-  createStoreDeadlines,
-  SluiceError,
-  type StoreDeadlines,
-  StoreError,
-  StoreTimeoutError,
-} from '@sluice/core'
+import { SluiceError, StoreError, StoreTimeoutError } from '@sluice/core'
+import { createStoreDeadlines, type StoreDeadlines } from '@sluice/core/store'
 import type { Cluster, Redis } from 'ioredis'
 
 /**

@@ -1,4 +1,5 @@
-import { ConfigError, type Duration, optionsObject, storeTimeoutMs } from '@sluice/core'
+import { ConfigError, type Duration } from '@sluice/core'
+import { optionsObject, storeTimeoutMs } from '@sluice/core/store'
 import { storePrefixProblem } from '@sluice/redis-scripts'
 import type { Cluster, Redis } from 'ioredis'
 

@@ -1,4 +1,5 @@
-import { ConfigError, type LimitDecision, type Store, StoreError, type StoreRequest } from '@sluice/core'
+import { ConfigError, type LimitDecision, StoreError } from '@sluice/core'
+import type { Store, StoreRequest } from '@sluice/core/store'
 import {
   APPLY_SCRIPT,
   applyCall,

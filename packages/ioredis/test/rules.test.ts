@@ -1,4 +1,5 @@
-import { createRateLimiter, parseRules } from '@sluice/core'
+import { createRateLimiter } from '@sluice/core'
+import { parseRules } from '@sluice/core/yaml'
 import { describe, expect, it } from 'vitest'
 import { envoyExamples } from '../../core/test/rules/envoyExamples.ts'
 import { ioredisStore } from '../src/index.ts'

@@ -4,7 +4,7 @@ import {
   createRateLimitCheck,
   type HeaderTarget,
   type RateLimitOutcome,
-} from '@sluice/core'
+} from '@sluice/core/http'
 import type { DefaultContext, DefaultState, Middleware, Next, ParameterizedContext } from 'koa'
 import type { OnLimited, RateLimitOptions, RateLimitState } from './options.ts'
 import { closeSignal } from './signal.ts'

@@ -1,4 +1,5 @@
-import type { Decision, RateLimitBindingOptions, RateLimited } from '@sluice/core'
+import type { Decision } from '@sluice/core'
+import type { RateLimitBindingOptions, RateLimited } from '@sluice/core/http'
 import type { DefaultContext, DefaultState, ParameterizedContext } from 'koa'
 
 /**

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import type { AbortSignalLike } from '@sluice/core'
+import type { AbortSignalLike } from '@sluice/core/http'
 
 /**
  * Aborts when the client goes away before its response is sent (the response closes early; already

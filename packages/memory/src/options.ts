@@ -1,5 +1,6 @@
 // memoryStore's options: their names, defaults and checks, all at construction.
-import { ConfigError, optionsObject } from '@sluice/core'
+import { ConfigError } from '@sluice/core'
+import { optionsObject } from '@sluice/core/store'
 
 export interface MemoryStoreOptions {
   /**

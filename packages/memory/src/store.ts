@@ -1,14 +1,12 @@
+import { type Algorithm, InputError, type LimitDecision } from '@sluice/core'
 import {
   ALGORITHM_KINDS,
-  type Algorithm,
-  InputError,
-  type LimitDecision,
   type StateWrite,
   type Store,
   type StoreRequest,
   stepAll,
   stepWithin,
-} from '@sluice/core'
+} from '@sluice/core/store'
 import { Entries, type LimitTable } from './entries.ts'
 import { type MemoryStoreOptions, resolveOptions } from './options.ts'
 import { StalePurge } from './stalePurge.ts'

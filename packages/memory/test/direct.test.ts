@@ -6,9 +6,9 @@ import {
   leakyBucket,
   slidingLog,
   slidingWindow,
-  stepAll,
   tokenBucket,
 } from '@sluice/core'
+import { stepAll } from '@sluice/core/store'
 import * as fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { memoryStore } from '../src/index.ts'

@@ -1,10 +1,5 @@
-import {
-  ALGORITHM_KINDS,
-  type Algorithm,
-  type AlgorithmKind,
-  type LimitDecision,
-  type StoreRequest,
-} from '@sluice/core'
+import type { Algorithm, AlgorithmKind, LimitDecision } from '@sluice/core'
+import { ALGORITHM_KINDS, type StoreRequest } from '@sluice/core/store'
 import { storeKeys } from './keys.ts'
 
 /** Every algorithm kind the script runs: all of them, each with its Lua twin. */

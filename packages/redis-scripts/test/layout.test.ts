@@ -1,4 +1,5 @@
-import { fixedWindow, gcra, leakyBucket, type StoreRequest, slidingLog, tokenBucket } from '@sluice/core'
+import { fixedWindow, gcra, leakyBucket, slidingLog, tokenBucket } from '@sluice/core'
+import type { StoreRequest } from '@sluice/core/store'
 import { describe, expect, it, vi } from 'vitest'
 import {
   applyCall,

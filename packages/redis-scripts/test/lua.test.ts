@@ -7,9 +7,9 @@ import {
   leakyBucket,
   slidingLog,
   slidingWindow,
-  stepAll,
   tokenBucket,
 } from '@sluice/core'
+import { stepAll } from '@sluice/core/store'
 import type {} from '@sluice/test-services/vitest'
 import * as fc from 'fast-check'
 import Redis from 'ioredis'

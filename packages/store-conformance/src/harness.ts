@@ -1,4 +1,5 @@
-import { type Algorithm, createRateLimiter, type RateLimiter, type Store } from '@sluice/core'
+import { type Algorithm, createRateLimiter, type RateLimiter } from '@sluice/core'
+import type { Store } from '@sluice/core/store'
 import { beforeAll, it } from 'vitest'
 import type { ResolvedOptions } from './options.ts'
 

@@ -1,4 +1,5 @@
-import { ALGORITHM_KINDS, type AlgorithmKind, ConfigError } from '@sluice/core'
+import { type AlgorithmKind, ConfigError } from '@sluice/core'
+import { ALGORITHM_KINDS } from '@sluice/core/store'
 
 export interface ConformanceOptions {
   /** Algorithm kinds to test; default all six (`ALGORITHM_KINDS` from @sluice/core). */

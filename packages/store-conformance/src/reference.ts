@@ -1,14 +1,7 @@
 // The reference store: core's stepAll over a Map. The one model every store is held to, and the
 // simplest correct store for tests that need one without a backend.
-import {
-  ALGORITHM_KINDS,
-  type Algorithm,
-  type AlgorithmKind,
-  type AlgorithmState,
-  type Store,
-  type StoreRequest,
-  stepAll,
-} from '@sluice/core'
+import type { Algorithm, AlgorithmKind, AlgorithmState } from '@sluice/core'
+import { ALGORITHM_KINDS, type Store, type StoreRequest, stepAll } from '@sluice/core/store'
 
 interface Entry {
   readonly state: AlgorithmState

@@ -1,10 +1,5 @@
-import {
-  ALGORITHM_KINDS,
-  createRateLimiter,
-  fixedWindow,
-  leakyBucket,
-  UnsupportedAlgorithmError,
-} from '@sluice/core'
+import { createRateLimiter, fixedWindow, leakyBucket, UnsupportedAlgorithmError } from '@sluice/core'
+import { ALGORITHM_KINDS } from '@sluice/core/store'
 import { describe, expect, it } from 'vitest'
 import { describeStore, referenceStore } from '../src/index.ts'
 

@@ -1,4 +1,5 @@
-import { createStoreDeadlines, type StoreDeadlines, StoreTimeoutError } from '@sluice/core'
+import { StoreTimeoutError } from '@sluice/core'
+import { createStoreDeadlines, type StoreDeadlines } from '@sluice/core/store'
 import { toStoreError } from './errors.ts'
 import type { Secrets } from './redact.ts'
 

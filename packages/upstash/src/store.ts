@@ -1,4 +1,5 @@
-import { type LimitDecision, type Store, StoreError, type StoreRequest } from '@sluice/core'
+import { type LimitDecision, StoreError } from '@sluice/core'
+import type { Store, StoreRequest } from '@sluice/core/store'
 import { APPLY_SCRIPT, applyCall, parseApplyReply, SCRIPT_ALGORITHMS, storeKeys } from '@sluice/redis-scripts'
 import { storeDeadlines } from './deadline.ts'
 import { resolveOptions, type UpstashStoreOptions } from './options.ts'

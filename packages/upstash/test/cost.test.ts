@@ -3,11 +3,11 @@ import {
   fixedWindow,
   gcra,
   leakyBucket,
-  type StoreRequest,
   slidingLog,
   slidingWindow,
   tokenBucket,
 } from '@sluice/core'
+import type { StoreRequest } from '@sluice/core/store'
 import { storeKeys } from '@sluice/redis-scripts'
 import { describe, expect, it } from 'vitest'
 import { upstashStore } from '../src/index.ts'

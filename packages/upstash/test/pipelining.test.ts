@@ -1,4 +1,5 @@
-import { fixedWindow, type StoreRequest, tokenBucket } from '@sluice/core'
+import { fixedWindow, tokenBucket } from '@sluice/core'
+import type { StoreRequest } from '@sluice/core/store'
 import { afterEach, describe, expect, it } from 'vitest'
 import { upstashStore } from '../src/index.ts'
 import { randomPrefix, upstashClient } from './support/clients.ts'

@@ -1,4 +1,5 @@
-import { fixedWindow, gcra, type StoreRequest, tokenBucket } from '@sluice/core'
+import { fixedWindow, gcra, tokenBucket } from '@sluice/core'
+import type { StoreRequest } from '@sluice/core/store'
 import type {} from '@sluice/test-services/vitest'
 import type { RedisConfigNodejs } from '@upstash/redis'
 import { Redis as Admin } from 'ioredis'

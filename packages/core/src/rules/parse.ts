@@ -11,10 +11,11 @@ import type { RuleSet } from './types.ts'
  * `descriptors` with `key`, `value`, `rate_limit`, `shadow_mode`) plus sluice's `algorithm`
  * extensions, from a plain object or JSON text. Every problem is a `RulesError` naming where.
  *
- * This is the edge-safe entry. On Node, `import { parseRules } from '@sluice/core'` resolves to
- * the Node entry, whose `parseRules` also reads YAML text; elsewhere YAML text is a `RulesError`
- * (parse it with a YAML library first and pass the object). Text over `MAX_RULES_LENGTH` (1 MiB)
- * and rules nested deeper than `MAX_RULES_DEPTH` (32 levels of mappings and lists) are refused.
+ * This one, from `@sluice/core`, runs anywhere and never loads a YAML parser: YAML text is a
+ * `RulesError` saying to import `parseRules` from `@sluice/core/yaml` (Node), which reads YAML too
+ * (elsewhere, parse it with a YAML library first and pass the object). Text over
+ * `MAX_RULES_LENGTH` (256 KiB) and rules nested deeper than `MAX_RULES_DEPTH` (32 levels of mappings
+ * and lists) are refused.
  *
  * @example
  * const rules = parseRules({
@@ -29,7 +30,7 @@ export function parseRules(input: string | object): RuleSet {
   const trimmed = input.trimStart()
   if (!trimmed.startsWith('{')) {
     throw new RulesError(
-      "rules: YAML text needs the Node entry of @sluice/core (import { parseRules } from '@sluice/core' under Node, which resolves to it); on this runtime pass JSON text or the parsed object",
+      "rules: YAML text needs the Node entry of @sluice/core, @sluice/core/yaml: import { parseRules } from '@sluice/core/yaml' (it reads YAML, JSON and objects); or pass JSON text or the parsed object",
     )
   }
   let data: unknown
@@ -38,7 +39,7 @@ export function parseRules(input: string | object): RuleSet {
   } catch (cause) {
     throw jsonError(input, cause)
   }
-  // Errors name the path (descriptors[1].rate_limit.unit); the Node entry adds line and column.
+  // Errors name the path (descriptors[1].rate_limit.unit); @sluice/core/yaml adds line and column.
   return sealRuleSet(validateRules(data))
 }
 

@@ -9,7 +9,7 @@ import { readYaml } from './yaml.ts'
  * unchanged; sluice adds `algorithm` and its parameters under `rate_limit`. Every problem is a
  * `RulesError` naming line and column (for text) and the path (`descriptors[1].rate_limit.unit`).
  *
- * Reading costs time linear in the text's length: text over `MAX_RULES_LENGTH` (1 MiB) is refused
+ * Reading costs time linear in the text's length: text over `MAX_RULES_LENGTH` (256 KiB) is refused
  * before it is parsed, and nesting deeper than `MAX_RULES_DEPTH` (32 levels of mappings and lists)
  * or YAML aliases that copy more than `MAX_ALIASED_NODES` (100,000) nodes in all (the "billion
  * laughs") are refused where they are met.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { applyHeaders, type HeaderEntry } from '../../src/index.ts'
+import { applyHeaders, type HeaderEntry } from '../../src/entries/http.ts'
 
 function response() {
   const headers = new Map<string, string>()

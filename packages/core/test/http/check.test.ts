@@ -1,14 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
-import {
-  createRateLimitCheck,
-  createRateLimiter,
-  fixedWindow,
-  InputError,
-  type RateLimitOutcome,
-  type Store,
-  StoreError,
-} from '../../src/index.ts'
+import { createRateLimitCheck, type RateLimitOutcome } from '../../src/entries/http.ts'
+import type { Store } from '../../src/entries/store.ts'
+import { createRateLimiter, fixedWindow, InputError, StoreError } from '../../src/index.ts'
 
 interface Req {
   ip?: string

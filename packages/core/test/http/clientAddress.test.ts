@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, clientAddressKey, InputError } from '../../src/index.ts'
+import { clientAddressKey } from '../../src/entries/http.ts'
+import { ConfigError, InputError } from '../../src/index.ts'
 
 describe('clientAddressKey', () => {
   it('keeps IPv4 as it is', () => {

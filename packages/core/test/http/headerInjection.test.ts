@@ -1,13 +1,12 @@
 import fc from 'fast-check'
 import { expect, it } from 'vitest'
+import { createRateLimitCheck, type RateLimitOutcome } from '../../src/entries/http.ts'
+import { HEADER_MODES } from '../../src/http/headers.ts'
 import {
   ConfigError,
-  createRateLimitCheck,
   createRateLimiter,
   fixedWindow,
-  HEADER_MODES,
   type RateLimiter,
-  type RateLimitOutcome,
   tokenBucket,
 } from '../../src/index.ts'
 import { testStore } from '../resilience/support.ts'

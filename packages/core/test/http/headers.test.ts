@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { headerFormatter, secondsUp } from '../../src/index.ts'
+import { headerFormatter, secondsUp } from '../../src/http/headers.ts'
 
 const api = { name: 'api', quota: 100, windowMs: 60_000 }
 const hourly = { name: 'hourly', quota: 1000, windowMs: 3_600_000 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
-import { ConfigError, createRateLimiter, fixedWindow, resolveBindingOptions } from '../../src/index.ts'
+import { resolveBindingOptions } from '../../src/http/options.ts'
+import { ConfigError, createRateLimiter, fixedWindow } from '../../src/index.ts'
 
 const limiter = createRateLimiter({
   store: referenceStore(),

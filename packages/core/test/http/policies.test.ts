@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest'
+import { secondsUp } from '../../src/http/headers.ts'
+import { describePolicies, planResponse } from '../../src/http/policies.ts'
+import { QUOTA_EXCEEDED_TYPE, quotaExceededProblem, refusalHeaders } from '../../src/http/problem.ts'
 import {
   ConfigError,
   type Decision,
-  describePolicies,
   fixedWindow,
   gcra,
   leakyBucket,
   type PolicyDecision,
-  planResponse,
-  QUOTA_EXCEEDED_TYPE,
-  quotaExceededProblem,
-  refusalHeaders,
-  secondsUp,
 } from '../../src/index.ts'
 
 function policy(p: Partial<PolicyDecision> & { policy: string }): PolicyDecision {

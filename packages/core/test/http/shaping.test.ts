@@ -1,12 +1,7 @@
 // Shaping through the HTTP kit: waits, the wait bound, disconnects and the maxParked bound.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import {
-  type AbortSignalLike,
-  createRateLimitCheck,
-  createRateLimiter,
-  leakyBucket,
-  type RateLimitOutcome,
-} from '../../src/index.ts'
+import { type AbortSignalLike, createRateLimitCheck, type RateLimitOutcome } from '../../src/entries/http.ts'
+import { createRateLimiter, leakyBucket } from '../../src/index.ts'
 import { testStore } from '../resilience/support.ts'
 
 // Core compiles without Node's or the DOM's types: name the runtime globals these tests use.

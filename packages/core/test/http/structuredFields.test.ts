@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { appendListMembers, asciiPolicyName, sfInteger, sfString } from '../../src/index.ts'
+import { appendListMembers, asciiPolicyName, sfInteger, sfString } from '../../src/http/structuredFields.ts'
 
 describe('sfString (RFC 9651 §4.1.6)', () => {
   it('quotes printable ASCII unchanged', () => {

@@ -1,6 +1,7 @@
 // Every check createRateLimiter makes on a store (limiterChecks.ts), and what it says for a Redis client given as the store.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, createRateLimiter, fixedWindow, MAX_TIMER_MS, type Store } from '../../src/index.ts'
+import { MAX_TIMER_MS, type Store } from '../../src/entries/store.ts'
+import { ConfigError, createRateLimiter, fixedWindow } from '../../src/index.ts'
 import { testStore } from '../resilience/support.ts'
 
 const algorithm = fixedWindow({ limit: 5, window: '1m' })

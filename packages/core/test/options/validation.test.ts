@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
+import { MAX_LIMITS_PER_REQUEST, type Store, storeTimeoutMs } from '../../src/entries/store.ts'
 import {
   type Algorithm,
   ConfigError,
@@ -8,11 +9,8 @@ import {
   gcra,
   InputError,
   leakyBucket,
-  MAX_LIMITS_PER_REQUEST,
-  type Store,
   slidingLog,
   slidingWindow,
-  storeTimeoutMs,
   tokenBucket,
   UnsupportedAlgorithmError,
 } from '../../src/index.ts'

@@ -1,13 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import {
-  createDeadlines,
-  createRateLimiter,
-  createStoreDeadlines,
-  gcra,
-  InputError,
-  StoreError,
-  StoreTimeoutError,
-} from '../../src/index.ts'
+import { createStoreDeadlines } from '../../src/entries/store.ts'
+import { createRateLimiter, gcra, InputError, StoreError, StoreTimeoutError } from '../../src/index.ts'
+import { createDeadlines } from '../../src/resilience/deadlines.ts'
 import { largest, now, settledWithin, sleep, testStore, timerGlobals } from './support.ts'
 
 const algorithm = gcra({ rate: 1_000_000, period: '1s' })

@@ -1,6 +1,7 @@
 // The deny cache works per counter: a request with any exhausted counter is answered locally.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type { StoreRequest } from '../../src/entries/store.ts'
 import {
   type Algorithm,
   createRateLimiter,
@@ -9,7 +10,6 @@ import {
   gcra,
   leakyBucket,
   parseRules,
-  type StoreRequest,
   slidingWindow,
   tokenBucket,
 } from '../../src/index.ts'

@@ -1,11 +1,11 @@
 // A store's reply is checked before it becomes a decision: a bad one is a store fault.
 import { describe, expect, it } from 'vitest'
+import type { Store } from '../../src/entries/store.ts'
 import {
   CircuitOpenError,
   createRateLimiter,
   fixedWindow,
   type LimitDecision,
-  type Store,
   StoreError,
   tokenBucket,
 } from '../../src/index.ts'

@@ -1,5 +1,6 @@
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
-import type { LimitDecision, Store, StoreRequest } from '../../src/index.ts'
+import type { Store, StoreRequest } from '../../src/entries/store.ts'
+import type { LimitDecision } from '../../src/index.ts'
 
 /** What the test store does with the next calls. */
 export type Fault = 'none' | 'fail' | 'raw-error' | 'hang' | 'throw'

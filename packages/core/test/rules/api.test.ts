@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
-import {
-  ConfigError,
-  createRateLimiter,
-  parseRules,
-  UnsupportedAlgorithmError,
-  watchRules,
-} from '../../src/node.ts'
+import { parseRules, watchRules } from '../../src/entries/yaml.ts'
+import { ConfigError, createRateLimiter, UnsupportedAlgorithmError } from '../../src/index.ts'
 
 const text = `domain: api
 descriptors:

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
-import { createRateLimiter, parseRules } from '../../src/node.ts'
+import { parseRules } from '../../src/entries/yaml.ts'
+import { createRateLimiter } from '../../src/index.ts'
 import { envoyExamples } from './envoyExamples.ts'
 
 envoyExamples('the reference store', () => referenceStore())

@@ -1,13 +1,9 @@
 // The documented examples of the Envoy/Lyft ratelimit service, run through a real store. Shared by
 // core's tests (reference store) and @sluice/ioredis's (Redis and Redis Cluster).
 import { describe, expect, it } from 'vitest'
-import {
-  createRateLimiter,
-  type Descriptor,
-  parseRules,
-  type ShadowDeny,
-  type Store,
-} from '../../src/node.ts'
+import type { Store } from '../../src/entries/store.ts'
+import { parseRules } from '../../src/entries/yaml.ts'
+import { createRateLimiter, type Descriptor, type ShadowDeny } from '../../src/index.ts'
 
 /** `[['a', '1'], ['b', '2']]` → a descriptor. */
 export const d = (...entries: [string, string][]): Descriptor =>

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
-import { parseRules as parseEdge } from '../../src/index.ts'
-import { ConfigError, createRateLimiter, InputError, parseRules, RulesError } from '../../src/node.ts'
+import { parseRules } from '../../src/entries/yaml.ts'
+import {
+  ConfigError,
+  createRateLimiter,
+  InputError,
+  parseRules as parseEdge,
+  RulesError,
+} from '../../src/index.ts'
 
 /** The RulesError that parsing `text` throws. */
 function failure(input: string | object): RulesError {

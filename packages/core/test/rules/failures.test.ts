@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
-import { createRateLimiter, parseRules, type Store, StoreError } from '../../src/node.ts'
+import type { Store } from '../../src/entries/store.ts'
+import { parseRules } from '../../src/entries/yaml.ts'
+import { createRateLimiter, StoreError } from '../../src/index.ts'
 
 const rules = parseRules(`domain: api
 descriptors:

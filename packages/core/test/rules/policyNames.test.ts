@@ -1,7 +1,9 @@
 // Policy names of rules limiters: from the rules (keys, names, values the file gives), never from a request's values.
 import { describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
-import { createRateLimitCheck, createRateLimiter, type Decision, parseRules } from '../../src/node.ts'
+import { createRateLimitCheck } from '../../src/entries/http.ts'
+import { parseRules } from '../../src/entries/yaml.ts'
+import { createRateLimiter, type Decision } from '../../src/index.ts'
 
 const EMAIL = 'ann.smith@example.com'
 

@@ -1,8 +1,8 @@
 // Keys such as __proto__ or constructor, in rules and in requests, are plain data: never read through a prototype.
 import { describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
-import { parseRules as parseEdge } from '../../src/index.ts'
-import { createRateLimiter, type Descriptor, parseRules, RulesError } from '../../src/node.ts'
+import { parseRules } from '../../src/entries/yaml.ts'
+import { createRateLimiter, type Descriptor, parseRules as parseEdge, RulesError } from '../../src/index.ts'
 
 const NAMES = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf']
 

@@ -3,14 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
-import {
-  createRateLimiter,
-  type Decision,
-  parseRules,
-  type RuleSet,
-  RulesError,
-  watchRules,
-} from '../../src/node.ts'
+import { parseRules, watchRules } from '../../src/entries/yaml.ts'
+import { createRateLimiter, type Decision, type RuleSet, RulesError } from '../../src/index.ts'
 
 // Two rule sets that a request can tell apart: every policy of one set is named after it.
 const ruleText = (set: string, limit: number) => `domain: api
@@ -135,6 +129,8 @@ describe('hot reload', () => {
       writeFileSync(file, ruleText('b', 1_000_000))
       await until(() => loaded.length === 1)
       expect(limiter.rules.descriptors[0]?.rateLimit?.name).toBe('b_user')
+      // The traffic has met the new rules (a loaded machine may run it seldom).
+      await until(() => seen.includes('b'))
 
       // An invalid file: reported with its line, the b rules stay in force.
       writeFileSync(file, `${ruleText('c', 1_000_000)}        shadowmode: true\n`)
@@ -148,6 +144,7 @@ describe('hot reload', () => {
       renameSync(join(dir, '.rules.yaml.swp'), file)
       await until(() => loaded.length === 2)
       expect(limiter.rules.descriptors[0]?.rateLimit?.name).toBe('d_user')
+      await until(() => seen.includes('d'))
     } finally {
       running = false
       await traffic

@@ -1,16 +1,10 @@
 // How much one request may ask of a rules limiter: descriptors per request, and the length of keys and values.
 import { describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
-import {
-  createRateLimitCheck,
-  createRateLimiter,
-  type Descriptor,
-  InputError,
-  MAX_LIMITS_PER_REQUEST,
-  parseRules,
-  type Store,
-  StoreError,
-} from '../../src/node.ts'
+import { createRateLimitCheck } from '../../src/entries/http.ts'
+import { MAX_LIMITS_PER_REQUEST, type Store } from '../../src/entries/store.ts'
+import { parseRules } from '../../src/entries/yaml.ts'
+import { createRateLimiter, type Descriptor, InputError, StoreError } from '../../src/index.ts'
 import { MAX_DESCRIPTOR_LENGTH } from '../../src/rules/limits.ts'
 
 const rules = parseRules(`domain: api

@@ -1,7 +1,7 @@
 // Rules text that would cost more than its length to read: aliases, nesting, size. Each fails fast with a RulesError.
 import { describe, expect, it } from 'vitest'
-import { parseRules as parseEdge } from '../../src/index.ts'
-import { parseRules, RulesError } from '../../src/node.ts'
+import { parseRules } from '../../src/entries/yaml.ts'
+import { parseRules as parseEdge, RulesError } from '../../src/index.ts'
 import { MAX_RULES_LENGTH } from '../../src/rules/limits.ts'
 
 // A sanity bound only, far above what these take even on a loaded machine: the billion laughs
