@@ -1,5 +1,5 @@
 // Hostile header values, keys and policy names over real HTTP (fast-check), with the store up or down.
-import { fixedWindow, tokenBucket } from '@sluice/core'
+import { ConfigError, fixedWindow, tokenBucket } from '@sluice/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Harness } from './harness.ts'
@@ -10,7 +10,7 @@ const VALUE = /^[\x20-\x7e]*$/
 
 const nameArb = fc.oneof(
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }),
-  fc.constantFrom('x\r\nSet-Cookie: a=1', 'say "hi"', 'ünï', '\ud83d', 'a;q=1, "b"'),
+  fc.constantFrom(' \t', 'x\r\nSet-Cookie: a=1', 'say "hi"', 'ünï', '\ud83d', 'a;q=1, "b"'),
 )
 // What a client can put in a header, and what a key function may add to it.
 const userArb = fc.string({
@@ -39,12 +39,18 @@ export function hostileCases<Req, M>(h: Harness<Req, M>): void {
                 ],
                 mode === 'healthy' ? {} : { store: options.faultyStore(), onStoreError: mode },
               )
-              const { url } = await serve({
+              const limitOptions = {
                 limiter,
-                key: (req) => `${adapter.header(req, 'x-user')}\r\n\u00e9<victim@example.com>`,
+                key: (req: Req) => `${adapter.header(req, 'x-user')}\r\n\u00e9<victim@example.com>`,
                 policyName,
-                headers: 'both',
-              })
+                headers: 'both' as const,
+              }
+              // A blank policy name is a mistake the binding names at construction, never serves.
+              if (policyName !== undefined && policyName.trim() === '') {
+                expect(() => serve(limitOptions)).toThrow(ConfigError)
+                return
+              }
+              const { url } = await serve(limitOptions)
               for (let i = 0; i < 3; i++) {
                 const res = await fetch(url, { headers: { 'x-user': user } })
                 const body = await res.text()
