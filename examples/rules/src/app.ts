@@ -13,6 +13,8 @@ export interface RulesServerOptions {
   readonly port?: number
   /** Where reloads and shadow denials are reported. Default: the console. */
   readonly log?: (line: string) => void
+  /** The limiter's clock (epoch ms). Default: the store's. Tests pass a still one. */
+  readonly clock?: () => number
 }
 
 export interface RulesServer {
@@ -49,6 +51,7 @@ export async function startServer(options: RulesServerOptions): Promise<RulesSer
   const limiter = createRateLimiter({
     store: options.store,
     rules: parseRules(readFileSync(options.rulesPath, 'utf8')),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     onShadowDeny: ({ policy }) => log(`shadow: ${policy.policy} would have refused this request`),
   })
   const watcher = watchRules(

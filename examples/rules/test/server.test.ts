@@ -13,7 +13,14 @@ const logs: string[] = []
 let server: RulesServer
 
 beforeAll(async () => {
-  server = await startServer({ store: memoryStore(), rulesPath, port: 0, log: (line) => logs.push(line) })
+  // A still clock: on the real one a minute boundary mid-test would give every counter a fresh window.
+  server = await startServer({
+    store: memoryStore(),
+    rulesPath,
+    port: 0,
+    log: (line) => logs.push(line),
+    clock: () => 1_699_999_998_000,
+  })
 })
 afterAll(async () => {
   await server.close()
@@ -23,7 +30,8 @@ afterAll(async () => {
 const login = (user: string) => fetch(`${server.url}/login`, { headers: { 'x-user': user } })
 
 async function until(predicate: () => boolean): Promise<void> {
-  const end = Date.now() + 5000
+  // A bound for a hang, not a speed: a reload on a loaded machine can take seconds.
+  const end = Date.now() + 30_000
   while (!predicate()) {
     if (Date.now() > end) throw new Error(`timed out; log: ${logs.join(' | ')}`)
     await new Promise((resolve) => setTimeout(resolve, 20))

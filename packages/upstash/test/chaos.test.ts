@@ -1,4 +1,4 @@
-import { createRateLimiter, fixedWindow, type RateLimiter } from '@sluice/core'
+import { createRateLimiter, type RateLimiter, tokenBucket } from '@sluice/core'
 import { startUpstashServer, type UpstashFault, type UpstashServer } from '@sluice/test-services'
 import type {} from '@sluice/test-services/vitest'
 import { Redis } from '@upstash/redis'
@@ -89,7 +89,9 @@ it.each(['5xx', 'hang', 'close'] as UpstashFault[])(
     const store = upstashStore({ client, timeoutMs: TIMEOUT_MS, prefix: randomPrefix(`chaos-${fault}`) })
     const limiter = createRateLimiter({
       store,
-      algorithm: fixedWindow({ limit: LIMIT, window: '10m' }),
+      // A bucket refilled once an hour, not a fixed window: a window boundary during the test would
+      // give every key a fresh limit (whenever the test runs, no key may pass LIMIT).
+      algorithm: tokenBucket({ capacity: LIMIT, refillRate: 1, refillInterval: '1h' }),
       onStoreError: 'deny',
       circuitBreaker: BREAKER,
     })

@@ -11,8 +11,14 @@ interface Req {
 }
 
 const spec = { factory: 'rateLimit', clientAddress: (req: Req) => req.ip, clientAddressSource: 'req.ip' }
+/** A still clock (whole seconds): on the real one a request either side of a window boundary counts afresh. */
+const clock = () => 1_699_999_998_000
 const fixed = (limit = 2) =>
-  createRateLimiter({ store: referenceStore(), algorithm: fixedWindow({ limit, window: '1m', name: 'api' }) })
+  createRateLimiter({
+    store: referenceStore(),
+    algorithm: fixedWindow({ limit, window: '1m', name: 'api' }),
+    clock,
+  })
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -235,6 +241,7 @@ describe('createRateLimitCheck', () => {
         fixedWindow({ limit: 1, window: '1s', name: 'perSecond' }),
         fixedWindow({ limit: 100, window: '1h', name: 'perHour' }),
       ],
+      clock,
     })
     const { check } = createRateLimitCheck(
       { limiter, policyName: 'api', statusCode: 503, headers: 'both' },

@@ -103,7 +103,12 @@ describe('deny cache', () => {
 
   it('cuts store calls under a flood of denied requests, and reset() clears it', async () => {
     const s = testStore()
-    const limiter = createRateLimiter({ store: s.store, algorithm: fixedWindow({ limit: 5, window: '1m' }) })
+    // A still clock: on the real one a minute boundary during the flood would count afresh.
+    const limiter = createRateLimiter({
+      store: s.store,
+      algorithm: fixedWindow({ limit: 5, window: '1m' }),
+      clock: () => 1_699_999_998_000,
+    })
     for (let i = 0; i < 1000; i++) await limiter.limit('hot')
     // 5 admitted + 1 denial asked of the store; the other 994 answered in-process.
     expect(s.counts.apply).toBe(6)

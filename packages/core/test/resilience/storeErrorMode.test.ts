@@ -16,6 +16,8 @@ const limits = [
   fixedWindow({ limit: 3, window: '1m', name: 'perMinute' }),
   tokenBucket({ capacity: 5, refillRate: 1 }),
 ]
+/** A still clock for tests that count to a limit: on the real one a minute boundary counts afresh. */
+const clock = () => 1_699_999_998_000
 const stores: ReturnType<typeof testStore>[] = []
 const make = (options: { sync?: boolean; timeoutMs?: number } = {}) => {
   const s = testStore(options)
@@ -97,7 +99,7 @@ describe("onStoreError: 'allow' fails open", () => {
 
   it('a healthy store still decides, and its decisions carry no degraded field', async () => {
     const s = make()
-    const limiter = createRateLimiter({ store: s.store, algorithm: limits, onStoreError: 'allow' })
+    const limiter = createRateLimiter({ store: s.store, algorithm: limits, onStoreError: 'allow', clock })
     const decisions = await Promise.all([1, 2, 3, 4].map(() => limiter.limit('k')))
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false])
     expect(decisions.some((d) => 'degraded' in d)).toBe(false)
@@ -113,6 +115,7 @@ describe('onStoreError: a fallback store decides instead', () => {
       algorithm: limits,
       onStoreError: fallback.store,
       circuitBreaker: false,
+      clock,
     })
     s.setFault('fail')
     const decisions = await Promise.all([1, 2, 3, 4].map(() => limiter.limit('k')))

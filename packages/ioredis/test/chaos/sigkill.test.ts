@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { createRateLimiter, fixedWindow } from '@sluice/core'
+import { createRateLimiter, tokenBucket } from '@sluice/core'
 import { eventLoopLag, type RedisServer, startRedis } from '@sluice/test-services'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -44,7 +44,9 @@ it('redis-server SIGKILLed under load: every call settles by policy within timeo
   const store = ioredisStore({ client, timeoutMs: TIMEOUT_MS, prefix: `chaos:${Date.now()}:` })
   const limiter = createRateLimiter({
     store,
-    algorithm: fixedWindow({ limit: LIMIT, window: '10m' }),
+    // A bucket refilled once an hour, not a fixed window: a window boundary during the test would give
+    // every key a fresh limit (whenever the test runs, no key may pass LIMIT).
+    algorithm: tokenBucket({ capacity: LIMIT, refillRate: 1, refillInterval: '1h' }),
     onStoreError: 'deny',
   })
   // Heap before the load and after it (a full GC would stall calls in flight): nothing may be left behind.
