@@ -24,7 +24,7 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
-    setupFiles: ['scripts/vitest/fastCheckReplay.ts'],
+    setupFiles: ['scripts/vitest/fastCheckReplay.ts', 'scripts/vitest/windowEdge.ts'],
     // A test's timeout catches a hang, not slowness: on a loaded 2-core machine starting a Redis
     // Cluster or running a property over real servers can take many seconds (5 s, the default,
     // failed a Cluster start under a concurrent benchmark). Speed is measured by `pnpm bench`.

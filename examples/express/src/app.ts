@@ -3,8 +3,15 @@ import { clientAddressKey } from '@sluice/core/http'
 import { rateLimit } from '@sluice/express'
 import express, { type ErrorRequestHandler, type Express } from 'express'
 
+export interface AppOptions {
+  /** The limiters' clock (epoch ms). Default: the store's. The tests pass a still one. */
+  readonly clock?: () => number
+}
+
 /** The example app on any store: the routes and limits the README shows. */
-export function createApp(store: Store): Express {
+export function createApp(store: Store, options: AppOptions = {}): Express {
+  // What every limiter below shares: the store, and the clock when one is given.
+  const shared = { store, ...(options.clock === undefined ? {} : { clock: options.clock }) }
   const app = express()
   // Behind a reverse proxy, tell Express which hops to trust (e.g. TRUST_PROXY=loopback); the
   // rate limiter follows req.ip, so X-Forwarded-For counts only then.
@@ -13,7 +20,7 @@ export function createApp(store: Store): Express {
   // Every route: 100 requests per minute per client address (IPv6 grouped by /64), GCRA: one
   // more every 0.6 s, bursts up to 100.
   const api = createRateLimiter({
-    store,
+    ...shared,
     prefix: 'api',
     algorithm: gcra({ rate: 100, period: '1m', name: 'api' }),
   })
@@ -29,7 +36,7 @@ export function createApp(store: Store): Express {
 
   // 3 login attempts per 15 minutes per email (per address when no email is given).
   const login = createRateLimiter({
-    store,
+    ...shared,
     prefix: 'login',
     algorithm: fixedWindow({ limit: 3, window: '15m' }),
   })
@@ -53,7 +60,7 @@ export function createApp(store: Store): Express {
 
   // Uploads cost one unit per started megabyte: 10 MB per minute.
   const upload = createRateLimiter({
-    store,
+    ...shared,
     prefix: 'upload',
     algorithm: fixedWindow({ limit: 10, window: '1m', name: 'upload-mb' }),
   })
@@ -72,7 +79,7 @@ export function createApp(store: Store): Express {
   // Shaped: 2 reports per second leave the queue and up to 2 wait, so no wait exceeds 1 s; the
   // third waiting request is refused.
   const reports = createRateLimiter({
-    store,
+    ...shared,
     prefix: 'report',
     algorithm: leakyBucket({ capacity: 2, leakRate: 2, leakInterval: '1s', name: 'report' }),
   })

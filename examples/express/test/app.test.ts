@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.ts'
 
 let url = ''
-const server = createServer(createApp(memoryStore()))
+// A still clock: on the real one a window boundary mid-test would give every counter a fresh window.
+const server = createServer(createApp(memoryStore(), { clock: () => 1_699_999_998_000 }))
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

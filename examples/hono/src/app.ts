@@ -10,21 +10,27 @@ import { Hono } from 'hono'
  *   a request waits up to 1.5 s for its turn, and `maxDelayMs: 1500` guarantees no longer. The
  *   bucket is sized so that its longest queue fits `maxDelayMs`: a request refused for waiting too
  *   long would still hold its place in the queue.
- * `prefix` namespaces the limiters' keys in the store.
+ * `prefix` namespaces the limiters' keys in the store; `clock` (epoch ms) replaces the store's (the
+ * tests pass a still one).
  */
-export function createApp(store: Store, prefix = 'example'): Hono {
+export function createApp(
+  store: Store,
+  { prefix = 'example', clock }: { readonly prefix?: string; readonly clock?: () => number } = {},
+): Hono {
+  // What every limiter below shares: the store, and the clock when one is given.
+  const shared = { store, ...(clock === undefined ? {} : { clock }) }
   const api = createRateLimiter({
-    store,
+    ...shared,
     prefix: `${prefix}-api`,
     algorithm: fixedWindow({ limit: 20, window: '1m' }),
   })
   const login = createRateLimiter({
-    store,
+    ...shared,
     prefix: `${prefix}-login`,
     algorithm: fixedWindow({ limit: 3, window: '1m' }),
   })
   const report = createRateLimiter({
-    store,
+    ...shared,
     prefix: `${prefix}-report`,
     algorithm: leakyBucket({ capacity: 3, leakRate: 2, leakInterval: '1s' }),
   })

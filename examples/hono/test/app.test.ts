@@ -5,6 +5,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { storeFor } from '../src/store.ts'
 
+/** Where the limiters' clock stands still: 42 s before a minute boundary. */
+const NOW = 1_699_999_998_000
 const servers: ServerType[] = []
 const closers: (() => Promise<void>)[] = []
 afterAll(async () => {
@@ -21,7 +23,9 @@ async function start(redisUrl: string | undefined): Promise<string> {
   return new Promise((resolve) => {
     const server = serve(
       {
-        fetch: createApp(store, `test-${Math.random().toString(36).slice(2)}`).fetch,
+        // A still clock: on the real one a minute boundary mid-test would give every counter a fresh window.
+        fetch: createApp(store, { prefix: `test-${Math.random().toString(36).slice(2)}`, clock: () => NOW })
+          .fetch,
         port: 0,
         hostname: '127.0.0.1',
       },

@@ -5,8 +5,15 @@ import { clientAddressKey } from '@sluice/core/http'
 import { rateLimit } from '@sluice/koa'
 import Koa from 'koa'
 
+export interface AppOptions {
+  /** The limiters' clock (epoch ms). Default: the store's. The tests pass a still one. */
+  readonly clock?: () => number
+}
+
 /** The example app on any store: the routes and limits the README shows. */
-export function createApp(store: Store): Koa {
+export function createApp(store: Store, options: AppOptions = {}): Koa {
+  // What every limiter below shares: the store, and the clock when one is given.
+  const shared = { store, ...(options.clock === undefined ? {} : { clock: options.clock }) }
   const app = new Koa()
   // Behind a reverse proxy, set TRUST_PROXY=1 (app.proxy) and PROXY_HOPS to the number of proxies
   // (app.maxIpsCount); the rate limiter follows ctx.ip, so X-Forwarded-For counts only then.
@@ -27,7 +34,7 @@ export function createApp(store: Store): Koa {
   // Every route: 100 requests per minute per client address (IPv6 grouped by /64), GCRA: one
   // more every 0.6 s, bursts up to 100.
   const api = createRateLimiter({
-    store,
+    ...shared,
     prefix: 'api',
     algorithm: gcra({ rate: 100, period: '1m', name: 'api' }),
   })
@@ -44,7 +51,7 @@ export function createApp(store: Store): Koa {
 
   // 3 login attempts per 15 minutes per email (per address when no email is given).
   const login = createRateLimiter({
-    store,
+    ...shared,
     prefix: 'login',
     algorithm: fixedWindow({ limit: 3, window: '15m' }),
   })
@@ -69,7 +76,7 @@ export function createApp(store: Store): Koa {
 
   // Uploads cost one unit per started megabyte: 10 MB per minute.
   const upload = createRateLimiter({
-    store,
+    ...shared,
     prefix: 'upload',
     algorithm: fixedWindow({ limit: 10, window: '1m', name: 'upload-mb' }),
   })
@@ -86,7 +93,7 @@ export function createApp(store: Store): Koa {
   // Shaped: 2 reports per second leave the queue and up to 2 wait, so no wait exceeds 1 s; the
   // third waiting request is refused.
   const reports = createRateLimiter({
-    store,
+    ...shared,
     prefix: 'report',
     algorithm: leakyBucket({ capacity: 2, leakRate: 2, leakInterval: '1s', name: 'report' }),
   })

@@ -8,7 +8,8 @@ import { createApp } from '../src/app.ts'
 let url = ''
 let server: Server
 beforeAll(async () => {
-  const app = createApp(memoryStore())
+  // A still clock: on the real one a window boundary mid-test would give every counter a fresh window.
+  const app = createApp(memoryStore(), { clock: () => 1_699_999_998_000 })
   app.silent = true
   server = app.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))

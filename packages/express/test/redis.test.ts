@@ -16,7 +16,8 @@ afterAll(() => {
 })
 
 describeBinding('Express 5 on Redis', expressAdapter(express), {
-  store: () => ioredisStore({ client }),
+  // Far above any stall of a loaded machine: these tests are about HTTP, not deadlines.
+  store: () => ioredisStore({ client, timeoutMs: 20_000 }),
   faultyStore: () => ioredisStore({ client: down, timeoutMs: 500 }),
   areas: STORE_AREAS,
 })

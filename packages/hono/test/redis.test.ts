@@ -15,7 +15,8 @@ afterAll(() => {
 })
 
 describeBinding('Hono on Redis', honoAdapter, {
-  store: () => ioredisStore({ client }),
+  // Far above any stall of a loaded machine: these tests are about HTTP, not deadlines.
+  store: () => ioredisStore({ client, timeoutMs: 20_000 }),
   faultyStore: () => ioredisStore({ client: down, timeoutMs: 500 }),
   areas: STORE_AREAS,
 })

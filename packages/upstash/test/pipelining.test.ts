@@ -23,6 +23,8 @@ describe('HTTP requests per decision', () => {
     const store = upstashStore({
       client: upstashClient({ enableAutoPipelining: false }),
       prefix: randomPrefix('rpd'),
+      // Far above any stall of a loaded machine: this test counts requests, not deadlines.
+      timeoutMs: 20_000,
     })
     const composite = [tokenBucket({ capacity: 50, refillRate: 1 }), fixedWindow({ limit: 40, window: '1h' })]
     await store.apply(request('warm', composite)) // the first may add an EVAL after NOSCRIPT
@@ -75,7 +77,7 @@ describe('HTTP requests per decision', () => {
 
   it('reset deletes every key of the limit in one request', async () => {
     const client = upstashClient({ enableAutoPipelining: false })
-    const store = upstashStore({ client, prefix: randomPrefix('reset') })
+    const store = upstashStore({ client, prefix: randomPrefix('reset'), timeoutMs: 20_000 })
     const limits = [fixedWindow({ limit: 2, window: '1d' }), tokenBucket({ capacity: 5, refillRate: 1 })]
     await store.apply(request('k', limits, 2))
     expect((await store.apply(request('k', limits)))[0]?.allowed).toBe(false)
