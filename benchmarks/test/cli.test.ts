@@ -103,7 +103,7 @@ describe('pnpm bench', () => {
     expect(run.stderr()).toContain('unknown case "no-such-case"')
     // The message lists the cases to choose from.
     expect(run.stderr()).toContain('redis-throughput')
-  }, 60_000)
+  }, 120_000)
 
   const stops = [
     {

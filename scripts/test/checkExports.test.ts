@@ -165,5 +165,5 @@ describe('scripts/check-exports.ts', () => {
 
     write('packages/example/package.json', JSON.stringify(dual()))
     expect((await command()).stdout).toContain('✓ @sluice/example: ., ./http')
-  }, 30_000)
+  }, 120_000)
 })

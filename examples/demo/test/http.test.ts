@@ -83,7 +83,7 @@ describe('the run over HTTP', () => {
 
     // The server is closed: nothing listens any more.
     await expect(fetch(run.url)).rejects.toThrow()
-  }, 60_000)
+  }, 120_000)
 
   it('starts each pattern on a window boundary, after the previous one has sent its last request', () => {
     const patterns = trafficPatterns({ limit: 10, windowMs: 1000 }, 2000)

@@ -70,7 +70,7 @@ export function hostileCases<Req, M>(h: Harness<Req, M>): void {
           { numRuns: options.numRuns },
         )
       },
-      options.timeoutMs ?? 60_000,
+      options.timeoutMs ?? 120_000,
     )
   })
 }

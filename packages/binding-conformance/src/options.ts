@@ -40,7 +40,7 @@ export interface BindingSuiteOptions {
   readonly areas?: readonly BindingArea[]
   /** fast-check runs of the hostile-input property. Default 40. */
   readonly numRuns?: number
-  /** Per-test timeout, for slow stores. Default vitest's (the hostile property: 60 s). */
+  /** Per-test timeout, for slow stores. Default vitest's (the hostile property: 120 s). */
   readonly timeoutMs?: number
 }
 

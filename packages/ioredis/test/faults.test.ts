@@ -142,7 +142,7 @@ describe('Redis killed in the middle of traffic', () => {
       if (!recovered) await new Promise((resolve) => setTimeout(resolve, 100))
     }
     expect(recovered).toBe(true)
-  }, 60_000)
+  }, 120_000)
 })
 
 describe('a server older than the scripts need', () => {

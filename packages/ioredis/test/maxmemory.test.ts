@@ -97,7 +97,7 @@ beforeAll(async () => {
     for (let i = 0; i < 3; i++) expect((await limiter.limit('used')).allowed).toBe(true)
   }
   await fillMemory()
-}, 60_000)
+}, 120_000)
 
 afterAll(async () => {
   await store?.close()

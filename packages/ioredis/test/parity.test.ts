@@ -153,26 +153,26 @@ describe('parity of the Lua twins with core, through the store', () => {
       fc.asyncProperty(traceArb, (trace) => runTrace(redis, trace)),
       { numRuns: 120 },
     )
-  }, 60_000)
+  }, 120_000)
 
   it('on the Cluster, auto-pipelined', async () => {
     await fc.assert(
       fc.asyncProperty(traceArb, (trace) => runTrace(cluster, trace)),
       { numRuns: 60 },
     )
-  }, 60_000)
+  }, 120_000)
 
   it('on Redis, with a clock that also steps back by up to an hour (states ahead of the caller)', async () => {
     await fc.assert(
       fc.asyncProperty(skewedTraceArb, (trace) => runTrace(redis, trace, true)),
       { numRuns: 120 },
     )
-  }, 60_000)
+  }, 120_000)
 
   it('on the Cluster, with a clock that also steps back', async () => {
     await fc.assert(
       fc.asyncProperty(skewedTraceArb, (trace) => runTrace(cluster, trace, true)),
       { numRuns: 60 },
     )
-  }, 60_000)
+  }, 120_000)
 })

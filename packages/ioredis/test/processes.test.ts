@@ -59,4 +59,4 @@ it(`${CHILDREN} processes × ${CALLS} concurrent calls on one key admit exactly 
   } finally {
     for (const c of children) c.child.kill()
   }
-}, 60_000)
+}, 120_000)

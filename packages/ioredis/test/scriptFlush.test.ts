@@ -55,6 +55,6 @@ describe('SCRIPT FLUSH in the middle of traffic', () => {
       expect(results.every((r) => r.status === 'fulfilled' && r.value.allowed)).toBe(true)
       // The flushes really hit: the server answered NOSCRIPT at least once.
       expect(await noscriptErrors('nodes' in client ? client : admin)).toBeGreaterThan(before)
-    }, 30_000)
+    }, 120_000)
   }
 })

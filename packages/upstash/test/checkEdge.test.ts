@@ -113,5 +113,5 @@ describe('scripts/check-edge.ts', () => {
     file('repo/packages/memory/dist/index.cjs', 'exports.ok = 1\n')
     const passed = await command(repo)
     expect(passed.stdout).toContain('✓ @sluice/memory dist/index.cjs: no Node built-in')
-  }, 30_000)
+  }, 120_000)
 })

@@ -39,7 +39,7 @@ describe('upstashStore on an edge runtime', () => {
       logLevel: 'silent',
     })
     bundle = result.outputFiles[0]?.text ?? ''
-  }, 30_000)
+  }, 120_000)
 
   it('bundles with no Node built-in', () => {
     expect(bundle.length).toBeGreaterThan(10_000)
@@ -79,5 +79,5 @@ describe('upstashStore on an edge runtime', () => {
     expect((await here.peek('edge-hot')).remaining).toBe(0)
     expect((await here.limit('edge-hot')).allowed).toBe(false)
     expect((await here.limit('someone-else')).allowed).toBe(true)
-  }, 30_000)
+  }, 120_000)
 })

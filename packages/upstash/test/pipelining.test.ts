@@ -15,7 +15,8 @@ const request = (key: string, limits: StoreRequest['limits'], cost = 1): StoreRe
   limits,
   cost,
   consume: true,
-  now: undefined,
+  // A still clock: a day boundary during the calls would give the window a fresh count.
+  now: 1_699_999_998_000,
 })
 
 describe('HTTP requests per decision', () => {

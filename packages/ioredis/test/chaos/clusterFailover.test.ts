@@ -25,7 +25,7 @@ beforeAll(async () => {
   })
   client.on('error', () => undefined)
   await until(() => client.status === 'ready', 10_000)
-}, 60_000)
+}, 120_000)
 afterAll(async () => {
   process.off('unhandledRejection', onUnhandled)
   await closeQuietly(client)

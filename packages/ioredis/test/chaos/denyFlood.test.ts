@@ -56,4 +56,4 @@ it('under a flood of denied requests the deny cache cuts the calls that reach Re
   // At most: the admitted calls, plus the denials in flight at once before the first one was remembered.
   expect(withCache.calls).toBeLessThan(KEYS * LIMIT + KEYS * 64)
   expect(withCache.calls).toBeLessThan(CALLS / 5)
-}, 60_000)
+}, 120_000)

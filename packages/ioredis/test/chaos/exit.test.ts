@@ -40,7 +40,7 @@ it('a process using a limiter on ioredis exits by itself (code 0) after limiter.
   expect(err).toBe('')
   expect(code).toBe(0)
   expect(JSON.parse(out)).toEqual({ decided: 50, degraded: 0, timers: 0 })
-}, 60_000)
+}, 120_000)
 
 it('…also while Redis is down and calls wait in the offline queue: close() settles them by policy first', async () => {
   const dead = await startRedis()
@@ -51,4 +51,4 @@ it('…also while Redis is down and calls wait in the offline queue: close() set
   expect(code).toBe(0)
   // (ioredis itself may keep an unref'd reconnect timer after disconnect() mid-reconnect: not counted.)
   expect(JSON.parse(out)).toMatchObject({ decided: 50, degraded: 50 })
-}, 60_000)
+}, 120_000)
