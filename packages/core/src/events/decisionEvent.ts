@@ -62,6 +62,10 @@ function keyText(input: unknown): string {
     .descriptors
   if (!Array.isArray(descriptors)) return ''
   return descriptors
-    .map((d) => d.map((e: { key: string; value?: string }) => (e.value === undefined ? e.key : `${e.key}=${e.value}`)).join(','))
+    .map((d) =>
+      d
+        .map((e: { key: string; value?: string }) => (e.value === undefined ? e.key : `${e.key}=${e.value}`))
+        .join(','),
+    )
     .join('; ')
 }

@@ -51,7 +51,8 @@ export function explainDecision(event: Explained): string {
   if (event.cached) {
     return `${head}: the deny cache holds ${event.policy} as exhausted for ${duration(event.retryAfterMs)} more, cost ${event.cost} → denied without asking the store`
   }
-  const suffix = event.limits.length > 1 ? ` (decided by ${event.policy}, 1 of ${event.limits.length} limits)` : ''
+  const suffix =
+    event.limits.length > 1 ? ` (decided by ${event.policy}, 1 of ${event.limits.length} limits)` : ''
   return `${head}: ${EXPLAIN[limit.kind](limit as Algorithm<never>, event)}${suffix}`
 }
 
@@ -73,7 +74,7 @@ const EXPLAIN: Record<Algorithm['kind'], (limit: Algorithm<never>, e: Explained)
     if (!e.allowed) {
       return `${window}, count ${used}/${quota}, cost ${e.cost} → denied, resets in ${duration(e.retryAfterMs)}`
     }
-    return `${window}, count ${used - e.cost} + ${e.cost} = ${used}/${quota} → allowed, ${e.remaining} left, resets in ${duration(e.resetAfterMs)}`
+    return `${window}, count ${used - e.cost}/${quota}, cost ${e.cost} → allowed, ${e.remaining} left, resets in ${duration(e.resetAfterMs)}`
   },
   slidingLog(limit, e) {
     const { limit: quota, windowMs } = limit.params as SlidingLogParams

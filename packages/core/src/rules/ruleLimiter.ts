@@ -2,8 +2,8 @@
 // (limiter.ts) builds it from the rules planner (planner.ts) and the one limiter pipeline.
 import type { CallOptions } from '../callOptions.ts'
 import type { Decision } from '../decision.ts'
-import type { LimiterEvents } from '../events/types.ts'
 import type { ObservabilityOptions } from '../events/options.ts'
+import type { LimiterEvents } from '../events/types.ts'
 import type { ResilienceOptions } from '../resilience/options.ts'
 import type { Store } from '../store.ts'
 import type { ShadowHooks } from './shadow.ts'
