@@ -11,6 +11,7 @@
 import type { Algorithm } from '@sluice/core'
 import type { MemoryStoreOptions } from '@sluice/memory'
 import type { Options as ExpressRateLimitOptions } from 'express-rate-limit'
+import { otelInstrumenter, WITH_OTEL } from '../otel.ts'
 
 export interface LimitConfig {
   /** Requests admitted per window (a burst / capacity of the same size for the bucket algorithms). */
@@ -57,6 +58,7 @@ function sluice(
   algorithm: SluiceAlgorithm,
   storeOptions: MemoryStoreOptions | 'defaults' = SLUICE_STORE_OPTIONS,
   label = `sluice ${algorithm}`,
+  otel = false,
 ): MemoryContender {
   return {
     name: label,
@@ -64,9 +66,12 @@ function sluice(
     async load() {
       const core = await import('@sluice/core')
       const { memoryStore } = await import('@sluice/memory')
+      // Loaded once per worker; instrumenting a limiter is then synchronous.
+      const instrument = otel ? await otelInstrumenter() : undefined
       return (config) => {
         const store = storeOptions === 'defaults' ? memoryStore() : memoryStore(storeOptions)
         const limiter = core.createRateLimiter({ store, algorithm: ALGORITHMS[algorithm](core, config) })
+        instrument?.(limiter)
         return {
           async run(keys, from, count) {
             let admitted = 0
@@ -206,8 +211,15 @@ const SLUICE_ALL: readonly MemoryContender[] = [
   sluice('leakyBucket'),
 ]
 
+/**
+ * The cost of observability: `sluice gcra` itself has no listener (every call still checks for
+ * one); this one records every decision with @sluice/otel.
+ */
+const SLUICE_OTEL = sluice('gcra', SLUICE_STORE_OPTIONS, `sluice gcra${WITH_OTEL}`, true)
+
 export const THROUGHPUT_CONTENDERS: readonly MemoryContender[] = [
   ...SLUICE_ALL,
+  SLUICE_OTEL,
   expressRateLimit,
   rateLimiterFlexible,
   floor,
