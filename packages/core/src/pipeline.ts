@@ -4,10 +4,10 @@ import type { Algorithm } from './algorithm.ts'
 import { checkCallOptions, checkCost, checkMaxDelay } from './callOptions.ts'
 import { readClock } from './clock.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
-import { emitDecision } from './events/decisionEvent.ts'
+import { type CallTrace, emitDecision } from './events/decisionEvent.ts'
 import type { EventHub } from './events/hub.ts'
 import type { StoreRequest } from './store.ts'
-import type { CallTrace, StoreCall } from './storeCall.ts'
+import type { StoreCall } from './storeCall.ts'
 
 /** What a planner makes of one call's input (a key, a descriptor request): which counters, under which limits. */
 export interface Plan {

@@ -3,6 +3,7 @@ import type { Algorithm, LimitDecision } from './algorithm.ts'
 import { combine } from './combine.ts'
 import type { Decision } from './decision.ts'
 import { SluiceError, StoreError, StoreTimeoutError } from './errors.ts'
+import type { CallTrace } from './events/decisionEvent.ts'
 import type { EventHub } from './events/hub.ts'
 import { checkReply } from './reply.ts'
 import { CircuitBreaker } from './resilience/circuitBreaker.ts'
@@ -21,14 +22,6 @@ export interface StoreCall {
   reset(limiterKey: string, limits: readonly Algorithm[]): Promise<void>
   /** Lets pending calls settle (each within its deadline), then stops timers; later calls reject. */
   close(): Promise<void>
-}
-
-/** How one call was answered, filled in by the store call for the `decision` event. */
-export interface CallTrace {
-  /** The store's round trip in ms; stays `undefined` when the store was not asked or failed. */
-  storeLatencyMs: number | undefined
-  /** The deny cache answered. */
-  cached: boolean
 }
 
 /**

@@ -2,8 +2,15 @@
 import type { Algorithm } from '../algorithm.ts'
 import type { Decision } from '../decision.ts'
 import type { StoreRequest } from '../store.ts'
-import type { CallTrace } from '../storeCall.ts'
 import type { EventHub } from './hub.ts'
+
+/** How one call was answered, filled in by the store call for the `decision` event. */
+export interface CallTrace {
+  /** The store's round trip in ms; stays `undefined` when the store was not asked or failed. */
+  storeLatencyMs: number | undefined
+  /** The deny cache answered. */
+  cached: boolean
+}
 
 /**
  * Emits the `decision` event for `decision`, the answer to `request` (whose caller passed `input`:
