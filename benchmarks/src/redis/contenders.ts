@@ -15,7 +15,7 @@ import type { Algorithm } from '@sluice/core'
 import type { Options as ExpressRateLimitOptions } from 'express-rate-limit'
 import type { Cluster, Redis } from 'ioredis'
 import type { RedisReply } from 'rate-limit-redis'
-import { otelInstrumenter, WITH_OTEL } from '../otel.ts'
+import { type Observer, observerLabel, observerOf } from '../observers.ts'
 
 export interface LimitConfig {
   /** Requests admitted per window (a burst / capacity of the same size for the bucket algorithms). */
@@ -56,14 +56,14 @@ const ALGORITHMS: Record<SluiceAlgorithm, (core: Core, c: LimitConfig) => Algori
 }
 
 /** sluice as its README shows it: `ioredisStore({ client })` under `createRateLimiter`, defaults but a longer deadline. */
-function sluice(algorithm: SluiceAlgorithm, otel = false): RedisContender {
+function sluice(algorithm: SluiceAlgorithm, observer: Observer = 'none'): RedisContender {
   return {
-    name: `sluice ${algorithm}${otel ? WITH_OTEL : ''}`,
+    name: observerLabel(`sluice ${algorithm}`, observer),
     group: 'sluice',
     async load() {
       const core = await import('@sluice/core')
       const { ioredisStore } = await import('@sluice/ioredis')
-      const instrument = otel ? await otelInstrumenter() : undefined
+      const observe = await observerOf(observer)
       return async (client, config, namespace) => {
         const limiter = core.createRateLimiter({
           // The default 1 s deadline is meant for production; on a shared benchmark machine a
@@ -72,7 +72,7 @@ function sluice(algorithm: SluiceAlgorithm, otel = false): RedisContender {
           algorithm: ALGORITHMS[algorithm](core, config),
           prefix: namespace,
         })
-        instrument?.(limiter)
+        observe?.(limiter)
         return async (key) => (await limiter.limit(key)).allowed
       }
     },
@@ -187,8 +187,10 @@ export const REDIS_CONTENDERS: readonly RedisContender[] = [
   sluice('slidingWindow'),
   sluice('tokenBucket'),
   sluice('gcra'),
-  // The cost of observability: `sluice gcra` has no listener; this one records with @sluice/otel.
-  sluice('gcra', true),
+  // The cost of observability: `sluice gcra` has no listener; these have a no-op `decision`
+  // listener, and @sluice/otel recording every decision.
+  sluice('gcra', 'noop'),
+  sluice('gcra', 'otel'),
   sluice('slidingLog'),
   rateLimiterFlexible,
   rateLimitRedis,

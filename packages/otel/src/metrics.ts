@@ -6,7 +6,8 @@ import {
   metrics,
   type ObservableResult,
 } from '@opentelemetry/api'
-import type { DecisionEvent, LimiterEvents } from '@sluice/core'
+import type { LimiterEvents } from '@sluice/core'
+import { DecisionCounts, PairCounts } from './decisionCounts.ts'
 
 /** Options of {@link instrumentLimiter}. */
 export interface InstrumentOptions {
@@ -45,10 +46,15 @@ export function instrumentLimiter(
   options: InstrumentOptions = {},
 ): () => void {
   const meter = options.meter ?? (options.meterProvider ?? metrics).getMeter('@sluice/otel')
-  const decisions = meter.createCounter(METRIC_NAMES.decisions, {
+  // Counted in-process and reported at each collection (see DecisionCounts): the SDK's per-call
+  // attribute hashing would cost more than the decision itself.
+  const decisions = meter.createObservableCounter(METRIC_NAMES.decisions, {
     description: 'Rate-limit decisions, by policy and outcome',
     unit: '{decision}',
   })
+  const decisionCounts = new DecisionCounts()
+  const observeDecisions = (result: ObservableResult) => decisionCounts.observe(result)
+  decisions.addCallback(observeDecisions)
   const storeDuration = meter.createHistogram(METRIC_NAMES.storeDuration, {
     description: 'Time the store took to decide (its round trip, for a network store)',
     unit: 's',
@@ -58,10 +64,16 @@ export function instrumentLimiter(
     description: 'Store calls that failed or timed out',
     unit: '{error}',
   })
-  const denyCacheHits = meter.createCounter(METRIC_NAMES.denyCacheHits, {
+  const denyCacheHits = meter.createObservableCounter(METRIC_NAMES.denyCacheHits, {
     description: 'Denials answered by the in-process deny cache, without a store round trip',
     unit: '{decision}',
   })
+  const hitCounts = new PairCounts((limiter, policy) => ({
+    'sluice.limiter': limiter,
+    'sluice.policy': policy,
+  }))
+  const observeHits = (result: ObservableResult) => hitCounts.observe(result)
+  denyCacheHits.addCallback(observeHits)
   const rulesReloads = meter.createCounter(METRIC_NAMES.rulesReloads, {
     description: 'Rule sets put in force or refused',
     unit: '{reload}',
@@ -70,6 +82,19 @@ export function instrumentLimiter(
     description: "1 while the limiter's circuit breaker is open (its store is not called), else 0",
     unit: '1',
   })
+  // The histogram's attributes, one object per limiter and operation rather than one per decision.
+  const durations = new Map<string, Record<'limit' | 'peek', Attributes>>()
+  const durationAttributes = (limiter: string, operation: 'limit' | 'peek'): Attributes => {
+    let byOperation = durations.get(limiter)
+    if (byOperation === undefined) {
+      byOperation = {
+        limit: { 'sluice.limiter': limiter, 'sluice.operation': 'limit' },
+        peek: { 'sluice.limiter': limiter, 'sluice.operation': 'peek' },
+      }
+      durations.set(limiter, byOperation)
+    }
+    return byOperation[operation]
+  }
   // The breaker's state per store, as its open and close events left it.
   const breakers = new Map<string, { limiter: string; open: number }>()
   const observe = (result: ObservableResult) => {
@@ -82,12 +107,9 @@ export function instrumentLimiter(
   const { events } = limiter
   const offs = [
     events.on('decision', (e) => {
-      decisions.add(1, decisionAttributes(e))
+      decisionCounts.count(e)
       if (e.storeLatencyMs !== undefined) {
-        storeDuration.record(e.storeLatencyMs / 1000, {
-          'sluice.limiter': e.limiter,
-          'sluice.operation': e.operation,
-        })
+        storeDuration.record(e.storeLatencyMs / 1000, durationAttributes(e.limiter, e.operation))
       }
     }),
     events.on('storeError', (e) => {
@@ -95,9 +117,7 @@ export function instrumentLimiter(
     }),
     events.on('breakerOpen', (e) => breakers.set(e.store, { limiter: e.limiter, open: 1 })),
     events.on('breakerClose', (e) => breakers.set(e.store, { limiter: e.limiter, open: 0 })),
-    events.on('denyCacheHit', (e) => {
-      denyCacheHits.add(1, { 'sluice.limiter': e.limiter, 'sluice.policy': e.policy })
-    }),
+    events.on('denyCacheHit', (e) => hitCounts.count(e.limiter, e.policy)),
     events.on('rulesReloaded', (e) => {
       rulesReloads.add(1, { 'sluice.limiter': e.limiter, 'sluice.outcome': 'reloaded' })
     }),
@@ -108,24 +128,7 @@ export function instrumentLimiter(
   return () => {
     for (const off of offs) off()
     breakerOpen.removeCallback(observe)
+    decisions.removeCallback(observeDecisions)
+    denyCacheHits.removeCallback(observeHits)
   }
-}
-
-/** `allowed`, `delayed` (admitted after a shaping wait) or `denied`. */
-function outcome(e: DecisionEvent): string {
-  if (!e.allowed) return 'denied'
-  return e.delayMs > 0 ? 'delayed' : 'allowed'
-}
-
-function decisionAttributes(e: DecisionEvent): Attributes {
-  const attributes: Attributes = {
-    'sluice.limiter': e.limiter,
-    'sluice.policy': e.policy,
-    'sluice.outcome': outcome(e),
-    'sluice.operation': e.operation,
-  }
-  if (e.algorithm !== undefined) attributes['sluice.algorithm'] = e.algorithm
-  if (e.degraded !== undefined) attributes['sluice.degraded'] = e.degraded
-  if (e.cached) attributes['sluice.deny_cache'] = true
-  return attributes
 }
