@@ -18,6 +18,8 @@ export interface RequestOutcome {
   readonly delayMs: number
   readonly retryAfterMs: number
   readonly remaining: number
+  /** The key as the decision event shows it (`exposeKey`): what the dashboard groups by. */
+  readonly key?: string
   /** Why, in the algorithm's own terms (`explainDecision`): what `pnpm demo --explain` prints. */
   readonly explanation?: string
 }
@@ -67,6 +69,7 @@ export async function simulate(
       delayMs: event.delayMs,
       retryAfterMs: event.retryAfterMs,
       remaining: event.remaining,
+      ...(event.key === undefined ? {} : { key: event.key }),
       explanation: explainDecision(event),
     })
   }

@@ -6,7 +6,7 @@ import {
   metrics,
   type ObservableResult,
 } from '@opentelemetry/api'
-import type { LimiterEvents } from '@sluice/core'
+import { ConfigError, type LimiterEvents } from '@sluice/core'
 import { DecisionCounts, PairCounts } from './decisionCounts.ts'
 
 /** Options of {@link instrumentLimiter}. */
@@ -15,6 +15,13 @@ export interface InstrumentOptions {
   readonly meter?: Meter
   /** Where to get the meter when `meter` is not given. Default: the global `metrics` API. */
   readonly meterProvider?: MeterProvider
+  /**
+   * Record `sluice.store.duration`. Default `true`. `false` skips the histogram: on an in-process
+   * store its values say little, and the SDK's work per `record` (it hashes the attributes of each
+   * measurement) is most of what instrumenting such a limiter costs. An OpenTelemetry View that drops
+   * the instrument hides the series but still pays that work.
+   */
+  readonly storeDuration?: boolean
 }
 
 /** The instruments, by name: see docs/observability.md for attributes and when each is recorded. */
@@ -25,6 +32,7 @@ export const METRIC_NAMES = Object.freeze({
   breakerOpen: 'sluice.breaker.open',
   denyCacheHits: 'sluice.deny_cache.hits',
   rulesReloads: 'sluice.rules.reloads',
+  shapingParked: 'sluice.shaping.parked',
 })
 
 /** Store round trips are ms to a few hundred ms: buckets in seconds, as OpenTelemetry durations are. */
@@ -55,6 +63,7 @@ export function instrumentLimiter(
   const decisionCounts = new DecisionCounts()
   const observeDecisions = (result: ObservableResult) => decisionCounts.observe(result)
   decisions.addCallback(observeDecisions)
+  const recordDuration = checkStoreDuration(options.storeDuration)
   const storeDuration = meter.createHistogram(METRIC_NAMES.storeDuration, {
     description: 'Time the store took to decide (its round trip, for a network store)',
     unit: 's',
@@ -105,10 +114,18 @@ export function instrumentLimiter(
   breakerOpen.addCallback(observe)
 
   const { events } = limiter
+  const parked = meter.createObservableGauge(METRIC_NAMES.shapingParked, {
+    description: 'Requests the HTTP bindings hold while they wait their shaping turn (leaky bucket delayMs)',
+    unit: '{request}',
+  })
+  // Read at collection time: the bindings only count, they emit nothing per request.
+  const parkedAttributes = { 'sluice.limiter': events.limiter }
+  const observeParked = (result: ObservableResult) => result.observe(events.parked, parkedAttributes)
+  parked.addCallback(observeParked)
   const offs = [
     events.on('decision', (e) => {
       decisionCounts.count(e)
-      if (e.storeLatencyMs !== undefined) {
+      if (recordDuration && e.storeLatencyMs !== undefined) {
         storeDuration.record(e.storeLatencyMs / 1000, durationAttributes(e.limiter, e.operation))
       }
     }),
@@ -130,5 +147,12 @@ export function instrumentLimiter(
     breakerOpen.removeCallback(observe)
     decisions.removeCallback(observeDecisions)
     denyCacheHits.removeCallback(observeHits)
+    parked.removeCallback(observeParked)
   }
+}
+
+function checkStoreDuration(value: unknown): boolean {
+  if (value === undefined) return true
+  if (typeof value === 'boolean') return value
+  throw new ConfigError(`instrumentLimiter: storeDuration must be true or false, got ${String(value)}`)
 }

@@ -6,7 +6,8 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics'
-import { createRateLimiter, fixedWindow, leakyBucket } from '@sluice/core'
+import { ConfigError, createRateLimiter, fixedWindow, leakyBucket } from '@sluice/core'
+import { createRateLimitCheck } from '@sluice/core/http'
 import type { Store } from '@sluice/core/store'
 import { memoryStore } from '@sluice/memory'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -132,5 +133,52 @@ describe('instrumentLimiter counts in-process', () => {
       ['a', 'leakyBucket', 'delayed', 2],
       ['b', 'leakyBucket', 'allowed', 1],
     ])
+  })
+
+  it('reads the requests parked for shaping as a gauge at each collection', async () => {
+    const { meterProvider, read } = sdk(AggregationTemporality.CUMULATIVE)
+    const limiter = createRateLimiter({
+      store: memoryStore(),
+      algorithm: leakyBucket({ capacity: 3, leakRate: 1, leakInterval: '10s' }),
+      prefix: 'shaped',
+      clock: () => T0,
+    })
+    instrumentLimiter(limiter, { meterProvider })
+    const { check } = createRateLimitCheck(
+      { limiter, maxDelayMs: '1m' },
+      { factory: 'rateLimit', clientAddress: (req: { ip: string }) => req.ip, clientAddressSource: 'req.ip' },
+    )
+    expect(await read(METRIC_NAMES.shapingParked, 'sluice.limiter')).toEqual([['shaped', 0]])
+    await check({ ip: '192.0.2.1' })
+    // The next request waits 10 s for its turn (the clock stands still); it leaves instead.
+    const controller = new AbortController()
+    let parked!: () => void
+    const waiting = new Promise<void>((resolve) => {
+      parked = resolve
+    })
+    const outcome = check({ ip: '192.0.2.1' }, () => {
+      parked()
+      return controller.signal
+    })
+    await waiting
+    expect(await read(METRIC_NAMES.shapingParked, 'sluice.limiter')).toEqual([['shaped', 1]])
+    controller.abort()
+    expect((await outcome).action).toBe('drop')
+    expect(await read(METRIC_NAMES.shapingParked, 'sluice.limiter')).toEqual([['shaped', 0]])
+  })
+
+  it('records no store duration with storeDuration: false, and refuses a value that is not a boolean', async () => {
+    const { meterProvider, read } = sdk(AggregationTemporality.CUMULATIVE)
+    const limiter = createRateLimiter({
+      store: memoryStore(),
+      algorithm: fixedWindow({ limit: 2, window: '1m' }),
+    })
+    instrumentLimiter(limiter, { meterProvider, storeDuration: false })
+    await limiter.limit('k')
+    expect(await read(METRIC_NAMES.decisions, 'sluice.outcome')).toEqual([['allowed', 1]])
+    expect(await read(METRIC_NAMES.storeDuration)).toEqual([])
+    expect(() =>
+      instrumentLimiter(limiter, { meterProvider, storeDuration: 'no' as unknown as boolean }),
+    ).toThrow(ConfigError)
   })
 })

@@ -44,6 +44,7 @@ export class EventHub implements LimiterEvents {
   readonly #listeners: Record<LimiterEventName, Listener[]>
   readonly #channels = sharedChannels()
   readonly #expose: ExposeKey
+  #parked = 0
   /** Where a throwing listener's error goes (the limiter's logger, else console.error). */
   onListenerError: (error: unknown, name: LimiterEventName) => void = defaultListenerError
 
@@ -81,6 +82,20 @@ export class EventHub implements LimiterEvents {
 
   listenerCount(name: LimiterEventName): number {
     return this.#list(name, 'listenerCount').length
+  }
+
+  get parked(): number {
+    return this.#parked
+  }
+
+  /** A binding holds one more request for its shaping delay (core/http's check; see `parked`). */
+  park(): void {
+    this.#parked++
+  }
+
+  /** That request's wait ended, however it ended. */
+  unpark(): void {
+    this.#parked--
   }
 
   /** True when an event `name` would reach anyone: build it only then. */

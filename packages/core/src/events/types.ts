@@ -117,4 +117,12 @@ export interface LimiterEvents {
   off<K extends LimiterEventName>(name: K, listener: (event: LimiterEventMap[K]) => void): void
   /** Listeners of `name` on this stream (diagnostics_channel subscribers not counted). */
   listenerCount(name: LimiterEventName): number
+  /** The limiter's `prefix`, as every event of this stream names it. */
+  readonly limiter: string
+  /**
+   * Requests the HTTP bindings (@sluice/express, @sluice/hono, @sluice/koa) using this limiter hold
+   * right now while they wait their shaping turn (a leaky bucket's `delayMs`), summed over those
+   * bindings. Read it when you need it (a gauge's callback): nothing is emitted when it changes.
+   */
+  readonly parked: number
 }
