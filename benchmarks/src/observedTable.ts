@@ -4,7 +4,7 @@ import { observedNames } from './observers.ts'
 import { formatRate, formatRatio, table } from './report.ts'
 
 /** The contender the observed rows are built on. */
-export const OBSERVED_BASE = 'sluice gcra'
+const OBSERVED_BASE = 'sluice gcra'
 
 /**
  * The markdown of the observability rows: each one's median rate, the median of its per-round

@@ -5,7 +5,7 @@ import type { PatternRun, RequestOutcome } from './simulation.ts'
 import { barChart, escapeXml as esc, type Series, stepChart } from './svgCharts.ts'
 
 /** Retry-after buckets, each up to and including its bound (ms); the last one is everything longer. */
-export const RETRY_BUCKETS_MS = [100, 250, 500, 1000] as const
+const RETRY_BUCKETS_MS = [100, 250, 500, 1000] as const
 
 /** A key's remaining budget after each of its decisions, as (t, remaining) corners of a step line. */
 export function remainingSteps(outcomes: readonly RequestOutcome[], endMs: number): [number, number][] {
@@ -21,7 +21,7 @@ export function remainingSteps(outcomes: readonly RequestOutcome[], endMs: numbe
 }
 
 /** The outcomes of one run by key, in arrival order (the key as the limiter's `exposeKey` showed it). */
-export function byKey(outcomes: readonly RequestOutcome[]): Map<string, RequestOutcome[]> {
+function byKey(outcomes: readonly RequestOutcome[]): Map<string, RequestOutcome[]> {
   const keys = new Map<string, RequestOutcome[]>()
   for (const o of outcomes) {
     const key = o.key ?? '(key hidden)'
