@@ -31,8 +31,10 @@ export const CORE_LAYERS: readonly (readonly string[])[] = [
   ],
   // Algorithms: pure steps.
   ['algorithm.ts', 'algorithms/', 'stepAll.ts'],
-  // Decisions and the Store contract.
-  ['decision.ts', 'combine.ts', 'store.ts', 'reply.ts', 'plan.ts'],
+  // Decisions and the Store contract (and the shape of a rule set, which events name).
+  ['decision.ts', 'combine.ts', 'store.ts', 'reply.ts', 'plan.ts', 'rules/types.ts'],
+  // Events, logs and explanations: what every layer above reports through.
+  ['events/'],
   // A call to the store: deadlines, breaker, deny cache, what to answer without the store.
   ['resilience/', 'storeCall.ts'],
   // One limiter pipeline, the rules planner, the limiter.

@@ -11,6 +11,7 @@
 import type { Algorithm } from '@sluice/core'
 import type { MemoryStoreOptions } from '@sluice/memory'
 import type { Options as ExpressRateLimitOptions } from 'express-rate-limit'
+import { OBSERVERS, type Observer, observerLabel, observerOf } from '../observers.ts'
 
 export interface LimitConfig {
   /** Requests admitted per window (a burst / capacity of the same size for the bucket algorithms). */
@@ -57,6 +58,7 @@ function sluice(
   algorithm: SluiceAlgorithm,
   storeOptions: MemoryStoreOptions | 'defaults' = SLUICE_STORE_OPTIONS,
   label = `sluice ${algorithm}`,
+  observer: Observer = 'none',
 ): MemoryContender {
   return {
     name: label,
@@ -64,9 +66,12 @@ function sluice(
     async load() {
       const core = await import('@sluice/core')
       const { memoryStore } = await import('@sluice/memory')
+      // Loaded once per worker; observing a limiter is then synchronous.
+      const observe = await observerOf(observer)
       return (config) => {
         const store = storeOptions === 'defaults' ? memoryStore() : memoryStore(storeOptions)
         const limiter = core.createRateLimiter({ store, algorithm: ALGORITHMS[algorithm](core, config) })
+        observe?.(limiter)
         return {
           async run(keys, from, count) {
             let admitted = 0
@@ -206,8 +211,17 @@ const SLUICE_ALL: readonly MemoryContender[] = [
   sluice('leakyBucket'),
 ]
 
+/**
+ * The cost of observability, next to `sluice gcra` (no listener: every call still checks for one):
+ * the same limiter with one no-op `decision` listener, and with @sluice/otel recording every decision.
+ */
+const SLUICE_OBSERVED = OBSERVERS.filter((o) => o !== 'none').map((o) =>
+  sluice('gcra', SLUICE_STORE_OPTIONS, observerLabel('sluice gcra', o), o),
+)
+
 export const THROUGHPUT_CONTENDERS: readonly MemoryContender[] = [
   ...SLUICE_ALL,
+  ...SLUICE_OBSERVED,
   expressRateLimit,
   rateLimiterFlexible,
   floor,

@@ -22,6 +22,7 @@ import {
   threadCpuMs,
 } from '../harness.ts'
 import { defineIsolate } from '../isolate.ts'
+import { observedSection } from '../observedTable.ts'
 import {
   formatInteger,
   formatPercent,
@@ -216,6 +217,12 @@ async function run(context: RunContext): Promise<Section> {
           rows,
           ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
         ),
+      )
+      parts.push(
+        observedSection(rowsOf, {
+          header: 'added per decision',
+          perDecisionUs: (name) => rowsOf(name).map((r) => 1e6 / r),
+        }),
       )
       for (const name of THROUGHPUT_GOAL_ALGORITHMS) {
         const ratios = PEERS.map((peer) => medianRatio(rowsOf(name), rowsOf(peer)))

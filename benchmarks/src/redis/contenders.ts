@@ -15,6 +15,7 @@ import type { Algorithm } from '@sluice/core'
 import type { Options as ExpressRateLimitOptions } from 'express-rate-limit'
 import type { Cluster, Redis } from 'ioredis'
 import type { RedisReply } from 'rate-limit-redis'
+import { type Observer, observerLabel, observerOf } from '../observers.ts'
 
 export interface LimitConfig {
   /** Requests admitted per window (a burst / capacity of the same size for the bucket algorithms). */
@@ -55,13 +56,14 @@ const ALGORITHMS: Record<SluiceAlgorithm, (core: Core, c: LimitConfig) => Algori
 }
 
 /** sluice as its README shows it: `ioredisStore({ client })` under `createRateLimiter`, defaults but a longer deadline. */
-function sluice(algorithm: SluiceAlgorithm): RedisContender {
+function sluice(algorithm: SluiceAlgorithm, observer: Observer = 'none'): RedisContender {
   return {
-    name: `sluice ${algorithm}`,
+    name: observerLabel(`sluice ${algorithm}`, observer),
     group: 'sluice',
     async load() {
       const core = await import('@sluice/core')
       const { ioredisStore } = await import('@sluice/ioredis')
+      const observe = await observerOf(observer)
       return async (client, config, namespace) => {
         const limiter = core.createRateLimiter({
           // The default 1 s deadline is meant for production; on a shared benchmark machine a
@@ -70,6 +72,7 @@ function sluice(algorithm: SluiceAlgorithm): RedisContender {
           algorithm: ALGORITHMS[algorithm](core, config),
           prefix: namespace,
         })
+        observe?.(limiter)
         return async (key) => (await limiter.limit(key)).allowed
       }
     },
@@ -184,6 +187,10 @@ export const REDIS_CONTENDERS: readonly RedisContender[] = [
   sluice('slidingWindow'),
   sluice('tokenBucket'),
   sluice('gcra'),
+  // The cost of observability: `sluice gcra` has no listener; these have a no-op `decision`
+  // listener, and @sluice/otel recording every decision.
+  sluice('gcra', 'noop'),
+  sluice('gcra', 'otel'),
   sluice('slidingLog'),
   rateLimiterFlexible,
   rateLimitRedis,

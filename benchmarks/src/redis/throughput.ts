@@ -12,6 +12,7 @@
  */
 import type { Case, RunContext } from '../case.ts'
 import { interleave, median, medianRatio, rate, type Samples, type Slicer, spread } from '../harness.ts'
+import { observedSection } from '../observedTable.ts'
 import {
   formatInteger,
   formatMicros,
@@ -276,6 +277,11 @@ function report(
             'The peers have no such cache by default, so they ask Redis every time.',
         ]
       : []),
+    observedSection(rates, {
+      header: 'added Node CPU per decision',
+      perDecisionUs: (name) =>
+        slices(name).map((s) => (s.cpuMs === undefined ? Number.NaN : (s.cpuMs * 1000) / s.calls)),
+    }),
     `Reported apart (no goal): slidingLog keeps one sorted-set entry per admitted request, so its cost grows with the traffic a key had.`,
     table(throughputHeaders, apart, throughputAlign),
     'Where the time goes, per decision (medians over rounds). *Sent*: commands the client sends, counted on a ' +

@@ -1,4 +1,5 @@
 import type { Contender, NominalRate } from './algorithms.ts'
+import { dashboardSection } from './dashboard.ts'
 import {
   cumulativeSteps,
   departures,
@@ -19,7 +20,7 @@ const OFFERED = '#bbb'
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1040px; padding: 0 1rem; color: #222; }
-h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+h1 { font-size: 1.5rem; } h3 { font-size: 1rem; } h2 { font-size: 1.15rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
 code { background: #f3f3f3; padding: 0 .2em; border-radius: 3px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: .5rem; }
 svg { max-width: 100%; height: auto; }
@@ -61,6 +62,7 @@ and each algorithm's admitted requests; for the leaky bucket, dotted: when admit
 Faint vertical lines mark window boundaries.</p>
 <ul>${contenders.map((c, i) => `<li><span class="key" style="background:${COLOURS[i]}"></span><code>${esc(c.factoryCall)}</code></li>`).join('')}</ul>
 ${sections}
+${dashboardSection(results, contenders, rate, COLOURS)}
 <h2>Memory per key</h2>
 ${bytes}
 <p class="note">${esc(sizes.method)}. Full burst: one request of cost ${esc(burstSizes(sizes))}. ${esc(HOLDS)}</p>

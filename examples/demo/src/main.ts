@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NOMINAL_RATE, sameRateContenders } from './algorithms.ts'
+import { parseExplain, renderExplanations } from './explain.ts'
 import { renderHtmlReport } from './htmlReport.ts'
 import { httpDemo } from './http/demo.ts'
 import { simulateAll } from './simulation.ts'
@@ -9,10 +10,17 @@ import { measureStateSize } from './stateSize.ts'
 import { renderIntro, renderPattern, renderStateSizes, styleFor } from './terminalReport.ts'
 import { trafficPatterns } from './trafficPatterns.ts'
 
-const USAGE = 'usage: pnpm demo [--simulated-only]'
+const USAGE = 'usage: pnpm demo [--simulated-only] [--explain[=<algorithm>]]'
 const args = process.argv.slice(2)
-if (args.some((a) => a !== '--simulated-only')) {
-  console.error(`${USAGE}\n  --simulated-only  skip the run over real HTTP`)
+const explain = parseExplain(args)
+if (args.some((a) => a !== '--simulated-only' && !a.startsWith('--explain')) || explain === null) {
+  console.error(
+    `${USAGE}\n  --simulated-only  skip the run over real HTTP\n  --explain         print why each algorithm decided as it did, request by request\n  --explain=gcra    the same for one algorithm (${sameRateContenders(
+      NOMINAL_RATE,
+    )
+      .map((c) => c.label)
+      .join(', ')})`,
+  )
   process.exit(args.includes('--help') || args.includes('-h') ? 0 : 2)
 }
 const simulatedOnly = args.includes('--simulated-only')
@@ -26,6 +34,7 @@ console.log(renderIntro(contenders, NOMINAL_RATE, style))
 const results = await simulateAll(patterns, contenders)
 results.forEach((run, i) => {
   console.log(renderPattern(run, i + 1, results.length, NOMINAL_RATE, style))
+  if (explain !== undefined) console.log(renderExplanations(run, explain, style))
 })
 
 const sizes = await measureStateSize(contenders)

@@ -1,4 +1,4 @@
-import { createRateLimiter } from '@sluice/core'
+import { createRateLimiter, type DecisionEvent, explainDecision } from '@sluice/core'
 import { memoryStore } from '@sluice/memory'
 import type { Contender } from './algorithms.ts'
 import type { TrafficPattern } from './trafficPatterns.ts'
@@ -18,6 +18,10 @@ export interface RequestOutcome {
   readonly delayMs: number
   readonly retryAfterMs: number
   readonly remaining: number
+  /** The key as the decision event shows it (`exposeKey`): what the dashboard groups by. */
+  readonly key?: string
+  /** Why, in the algorithm's own terms (`explainDecision`): what `pnpm demo --explain` prints. */
+  readonly explanation?: string
 }
 
 export interface AlgorithmRun {
@@ -46,17 +50,27 @@ export async function simulate(
     store: memoryStore({ maxKeys: 100 }),
     algorithm: contender.algorithm,
     clock: () => simulatedNow,
+    // The demo's only key is made up: showing it in explanations reveals nothing.
+    exposeKey: true,
+  })
+  // Outcomes come from the limiter's decision events, as a dashboard fed by them would see them.
+  let last: DecisionEvent | undefined
+  limiter.events.on('decision', (event) => {
+    last = event
   })
   const outcomes: RequestOutcome[] = []
   for (const arrivalMs of pattern.arrivalsMs) {
     simulatedNow = startMs + arrivalMs
-    const decision = await limiter.limit('client')
+    await limiter.limit('client')
+    const event = last as DecisionEvent
     outcomes.push({
       arrivalMs,
-      allowed: decision.allowed,
-      delayMs: decision.delayMs,
-      retryAfterMs: decision.retryAfterMs,
-      remaining: decision.remaining,
+      allowed: event.allowed,
+      delayMs: event.delayMs,
+      retryAfterMs: event.retryAfterMs,
+      remaining: event.remaining,
+      ...(event.key === undefined ? {} : { key: event.key }),
+      explanation: explainDecision(event),
     })
   }
   return outcomes

@@ -145,7 +145,8 @@ describe('what the demo says', () => {
     }
     const html = renderHtmlReport(results, sizes, contenders, NOMINAL_RATE)
     expect(html.startsWith('<!doctype html>')).toBe(true)
-    expect(html.match(/<svg/g)).toHaveLength(patterns.length * contenders.length + 1)
+    // Per pattern one chart per algorithm and a remaining-budget chart; the retry-after and memory charts.
+    expect(html.match(/<svg/g)).toHaveLength(patterns.length * (contenders.length + 1) + 2)
     expect(html).not.toMatch(/\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?\/\//i)
     expect(html).not.toMatch(/<script|<link|<img|@import|url\(/i)
     expect(html).toContain('a test &lt;fixture&gt;')

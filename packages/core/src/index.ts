@@ -39,6 +39,23 @@ export {
   StoreTimeoutError,
   UnsupportedAlgorithmError,
 } from './errors.ts'
+export { explainDecision } from './events/explain.ts'
+export { channelName, type ExposeKey } from './events/hub.ts'
+export type { Logger } from './events/logger.ts'
+export type { ObservabilityOptions } from './events/options.ts'
+export {
+  type BreakerEvent,
+  type DecisionEvent,
+  type DenyCacheHitEvent,
+  LIMITER_EVENT_NAMES,
+  type LimiterEventBase,
+  type LimiterEventMap,
+  type LimiterEventName,
+  type LimiterEvents,
+  type RulesRejectedEvent,
+  type RulesReloadedEvent,
+  type StoreErrorEvent,
+} from './events/types.ts'
 export { MAX_KEY_LENGTH } from './keys.ts'
 export { type CallOptions, createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.ts'
 export { type CircuitBreakerOptions, CircuitOpenError } from './resilience/circuitBreaker.ts'

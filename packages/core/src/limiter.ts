@@ -5,6 +5,10 @@ import { type CallOptions, tightestCost } from './callOptions.ts'
 import { checkClock } from './clock.ts'
 import type { Decision } from './decision.ts'
 import { ConfigError } from './errors.ts'
+import { EventHub, registerHub } from './events/hub.ts'
+import { attachDebugLog, attachLogger, checkLogger } from './events/logger.ts'
+import type { ObservabilityOptions } from './events/options.ts'
+import type { LimiterEvents } from './events/types.ts'
 import { checkKey, checkPrefix, keyPrefix } from './keys.ts'
 import { checkAlgorithms, checkStore } from './limiterChecks.ts'
 import { createPipeline, type Plan, type Planner } from './pipeline.ts'
@@ -23,7 +27,7 @@ export type { CallOptions } from './callOptions.ts'
  * Besides these, the failure options of {@link ResilienceOptions}: `timeoutMs`, `onStoreError`,
  * `onError`, `denyCache`, `circuitBreaker`.
  */
-export interface RateLimiterOptions extends ResilienceOptions {
+export interface RateLimiterOptions extends ResilienceOptions, ObservabilityOptions {
   /** Where state lives: `memoryStore()`, `ioredisStore({ client })`, … */
   readonly store: Store
   /**
@@ -77,6 +81,11 @@ export interface RateLimiter {
   /** The limits, in order. */
   readonly algorithms: readonly Algorithm[]
   readonly store: Store
+  /**
+   * This limiter's events (`decision`, `storeError`, `breakerOpen`, …; see docs/observability.md),
+   * also published on Node's diagnostics channels `sluice:<event>`. Free when nobody listens.
+   */
+  readonly events: LimiterEvents
 }
 
 const LIMITER_OPTIONS = [
@@ -94,6 +103,8 @@ const LIMITER_OPTIONS = [
   'shadowMode',
   'onShadowDeny',
   'onShadowError',
+  'logger',
+  'exposeKey',
 ]
 
 /** Option names of other rate limiters, so a ported config fails with a pointer. */
@@ -137,12 +148,16 @@ export function createRateLimiter(
   const clock = checkClock(options.clock, 'createRateLimiter')
   const share = flag((options as RateLimiterOptions).shareCounters, 'createRateLimiter: shareCounters')
   const start = keyPrefix(prefix)
-  const call = storeCall(store, resolveResilience(options, store, algorithms))
+  const logger = checkLogger(options.logger, 'createRateLimiter')
+  const events = new EventHub(prefix, start, options.exposeKey)
+  const call = storeCall(store, resolveResilience(options, store, algorithms), events)
   const planner =
     rules === undefined
       ? fixedLimits(start, algorithms)
       : rulesPlanner(options as RulesLimiterOptions, rules, start, store)
-  const pipeline = createPipeline<Plan>(planner, call, clock)
+  const pipeline = createPipeline<Plan>(planner, call, clock, events)
+  if (logger !== undefined) attachLogger(events, logger)
+  attachDebugLog(events)
   // Claimed last: a construction that throws leaves no claim behind. The limiter holds `release`
   // (through `close`) exactly as long as it lives; see claimCounters.
   const release = share
@@ -155,19 +170,34 @@ export function createRateLimiter(
   const limit = (input: unknown, callOptions: unknown) => pipeline.decide(input, callOptions, true)
   const peek = (input: unknown, callOptions: unknown) => pipeline.decide(input, callOptions, false)
   const reset = (input: unknown) => pipeline.reset(input)
-  if (rules === undefined) return { limit, peek, reset, close, algorithms, store }
+  if (rules === undefined) return { limit, peek, reset, close, algorithms, store, events }
   const rulesLimiter = planner as ReturnType<typeof rulesPlanner>
-  return {
-    limit,
-    peek,
-    reset,
-    close,
-    store,
-    setRules: (next) => rulesLimiter.setRules(next),
-    get rules() {
-      return rulesLimiter.rules
+  return registerHub(
+    {
+      limit,
+      peek,
+      reset,
+      close,
+      store,
+      events,
+      setRules(next) {
+        try {
+          rulesLimiter.setRules(next)
+        } catch (error) {
+          if (events.wants('rulesRejected')) events.emit('rulesRejected', { limiter: prefix, error })
+          throw error
+        }
+        if (events.wants('rulesReloaded')) {
+          const ruleSet = rulesLimiter.rules
+          events.emit('rulesReloaded', { limiter: prefix, domain: ruleSet.domain, rules: ruleSet })
+        }
+      },
+      get rules() {
+        return rulesLimiter.rules
+      },
     },
-  }
+    events,
+  )
 }
 
 /** The planner of a limiter with fixed limits: every call uses them all, under `start` + its key. */

@@ -4,6 +4,8 @@ import type { Algorithm } from './algorithm.ts'
 import { checkCallOptions, checkCost, checkMaxDelay } from './callOptions.ts'
 import { readClock } from './clock.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
+import { type CallTrace, emitDecision } from './events/decisionEvent.ts'
+import type { EventHub } from './events/hub.ts'
 import type { StoreRequest } from './store.ts'
 import type { StoreCall } from './storeCall.ts'
 
@@ -65,6 +67,7 @@ export function createPipeline<P extends Plan>(
   planner: Planner<P>,
   call: StoreCall,
   clock: (() => number) | undefined,
+  events?: EventHub,
 ): Pipeline {
   function decide(input: unknown, given: unknown, consume: boolean): Promise<Decision> {
     let plan: P
@@ -84,14 +87,23 @@ export function createPipeline<P extends Plan>(
     } catch (error) {
       return Promise.reject(error)
     }
-    // A limiter with fixed limits answers with the store call's own promise: nothing to add.
-    return planner.perCall ? withPlan(plan, request) : call(request)
+    // Nobody listens: a limiter with fixed limits answers with the store call's own promise.
+    if (events === undefined || !events.wants('decision')) {
+      return planner.perCall ? withPlan(plan, request, undefined) : call(request)
+    }
+    const trace: CallTrace = { storeLatencyMs: undefined, cached: false }
+    const timeMs = request.now ?? Date.now()
+    const decided = planner.perCall ? withPlan(plan, request, trace) : call(request, trace)
+    return decided.then((decision) => {
+      emitDecision(events, input, plan.limits, request, decision, trace, timeMs)
+      return decision
+    })
   }
 
-  async function withPlan(plan: P, request: StoreRequest): Promise<Decision> {
+  async function withPlan(plan: P, request: StoreRequest, trace: CallTrace | undefined): Promise<Decision> {
     const shadow =
       plan.shadow === undefined || plan.shadow.length === 0 ? undefined : runShadow(plan, request)
-    const enforced = plan.limits.length === 0 ? NO_LIMIT : await call(request)
+    const enforced = plan.limits.length === 0 ? NO_LIMIT : await call(request, trace)
     const shadowPolicies = shadow === undefined ? undefined : await shadow
     // Object literals, not spreads: this runs on every request.
     return {

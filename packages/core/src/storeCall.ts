@@ -3,17 +3,21 @@ import type { Algorithm, LimitDecision } from './algorithm.ts'
 import { combine } from './combine.ts'
 import type { Decision } from './decision.ts'
 import { SluiceError, StoreError, StoreTimeoutError } from './errors.ts'
+import type { CallTrace } from './events/decisionEvent.ts'
+import type { EventHub } from './events/hub.ts'
 import { checkReply } from './reply.ts'
 import { CircuitBreaker } from './resilience/circuitBreaker.ts'
 import { createStoreDeadlines } from './resilience/deadlines.ts'
 import { DenyCache } from './resilience/denyCache.ts'
 import { type Resilience, resolveResilience } from './resilience/options.ts'
+import { monotonicNow } from './resilience/runtime.ts'
 import { answerWithoutStore } from './resilience/storeErrorMode.ts'
 import type { Store, StoreRequest } from './store.ts'
 
 /** Runs one store request and folds its per-limit decisions into one `Decision`. */
 export interface StoreCall {
-  (request: StoreRequest): Promise<Decision>
+  /** With a `trace` (only when someone listens), says how the decision was made. */
+  (request: StoreRequest, trace?: CallTrace): Promise<Decision>
   /** Forgets `limiterKey` under `limits` in the store, the fallback store and the deny cache. */
   reset(limiterKey: string, limits: readonly Algorithm[]): Promise<void>
   /** Lets pending calls settle (each within its deadline), then stops timers; later calls reject. */
@@ -33,6 +37,7 @@ export interface StoreCall {
 export function storeCall(
   store: Store,
   resilience: Resilience = resolveResilience({}, store, []),
+  events?: EventHub,
 ): StoreCall {
   const applySync = store.applySync?.bind(store)
   const { storeErrorMode, onError } = resilience
@@ -55,10 +60,12 @@ export function storeCall(
   const send = (request: StoreRequest): unknown | Promise<unknown> =>
     applySync !== undefined ? applySync(request) : store.apply(request)
 
+  const breakerOpen = () => breaker?.isOpen === true
+
   function failed(request: StoreRequest, error: unknown): Promise<Decision> {
     if (error instanceof SluiceError && !(error instanceof StoreError)) {
       // A ConfigError or InputError from the store is a bug to fix, not a fault to ride out.
-      breaker?.success()
+      succeeded()
       return Promise.reject(error)
     }
     const fault =
@@ -68,8 +75,19 @@ export function storeCall(
             `${store.name} store failed: ${error instanceof Error ? error.message : String(error)}`,
             { cause: error },
           )
+    const wasOpen = breakerOpen()
     breaker?.failure()
     const reason = fault instanceof StoreTimeoutError ? 'timeout' : 'store-error'
+    if (events?.wants('storeError')) {
+      events.emit('storeError', { limiter: events.limiter, store: store.name, reason, error: fault })
+    }
+    if (!wasOpen && breakerOpen() && events?.wants('breakerOpen')) {
+      events.emit('breakerOpen', {
+        limiter: events.limiter,
+        store: store.name,
+        retryAfterMs: breaker?.retryAfterMs ?? 0,
+      })
+    }
     if (onError !== undefined) {
       try {
         onError(fault, { key: request.key, reason })
@@ -80,13 +98,38 @@ export function storeCall(
     return answerWithoutStore(storeErrorMode, request, fault, reason, breaker?.retryAfterMs ?? 0)
   }
 
-  const call = ((request: StoreRequest): Promise<Decision> => {
+  /** The store answered: the breaker closes, and says so if it was open. */
+  function succeeded(): void {
+    if (breaker === undefined) return
+    const wasOpen = breaker.isOpen
+    breaker.success()
+    if (wasOpen && events?.wants('breakerClose')) {
+      events.emit('breakerClose', { limiter: events.limiter, store: store.name, retryAfterMs: 0 })
+    }
+  }
+
+  function cacheHit(request: StoreRequest, denial: Decision, trace: CallTrace | undefined): void {
+    if (trace !== undefined) trace.cached = true
+    if (events?.wants('denyCacheHit')) {
+      events.emit('denyCacheHit', {
+        limiter: events.limiter,
+        key: events.exposesKeys ? events.showKey(events.userKey(request.key)) : undefined,
+        policy: denial.policy,
+        retryAfterMs: denial.retryAfterMs,
+      })
+    }
+  }
+
+  const call = ((request: StoreRequest, trace?: CallTrace): Promise<Decision> => {
     if (deadlines.closed) return Promise.reject(closedError())
     if (direct) {
       // In-process store: one promise per call; a throw (a bad reply too) is the store-error mode's to answer.
       try {
+        const started = trace === undefined ? 0 : monotonicNow()
         const reply = (applySync as NonNullable<typeof applySync>)(request)
-        return Promise.resolve(combine(request.limits, checkReply(store.name, request.limits.length, reply)))
+        const decision = combine(request.limits, checkReply(store.name, request.limits.length, reply))
+        if (trace !== undefined) trace.storeLatencyMs = monotonicNow() - started
+        return Promise.resolve(decision)
       } catch (error) {
         return failed(request, error)
       }
@@ -94,7 +137,10 @@ export function storeCall(
     const t = cache === undefined ? 0 : DenyCache.clock(request)
     if (cache !== undefined) {
       const denial = cache.answer(request, t)
-      if (denial !== undefined) return Promise.resolve(denial)
+      if (denial !== undefined) {
+        if (trace !== undefined || events !== undefined) cacheHit(request, denial, trace)
+        return Promise.resolve(denial)
+      }
     }
     if (breaker !== undefined && !breaker.admit()) {
       return answerWithoutStore(
@@ -105,6 +151,7 @@ export function storeCall(
         breaker.retryAfterMs,
       )
     }
+    const started = trace === undefined ? 0 : monotonicNow()
     return deadlines
       .run('apply', () => send(request))
       .then(
@@ -115,7 +162,8 @@ export function storeCall(
           } catch (error) {
             return failed(request, error)
           }
-          breaker?.success()
+          if (trace !== undefined) trace.storeLatencyMs = monotonicNow() - started
+          succeeded()
           const decision = combine(request.limits, decisions)
           if (cache !== undefined && !decision.allowed) cache.remember(request, t, decision)
           return decision

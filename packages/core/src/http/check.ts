@@ -62,6 +62,11 @@ export function createRateLimitCheck<Req>(
     waitBound > 0 &&
     (descriptors !== undefined || (limiter as RateLimiter).algorithms.some((a) => a.kind === 'leakyBucket'))
   const parking = createParking(resolved.maxParked)
+  // Where the requests waiting their turn are counted (`limiter.events.parked`, a gauge for
+  // @sluice/otel): two integer updates per shaped request, nothing on any other path.
+  // Duck-typed, not instanceof: @sluice/core and @sluice/core/http may be bundled apart.
+  const events = (limiter as { readonly events?: Partial<ParkedCount> }).events
+  const hub = typeof events?.park === 'function' ? (events as ParkedCount) : undefined
 
   async function check(req: Req, abortSignal?: () => AbortSignalLike): Promise<RateLimitOutcome> {
     if (skip !== undefined && (await resolveSkip(skip, req, f))) return SKIP
@@ -136,13 +141,26 @@ export function createRateLimitCheck<Req>(
       const headers = [...rateHeaders, ...refusalHeaders(plan.retryAfterSeconds)]
       return { action: 'limit', decision, headers, limited }
     }
-    if (plan.delayMs > 0 && !(await waitForTurn(plan.delayMs, abortSignal?.()))) {
-      return { action: 'drop', decision }
+    if (plan.delayMs > 0) {
+      hub?.park()
+      let turn: boolean
+      try {
+        turn = await waitForTurn(plan.delayMs, abortSignal?.())
+      } finally {
+        hub?.unpark()
+      }
+      if (!turn) return { action: 'drop', decision }
     }
     return { action: 'allow', decision, headers: rateHeaders }
   }
 
   return { options: resolved, check }
+}
+
+/** What a limiter's event hub offers the check: a count of the requests waiting their turn. */
+interface ParkedCount {
+  park(): void
+  unpark(): void
 }
 
 /** The `invalid` outcome for an error that is the client's; any other error is thrown on. */

@@ -2,6 +2,8 @@
 // (limiter.ts) builds it from the rules planner (planner.ts) and the one limiter pipeline.
 import type { CallOptions } from '../callOptions.ts'
 import type { Decision } from '../decision.ts'
+import type { ObservabilityOptions } from '../events/options.ts'
+import type { LimiterEvents } from '../events/types.ts'
 import type { ResilienceOptions } from '../resilience/options.ts'
 import type { Store } from '../store.ts'
 import type { ShadowHooks } from './shadow.ts'
@@ -12,7 +14,7 @@ import type { DescriptorRequest, RuleSet } from './types.ts'
  * each request names what it is with descriptors. The failure options (`timeoutMs`,
  * `onStoreError`, …) apply as to any limiter.
  */
-export interface RulesLimiterOptions extends ResilienceOptions, ShadowHooks {
+export interface RulesLimiterOptions extends ResilienceOptions, ShadowHooks, ObservabilityOptions {
   readonly store: Store
   /** From `parseRules(text)`, or a plain object of the same shape (validated the same way). */
   readonly rules: RuleSet | object
@@ -57,4 +59,6 @@ export interface RulesRateLimiter {
   /** Stops the limiter (see `RateLimiter.close`). */
   close(): Promise<void>
   readonly store: Store
+  /** This limiter's events (see `RateLimiter.events`), `rulesReloaded` and `rulesRejected` included. */
+  readonly events: LimiterEvents
 }

@@ -3,6 +3,7 @@ import { type FSWatcher, watch } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { ConfigError } from '../errors.ts'
+import { hubOf } from '../events/hub.ts'
 import { show } from '../validate.ts'
 import { parseRules } from './parseNode.ts'
 import type { RuleSet } from './types.ts'
@@ -40,22 +41,25 @@ export interface RulesWatcher {
  * that pauses longer than `debounceMs` mid-file cannot be told from a finished one: deploy by
  * writing a temporary file and renaming it over the rules file.
  *
+ * Give the limiter itself as `target` and it also reports on its event stream: `rulesReloaded`
+ * for a rule set put in force, `rulesRejected` for a file that does not parse or fit.
+ *
  * @example
  * const limiter = createRateLimiter({ store, rules: parseRules(readFileSync(path, 'utf8')) })
- * const watcher = watchRules(path, (rules) => limiter.setRules(rules), { onError: console.error })
+ * const watcher = watchRules(path, limiter, { onError: console.error })
+ * // or a function: watchRules(path, (rules) => limiter.setRules(rules))
  * // on shutdown: watcher.close()
  */
 export function watchRules(
   path: string,
-  onChange: (rules: RuleSet) => void,
+  target: ((rules: RuleSet) => void) | { setRules(rules: RuleSet): void },
   options: WatchRulesOptions = {},
 ): RulesWatcher {
   if (typeof path !== 'string' || path === '') {
     throw new ConfigError(`watchRules: path must be the rules file's path, got ${show(path)}`)
   }
-  if (typeof onChange !== 'function') {
-    throw new ConfigError(`watchRules: onChange must be a function (rules) => void, got ${show(onChange)}`)
-  }
+  const onChange = changeHandler(target)
+  const hub = hubOf(target)
   const onError = options.onError ?? ((error: unknown) => console.error(error))
   const debounceMs = options.debounceMs ?? 50
   if (!Number.isInteger(debounceMs) || debounceMs < 0) {
@@ -104,6 +108,7 @@ export function watchRules(
         rules = parseRules(text)
       } catch (error) {
         lastText = text
+        if (hub?.wants('rulesRejected')) hub.emit('rulesRejected', { limiter: hub.limiter, error })
         onError(error)
         return
       }
@@ -150,6 +155,18 @@ export function watchRules(
       watcher.close()
     },
   }
+}
+
+/** What to call with a new rule set: the function given, or the limiter's `setRules`. */
+function changeHandler(target: unknown): (rules: RuleSet) => void {
+  if (typeof target === 'function') return target as (rules: RuleSet) => void
+  const setRules = (target as { setRules?: unknown } | null)?.setRules
+  if (typeof target === 'object' && target !== null && typeof setRules === 'function') {
+    return (rules) => (setRules as (rules: RuleSet) => void).call(target, rules)
+  }
+  throw new ConfigError(
+    `watchRules: give a rules limiter (createRateLimiter({ store, rules })) or a function (rules) => void, got ${show(target)}`,
+  )
 }
 
 /** What stat says of the file, as text that differs after any write or swap; or why it failed. */

@@ -55,6 +55,6 @@ describe('the rules limiter API', () => {
     expect(() => watchRules('/nonexistent-folder-sluice/rules.yaml', () => {})).toThrow(
       /cannot watch the folder/,
     )
-    expect(() => watchRules('rules.yaml', 'x' as never)).toThrow(/onChange must be a function/)
+    expect(() => watchRules('rules.yaml', 'x' as never)).toThrow(/give a rules limiter .* or a function/)
   })
 })
