@@ -35,7 +35,7 @@ export function isGlob(value: string): boolean {
 export function compileGlob(pattern: string): Glob {
   const parts = pattern.split('*')
   const head = parts[0] as string
-  const tail = parts.length > 1 ? (parts[parts.length - 1] as string) : ''
+  const tail = parts[parts.length - 1] as string
   const middle: Piece[] = []
   for (let i = 1; i < parts.length - 1; i++) {
     const text = parts[i] as string
@@ -53,8 +53,11 @@ export function compileGlob(pattern: string): Glob {
  * run). No backtracking, so no pattern can make a request cost more than a pass over its value.
  */
 export function matchGlob(glob: Glob, value: string): boolean {
+  // No `*` at all: the head is the whole pattern, and only the pattern itself fits.
+  if (glob.head === glob.pattern) return value === glob.pattern
   if (value.length < glob.minLength) return false
   if (!value.startsWith(glob.head) || !value.endsWith(glob.tail)) return false
+  // Head and tail may not overlap: `ab*ba` does not match `aba`. minLength ensures it.
   let from = glob.head.length
   const end = value.length - glob.tail.length
   for (const piece of glob.middle) {
