@@ -43,8 +43,10 @@ const RULES_EXTENSIONS = new Set(['.yaml', '.yml', '.json'])
  *
  * @example
  * import { loadRulesDirectory, watchRules } from '@sluice/core/yaml'
- * const domains = loadRulesDirectory('/etc/ratelimit/config')
- * const limiter = createRateLimiter({ store, rules: domains.get('api') })
+ * const domains = loadRulesDirectory('/etc/ratelimit/config') // ReadonlyMap<domain, RuleSet>
+ * const rules = domains.get('api')
+ * if (rules === undefined) throw new Error('no rules file names domain api')
+ * const limiter = createRateLimiter({ store, rules })
  * const watcher = watchRules('/etc/ratelimit/config', (rules) => limiter.setRules(rules), { domain: 'api' })
  */
 export function loadRulesDirectory(
