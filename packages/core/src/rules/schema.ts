@@ -10,6 +10,7 @@ import { ALGORITHM_PARAMS, ALL_PARAMS, algorithmKind, ruleAlgorithm } from './ru
 import { fields, flag, knownKeys, snake } from './schemaFields.ts'
 import type { RuleDescriptor, RuleLimit, RuleSet } from './types.ts'
 import { RULE_UNITS, unitMs } from './units.ts'
+import { unsupportedKey } from './unsupported.ts'
 
 const ROOT_KEYS = ['domain', 'descriptors']
 // `detailed_metric` and `value_to_metric` only shape statistics names (ShadowDeny.statName).
@@ -18,6 +19,8 @@ const DESCRIPTOR_KEYS = [
   'value',
   'rate_limit',
   'shadow_mode',
+  // Read only to refuse `true` by name (unsupported.ts); `false` is the service's default.
+  'quota_mode',
   'detailed_metric',
   'value_to_metric',
   'share_threshold',
@@ -105,6 +108,9 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
     // A wildcard's `*`s are not part of what it matches: only its other characters must fit.
     if (v !== undefined) checkLength(v.replaceAll('*', ''), `${path}.value`, 'value')
     const shadowMode = flag(d.shadow_mode, `${path}.shadow_mode`, fail)
+    if (flag(d.quota_mode, `${path}.quota_mode`, fail)) {
+      throw fail(`${path}.quota_mode`, 'key', unsupportedKey('quota_mode') as string)
+    }
     const shareThreshold = flag(d.share_threshold, `${path}.share_threshold`, fail)
     if (shareThreshold && (v === undefined || !isGlob(v))) {
       throw fail(

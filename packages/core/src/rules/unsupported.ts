@@ -7,7 +7,7 @@
  */
 const UNSUPPORTED: Readonly<Record<string, string>> = Object.freeze({
   quota_mode:
-    'a quota_mode limit reports its descriptor over limit while the response stays OK, for callers that enforce quotas themselves; a sluice decision has one answer per request. Use shadow_mode: true to count and report a limit without enforcing it, or remove quota_mode',
+    'with quota_mode: true a descriptor over its limit does not refuse the request (the service lists it in the response metadata for the caller to act on) unless every quota_mode descriptor of the request is over; a sluice decision has no such per-descriptor report. Use shadow_mode: true to count and report a limit without enforcing it (onShadowDeny), or remove quota_mode (false is accepted: it is the default)',
   soft_requests_per_unit:
     'sluice has no soft threshold that reports without refusing. Add a second descriptor with the lower limit and shadow_mode: true (reported through onShadowDeny), or remove soft_requests_per_unit',
 })

@@ -158,13 +158,14 @@ export function watchRules(
     }, debounceMs)
   }
 
-  function open(folder: string, recursive: boolean): FSWatcher {
+  // `what`: how the error names the folder (the parent of the rules, or the rules directory).
+  function open(folder: string, recursive: boolean, what: string): FSWatcher {
     let watcher: FSWatcher
     try {
       watcher = watch(folder, { persistent: true, recursive }, schedule)
     } catch (cause) {
       throw new ConfigError(
-        `watchRules: cannot watch ${JSON.stringify(folder)} (${(cause as Error).message}); check the path`,
+        `watchRules: cannot watch ${what} (${(cause as Error).message}); check the path`,
         { cause },
       )
     }
@@ -176,7 +177,7 @@ export function watchRules(
 
   // Any change in the folder may be a rename or a symlink swap onto a rules file (editors, k8s
   // ConfigMaps): every event schedules a look, and unchanged content is not reloaded.
-  const parent = open(dirname(target), false)
+  const parent = open(dirname(target), false, `the folder of ${JSON.stringify(target)}`)
   // A directory is watched through its subfolders too; when the directory itself is a link that
   // is swapped to another folder, the watch moves there (seen at the next look).
   let inner: FSWatcher | undefined
@@ -188,7 +189,7 @@ export function watchRules(
     inner?.close()
     inner = undefined
     innerAt = real
-    if (real !== undefined) inner = open(target, true)
+    if (real !== undefined) inner = open(target, true, `the directory ${JSON.stringify(target)}`)
   }
   try {
     refreshWatchers()

@@ -3,6 +3,7 @@ import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import { parseRules } from '../../src/entries/yaml.ts'
 import { createRateLimiter, RulesError } from '../../src/index.ts'
 import { UNSUPPORTED_KEYS } from '../../src/rules/unsupported.ts'
+import { d, setup } from './envoyExamples.ts'
 
 /** The RulesError that parsing `text` throws. */
 function failure(text: string): RulesError {
@@ -104,6 +105,24 @@ descriptors:
         expect(e.message).not.toContain('did you mean')
       }
     }
+  })
+
+  it('quota_mode (a descriptor key in the service since 2026): true refused by name where it is written, false loads as the default', async () => {
+    const e = failure(
+      'domain: a\ndescriptors:\n  - key: k\n    quota_mode: true\n    rate_limit: { unit: second, requests_per_unit: 1 }\n',
+    )
+    expect(e).toMatchObject({ path: 'descriptors[0].quota_mode', line: 4, column: 5 })
+    expect(e.message).toContain('unless every quota_mode descriptor of the request is over')
+    expect(failure('domain: a\ndescriptors:\n  - key: k\n    quota_mode: "yes"\n').message).toContain(
+      'quota_mode must be true or false',
+    )
+    // false changes nothing: the limit refuses as any other.
+    const { limit } = setup(
+      () => referenceStore(),
+      'domain: a\ndescriptors:\n  - key: k\n    quota_mode: false\n    rate_limit: { unit: hour, requests_per_unit: 1 }\n',
+    )
+    expect((await limit(1, d(['k', 'v']))).allowed).toBe(true)
+    expect((await limit(1, d(['k', 'v']))).allowed).toBe(false)
   })
 
   it('share_threshold needs a wildcard value', () => {
