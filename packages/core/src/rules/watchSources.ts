@@ -8,7 +8,7 @@ import { parseRules } from './parseNode.ts'
 import type { RuleSet } from './types.ts'
 
 /** What a look saw, as text that differs after any write, rename or swap; or why it failed. */
-export interface Look {
+interface Look {
   readonly signature: string
   readonly error?: unknown
   /** The file's size (file source), or each file (directory source). */
@@ -17,7 +17,7 @@ export interface Look {
 }
 
 /** What was read while nothing changed: `key` tells equal content apart; `rules()` validates it (and may throw). */
-export interface Snapshot {
+interface Snapshot {
   readonly key: string
   rules(): RuleSet
 }

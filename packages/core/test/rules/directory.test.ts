@@ -1,12 +1,11 @@
 // loadRulesDirectory on real temporary directories: the Envoy service's runtime directory, its merge rules and every refusal.
-import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import { loadRulesDirectory, MAX_RULES_FILES } from '../../src/entries/yaml.ts'
-import { ConfigError, createRateLimiter, RulesError } from '../../src/index.ts'
+import { ConfigError, createRateLimiter, type RuleSet, RulesError } from '../../src/index.ts'
 
 let dir: string
 beforeEach(() => {
@@ -29,7 +28,8 @@ const limit = (key: string, value: string | undefined, n: number, name: string) 
   `{ key: ${key}${value === undefined ? '' : `, value: "${value}"`}, rate_limit: { unit: hour, requests_per_unit: ${n}, name: ${name} } }`
 
 /** The policies a request to `rules` matches, by name. */
-async function matched(rules: Parameters<typeof createRateLimiter>[0]['rules'], key: string, value: string) {
+async function matched(rules: RuleSet | undefined, key: string, value: string) {
+  if (rules === undefined) throw new Error('no rule set for the domain')
   const limiter = createRateLimiter({ store: referenceStore(), rules })
   const decision = await limiter.limit({ descriptors: [[{ key, value }]] })
   return decision.policies.map((p) => p.policy)
@@ -153,8 +153,9 @@ describe('loadRulesDirectory: refusals, each naming the file', () => {
     expect(broken).toBeInstanceOf(ConfigError)
     expect(broken.message).toMatch(/cannot read "web\.yaml".*would skip it with a warning/)
     rmSync(join(dir, 'web.yaml'))
-    execFileSync('mkfifo', [join(dir, 'pipe.yaml')])
-    expect(thrown(() => loadRulesDirectory(dir)).message).toMatch(/"pipe\.yaml" .* is not a regular file/)
+    // A device, reached through a link: neither a file nor a folder.
+    symlinkSync('/dev/null', join(dir, 'null.yaml'))
+    expect(thrown(() => loadRulesDirectory(dir)).message).toMatch(/"null\.yaml" .* is not a regular file/)
   })
 
   it('a link to a folder, a link loop included: refused, never walked', () => {
