@@ -47,6 +47,12 @@ export interface Decision extends LimitDecision {
    */
   readonly limits?: readonly Algorithm[]
   /**
+   * Rules limiters only: the policy names of the `unlimited: true` rules this request matched,
+   * which count nothing. A request that matched no rule has none here, no `policies` and no
+   * `shadow`; one that matched only unlimited rules names them here.
+   */
+  readonly unlimited?: readonly string[]
+  /**
    * Present only when the store did not make this decision: it failed, timed out or its circuit
    * is open, and the limiter's `onStoreError` mode answered (see `Degraded`).
    */

@@ -1,8 +1,9 @@
 // The one way every limiter decides, plain or made from rules: validate the call → plan it →
 // one store call with a deadline (storeCall: deny cache, breaker, store-error mode) → decision.
-import type { Algorithm } from './algorithm.ts'
+import type { Algorithm, LimitDecision } from './algorithm.ts'
 import { checkCallOptions, checkCost, checkMaxDelay } from './callOptions.ts'
 import { readClock } from './clock.ts'
+import { combine } from './combine.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
 import { type CallTrace, emitDecision } from './events/decisionEvent.ts'
 import type { EventHub } from './events/hub.ts'
@@ -19,6 +20,16 @@ export interface Plan {
   readonly maxCost: number
   /** Limits evaluated alongside, in a store request of their own, that never decide (rules' shadow mode). */
   readonly shadow: readonly Algorithm[] | undefined
+  /**
+   * Limits that refuse any cost above 0 without a store call (rules' `requests_per_unit: 0`). A
+   * call with a cost is denied by them and nothing is counted; a peek (cost 0) asks the store for
+   * `limits` and lists these too.
+   */
+  readonly blocked?: readonly Algorithm[]
+  /** Shadow limits of that kind: reported after `shadow`'s, never deciding. */
+  readonly shadowBlocked?: readonly Algorithm[]
+  /** The policy names of the `unlimited` rules the call matched (rules limiters): see `Decision.unlimited`. */
+  readonly unlimited?: readonly string[]
 }
 
 /** Turns what a caller passes into a {@link Plan}: the only part in which limiters differ. */
@@ -102,8 +113,25 @@ export function createPipeline<P extends Plan>(
 
   async function withPlan(plan: P, request: StoreRequest, trace: CallTrace | undefined): Promise<Decision> {
     const shadow =
-      plan.shadow === undefined || plan.shadow.length === 0 ? undefined : runShadow(plan, request)
-    const enforced = plan.limits.length === 0 ? NO_LIMIT : await call(request, trace)
+      (plan.shadow === undefined || plan.shadow.length === 0) && plan.shadowBlocked === undefined
+        ? undefined
+        : runShadow(plan, request)
+    const blocked = plan.blocked
+    let limits = plan.limits
+    let enforced: Decision
+    if (blocked === undefined) enforced = limits.length === 0 ? NO_LIMIT : await call(request, trace)
+    else if (request.cost > 0) {
+      // Refused whatever the store holds: nothing to count, so no store call.
+      enforced = combine(blocked, refusals(blocked, request.cost))
+      limits = blocked
+    } else {
+      const stored = limits.length === 0 ? undefined : await call(request, trace)
+      limits = limits.concat(blocked)
+      const decisions: LimitDecision[] = stored === undefined ? [] : stored.policies.slice()
+      for (const d of refusals(blocked, 0)) decisions.push(d)
+      enforced = combine(limits, decisions)
+      if (stored?.degraded !== undefined) enforced = { ...enforced, degraded: stored.degraded }
+    }
     const shadowPolicies = shadow === undefined ? undefined : await shadow
     // Object literals, not spreads: this runs on every request.
     return {
@@ -115,8 +143,9 @@ export function createPipeline<P extends Plan>(
       delayMs: enforced.delayMs,
       policy: enforced.policy,
       policies: enforced.policies,
-      limits: plan.limits,
+      limits,
       shadow: shadowPolicies,
+      unlimited: plan.unlimited,
       degraded: enforced.degraded,
     }
   }
@@ -128,16 +157,19 @@ export function createPipeline<P extends Plan>(
   async function runShadow(plan: P, enforced: StoreRequest): Promise<readonly PolicyDecision[] | undefined> {
     const request: StoreRequest = {
       key: enforced.key,
-      limits: plan.shadow as readonly Algorithm[],
+      limits: plan.shadow ?? [],
       cost: enforced.cost,
       consume: enforced.consume,
       now: enforced.now,
       maxDelayMs: undefined,
     }
     try {
-      const decision = await call(request)
-      if (request.consume) planner.reportShadow?.(plan, decision.policies)
-      return decision.policies
+      let policies = request.limits.length === 0 ? [] : (await call(request)).policies
+      const blocked = plan.shadowBlocked
+      if (blocked !== undefined)
+        policies = policies.concat(combine(blocked, refusals(blocked, request.cost)).policies)
+      if (request.consume) planner.reportShadow?.(plan, policies)
+      return policies
     } catch (error) {
       planner.shadowFailed?.(error)
       return undefined
@@ -152,4 +184,9 @@ export function createPipeline<P extends Plan>(
       if (limits.length > 0) await call.reset(plan.limiterKey, limits)
     },
   }
+}
+
+/** What limits that refuse every cost above 0 say to `cost`, each on its own (they keep no state). */
+function refusals(blocked: readonly Algorithm[], cost: number): LimitDecision[] {
+  return blocked.map((a) => a.step(undefined, 0, cost).decision)
 }

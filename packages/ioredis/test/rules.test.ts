@@ -1,6 +1,7 @@
 import { createRateLimiter } from '@sluice/core'
 import { parseRules } from '@sluice/core/yaml'
 import { describe, expect, it } from 'vitest'
+import { envoyCurrentExamples } from '../../core/test/rules/envoyCurrentExamples.ts'
 import { envoyExamples } from '../../core/test/rules/envoyExamples.ts'
 import { ioredisStore } from '../src/index.ts'
 import { clusterClient, randomPrefix, redisClient } from './support/clients.ts'
@@ -10,6 +11,10 @@ const cluster = clusterClient()
 
 envoyExamples('ioredis on Redis', () => ioredisStore({ client: redis, prefix: randomPrefix('rules') }))
 envoyExamples('ioredis on Redis Cluster', () =>
+  ioredisStore({ client: cluster, prefix: randomPrefix('rules') }),
+)
+envoyCurrentExamples('ioredis on Redis', () => ioredisStore({ client: redis, prefix: randomPrefix('rules') }))
+envoyCurrentExamples('ioredis on Redis Cluster', () =>
   ioredisStore({ client: cluster, prefix: randomPrefix('rules') }),
 )
 

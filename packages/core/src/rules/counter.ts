@@ -1,5 +1,5 @@
 import type { Algorithm } from '../algorithm.ts'
-import type { Descriptor } from './types.ts'
+import type { Descriptor, RuleDescriptor } from './types.ts'
 
 // Keeps the separators out of keys and values, so every (descriptor, limit) has its own id.
 const RESERVED = /[%=&|{}]/g
@@ -23,8 +23,29 @@ export function descriptorId(descriptor: Descriptor): string {
  * The limit one request descriptor is counted under. Its `id` (which names its state in the
  * store, under the domain's key) is the descriptor's entries and the rule's algorithm id, so, as in
  * the Envoy service, each value of a key-only or wildcard descriptor gets its own counter, and a
- * changed limit starts a fresh one. `name` is the policy name in decisions and headers.
+ * changed limit starts a fresh one. At a level whose rule has `share_threshold: true` (`levels`,
+ * the rule each entry matched), the entry's value is replaced by the rule's wildcard, so every
+ * value it matches shares one counter: a key derivation, so one atomic store step on every store.
+ * `name` is the policy name in decisions and headers.
  */
-export function counterLimit(rule: Algorithm, descriptor: Descriptor, name: string): Algorithm {
-  return { ...rule, id: `r:${descriptorId(descriptor)}|${rule.id}`, name }
+export function counterLimit(
+  rule: Algorithm,
+  descriptor: Descriptor,
+  name: string,
+  levels?: readonly RuleDescriptor[],
+): Algorithm {
+  return { ...rule, id: `${counterId(descriptor, levels)}|${rule.id}`, name }
+}
+
+function counterId(descriptor: Descriptor, levels: readonly RuleDescriptor[] | undefined): string {
+  if (levels === undefined || !levels.some((l) => l.shareThreshold)) return `r:${descriptorId(descriptor)}`
+  // `s` and the shared levels' places: never the id of a descriptor whose values are the wildcards.
+  let places = ''
+  const shared = descriptor.map((e, i) => {
+    const rule = levels[i] as RuleDescriptor
+    if (!rule.shareThreshold) return e
+    places += `${i},`
+    return { key: e.key, value: rule.value as string }
+  })
+  return `s${places}:${descriptorId(shared)}`
 }

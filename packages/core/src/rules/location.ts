@@ -13,6 +13,9 @@ export interface Position {
  */
 export type Locate = (path: string, part: 'key' | 'value') => Position | undefined
 
+/** Makes the `RulesError` for a path of the rules: `'key'` points at the key, `'value'` at what follows. */
+export type Fail = (path: string, part: 'key' | 'value', message: string) => RulesError
+
 /** Throws the `RulesError` for `path`, naming line and column when the text is known. */
 export function rulesError(
   locate: Locate | undefined,

@@ -1,16 +1,25 @@
+// Which rule a request descriptor matches, level by level, as the Envoy service decides it.
+import { compileGlob, type Glob, isGlob, matchGlob } from './glob.ts'
 import type { Descriptor, RuleDescriptor, RuleSet } from './types.ts'
 
 /** One level of the rules' tree, indexed the way the Envoy service looks entries up. */
 interface Level {
   /** `key\0value` → descriptor with that exact value. */
   readonly exact: ReadonlyMap<string, Node>
-  /** Descriptors whose value ends in `*`, in file order: the first prefix that fits wins. */
-  readonly wildcards: readonly { readonly key: string; readonly prefix: string; readonly node: Node }[]
+  /** `key` → its descriptors whose value holds `*`, in file order: the first that fits wins. */
+  readonly wildcards: ReadonlyMap<string, readonly Wildcard[]>
   /** `key` → descriptor without a value. */
   readonly byKey: ReadonlyMap<string, Node>
 }
 
-interface Node extends MatchedRule {
+interface Wildcard {
+  readonly glob: Glob
+  readonly node: Node
+}
+
+interface Node {
+  readonly rule: RuleDescriptor
+  readonly name: string
   readonly children: Level | undefined
 }
 
@@ -24,6 +33,8 @@ export interface MatchedRule {
    * address in headers and bodies.
    */
   readonly name: string
+  /** The rule each entry of the descriptor matched, level by level (the last is `rule`). */
+  readonly levels: readonly RuleDescriptor[]
 }
 
 /** A rule set compiled for matching; built once per set, before the set is put in use. */
@@ -32,14 +43,14 @@ export interface CompiledRules {
   readonly root: Level
 }
 
-/** Indexes a rule set for {@link matchDescriptor}. */
+/** Indexes a rule set for {@link matchDescriptor}; each wildcard value is compiled once, here. */
 export function compileRules(ruleSet: RuleSet): CompiledRules {
   return Object.freeze({ ruleSet, root: level(ruleSet.descriptors, undefined) })
 }
 
 function level(descriptors: readonly RuleDescriptor[], parent: string | undefined): Level {
   const exact = new Map<string, Node>()
-  const wildcards: { key: string; prefix: string; node: Node }[] = []
+  const wildcards = new Map<string, Wildcard[]>()
   const byKey = new Map<string, Node>()
   for (const rule of descriptors) {
     const part = rule.value === undefined ? rule.key : `${rule.key}_${rule.value}`
@@ -50,37 +61,44 @@ function level(descriptors: readonly RuleDescriptor[], parent: string | undefine
       children: rule.descriptors.length > 0 ? level(rule.descriptors, place) : undefined,
     }
     if (rule.value === undefined) byKey.set(rule.key, node)
-    else if (rule.value.endsWith('*'))
-      wildcards.push({ key: rule.key, prefix: rule.value.slice(0, -1), node })
-    else exact.set(`${rule.key}\u0000${rule.value}`, node)
+    else if (isGlob(rule.value)) {
+      const list = wildcards.get(rule.key) ?? []
+      list.push({ glob: compileGlob(rule.value), node })
+      wildcards.set(rule.key, list)
+    } else exact.set(`${rule.key}\u0000${rule.value}`, node)
   }
   return { exact, wildcards, byKey }
 }
 
 /**
  * The rule whose limit applies to one request descriptor, as the Envoy service decides it:
- * level by level, an entry matches key+value first, then a wildcard value (`prefix*`), then the key
- * alone; the limit applies only at the level of the descriptor's last entry (same depth). A match
- * that leads nowhere does not fall back to a less specific one, which is how a descriptor with no
- * limit and no children allow-lists a value. `undefined`: no limit for this descriptor.
+ * level by level, an entry matches key+value first, then the first wildcard value of that key in
+ * file order (`*` anywhere: `foo*`, `api*v1`, `a*b*c`), then the key alone; the limit applies only
+ * at the level of the descriptor's last entry (same depth). A match that leads nowhere does not
+ * fall back to a less specific one, which is how a descriptor with no limit and no children
+ * allow-lists a value. `undefined`: no limit for this descriptor. Time: one map look-up per entry,
+ * plus one linear pass over the value per wildcard of that key tried.
  */
 export function matchDescriptor(rules: CompiledRules, descriptor: Descriptor): MatchedRule | undefined {
   let current: Level | undefined = rules.root
-  let found: MatchedRule | undefined
+  const levels: RuleDescriptor[] = []
   for (let i = 0; i < descriptor.length && current !== undefined; i++) {
     const { key, value } = descriptor[i] as Descriptor[number]
     const node: Node | undefined =
       current.exact.get(`${key}\u0000${value}`) ?? wildcard(current, key, value) ?? current.byKey.get(key)
     if (node === undefined) return undefined
-    if (i === descriptor.length - 1 && node.rule.rateLimit !== undefined) found = node
+    levels.push(node.rule)
+    if (i === descriptor.length - 1) {
+      return node.rule.rateLimit === undefined ? undefined : { rule: node.rule, name: node.name, levels }
+    }
     current = node.children
   }
-  return found
+  return undefined
 }
 
 function wildcard(level: Level, key: string, value: string): Node | undefined {
-  for (const w of level.wildcards) {
-    if (w.key === key && value.startsWith(w.prefix)) return w.node
-  }
+  const list = level.wildcards.get(key)
+  if (list === undefined) return undefined
+  for (const w of list) if (matchGlob(w.glob, value)) return w.node
   return undefined
 }

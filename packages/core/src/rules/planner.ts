@@ -7,13 +7,14 @@ import { ConfigError } from '../errors.ts'
 import type { Plan, Planner } from '../pipeline.ts'
 import type { Store } from '../store.ts'
 import { flag, show } from '../validate.ts'
+import { blockLimit } from './block.ts'
 import { counterLimit } from './counter.ts'
 import { matchDescriptor } from './match.ts'
 import { checkDescriptors } from './request.ts'
 import type { RulesLimiterOptions } from './ruleLimiter.ts'
 import { type PreparedRules, prepareRules } from './ruleSet.ts'
 import { reportShadowDenials, type ShadowHooks } from './shadow.ts'
-import type { Descriptor, RuleSet } from './types.ts'
+import type { Descriptor, RuleDescriptor, RuleSet } from './types.ts'
 
 /** The plan of one descriptor request: its limits split into enforced and shadow ones. */
 interface RulesPlan extends Plan {
@@ -62,17 +63,38 @@ export function rulesPlanner(
     for (const m of matched) for (const name of m?.rule.rateLimit?.replaces ?? []) replaced.add(name)
     const enforced: Match[] = []
     const shadow: Match[] = []
+    const blocked: Match[] = []
+    const shadowBlocked: Match[] = []
+    const unlimited: string[] = []
     matched.forEach((m, i) => {
       const limit = m?.rule.rateLimit
-      if (limit?.algorithm === undefined || (limit.name !== undefined && replaced.has(limit.name))) return
-      const match = {
-        algorithm: limit.algorithm,
-        name: m?.name as string,
-        descriptor: descriptors[i] as Descriptor,
-        index: i,
+      if (m === undefined || limit === undefined) return
+      if (limit.name !== undefined && replaced.has(limit.name)) return
+      const isShadow = globalShadow || m.rule.shadowMode
+      if (limit.unlimited) {
+        unlimited.push(m.name)
+        return
       }
-      if (globalShadow || m?.rule.shadowMode) shadow.push(match)
-      else enforced.push(match)
+      const descriptor = descriptors[i] as Descriptor
+      if (limit.blocked) {
+        const match = {
+          algorithm: blockLimit(m.name, limit.windowMs as number),
+          name: m.name,
+          descriptor,
+          index: i,
+          levels: undefined,
+        }
+        ;(isShadow ? shadowBlocked : blocked).push(match)
+        return
+      }
+      const match = {
+        algorithm: limit.algorithm as Algorithm,
+        name: m.name,
+        descriptor,
+        index: i,
+        levels: m.levels,
+      }
+      ;(isShadow ? shadow : enforced).push(match)
     })
     const domain = compiled.ruleSet.domain
     const limits = counters(enforced)
@@ -81,8 +103,12 @@ export function rulesPlanner(
       limits,
       maxCost: tightestCost(limits),
       shadow: counters(shadow),
+      blocked: blocked.length === 0 ? undefined : counters(blocked),
+      shadowBlocked: shadowBlocked.length === 0 ? undefined : counters(shadowBlocked),
+      unlimited: unlimited.length === 0 ? undefined : unlimited,
       domain,
-      shadowDescriptors: shadow.map((m) => m.descriptor),
+      // In the order the pipeline reports them: store-counted shadow limits, then blocked ones.
+      shadowDescriptors: shadow.concat(shadowBlocked).map((m) => m.descriptor),
     }
   }
 
@@ -112,6 +138,8 @@ interface Match {
   readonly descriptor: Descriptor
   /** Where the descriptor is in the request's list. */
   readonly index: number
+  /** The rule each descriptor entry matched (for `share_threshold`); none for limits without state. */
+  readonly levels: readonly RuleDescriptor[] | undefined
 }
 
 /**
@@ -130,7 +158,7 @@ function counters(matches: readonly Match[]): Algorithm[] {
     }
   }
   return matches.map((m) =>
-    counterLimit(m.algorithm, m.descriptor, shared.has(m.name) ? `${m.name}[${m.index}]` : m.name),
+    counterLimit(m.algorithm, m.descriptor, shared.has(m.name) ? `${m.name}[${m.index}]` : m.name, m.levels),
   )
 }
 

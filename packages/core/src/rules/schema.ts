@@ -2,20 +2,42 @@ import type { AlgorithmKind } from '../algorithm.ts'
 import type { RulesError } from '../errors.ts'
 import { didYouMean } from '../suggest.ts'
 import { show } from '../validate.ts'
+import { isGlob } from './glob.ts'
 import { MAX_DESCRIPTOR_LENGTH, MAX_RULES_DEPTH, TOO_DEEP } from './limits.ts'
 import { type Locate, rulesError } from './location.ts'
+import { metadata } from './metadata.ts'
 import { ALGORITHM_PARAMS, ALL_PARAMS, algorithmKind, ruleAlgorithm } from './ruleAlgorithm.ts'
+import { fields, flag, knownKeys, snake } from './schemaFields.ts'
 import type { RuleDescriptor, RuleLimit, RuleSet } from './types.ts'
 import { RULE_UNITS, unitMs } from './units.ts'
+import { unsupportedKey } from './unsupported.ts'
 
 const ROOT_KEYS = ['domain', 'descriptors']
-// `detailed_metric` only shapes the Envoy service's statistics: accepted so its files load, no effect.
-const DESCRIPTOR_KEYS = ['key', 'value', 'rate_limit', 'shadow_mode', 'detailed_metric', 'descriptors']
-const LIMIT_KEYS = ['unit', 'requests_per_unit', 'unlimited', 'name', 'replaces', 'algorithm', ...ALL_PARAMS]
+// `detailed_metric` and `value_to_metric` only shape statistics names (ShadowDeny.statName).
+const DESCRIPTOR_KEYS = [
+  'key',
+  'value',
+  'rate_limit',
+  'shadow_mode',
+  // Read only to refuse `true` by name (unsupported.ts); `false` is the service's default.
+  'quota_mode',
+  'detailed_metric',
+  'value_to_metric',
+  'share_threshold',
+  'metadata',
+  'descriptors',
+]
+const LIMIT_KEYS = [
+  'unit',
+  'requests_per_unit',
+  'unit_multiplier',
+  'unlimited',
+  'name',
+  'replaces',
+  'algorithm',
+  ...ALL_PARAMS,
+]
 const REPLACES_KEYS = ['name']
-
-/** A mapping's own fields, copied into an object without a prototype: nothing is read through one. */
-type Fields = Readonly<Record<string, unknown>>
 
 /**
  * Validates rules given as a plain object (what a YAML or JSON file holds) and returns the
@@ -83,16 +105,33 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
         `value must be a non-empty string (or left out to give each value its own counter), got ${show(v)}`,
       )
     }
-    // A wildcard's `*` is not part of what it matches.
-    if (v !== undefined) checkLength(v.endsWith('*') ? v.slice(0, -1) : v, `${path}.value`, 'value')
+    // A wildcard's `*`s are not part of what it matches: only its other characters must fit.
+    if (v !== undefined) checkLength(v.replaceAll('*', ''), `${path}.value`, 'value')
     const shadowMode = flag(d.shadow_mode, `${path}.shadow_mode`, fail)
-    flag(d.detailed_metric, `${path}.detailed_metric`, fail)
+    if (flag(d.quota_mode, `${path}.quota_mode`, fail)) {
+      throw fail(`${path}.quota_mode`, 'key', unsupportedKey('quota_mode') as string)
+    }
+    const shareThreshold = flag(d.share_threshold, `${path}.share_threshold`, fail)
+    if (shareThreshold && (v === undefined || !isGlob(v))) {
+      throw fail(
+        `${path}.share_threshold`,
+        'key',
+        v === undefined
+          ? 'share_threshold: true needs a wildcard value: a descriptor without a value gives each value its own counter. To give every value one shared counter, write value: "*"'
+          : `share_threshold: true needs a wildcard value (with *); ${JSON.stringify(v)} matches one value, which has one counter anyway: remove share_threshold`,
+      )
+    }
     return Object.freeze({
       key,
       value: v as string | undefined,
       rateLimit:
         d.rate_limit === undefined ? undefined : limit(d.rate_limit, `${path}.rate_limit`, depth + 1),
       shadowMode,
+      shareThreshold,
+      detailedMetric: flag(d.detailed_metric, `${path}.detailed_metric`, fail),
+      valueToMetric: flag(d.value_to_metric, `${path}.value_to_metric`, fail),
+      metadata:
+        d.metadata === undefined ? undefined : metadata(d.metadata, `${path}.metadata`, depth + 1, fail),
       descriptors: Object.freeze(descriptorList(d.descriptors, `${path}.descriptors`, depth + 1)),
       path,
     })
@@ -126,7 +165,7 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
     const unlimited = flag(l.unlimited, `${path}.unlimited`, fail)
     if (unlimited) {
       // The Envoy service ignores requests_per_unit next to unlimited; so does sluice, for its files.
-      for (const k of ['unit', 'algorithm', ...ALL_PARAMS]) {
+      for (const k of ['unit', 'unit_multiplier', 'algorithm', ...ALL_PARAMS]) {
         if (l[k] !== undefined) {
           throw fail(
             `${path}.${k}`,
@@ -135,7 +174,14 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
           )
         }
       }
-      return Object.freeze({ unlimited, algorithm: undefined, name: name as string | undefined, replaces })
+      return Object.freeze({
+        unlimited,
+        blocked: false,
+        windowMs: undefined,
+        algorithm: undefined,
+        name: name as string | undefined,
+        replaces,
+      })
     }
     const unit = l.unit
     const ms = typeof unit === 'string' ? unitMs(unit) : undefined
@@ -153,15 +199,44 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
           : `unknown unit ${show(unit)}${hint}`,
       )
     }
+    const multiplier = l.unit_multiplier ?? 1
+    if (typeof multiplier !== 'number' || !Number.isInteger(multiplier) || multiplier < 1) {
+      throw fail(
+        `${path}.unit_multiplier`,
+        'value',
+        `unit_multiplier must be a whole number ≥ 1 (the window is unit × unit_multiplier), got ${show(multiplier)}`,
+      )
+    }
+    const windowMs = ms * multiplier
     const requests = l.requests_per_unit
-    if (typeof requests !== 'number' || !Number.isInteger(requests) || requests < 1) {
+    if (typeof requests !== 'number' || !Number.isInteger(requests) || requests < 0) {
       throw fail(
         requests === undefined ? path : `${path}.requests_per_unit`,
         'value',
         requests === undefined
-          ? 'requests_per_unit is missing; add requests_per_unit: a whole number ≥ 1'
-          : `requests_per_unit must be a whole number ≥ 1, got ${show(requests)}${requests === 0 ? "; the Envoy service's 0 (block every request) has no equivalent in sluice: refuse such requests before the limiter" : ''}`,
+          ? 'requests_per_unit is missing; add requests_per_unit: a whole number (0 refuses every request)'
+          : `requests_per_unit must be a whole number ≥ 0 (0 refuses every request), got ${show(requests)}`,
       )
+    }
+    if (requests === 0) {
+      // The service's block list: nothing to count, so no algorithm and no parameters.
+      for (const k of ['algorithm', ...ALL_PARAMS]) {
+        if (l[k] !== undefined) {
+          throw fail(
+            `${path}.${k}`,
+            'key',
+            `${k} cannot be given with requests_per_unit: 0 (it refuses every request and counts nothing); remove one of them`,
+          )
+        }
+      }
+      return Object.freeze({
+        unlimited,
+        blocked: true,
+        windowMs,
+        algorithm: undefined,
+        name: name as string | undefined,
+        replaces,
+      })
     }
     let kind: AlgorithmKind = 'fixedWindow'
     if (l.algorithm !== undefined) {
@@ -188,9 +263,16 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
       }
       params[p] = given
     }
-    const algorithm = ruleAlgorithm(kind, requests, ms, params, name as string | undefined)
+    const algorithm = ruleAlgorithm(kind, requests, windowMs, params, name as string | undefined)
     if (typeof algorithm === 'string') throw fail(path, 'value', algorithm)
-    return Object.freeze({ unlimited, algorithm, name: name as string | undefined, replaces })
+    return Object.freeze({
+      unlimited,
+      blocked: false,
+      windowMs,
+      algorithm,
+      name: name as string | undefined,
+      replaces,
+    })
   }
 
   function replacesList(
@@ -233,40 +315,4 @@ export function validateRules(input: unknown, locate?: Locate): RuleSet {
     domain,
     descriptors: Object.freeze(descriptorList(root.descriptors, 'descriptors', 2)),
   })
-}
-
-type Fail = (path: string, part: 'key' | 'value', message: string) => RulesError
-
-function fields(value: unknown, path: string, fail: Fail, expected: string, depth: number): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw fail(path, 'value', `${expected}, got ${show(value)}`)
-  }
-  if (depth > MAX_RULES_DEPTH) throw fail(path, 'value', TOO_DEEP)
-  const own: Record<string, unknown> = Object.create(null)
-  for (const k of Object.keys(value)) own[k] = (value as Record<string, unknown>)[k]
-  return own
-}
-
-function knownKeys(value: Fields, path: string, known: readonly string[], fail: Fail): void {
-  for (const k of Object.keys(value)) {
-    if (!known.includes(k)) {
-      const at = path === '' ? k : `${path}.${k}`
-      throw fail(at, 'key', `unknown key ${JSON.stringify(k)}${didYouMean(k, known)}`)
-    }
-  }
-}
-
-function flag(value: unknown, path: string, fail: Fail): boolean {
-  if (value === undefined) return false
-  if (typeof value !== 'boolean')
-    throw fail(
-      path,
-      'value',
-      `${path.slice(path.lastIndexOf('.') + 1)} must be true or false, got ${show(value)}`,
-    )
-  return value
-}
-
-function snake(kind: AlgorithmKind): string {
-  return kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 }

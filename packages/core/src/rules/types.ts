@@ -16,9 +16,19 @@ export interface DescriptorRequest {
 
 /** The limit of one rule (`rate_limit` in the file), validated. */
 export interface RuleLimit {
-  /** `unlimited: true`: matches, but nothing is counted. */
+  /**
+   * `unlimited: true`: matches, but nothing is counted; the decision names it in `unlimited`, so
+   * it can be told from a request that matched no rule.
+   */
   readonly unlimited: boolean
-  /** The limit as an algorithm (the rule's `algorithm`, default fixed window); absent when unlimited. */
+  /**
+   * `requests_per_unit: 0`: every request it matches is refused (the service's block list), with
+   * no store call; `retryAfterMs` is one window (`unit` × `unit_multiplier`).
+   */
+  readonly blocked: boolean
+  /** The window, `unit` × `unit_multiplier` in ms; absent when unlimited. */
+  readonly windowMs: number | undefined
+  /** The limit as an algorithm (the rule's `algorithm`, default fixed window); absent when unlimited or blocked. */
   readonly algorithm: Algorithm | undefined
   /** `name`: the policy name in decisions and headers, and what `replaces` refers to. */
   readonly name: string | undefined
@@ -29,8 +39,19 @@ export interface RuleLimit {
 /** One descriptor of the rules' tree (`descriptors[i]` in the file), validated. */
 export interface RuleDescriptor {
   readonly key: string
-  /** Exact value, a prefix ending in `*`, or `undefined`: every value gets its own counter. */
+  /**
+   * Exact value; a wildcard, where each `*` stands for any run of characters (`foo*`, `api*v1`,
+   * `a*b*c`: `*` is never literal, as in the service); or `undefined`: every value gets its own counter.
+   */
   readonly value: string | undefined
+  /** `share_threshold: true` (wildcard values only): every value the wildcard matches shares one counter. */
+  readonly shareThreshold: boolean
+  /** `detailed_metric`: the service's statistics name gets the request value (see `ShadowDeny.statName`). */
+  readonly detailedMetric: boolean
+  /** `value_to_metric`: this level's request value goes into the statistics name (see `ShadowDeny.statName`). */
+  readonly valueToMetric: boolean
+  /** `metadata`: data the file attaches to the descriptor, kept as written (frozen); it changes no decision. */
+  readonly metadata: Readonly<Record<string, unknown>> | undefined
   readonly rateLimit: RuleLimit | undefined
   /** Evaluated and reported, never denies. */
   readonly shadowMode: boolean

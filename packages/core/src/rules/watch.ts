@@ -1,28 +1,36 @@
-// Hot reload of a rules file (Node entry): a file is loaded only once it has stopped changing.
+// Hot reload of a rules file or directory (Node entry): rules are loaded only once every file has stopped changing.
 import { type FSWatcher, watch } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { ConfigError } from '../errors.ts'
 import { hubOf } from '../events/hub.ts'
 import { show } from '../validate.ts'
-import { parseRules } from './parseNode.ts'
+import { checkDirectoryArgs, type RulesDirectoryOptions } from './directory.ts'
+import { isDirectory } from './directoryScan.ts'
 import type { RuleSet } from './types.ts'
+import { directorySource, fileSource, type Source } from './watchSources.ts'
 
 /** Options of {@link watchRules}. */
-export interface WatchRulesOptions {
+export interface WatchRulesOptions extends RulesDirectoryOptions {
   /**
-   * Told why a changed file was not loaded (a `RulesError` naming line and column, or the read
-   * error); the rules in force stay. Default: `console.error`.
+   * Told why a change was not loaded (a `RulesError` naming the file, line and column, or the
+   * read error); the rules in force stay. Default: `console.error`.
    */
   readonly onError?: (error: unknown) => void
   /**
-   * How long the file must stay unchanged before it is read, in ms. Default 50. The file's size,
-   * modification time and inode must be the same at two looks `debounceMs` apart, and again
-   * after it is read; otherwise it is looked at again after another `debounceMs`. So a change is
-   * loaded `2 × debounceMs` after it is written at the earliest. Raise it when the file is
-   * written in place by something that pauses mid-write (a slow download).
+   * How long the files must stay unchanged before they are read, in ms. Default 50. Each file's
+   * size, modification time and inode (and, for a directory, which files it holds) must be the
+   * same at two looks `debounceMs` apart, and again after they are read; otherwise they are
+   * looked at again after another `debounceMs`. So a change is loaded `2 × debounceMs` after it
+   * is written at the earliest. Raise it when files are written in place by something that
+   * pauses mid-write (a slow download).
    */
   readonly debounceMs?: number
+  /**
+   * The domain whose rules go to `onChange`. Required when `path` is a directory, which holds
+   * a rule set per domain (a limiter uses one); a directory without it is an error at the call.
+   * For a file, a file that names another domain is reported to `onError` and not loaded.
+   */
+  readonly domain?: string
 }
 
 /** A running watch; `close()` stops it and leaves no watcher or timer behind. */
@@ -31,15 +39,22 @@ export interface RulesWatcher {
 }
 
 /**
- * Reloads a rules file when it changes (Node entry). Once the file has stopped changing (its
- * size and modification time stable across `debounceMs`, and while it is read) it is parsed and
- * validated; a valid rule set goes to `onChange` (give it to `limiter.setRules`), an invalid one to
- * `onError`, and the rules in force stay. A file caught mid-write is looked at again, not applied:
- * a truncated YAML file can still parse, as a rule set with fewer limits. It watches the file's
- * directory, so editors that save by writing a new file and renaming it over the old one, and
- * Kubernetes ConfigMap symlink swaps, are seen too; unchanged content is not reloaded. A writer
- * that pauses longer than `debounceMs` mid-file cannot be told from a finished one: deploy by
- * writing a temporary file and renaming it over the rules file.
+ * Reloads rules when they change (Node entry): one file, or a directory of files as the Envoy
+ * service loads its runtime directory (see `loadRulesDirectory`; then `domain` says which rule set
+ * goes to `onChange`). Once the files have stopped changing (sizes and modification times stable
+ * across `debounceMs`, and while they are read) they are parsed and validated; a valid rule set
+ * goes to `onChange` (give it to `limiter.setRules`), an invalid one to `onError`, and the rules
+ * in force stay. Files caught mid-write are looked at again, not applied: a truncated YAML file
+ * can still parse, as a rule set with fewer limits. A directory is loaded whole or not at all: one
+ * bad or unreadable file, two files of one domain (without `mergeDomains`), or no file left for
+ * `domain` is reported and nothing is applied, so no partial directory state is ever in force.
+ *
+ * It watches the file's folder (for a directory: the directory, its subfolders and its parent),
+ * so editors that save by writing a new file and renaming it over the old one, and Kubernetes
+ * ConfigMap symlink swaps, are seen too; an unchanged file is not reloaded (in a directory, a
+ * change to any file reloads the domain's rules, equal ones included). A writer that pauses longer
+ * than `debounceMs` mid-file cannot be told from a finished one: deploy by writing a temporary
+ * file and renaming it over the rules file.
  *
  * Give the limiter itself as `target` and it also reports on its event stream: `rulesReloaded`
  * for a rule set put in force, `rulesRejected` for a file that does not parse or fit.
@@ -48,6 +63,7 @@ export interface RulesWatcher {
  * const limiter = createRateLimiter({ store, rules: parseRules(readFileSync(path, 'utf8')) })
  * const watcher = watchRules(path, limiter, { onError: console.error })
  * // or a function: watchRules(path, (rules) => limiter.setRules(rules))
+ * // a directory: watchRules('/etc/ratelimit/config', limiter, { domain: 'api' })
  * // on shutdown: watcher.close()
  */
 export function watchRules(
@@ -56,22 +72,37 @@ export function watchRules(
   options: WatchRulesOptions = {},
 ): RulesWatcher {
   if (typeof path !== 'string' || path === '') {
-    throw new ConfigError(`watchRules: path must be the rules file's path, got ${show(path)}`)
+    throw new ConfigError(`watchRules: path must be the rules file's or directory's path, got ${show(path)}`)
   }
   const onChange = changeHandler(target)
   const hub = hubOf(target)
+  checkDirectoryArgs('watchRules', path, options)
   const onError = options.onError ?? ((error: unknown) => console.error(error))
   const debounceMs = options.debounceMs ?? 50
   if (!Number.isInteger(debounceMs) || debounceMs < 0) {
     throw new ConfigError(`watchRules: debounceMs must be a whole number of ms ≥ 0, got ${show(debounceMs)}`)
   }
-  const file = resolve(path)
+  const { domain } = options
+  if (domain !== undefined && (typeof domain !== 'string' || domain.trim() === '')) {
+    throw new ConfigError(`watchRules: domain must be a non-empty string such as "api", got ${show(domain)}`)
+  }
+  const location = resolve(path)
+  const directory = isDirectory(location)
+  if (directory && domain === undefined) {
+    throw new ConfigError(
+      `watchRules: ${JSON.stringify(path)} is a directory, which holds rules for each of its domains; say which domain this limiter uses: watchRules(dir, limiter, { domain: 'api' })`,
+    )
+  }
+  const source: Source = directory
+    ? directorySource(location, domain as string, options.mergeDomains === true)
+    : fileSource(location, domain)
+
   let closed = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let reading = false
   let again = false
-  let lastText: string | undefined
-  // What the previous look saw: a change since then means the file may still be being written.
+  let lastKey: string | undefined
+  // What the previous look saw: a change since then means a file may still be being written.
   let lastLook: string | undefined
 
   async function reload(): Promise<void> {
@@ -81,7 +112,8 @@ export function watchRules(
     }
     reading = true
     try {
-      const before = await look(file)
+      refreshWatchers()
+      const before = await source.look()
       if (closed) return
       if (before.signature !== lastLook) {
         lastLook = before.signature
@@ -92,27 +124,24 @@ export function watchRules(
         onError(before.error)
         return
       }
-      const bytes = await readFile(file)
-      const after = await look(file)
+      const read = await source.read(before)
       if (closed) return
-      if (after.signature !== before.signature || bytes.length !== before.size) {
+      if (typeof read === 'string') {
         // Written while it was read: what was read may be a part.
-        lastLook = after.signature
+        lastLook = read
         schedule()
         return
       }
-      const text = bytes.toString('utf8')
-      if (text === lastText) return
+      if (read.key === lastKey) return
+      lastKey = read.key
       let rules: RuleSet
       try {
-        rules = parseRules(text)
+        rules = read.rules()
       } catch (error) {
-        lastText = text
         if (hub?.wants('rulesRejected')) hub.emit('rulesRejected', { limiter: hub.limiter, error })
         onError(error)
         return
       }
-      lastText = text
       onChange(rules)
     } catch (error) {
       if (!closed) onError(error)
@@ -134,25 +163,51 @@ export function watchRules(
     }, debounceMs)
   }
 
-  // Any change in the directory may be a rename or a symlink swap onto the file (editors, k8s
-  // ConfigMaps): every event schedules a read, and unchanged content is not reloaded.
-  let watcher: FSWatcher
-  try {
-    watcher = watch(dirname(file), { persistent: true }, schedule)
-  } catch (cause) {
-    throw new ConfigError(
-      `watchRules: cannot watch the folder of ${JSON.stringify(file)} (${(cause as Error).message}); check the path`,
-      { cause },
-    )
+  // `what`: how the error names the folder (the parent of the rules, or the rules directory).
+  function open(folder: string, recursive: boolean, what: string): FSWatcher {
+    let watcher: FSWatcher
+    try {
+      watcher = watch(folder, { persistent: true, recursive }, schedule)
+    } catch (cause) {
+      throw new ConfigError(
+        `watchRules: cannot watch ${what} (${(cause as Error).message}); check the path`,
+        { cause },
+      )
+    }
+    watcher.on('error', (error) => {
+      if (!closed) onError(error)
+    })
+    return watcher
   }
-  watcher.on('error', (error) => {
-    if (!closed) onError(error)
-  })
+
+  // Any change in the folder may be a rename or a symlink swap onto a rules file (editors, k8s
+  // ConfigMaps): every event schedules a look, and unchanged content is not reloaded.
+  const parent = open(dirname(location), false, `the folder of ${JSON.stringify(location)}`)
+  // A directory is watched through its subfolders too; when the directory itself is a link that
+  // is swapped to another folder, the watch moves there (seen at the next look).
+  let inner: FSWatcher | undefined
+  let innerAt: string | undefined
+  function refreshWatchers(): void {
+    if (!directory || closed) return
+    const real = source.realPath()
+    if (real === innerAt) return
+    inner?.close()
+    inner = undefined
+    innerAt = real
+    if (real !== undefined) inner = open(location, true, `the directory ${JSON.stringify(location)}`)
+  }
+  try {
+    refreshWatchers()
+  } catch (error) {
+    parent.close()
+    throw error
+  }
   return {
     close() {
       closed = true
       if (timer !== undefined) clearTimeout(timer)
-      watcher.close()
+      parent.close()
+      inner?.close()
     },
   }
 }
@@ -167,21 +222,4 @@ function changeHandler(target: unknown): (rules: RuleSet) => void {
   throw new ConfigError(
     `watchRules: give a rules limiter (createRateLimiter({ store, rules })) or a function (rules) => void, got ${show(target)}`,
   )
-}
-
-/** What stat says of the file, as text that differs after any write or swap; or why it failed. */
-interface Look {
-  readonly signature: string
-  readonly size: number
-  readonly error?: unknown
-}
-
-async function look(file: string): Promise<Look> {
-  try {
-    // Nanoseconds: a write within the same millisecond still shows.
-    const s = await stat(file, { bigint: true })
-    return { signature: `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`, size: Number(s.size) }
-  } catch (error) {
-    return { signature: `error:${(error as NodeJS.ErrnoException).code}`, size: -1, error }
-  }
 }

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import { parseRules } from '../../src/entries/yaml.ts'
 import { createRateLimiter } from '../../src/index.ts'
+import { envoyCurrentExamples } from './envoyCurrentExamples.ts'
 import { envoyExamples } from './envoyExamples.ts'
 
 envoyExamples('the reference store', () => referenceStore())
+envoyCurrentExamples('the reference store', () => referenceStore())
 
 describe('Envoy files load unchanged', () => {
   it('units in any case, numbers as keys and values, YAML anchors, detailed_metric', async () => {

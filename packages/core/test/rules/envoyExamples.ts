@@ -12,7 +12,7 @@ export const d = (...entries: [string, string][]): Descriptor =>
 const T0 = 1_700_000_000_000 - (1_700_000_000_000 % (86_400_000 * 365))
 
 /** A limiter over `rules` on a fresh store, with a clock the test moves. */
-function setup(makeStore: () => Store, yaml: string, extra: Record<string, unknown> = {}) {
+export function setup(makeStore: () => Store, yaml: string, extra: Record<string, unknown> = {}) {
   let now = T0
   const limiter = createRateLimiter({
     store: makeStore(),

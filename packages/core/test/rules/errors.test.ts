@@ -56,10 +56,10 @@ describe('bad rules: RulesError naming line, column and path', () => {
     expect(e).toMatchObject({ line: 6, column: 7 })
   })
 
-  it('requests_per_unit zero, negative, fractional or missing', () => {
-    for (const bad of ['0', '-5', '2.5', '"ten"']) {
+  it('requests_per_unit negative, fractional or missing (0 blocks: see envoyCurrent.test.ts)', () => {
+    for (const bad of ['-5', '2.5', '"ten"']) {
       const e = failure(limit(`unit: second\n      requests_per_unit: ${bad}`))
-      expect(e.message).toContain('requests_per_unit must be a whole number ≥ 1')
+      expect(e.message).toContain('requests_per_unit must be a whole number ≥ 0 (0 refuses every request)')
       expect(e).toMatchObject({ line: 6, path: 'descriptors[0].rate_limit.requests_per_unit' })
     }
     expect(failure(limit('unit: second')).message).toContain('requests_per_unit is missing')
