@@ -14,6 +14,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ioredisStore } from '../src/index.ts'
 import { randomPrefix, redisClient } from './support/clients.ts'
 
+// A store deadline far above any stall of a loaded machine: these tests are not about deadlines.
+const SLOW_MACHINE_MS = 20_000
+
 const client = redisClient()
 const HOUR = 3_600_000
 afterEach(() => {
@@ -37,8 +40,14 @@ async function alternate(
   skewMs: number,
 ): Promise<Decision[]> {
   const prefix = randomPrefix('skew')
-  const accurate = createRateLimiter({ store: ioredisStore({ client, prefix, clock }), algorithm })
-  const skewed = createRateLimiter({ store: ioredisStore({ client, prefix, clock }), algorithm })
+  const accurate = createRateLimiter({
+    store: ioredisStore({ client, prefix, clock, timeoutMs: SLOW_MACHINE_MS }),
+    algorithm,
+  })
+  const skewed = createRateLimiter({
+    store: ioredisStore({ client, prefix, clock, timeoutMs: SLOW_MACHINE_MS }),
+    algorithm,
+  })
   const realNow = Date.now.bind(Date)
   const decisions: Decision[] = []
   for (let i = 0; i < 6; i++) {
@@ -112,7 +121,7 @@ describe('sub-second windows (250 ms) on the controlled clock', () => {
       let now = EPOCH
       const clock = () => now
       const actual = createRateLimiter({
-        store: ioredisStore({ client, prefix: randomPrefix('subsecond') }),
+        store: ioredisStore({ client, prefix: randomPrefix('subsecond'), timeoutMs: SLOW_MACHINE_MS }),
         algorithm,
         clock,
       })
@@ -132,7 +141,7 @@ describe('sub-second windows (250 ms) on the controlled clock', () => {
     for (const algorithm of [quarter.fixedWindow, quarter.slidingLog] as Algorithm[]) {
       let now = EPOCH
       const limiter = createRateLimiter({
-        store: ioredisStore({ client, prefix: randomPrefix('subsecond') }),
+        store: ioredisStore({ client, prefix: randomPrefix('subsecond'), timeoutMs: SLOW_MACHINE_MS }),
         algorithm,
         clock: () => now,
       })

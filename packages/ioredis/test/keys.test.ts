@@ -12,6 +12,9 @@ import { describe, expect, it } from 'vitest'
 import { ioredisStore } from '../src/index.ts'
 import { clusterClient, randomPrefix, redisClient } from './support/clients.ts'
 
+// A store deadline far above any stall of a loaded machine: these tests are not about deadlines.
+const SLOW_MACHINE_MS = 20_000
+
 const cluster = clusterClient()
 const redis = redisClient()
 
@@ -41,7 +44,7 @@ function userKeyOf(redisKey: string, limiterPrefix: string): string {
 describe('keys on the Cluster', () => {
   it('put every limit of a decision in one slot, whatever braces and % the user key holds', async () => {
     const prefix = randomPrefix('slots')
-    const store = ioredisStore({ client: cluster, prefix })
+    const store = ioredisStore({ client: cluster, prefix, timeoutMs: SLOW_MACHINE_MS })
     const limits = [
       fixedWindow({ limit: 5, window: '1m' }),
       slidingLog({ limit: 5, window: '1m' }),
@@ -67,7 +70,7 @@ describe('keys on the Cluster', () => {
   it('spread keys over all three masters, each with a TTL', async () => {
     const prefix = randomPrefix('spread')
     const limiter = createRateLimiter({
-      store: ioredisStore({ client: cluster, prefix }),
+      store: ioredisStore({ client: cluster, prefix, timeoutMs: SLOW_MACHINE_MS }),
       algorithm: [fixedWindow({ limit: 5, window: '1m' }), slidingLog({ limit: 5, window: '1m' })],
     })
     await Promise.all(Array.from({ length: 60 }, (_, i) => limiter.limit(`user-${i}`)))
@@ -86,7 +89,7 @@ describe('keys on Redis', () => {
   it('every key written by every algorithm has a TTL, on both clocks', async () => {
     for (const clock of ['server', 'client'] as const) {
       const prefix = randomPrefix('ttl')
-      const store = ioredisStore({ client: redis, prefix, clock })
+      const store = ioredisStore({ client: redis, prefix, clock, timeoutMs: SLOW_MACHINE_MS })
       const limits = [
         fixedWindow({ limit: 5, window: '10s' }),
         slidingLog({ limit: 5, window: '10s' }),
@@ -110,7 +113,11 @@ describe('keys on Redis', () => {
   it("with no store prefix (the default), the limiter's prefix is the only one: {prefix:key}:<limit id>", async () => {
     const prefix = randomPrefix('layout').replace(/:/g, '-')
     const limit = fixedWindow({ limit: 5, window: '10s' })
-    const limiter = createRateLimiter({ store: ioredisStore({ client: redis }), algorithm: limit, prefix })
+    const limiter = createRateLimiter({
+      store: ioredisStore({ client: redis, timeoutMs: SLOW_MACHINE_MS }),
+      algorithm: limit,
+      prefix,
+    })
     await limiter.limit('user:42')
     expect(await redis.keys(`*${prefix}*`)).toEqual([`{${prefix}:user:42}:${limit.id}`])
   })
@@ -118,7 +125,7 @@ describe('keys on Redis', () => {
   it('peeks and denials write nothing', async () => {
     const prefix = randomPrefix('peek')
     const limiter = createRateLimiter({
-      store: ioredisStore({ client: redis, prefix }),
+      store: ioredisStore({ client: redis, prefix, timeoutMs: SLOW_MACHINE_MS }),
       algorithm: [slidingLog({ limit: 2, window: '10s' }), fixedWindow({ limit: 1, window: '10s' })],
     })
     await limiter.peek('k')

@@ -17,6 +17,9 @@ import { describe, expect, it } from 'vitest'
 import { ioredisStore } from '../src/index.ts'
 import { clusterClient, randomPrefix, redisClient } from './support/clients.ts'
 
+// A store deadline far above any stall of a loaded machine: these tests are not about deadlines.
+const SLOW_MACHINE_MS = 20_000
+
 // Random traces through the Lua (via the store) and through core's stepAll on a reference Map:
 // identical decisions at every step. Composites, costs 0..max, peeks, resets, and time steps
 // that are 0, 1 ms, random, or land exactly on (or 1 ms before) a limit's boundary; in a second
@@ -103,7 +106,7 @@ type Client = Parameters<typeof ioredisStore>[0]['client']
  * clock). Expiry itself is checked in redis-scripts' lua.test.ts and the conformance suite.
  */
 function persistingStore(client: Client, prefix: string): Store {
-  const store = ioredisStore({ client, prefix })
+  const store = ioredisStore({ client, prefix, timeoutMs: SLOW_MACHINE_MS })
   return {
     name: store.name,
     capabilities: store.capabilities,
@@ -122,7 +125,9 @@ async function runTrace(client: Client, trace: Trace, skewed = false) {
   const clock = () => now
   const algorithm = limits.length === 1 ? (limits[0] as Algorithm) : limits
   const prefix = randomPrefix('parity')
-  const store = skewed ? persistingStore(client, prefix) : ioredisStore({ client, prefix })
+  const store = skewed
+    ? persistingStore(client, prefix)
+    : ioredisStore({ client, prefix, timeoutMs: SLOW_MACHINE_MS })
   const actual = createRateLimiter({ store, algorithm, clock })
   const expected = createRateLimiter({ store: referenceStore(), algorithm, clock })
   const maxCost = limits.reduce((most, l) => Math.min(most, l.maxCost), Number.POSITIVE_INFINITY)

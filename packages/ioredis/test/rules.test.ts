@@ -6,23 +6,30 @@ import { envoyExamples } from '../../core/test/rules/envoyExamples.ts'
 import { ioredisStore } from '../src/index.ts'
 import { clusterClient, randomPrefix, redisClient } from './support/clients.ts'
 
+// A store deadline far above any stall of a loaded machine: these tests are not about deadlines.
+const SLOW_MACHINE_MS = 20_000
+
 const redis = redisClient()
 const cluster = clusterClient()
 
-envoyExamples('ioredis on Redis', () => ioredisStore({ client: redis, prefix: randomPrefix('rules') }))
-envoyExamples('ioredis on Redis Cluster', () =>
-  ioredisStore({ client: cluster, prefix: randomPrefix('rules') }),
+envoyExamples('ioredis on Redis', () =>
+  ioredisStore({ client: redis, prefix: randomPrefix('rules'), timeoutMs: SLOW_MACHINE_MS }),
 )
-envoyCurrentExamples('ioredis on Redis', () => ioredisStore({ client: redis, prefix: randomPrefix('rules') }))
+envoyExamples('ioredis on Redis Cluster', () =>
+  ioredisStore({ client: cluster, prefix: randomPrefix('rules'), timeoutMs: SLOW_MACHINE_MS }),
+)
+envoyCurrentExamples('ioredis on Redis', () =>
+  ioredisStore({ client: redis, prefix: randomPrefix('rules'), timeoutMs: SLOW_MACHINE_MS }),
+)
 envoyCurrentExamples('ioredis on Redis Cluster', () =>
-  ioredisStore({ client: cluster, prefix: randomPrefix('rules') }),
+  ioredisStore({ client: cluster, prefix: randomPrefix('rules'), timeoutMs: SLOW_MACHINE_MS }),
 )
 
 describe('rules on Redis', () => {
   it('every matched limit of a request goes to Redis in one script call, under one hash slot', async () => {
     const prefix = randomPrefix('rules-slot')
     const limiter = createRateLimiter({
-      store: ioredisStore({ client: redis, prefix }),
+      store: ioredisStore({ client: redis, prefix, timeoutMs: SLOW_MACHINE_MS }),
       rules: parseRules(`domain: api
 descriptors:
   - key: user

@@ -6,7 +6,8 @@ import { upstashClient } from './support/clients.ts'
 // defaults (auto-pipelining, base64 responses), and without base64: the script's numbers must read
 // back alike either way. A client without auto-pipelining is tested in pipelining.test.ts (1000
 // parallel calls would be 1000 parallel HTTP requests there).
-const options = { timeoutMs: 30_000, numRuns: 25 } as const
+// timeoutMs: each test's hang bound (120 s, as every test's): properties over a real server are slow at load.
+const options = { timeoutMs: 120_000, numRuns: 25 } as const
 describeStore(
   'upstash, client defaults',
   () => upstashStore({ client: upstashClient(), timeoutMs: 10_000 }),
