@@ -26,6 +26,14 @@ export interface WatchRulesOptions extends RulesDirectoryOptions {
    */
   readonly debounceMs?: number
   /**
+   * How often the files are looked at even when no file event came, in ms. Default 1000; 0 turns
+   * it off. File events can be lost (a recursive watch on Linux can miss changes in folders
+   * created or swapped in quick succession, as ConfigMap updates are), so a change is seen within
+   * `pollMs` + `2 × debounceMs` whatever the events. A look is a `stat` of each file: a look that
+   * differs from the previous one counts as a file event; unchanged files are not read.
+   */
+  readonly pollMs?: number
+  /**
    * The domain whose rules go to `onChange`. Required when `path` is a directory, which holds
    * a rule set per domain (a limiter uses one); a directory without it is an error at the call.
    * For a file, a file that names another domain is reported to `onError` and not loaded.
@@ -81,6 +89,12 @@ export function watchRules(
   const debounceMs = options.debounceMs ?? 50
   if (!Number.isInteger(debounceMs) || debounceMs < 0) {
     throw new ConfigError(`watchRules: debounceMs must be a whole number of ms ≥ 0, got ${show(debounceMs)}`)
+  }
+  const pollMs = options.pollMs ?? 1000
+  if (!Number.isInteger(pollMs) || pollMs < 0) {
+    throw new ConfigError(
+      `watchRules: pollMs must be a whole number of ms ≥ 0 (0: no polling), got ${show(pollMs)}`,
+    )
   }
   const { domain } = options
   if (domain !== undefined && (typeof domain !== 'string' || domain.trim() === '')) {
@@ -202,10 +216,30 @@ export function watchRules(
     parent.close()
     throw error
   }
+  // The poll: a look that differs from the previous poll's is handled as a file event would be.
+  // It does not keep the process alive (the file watchers do, while the watch runs).
+  let polled: string | undefined
+  let polling = false
+  async function poll(): Promise<void> {
+    if (polling || closed) return
+    polling = true
+    try {
+      const seen = (await source.look()).signature
+      if (polled !== undefined && seen !== polled && !closed) schedule()
+      polled = seen
+    } finally {
+      polling = false
+    }
+  }
+  const poller = pollMs === 0 ? undefined : setInterval(() => void poll(), pollMs)
+  poller?.unref?.()
+  // The state at the start: the first poll compares with it.
+  if (poller !== undefined) void poll()
   return {
     close() {
       closed = true
       if (timer !== undefined) clearTimeout(timer)
+      if (poller !== undefined) clearInterval(poller)
       parent.close()
       inner?.close()
     },

@@ -20,7 +20,13 @@ describe('logger', () => {
   it('logs each decision at debug, explained, when the logger says debug is enabled (isLevelEnabled)', async () => {
     const { store } = testStore({ sync: true })
     const { logger, calls } = recorder({ isLevelEnabled: (level) => level !== 'trace' })
-    const limiter = createRateLimiter({ store, algorithm: fixedWindow({ limit: 1, window: '1m' }), logger })
+    // A still clock: on the real one a minute boundary between the calls would admit the second.
+    const limiter = createRateLimiter({
+      store,
+      algorithm: fixedWindow({ limit: 1, window: '1m' }),
+      logger,
+      clock: () => 1_699_999_998_000,
+    })
     await limiter.limit('user:42')
     await limiter.limit('user:42')
     expect(calls.map(([level]) => level)).toEqual(['debug', 'debug'])

@@ -36,8 +36,8 @@ afterEach(() => {
 
 // File events take what the machine gives them: waits are bounded generously, and each test's
 // own timeout is above the sum of its waits.
-const WAIT_MS = 10_000
-const TEST_MS = 90_000
+const WAIT_MS = 30_000
+const TEST_MS = 180_000
 
 async function until(predicate: () => boolean, ms = WAIT_MS): Promise<void> {
   const end = Date.now() + ms
