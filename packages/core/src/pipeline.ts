@@ -106,7 +106,8 @@ export function createPipeline<P extends Plan>(
     const timeMs = request.now ?? Date.now()
     const decided = planner.perCall ? withPlan(plan, request, trace) : call(request, trace)
     return decided.then((decision) => {
-      emitDecision(events, input, plan.limits, request, decision, trace, timeMs)
+      // The decision's own limits when it has them: a blocking rule replaces the planned ones.
+      emitDecision(events, input, decision.limits ?? plan.limits, request, decision, trace, timeMs)
       return decision
     })
   }

@@ -49,7 +49,7 @@ export function emitDecision(
       decision,
     })
   } catch (error) {
-    events.onListenerError(error, 'decision')
+    events.reportListenerError(error, 'decision')
   }
 }
 

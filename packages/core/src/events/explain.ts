@@ -42,7 +42,12 @@ type Explained = Pick<
 export function explainDecision(event: Explained): string {
   const who = event.key === undefined ? '' : ` ${event.key}`
   const limit = decidingLimit(event.limits, event.decision)
-  if (limit === undefined) return `no limit${who}: no rule matched → allowed`
+  if (limit === undefined) {
+    const unlimited = event.decision.unlimited
+    return unlimited !== undefined && unlimited.length > 0
+      ? `no limit${who}: unlimited by ${unlimited.join(', ')} → allowed`
+      : `no limit${who}: no rule matched → allowed`
+  }
   const head = `${LABELS[limit.kind]}${who}`
   if (event.degraded !== undefined) {
     const mode = event.decision.degraded?.mode

@@ -98,6 +98,15 @@ export class EventHub implements LimiterEvents {
     this.#parked--
   }
 
+  /** Hands a listener's error to `onListenerError`; a handler that throws too is dropped. */
+  reportListenerError(error: unknown, name: LimiterEventName): void {
+    try {
+      this.onListenerError(error, name)
+    } catch {
+      // Nowhere left to report it (the logger itself failed): the decision must stand regardless.
+    }
+  }
+
   /** True when an event `name` would reach anyone: build it only then. */
   wants(name: LimiterEventName): boolean {
     return this.#listeners[name].length > 0 || this.#channels[name]?.hasSubscribers === true
@@ -111,7 +120,7 @@ export class EventHub implements LimiterEvents {
         ;(list[i] as (event: LimiterEventMap[K]) => void)(event)
       } catch (error) {
         // A listener is observability: it must never turn into a failed or changed decision.
-        this.onListenerError(error, name)
+        this.reportListenerError(error, name)
       }
     }
     const channel = this.#channels[name]

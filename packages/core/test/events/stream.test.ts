@@ -4,6 +4,7 @@ import {
   ConfigError,
   createRateLimiter,
   type DecisionEvent,
+  explainDecision,
   fixedWindow,
   type LimiterEventMap,
   type LimiterEvents,
@@ -111,6 +112,7 @@ describe('decision events', () => {
       store,
       algorithm: fixedWindow({ limit: 1, window: '1m' }),
       logger: { error: (fields) => errors.push(fields) },
+      clock: () => T0,
     })
     const later: boolean[] = []
     limiter.events.on('decision', () => {
@@ -125,6 +127,52 @@ describe('decision events', () => {
       event: 'decision',
       err: expect.objectContaining({ message: 'listener bug' }),
     })
+  })
+
+  it('a logger whose error() throws too changes nothing either', async () => {
+    const { store } = testStore({ sync: true })
+    const limiter = createRateLimiter({
+      store,
+      algorithm: fixedWindow({ limit: 1, window: '1m' }),
+      logger: {
+        error: () => {
+          throw new Error('logger bug')
+        },
+      },
+      clock: () => T0,
+    })
+    limiter.events.on('decision', () => {
+      throw new Error('listener bug')
+    })
+    expect((await limiter.limit('k')).allowed).toBe(true)
+    expect((await limiter.limit('k')).allowed).toBe(false)
+  })
+
+  it("a blocking rule (requests_per_unit: 0) is the event's limit, and an unlimited match is explained as such", async () => {
+    const { store } = testStore({ sync: true })
+    const rules = parseRules({
+      domain: 'api',
+      descriptors: [
+        { key: 'user', rate_limit: { unit: 'minute', requests_per_unit: 5, name: 'per-user' } },
+        {
+          key: 'ip',
+          value: '192.0.2.1',
+          rate_limit: { unit: 'minute', requests_per_unit: 0, name: 'blocked-ip' },
+        },
+        { key: 'ldap', rate_limit: { unlimited: true, name: 'ldap' } },
+      ],
+    })
+    const limiter = createRateLimiter({ store, rules, clock: () => T0 })
+    const events = collect(limiter, 'decision')
+    const blocked = await limiter.limit({
+      descriptors: [[{ key: 'ip', value: '192.0.2.1' }], [{ key: 'user', value: 'u1' }]],
+    })
+    expect(blocked.allowed).toBe(false)
+    expect(events.seen[0]).toMatchObject({ allowed: false, policy: 'blocked-ip' })
+    expect(events.seen[0]?.limits.map((l) => l.name)).toEqual(['blocked-ip'])
+    expect(explainDecision(events.seen[0] as DecisionEvent)).toMatch(/→ denied/)
+    await limiter.limit({ descriptors: [[{ key: 'ldap', value: 'x' }]] })
+    expect(explainDecision(events.seen[1] as DecisionEvent)).toMatch(/unlimited by ldap → allowed/)
   })
 
   it('a rules request that matches nothing is a decision with no policy and no algorithm', async () => {

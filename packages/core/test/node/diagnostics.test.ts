@@ -29,6 +29,8 @@ describe('diagnostics channels', () => {
       store,
       algorithm: fixedWindow({ limit: 1, window: '1m' }),
       prefix: 'login',
+      // A still clock: on the real one a minute boundary between the calls would admit the second.
+      clock: () => 1_699_999_998_000,
     })
     const seen: DecisionEvent[] = []
     const fn = (message: unknown) => seen.push(message as DecisionEvent)

@@ -14,6 +14,8 @@ vi.mock('node:fs', async (original) => {
 const { watchRules } = await import('../../src/entries/yaml.ts')
 const { ConfigError } = await import('../../src/index.ts')
 
+// Each version a different length: a poll looks at size, mtime and inode, and a kernel with a coarse
+// file clock (1–4 ms ticks before Linux 6.13) gives two quick writes one mtime.
 const ruleText = (name: string) => `domain: api
 descriptors:
   - key: user
@@ -51,12 +53,12 @@ describe('watchRules with lost file events', () => {
       // Several polls of the unchanged file: nothing loaded.
       await new Promise((resolve) => setTimeout(resolve, 200))
       expect(loaded).toEqual([])
-      writeFileSync(file, ruleText('b'))
+      writeFileSync(file, ruleText('bb'))
       await until(() => loaded.length === 1)
-      writeFileSync(file, ruleText('c'))
+      writeFileSync(file, ruleText('ccc'))
       await until(() => loaded.length === 2)
       await new Promise((resolve) => setTimeout(resolve, 200))
-      expect(loaded).toEqual(['b', 'c'])
+      expect(loaded).toEqual(['bb', 'ccc'])
     } finally {
       watcher.close()
     }
@@ -73,9 +75,9 @@ describe('watchRules with lost file events', () => {
       pollMs: 20,
     })
     try {
-      writeFileSync(join(dir, 'team', 'api.yaml'), ruleText('b'))
+      writeFileSync(join(dir, 'team', 'api.yaml'), ruleText('bb'))
       await until(() => loaded.length === 1)
-      expect(loaded).toEqual(['b'])
+      expect(loaded).toEqual(['bb'])
     } finally {
       watcher.close()
     }
