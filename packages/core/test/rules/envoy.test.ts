@@ -26,7 +26,8 @@ descriptors:
       ['version', '1.10'],
       ['7', undefined],
     ])
-    const limiter = createRateLimiter({ store: referenceStore(), rules })
+    // A still clock: on the real one a second boundary between the calls would admit the second.
+    const limiter = createRateLimiter({ store: referenceStore(), rules, clock: () => 1_699_999_998_000 })
     const version = { descriptors: [[{ key: 'version', value: '1.10' }]] }
     expect(await limiter.limit(version, { cost: 2 })).toMatchObject({ allowed: true, limit: 2, remaining: 0 })
     expect((await limiter.limit(version)).allowed).toBe(false)
