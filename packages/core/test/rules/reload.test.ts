@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import { parseRules, watchRules } from '../../src/entries/yaml.ts'
 import { createRateLimiter, type Decision, type RuleSet, RulesError } from '../../src/index.ts'
+import { settle, until } from './waits.ts'
 
 // Two rule sets that a request can tell apart: every policy of one set is named after it.
 const ruleText = (set: string, limit: number) => `domain: api
@@ -44,28 +45,8 @@ afterEach(() => {
   dir = undefined
 })
 
-// File events and reads take what the machine gives them: waits are bounded generously, and each
-// test's own timeout is above the sum of its waits.
-const WAIT_MS = 10_000
-const TEST_MS = 60_000
-
-/** Resolves once `predicate` holds, polling; fails after `ms`. */
-async function until(predicate: () => boolean, ms = WAIT_MS): Promise<void> {
-  const end = Date.now() + ms
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('timed out waiting for the reload')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
-/** `until` for tests whose setTimeout is faked: polls on setImmediate, which stays real. */
-async function settle(predicate: () => boolean): Promise<void> {
-  const end = Date.now() + WAIT_MS
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('timed out waiting for the watcher')
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-}
+// Each test's own timeout is above the sum of its waits (waits.ts).
+const TEST_MS = 180_000
 
 describe('hot reload', () => {
   it('setRules swaps between requests under concurrent traffic: no request sees a half-loaded set', async () => {

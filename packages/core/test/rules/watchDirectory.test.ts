@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { loadRulesDirectory, watchRules } from '../../src/entries/yaml.ts'
 import { ConfigError, type RuleSet, RulesError } from '../../src/index.ts'
+import { settle, until } from './waits.ts'
 
 // Three rules, each named after the set, so a loaded rule set tells which text it came from.
 const ruleText = (set: string, domain = 'api') => `domain: ${domain}
@@ -34,27 +35,8 @@ afterEach(() => {
   dir = undefined
 })
 
-// File events take what the machine gives them: waits are bounded generously, and each test's
-// own timeout is above the sum of its waits.
-const WAIT_MS = 30_000
+// Each test's own timeout is above the sum of its waits (waits.ts).
 const TEST_MS = 180_000
-
-async function until(predicate: () => boolean, ms = WAIT_MS): Promise<void> {
-  const end = Date.now() + ms
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('timed out waiting for the reload')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
-/** `until` for tests whose setTimeout is faked: polls on setImmediate, which stays real. */
-async function settle(predicate: () => boolean): Promise<void> {
-  const end = Date.now() + WAIT_MS
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('timed out waiting for the watcher')
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-}
 
 describe('watchRules on a directory', () => {
   it('needs the domain to deliver; checks it at the call', () => {

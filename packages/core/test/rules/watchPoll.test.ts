@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { until } from './waits.ts'
 
 // A file watcher that never reports anything: every change must be found by polling.
 vi.mock('node:fs', async (original) => {
@@ -29,15 +30,6 @@ afterEach(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   dir = undefined
 })
-
-/** Waits for `predicate`, bounded for a hang (30 s), not for speed. */
-async function until(predicate: () => boolean): Promise<void> {
-  const end = Date.now() + 30_000
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('timed out waiting for the poll')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 describe('watchRules with lost file events', () => {
   it('a file: each change is loaded by the poll, once; unchanged rules are never loaded again', async () => {
