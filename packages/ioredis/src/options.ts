@@ -22,6 +22,12 @@ export interface IoredisStoreOptions {
    * with `StoreTimeoutError`. Default 1000.
    */
   readonly timeoutMs?: Duration
+  /**
+   * Decisions issued in one event-loop turn go to each Redis node in one script call, decided in
+   * order, each atomic and all-or-nothing on its own (default `true`). No timer: a lone decision
+   * is sent at once. `false` sends every decision in its own call.
+   */
+  readonly batch?: boolean
 }
 
 export interface ResolvedOptions {
@@ -29,10 +35,11 @@ export interface ResolvedOptions {
   readonly prefix: string
   readonly clock: 'server' | 'client'
   readonly timeoutMs: number
+  readonly batch: boolean
 }
 
 const EXAMPLE = 'ioredisStore({ client: new Redis(process.env.REDIS_URL) })'
-const KNOWN = ['client', 'prefix', 'clock', 'timeoutMs']
+const KNOWN = ['client', 'prefix', 'clock', 'timeoutMs', 'batch']
 // Names other Redis rate limiters and clients use for these options.
 const FOREIGN: Readonly<Record<string, string>> = {
   timeout: "use timeoutMs (milliseconds, or a duration such as '500ms')",
@@ -63,7 +70,11 @@ export function resolveOptions(options: IoredisStoreOptions): ResolvedOptions {
   }
   // The one duration rule ('500ms' or 500), at most a timer's longest wait; default 1000.
   const timeoutMs = storeTimeoutMs(options.timeoutMs, 'ioredisStore')
-  return { client, prefix, clock, timeoutMs }
+  const batch = options.batch ?? true
+  if (typeof batch !== 'boolean') {
+    throw new ConfigError(`ioredisStore: batch must be true or false, got ${JSON.stringify(batch)}`)
+  }
+  return { client, prefix, clock, timeoutMs, batch }
 }
 
 interface ClientLike {

@@ -1,15 +1,14 @@
-import { ConfigError, type LimitDecision, StoreError } from '@sluice/core'
-import type { Store, StoreRequest } from '@sluice/core/store'
+// The ioredis store: sluice's Redis scripts (scriptStore) through ioredis's defineCommand, on one server or a Cluster.
+import type { Store } from '@sluice/core/store'
 import {
-  APPLY_SCRIPT,
-  applyCall,
-  parseApplyReply,
-  SCRIPT_ALGORITHMS,
-  scriptFingerprint,
-  storeKeys,
+  ENGINE_SCRIPT,
+  KIND_SCRIPTS,
+  type LuaScript,
+  type ScriptClient,
+  scriptStore,
 } from '@sluice/redis-scripts'
 import type { Cluster, Redis } from 'ioredis'
-import { storeDeadlines } from './deadline.ts'
+import { storeDeadlineErrors } from './deadline.ts'
 import { type IoredisStoreOptions, resolveOptions } from './options.ts'
 import { checkServerVersion } from './version.ts'
 
@@ -17,15 +16,14 @@ type Client = Redis | Cluster
 type ScriptCommand = (...args: string[]) => Promise<unknown>
 
 /**
- * The script is defined as one client command per key count, 1, 2, 4, … up to MAX_KEYS, all up
- * front: a fixed key count puts the first key first, which ioredis's auto-pipelining on a Cluster
- * needs to route the call, and a command defined later would be missing from an auto-pipeline
- * already collecting in that tick (ioredis copies commands into a pipeline when it makes it).
- * A decision of n limits takes the smallest count ≥ n and repeats its last key as padding.
+ * Each script is one client command per key count, all defined up front: a fixed key count puts
+ * the first key first, which ioredis's auto-pipelining on a Cluster needs to route the call, and a
+ * command defined later would be missing from an auto-pipeline already collecting in that tick
+ * (ioredis copies commands into a pipeline when it makes it). A kind's script takes one key; the
+ * engine 1, 2, 4, … up to 256, a call of n keys taking the smallest count ≥ n, its last key
+ * repeated as padding (the engine reads how many count from its arguments).
  */
-const MAX_KEYS = 256
-const KEY_COUNTS = Array.from({ length: Math.log2(MAX_KEYS) + 1 }, (_, i) => 2 ** i)
-const COMMAND_BASE = `sluiceApply_${scriptFingerprint(APPLY_SCRIPT)}_`
+const ENGINE_KEY_COUNTS = Array.from({ length: 9 }, (_, i) => 2 ** i)
 
 /** The ioredis store: a `Store` whose own deadline and `close()` are always there. */
 export interface IoredisStore extends Store {
@@ -35,9 +33,11 @@ export interface IoredisStore extends Store {
 }
 
 /**
- * A sluice store on Redis or Redis Cluster through ioredis. Every decision is one Lua script call
- * (one round trip), atomic on the server, all limits of a composite included; ioredis loads the
- * script and recovers from `NOSCRIPT` (after `SCRIPT FLUSH`, a restart or a failover) by itself.
+ * A sluice store on Redis or Redis Cluster through ioredis. A decision is one Lua script call (one
+ * round trip), atomic on the server, all limits of a composite included; the decisions of one
+ * event-loop turn share one call per Redis node (`batch`, the default), each still atomic on its
+ * own. ioredis loads the scripts and recovers from `NOSCRIPT` (after `SCRIPT FLUSH`, a restart or
+ * a failover) by itself.
  *
  * Every call settles within `timeoutMs`, with `StoreTimeoutError` when Redis does not answer
  * (ioredis may be reconnecting with its offline queue) and `StoreError` on any other failure.
@@ -53,65 +53,57 @@ export interface IoredisStore extends Store {
  * const decision = await limiter.limit('user:42')
  */
 export function ioredisStore(options: IoredisStoreOptions): IoredisStore {
-  const { client, prefix, clock, timeoutMs } = resolveOptions(options)
-  const commands = new Map(KEY_COUNTS.map((n) => [n, scriptCommand(client, n)]))
-  const deadlines = storeDeadlines(client, timeoutMs)
-
-  async function run(request: StoreRequest): Promise<readonly LimitDecision[]> {
-    const { keys, argv } = applyCall(prefix, request, clock)
-    const count = KEY_COUNTS.find((n) => n >= keys.length)
-    if (count === undefined) {
-      throw new ConfigError(
-        `ioredis store: a composite of ${keys.length} limits is more than the ${MAX_KEYS} one script call takes; split the limiter`,
-      )
-    }
-    while (keys.length < count) keys.push(keys[keys.length - 1] as string)
-    const command = commands.get(count) as ScriptCommand
-    const versionCheck = checkServerVersion(client)
-    if (versionCheck !== undefined) await versionCheck
-    let reply: unknown
-    try {
-      reply = await command.apply(client, [...keys, ...argv])
-    } catch (error) {
-      // ioredis resends once after NOSCRIPT; a second flush racing that resend gets one more try.
-      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error
-      reply = await command.apply(client, [...keys, ...argv])
-    }
-    try {
-      return parseApplyReply(reply, request.limits.length)
-    } catch (error) {
-      throw new StoreError(`ioredis store: unexpected reply from the rate-limit script: ${message(error)}`, {
-        cause: error,
-      })
-    }
-  }
-
-  return {
+  const { client, prefix, clock, timeoutMs, batch } = resolveOptions(options)
+  return scriptStore({
     name: 'ioredis',
-    capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true },
+    client: adapter(client),
+    prefix,
+    clock,
     timeoutMs,
-    apply: (request) => deadlines.run('apply', () => run(request)),
-    reset: (key, limits) =>
-      deadlines.run('reset', async () => {
-        if (limits.length > 0) await client.del(...storeKeys(prefix, key, limits))
-      }),
-    // Settles this store's calls and stops its timer; the client is yours: quit it yourself.
-    close: () => deadlines.close(),
+    batch,
+    ...storeDeadlineErrors(client, timeoutMs),
+  })
+}
+
+/** What the shared script store needs of an ioredis client. */
+function adapter(client: Client): ScriptClient {
+  const commands = new Map<LuaScript, Map<number, ScriptCommand>>()
+  for (const script of Object.values(KIND_SCRIPTS)) commands.set(script, defined(client, script, [1]))
+  commands.set(ENGINE_SCRIPT, defined(client, ENGINE_SCRIPT, ENGINE_KEY_COUNTS))
+  const slots = 'nodes' in client ? client.slots : undefined
+  return {
+    async run(script, keys, args) {
+      const byCount = commands.get(script) as Map<number, ScriptCommand>
+      let command = byCount.get(keys.length)
+      if (command === undefined) {
+        const count = ENGINE_KEY_COUNTS.find((n) => n >= keys.length) as number
+        while (keys.length < count) keys.push(keys[keys.length - 1] as string)
+        command = byCount.get(count) as ScriptCommand
+      }
+      const all = keys.concat(args)
+      try {
+        return await command.apply(client, all)
+      } catch (error) {
+        // ioredis resends once after NOSCRIPT; a second flush racing that resend gets one more try.
+        if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error
+        return await command.apply(client, all)
+      }
+    },
+    del: (keys) => client.del(...keys),
+    // A Cluster's masters by slot, as ioredis routes: decisions on one master share a call.
+    ...(slots === undefined ? {} : { nodeOf: (slot: number) => slots[slot]?.[0] }),
+    ready: () => checkServerVersion(client),
   }
 }
 
-/** The script as a command of `client` taking `n` keys, defined once per client. */
-function scriptCommand(client: Client, n: number): ScriptCommand {
-  const name = `${COMMAND_BASE}${n}`
+/** `script` as commands of `client` taking each of `counts` keys, defined once per client. */
+function defined(client: Client, script: LuaScript, counts: readonly number[]): Map<number, ScriptCommand> {
+  const byCount = new Map<number, ScriptCommand>()
   const commands = client as unknown as Record<string, ScriptCommand | undefined>
-  let command = commands[name]
-  if (typeof command !== 'function') {
-    client.defineCommand(name, { numberOfKeys: n, lua: APPLY_SCRIPT })
-    command = commands[name] as ScriptCommand
+  for (const n of counts) {
+    const name = `${script.name}_${n}`
+    if (typeof commands[name] !== 'function') client.defineCommand(name, { numberOfKeys: n, lua: script.lua })
+    byCount.set(n, commands[name] as ScriptCommand)
   }
-  return command
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  return byCount
 }

@@ -29,3 +29,9 @@ describeStore(
     time: 'store',
   },
 )
+// Every decision in its own call (the batching above is the default): both paths pass the suite.
+describeStore(
+  'ioredis on Cluster, unbatched',
+  () => ioredisStore({ client, batch: false, timeoutMs: SLOW_MACHINE_MS }),
+  options,
+)

@@ -25,3 +25,9 @@ describeStore(
     time: 'store',
   },
 )
+// Every decision in its own call (the batching above is the default): both paths pass the suite.
+describeStore(
+  'ioredis on Redis, unbatched',
+  () => ioredisStore({ client, batch: false, timeoutMs: SLOW_MACHINE_MS }),
+  options,
+)

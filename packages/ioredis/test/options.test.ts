@@ -93,6 +93,7 @@ describe('ioredisStore options', () => {
     ['a Cluster with keyPrefix', { client: prefixedCluster }, /keyPrefix "app:"/],
     ['a Cluster with redisOptions.keyPrefix', { client: clusterViaNodes }, /keyPrefix "app:"/],
     ['a bad clock', { client: plain, clock: 'local' }, /clock must be 'server' or 'client', got "local"/],
+    ['batch not a boolean', { client: plain, batch: 'yes' }, /batch must be true or false, got "yes"/],
     [
       'a clock function',
       { client: plain, clock: Date.now },

@@ -1,18 +1,19 @@
--- Twin of core/src/algorithms/fixedWindow.ts. State: { windowStart, count }.
--- Params: { limit, windowMs }. Judged at t = max(now, windowStart).
-local function fixedWindowStep(state, params, now, cost)
-  local limit, windowMs = params[1], params[2]
-  local stored = nil
-  if state ~= nil then stored = state[1] end
-  local t = judgedAt(now, stored)
-  local start = windowStart(t, windowMs)
+-- Twin of core/src/algorithms/fixedWindow.ts. State: windowStart count. Params: limit, windowMs.
+-- Judged at t = max(now, windowStart). Returns allowed, remaining, resetAfterMs, the wait
+-- (retryAfterMs when denied, delayMs when allowed), ttlMs and the next state's numbers.
+local function fixedWindowStep(key, s1, s2, s3, now, cost, limit, windowMs)
+  -- judgedAt(now, windowStart)
+  local t = now
+  if s1 ~= nil and s1 > now then t = s1 end
+  local start = floor(t / windowMs) * windowMs
   local used = 0
-  if state ~= nil and state[1] == start then used = state[2] end
+  if s1 == start then used = s2 end
   local resetAfterMs = start + windowMs - t
-  local ttlMs = ttlAt(now, t, resetAfterMs)
+  -- ttlAt(now, t, resetAfterMs)
+  local ttlMs = t - now + resetAfterMs
   if used + cost > limit then
-    return { start, used }, ttlMs, deny(limit, limit - used, resetAfterMs, resetAfterMs)
+    return false, limit - used, resetAfterMs, resetAfterMs, ttlMs, start, used
   end
   local count = used + cost
-  return { start, count }, ttlMs, allow(limit, limit - count, resetAfterMs)
+  return true, limit - count, resetAfterMs, 0, ttlMs, start, count
 end

@@ -1,6 +1,9 @@
--- Twin of core/src/algorithms/shared.ts, plus JavaScript's Math.max, whose Lua counterpart
--- differs: Math.max returns NaN for a NaN argument and +0 over -0, where Lua's math.max keeps
--- the first argument on a tie and may ignore a NaN.
+-- Helpers every script shares: twins of core/src/algorithms/shared.ts (inlined where a step uses
+-- them: a Lua call costs more than the arithmetic), JavaScript's Math.max (Lua's math.max keeps the
+-- first argument on a tie and may ignore a NaN), exact number text, the clock and the state text.
+-- Every function takes and returns plain numbers and strings: a decision builds no table.
+
+local floor, ceil = math.floor, math.ceil
 
 local function jsMax(a, b)
   if a ~= a or b ~= b then return 0 / 0 end
@@ -11,43 +14,80 @@ local function jsMax(a, b)
   return a
 end
 
--- A decision for an allowed request.
-local function allow(limit, remaining, resetAfterMs, delayMs)
-  return { allowed = true, limit = limit, remaining = remaining, resetAfterMs = resetAfterMs, retryAfterMs = 0,
-    delayMs = delayMs or 0 }
-end
-
--- A decision for a denied request: nothing was consumed.
-local function deny(limit, remaining, resetAfterMs, retryAfterMs)
-  return { allowed = false, limit = limit, remaining = remaining, resetAfterMs = resetAfterMs,
-    retryAfterMs = retryAfterMs, delayMs = 0 }
-end
-
--- Twin of judgedAt: the time a step judges a request at, the caller's now or the time the state
--- already holds when that is later (stored is nil for a fresh key). A state's time never moves back.
-local function judgedAt(now, stored)
-  if stored ~= nil and stored > now then return stored end
-  return now
-end
-
--- Twin of ttlAt: the TTL of a state judged at t, until resetAfterMs after t, counted from now.
-local function ttlAt(now, t, resetAfterMs)
-  return t - now + resetAfterMs
-end
-
--- Start of the epoch-aligned window that holds now.
-local function windowStart(now, windowMs)
-  return math.floor(now / windowMs) * windowMs
-end
-
 -- Whether x is a whole number that a double holds exactly (and not -0): Redis replies carry it as
 -- an integer, and '%d' writes it as '%.17g' would, only much faster.
 local function isExactInteger(x)
-  return x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 and not (x == 0 and 1 / x < 0)
+  return x == floor(x) and x > -9007199254740992 and x < 9007199254740992 and not (x == 0 and 1 / x < 0)
 end
 
--- Every bit of a double, for stored state and replies: tostring keeps only 14 digits.
+-- Every bit of a double, for stored state: tostring keeps only 14 digits.
 local function formatNumber(x)
   if isExactInteger(x) then return string.format('%d', x) end
   return string.format('%.17g', x)
+end
+
+-- A number for a reply: whole numbers as integers (exact up to 2^53); anything else (a fraction,
+-- -0, NaN, infinities) as its '%.17g' text, since Redis truncates a Lua number to an integer.
+local function replyNumber(x)
+  if isExactInteger(x) then return x end
+  return string.format('%.17g', x)
+end
+
+-- The server's clock in ms (TIME). Writes after TIME need effects replication: the default since
+-- Redis 5, switched on explicitly where the call still exists.
+local function serverNow()
+  if redis.replicate_commands then redis.replicate_commands() end
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + floor(tonumber(time[2]) / 1000)
+end
+
+-- A decision's mode: '1' consume, '0' peek, either followed by ':' and maxDelayMs (the shaping
+-- bound, core's stepWithin). Returns consume, maxDelay (nil for none).
+local function modeOf(mode)
+  if mode == '1' then return true, nil end
+  if mode == '0' then return false, nil end
+  return string.sub(mode, 1, 1) == '1', tonumber(string.sub(mode, 3))
+end
+
+-- States other than slidingLog's are text: their numbers joined by single spaces. Returns an error
+-- text (a key holding another type, a key another Cluster node serves) or nil, then the numbers
+-- (none for a fresh key). Redis's own error is kept, so nothing has been written when it is given.
+local function readText(key)
+  local raw = redis.pcall('GET', key)
+  if not raw then return nil end
+  if type(raw) == 'table' then return raw.err end
+  local a = string.find(raw, ' ', 1, true)
+  if a == nil then return nil, tonumber(raw) end
+  local b = string.find(raw, ' ', a + 1, true)
+  if b == nil then return nil, tonumber(string.sub(raw, 1, a - 1)), tonumber(string.sub(raw, a + 1)) end
+  return nil, tonumber(string.sub(raw, 1, a - 1)), tonumber(string.sub(raw, a + 1, b - 1)),
+    tonumber(string.sub(raw, b + 1))
+end
+
+-- Writes a text state for px ms: one SET, which Redis refuses out of memory while the script has
+-- written nothing (see persist). Returns Redis's error text, or nil.
+local function writeText(key, cost, n1, n2, n3, px)
+  local text = formatNumber(n1) .. ' ' .. formatNumber(n2)
+  if n3 ~= nil then text = text .. ' ' .. formatNumber(n3) end
+  return redis.pcall('SET', key, text, 'PX', px).err
+end
+
+-- Persists one limit's new state for ttlMs (plus graceMs) with its kind's writer; a TTL of 0 or
+-- less deletes the key. Returns Redis's error text, or nil.
+--
+-- Out of memory (maxmemory reached under noeviction), Redis refuses a command that may grow memory
+-- (SET, ZADD) only while the script has written nothing; after any write, even a DEL, it lets every
+-- command through ("we can't stop in the middle": scriptVerifyOOM in Redis 7's script.c,
+-- luaRedisGenericCommand in 5 and 6's scripting.c). So a decision writes its kept states first,
+-- each starting with its SET or ZADD, and deletions last: out of memory, its first write is refused
+-- and nothing of it is written.
+local function persist(write, key, cost, ttlMs, graceMs, n1, n2, n3)
+  if ttlMs > 0 then
+    local ms = ceil(ttlMs + graceMs)
+    local px
+    if ms < 9007199254740992 then px = string.format('%d', ms) else px = string.format('%.0f', ms) end
+    return write(key, cost, n1, n2, n3, px)
+  end
+  redis.call('DEL', key)
+  return nil
 end

@@ -1,6 +1,6 @@
 -- Twin of core/src/algorithms/slidingLog.ts. State: a sorted set with one member per admitted
 -- unit, scored by its timestamp; members are "<timestamp>:<n>", numbered 1, 2, ... per timestamp.
--- Params: { limit, windowMs }.
+-- Params: limit, windowMs.
 --
 -- The TypeScript step walks the whole log; here the sorted set answers the three numbers it uses
 -- (how many entries are live, the newest one, the k-th oldest live one) in O(log n), and the step
@@ -14,16 +14,24 @@ local function slidingLogScoreAt(key, rank)
   return tonumber(entry[2])
 end
 
-local function slidingLogStep(key, params, now, cost)
-  local limit, windowMs = params[1], params[2]
+-- The newest entry's time (NaN for an empty log), or Redis's error text first (a key holding
+-- another type, a key another Cluster node serves), as readText.
+local function slidingLogRead(key)
+  local entry = redis.pcall('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if entry.err then return entry.err end
+  if entry[2] == nil then return nil, 0 / 0 end
+  return nil, tonumber(entry[2])
+end
+
+-- s1 is the newest entry's time (slidingLogRead). The next state is the plan of the write:
+-- the threshold below which entries left the window, and t, where this request's entries go.
+local function slidingLogStep(key, newest, s2, s3, now, cost, limit, windowMs)
   -- Judged at t = max(now, the newest entry): NaN (an empty log) is never greater.
   local t = now
-  local newest = slidingLogScoreAt(key, -1)
   if newest > t then t = newest end
   -- An entry at ts counts while ts > t - window.
   local threshold = t - windowMs
   local used = redis.call('ZCOUNT', key, '(' .. formatNumber(threshold), '+inf')
-  local plan = { threshold = threshold, at = t, cost = cost }
   if used + cost > limit then
     -- The request fits once the oldest (used + cost - limit) live entries have left the window.
     -- Live entries hold the top `used` ranks of the set.
@@ -33,7 +41,7 @@ local function slidingLogStep(key, params, now, cost)
     local newestLive = 0 / 0
     if used > 0 then newestLive = newest end
     local resetAfterMs = newestLive + windowMs - t
-    return plan, ttlAt(now, t, resetAfterMs), deny(limit, limit - used, resetAfterMs, unblocking + windowMs - t)
+    return false, limit - used, resetAfterMs, unblocking + windowMs - t, t - now + resetAfterMs, threshold, t
   end
   local size = used + cost
   local resetAfterMs = 0
@@ -43,30 +51,33 @@ local function slidingLogStep(key, params, now, cost)
     if cost == 0 then last = newest end
     resetAfterMs = last + windowMs - t
   end
-  return plan, ttlAt(now, t, resetAfterMs), allow(limit, limit - size, resetAfterMs)
+  return true, limit - size, resetAfterMs, 0, t - now + resetAfterMs, threshold, t
 end
 
--- Persists a plan of slidingLogStep: `cost` entries at t, the log pruned to what is live, for px.
--- ZADD comes first: Redis refuses it when out of memory (maxmemory reached, noeviction) only while
--- the script has written nothing; a write before it (even a ZREMRANGEBYSCORE that removes nothing)
--- would let it and every later write through (see apply.lua).
-local function slidingLogWrite(key, plan, px)
-  if px == nil then
-    redis.call('DEL', key)
-    return
-  end
-  local at = formatNumber(plan.at)
-  local n = redis.call('ZCOUNT', key, at, at)
+-- Persists a plan of slidingLogStep for px ms: `cost` entries at t, the log pruned to what is
+-- live. ZADD is the first write (see persist): out of memory Redis refuses it, and its error text
+-- is returned with nothing written.
+local function slidingLogWrite(key, cost, threshold, at, _, px)
+  local atText = formatNumber(at)
+  local n = redis.call('ZCOUNT', key, atText, atText)
   local args = {}
-  for i = 1, plan.cost do
-    args[#args + 1] = at
-    args[#args + 1] = at .. ':' .. (n + i)
+  local first = true
+  for i = 1, cost do
+    args[#args + 1] = atText
+    args[#args + 1] = atText .. ':' .. (n + i)
     -- Lua's unpack has a stack limit: add in batches.
-    if #args >= 1000 or i == plan.cost then
-      redis.call('ZADD', key, unpack(args))
+    if #args >= 1000 or i == cost then
+      if first then
+        local added = redis.pcall('ZADD', key, unpack(args))
+        if type(added) == 'table' then return added.err end
+        first = false
+      else
+        redis.call('ZADD', key, unpack(args))
+      end
       args = {}
     end
   end
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', formatNumber(plan.threshold))
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', formatNumber(threshold))
   redis.call('PEXPIRE', key, px)
+  return nil
 end

@@ -1,30 +1,28 @@
--- Twin of core/src/algorithms/tokenBucket.ts. State: { units, lastRefill }, the tokens in scaled
--- units (tokenUnits per token), so refill of any rate stays exact integer arithmetic.
--- Params: { capacity, tokenUnits, refillUnitsPerMs }. Judged at t = max(now, lastRefill), stored as
+-- Twin of core/src/algorithms/tokenBucket.ts. State: units lastRefill, the tokens in scaled units
+-- (tokenUnits per token), so refill of any rate stays exact integer arithmetic.
+-- Params: capacity, tokenUnits, refillUnitsPerMs. Judged at t = max(now, lastRefill), stored as
 -- the new lastRefill.
-local function tokenBucketStep(state, params, now, cost)
-  local capacity, tokenUnits, perMs = params[1], params[2], params[3]
+local function tokenBucketStep(key, s1, s2, s3, now, cost, capacity, tokenUnits, perMs)
   local full = capacity * tokenUnits
-  local stored = nil
-  if state ~= nil then stored = state[2] end
-  local t = judgedAt(now, stored)
+  local t = now
+  if s2 ~= nil and s2 > now then t = s2 end
   local units = full
-  if state ~= nil then
-    local elapsed = t - state[2]
+  if s1 ~= nil then
+    local elapsed = t - s2
     -- Compare before multiplying so a long idle time cannot overflow exact integers.
-    if elapsed >= math.ceil((full - state[1]) / perMs) then
+    if elapsed >= ceil((full - s1) / perMs) then
       units = full
     else
-      units = state[1] + elapsed * perMs
+      units = s1 + elapsed * perMs
     end
   end
   local needed = cost * tokenUnits
   if units < needed then
-    local resetAfterMs = math.ceil((full - units) / perMs)
-    return { units, t }, ttlAt(now, t, resetAfterMs),
-      deny(capacity, math.floor(units / tokenUnits), resetAfterMs, math.ceil((needed - units) / perMs))
+    local resetAfterMs = ceil((full - units) / perMs)
+    return false, floor(units / tokenUnits), resetAfterMs, ceil((needed - units) / perMs),
+      t - now + resetAfterMs, units, t
   end
   local left = units - needed
-  local resetAfterMs = math.ceil((full - left) / perMs)
-  return { left, t }, ttlAt(now, t, resetAfterMs), allow(capacity, math.floor(left / tokenUnits), resetAfterMs)
+  local resetAfterMs = ceil((full - left) / perMs)
+  return true, floor(left / tokenUnits), resetAfterMs, 0, t - now + resetAfterMs, left, t
 end

@@ -1,8 +1,8 @@
 /**
- * Renders the README's table of the script's KEYS, ARGV and reply from the code itself: it calls
- * `applyCall` and `parseApplyReply` on a probe request with a limit of every kind and names each
- * slot by the request field or algorithm param whose value it holds. Pure, so a test can check
- * that the README is current; scripts/readme.ts writes it.
+ * Renders the README's table of a kind's script's KEYS, ARGV and reply from the code itself: it
+ * calls `singleArgs` and `parseSingleReply` on a probe request per kind and names each slot by the
+ * request field or algorithm param whose value it holds. Pure, so a test can check that the README
+ * is current; scripts/readme.ts writes it.
  */
 import {
   type Algorithm,
@@ -14,7 +14,7 @@ import {
   slidingWindow,
   tokenBucket,
 } from '@sluice/core'
-import { applyCall, parseApplyReply, SCRIPT_ALGORITHMS } from '../src/index.ts'
+import { parseSingleReply, SCRIPT_ALGORITHMS, singleArgs, storeKeys } from '../src/index.ts'
 
 export const START = '<!-- layout:start (generated from src/layout.ts by scripts/readme.ts: do not edit) -->'
 export const END = '<!-- layout:end -->'
@@ -37,10 +37,9 @@ const HEADER: Readonly<Record<string, { readonly probe: string; readonly text: s
     text: "now in ms: `request.now` when defined (it always wins), else `Date.now()` for the `'client'` clock, or `''` for the `'server'` clock (the script reads `TIME`)",
   },
   cost: { probe: '7', text: 'cost: the units to take (≥ 0)' },
-  consume: { probe: '1', text: "`'1'` to consume, `'0'` for a peek (decide, write nothing)" },
-  maxDelayMs: {
-    probe: '89',
-    text: "`maxDelayMs`, the shaping bound (core's `stepWithin`), or `''` for none",
+  mode: {
+    probe: '1:89',
+    text: "the mode: `'1'` to consume, `'0'` for a peek (decide, write nothing), either followed by `:` and `maxDelayMs`, the shaping bound (core's `stepWithin`), when the request has one",
   },
 }
 
@@ -48,15 +47,8 @@ function fail(message: string): never {
   throw new Error(`redis-scripts layout table: ${message}`)
 }
 
-/** `ARGV[4i+1]` for the j-th slot (1-based) of limit i, given the header length and the width. */
-function slot(header: number, width: number, j: number): string {
-  const offset = header - width + j
-  return `\`ARGV[${width}i${offset === 0 ? '' : offset > 0 ? `+${offset}` : `${offset}`}]\``
-}
-
 /** The param of `limit` whose value is written as `text`; exactly one must match. */
 function paramNamed(limit: Algorithm, text: string): string {
-  if (text === '') return "`''` (unused)"
   const params = limit.params as Readonly<Record<string, unknown>>
   const names = Object.keys(params).filter((name) => String(params[name]) === text)
   if (names.length !== 1) fail(`${limit.kind}: ARGV value ${text} matches params ${JSON.stringify(names)}`)
@@ -65,24 +57,21 @@ function paramNamed(limit: Algorithm, text: string): string {
 
 /** The markdown between START and END. */
 export function renderLayoutTable(): string {
-  const limits = SCRIPT_ALGORITHMS.map((kind) => PROBES[kind]())
-  const request = {
+  const header = Object.keys(HEADER).length
+  const probe = (limit: Algorithm) => ({
     key: 'sluice:user:42',
-    limits,
+    limits: [limit],
     cost: Number(HEADER.cost?.probe),
     consume: true,
     now: Number(HEADER.now?.probe),
-    maxDelayMs: Number(HEADER.maxDelayMs?.probe),
-  }
-  const { keys, argv } = applyCall('', request, 'server')
-  const header = argv.indexOf(limits[0]?.kind as string)
-  if (header < 0) fail('no limit kind in ARGV')
-  const width = (argv.length - header) / limits.length
-  if (!Number.isInteger(width)) fail(`${argv.length - header} ARGV values for ${limits.length} limits`)
-
+    maxDelayMs: 89,
+  })
+  const limits = SCRIPT_ALGORITHMS.map((kind) => PROBES[kind]())
+  const first = limits[0] as Algorithm
+  const argv = singleArgs(probe(first), 'server')
   const rows = ['| slot | holds |', '| --- | --- |']
   rows.push(
-    `| \`KEYS[i]\` | limit i's key: the store prefix (none by default), the limiter key (the limiter's prefix and the user's key) in a hash tag (\`{\`, \`}\` and \`%\` percent-encoded), then the limit's id: \`${keys[0]}\`. One hash tag for every limit of a call: one Cluster slot |`,
+    `| \`KEYS[1]\` | the limit's key: the store prefix (none by default), the limiter key (the limiter's prefix and the user's key) in a hash tag (\`{\`, \`}\` and \`%\` percent-encoded), then the limit's id: \`${storeKeys('', 'sluice:user:42', [first])[0]}\`. Every limit of a decision has the same hash tag: one Cluster slot |`,
   )
   argv.slice(0, header).forEach((value, i) => {
     const field = Object.keys(HEADER).find((name) => HEADER[name]?.probe === value)
@@ -90,29 +79,29 @@ export function renderLayoutTable(): string {
       fail(`ARGV[${i + 1}] holds ${JSON.stringify(value)}, which no HEADER entry describes`)
     rows.push(`| \`ARGV[${i + 1}]\` | ${HEADER[field]?.text} |`)
   })
+  const width =
+    limits.reduce((most, limit) => Math.max(most, singleArgs(probe(limit), 'server').length), 0) - header
+  const slots = Array.from({ length: width }, (_, j) => `\`ARGV[${header + j + 1}]\``)
   rows.push(
-    `| ${slot(header, width, 1)} … ${slot(header, width, width)} | limit i (1, 2, …): its kind, then its params in core's normalised integers, by kind below |`,
+    `| ${slots[0]} … ${slots[width - 1]} | the limit's params in core's normalised integers, by kind below |`,
   )
 
-  const kinds = [
-    `| kind | ${Array.from({ length: width }, (_, j) => slot(header, width, j + 1)).join(' | ')} |`,
-  ]
-  kinds.push(`| --- | ${Array.from({ length: width }, () => '---').join(' | ')} |`)
-  limits.forEach((limit, i) => {
-    const values = argv.slice(header + i * width, header + (i + 1) * width)
-    if (values[0] !== limit.kind) fail(`limit ${i + 1}'s first ARGV value is ${values[0]}, not ${limit.kind}`)
-    const cells = values.slice(1).map((value) => paramNamed(limit, value))
-    kinds.push(`| ${limit.kind} | \`'${limit.kind}'\` | ${cells.join(' | ')} |`)
-  })
+  const kinds = [`| script | ${slots.join(' | ')} |`, `| --- | ${slots.map(() => '---').join(' | ')} |`]
+  for (const limit of limits) {
+    const values = singleArgs(probe(limit), 'server').slice(header)
+    const cells = slots.map((_, j) => (j < values.length ? paramNamed(limit, values[j] as string) : '—'))
+    kinds.push(`| \`KIND_SCRIPTS.${limit.kind}\` | ${cells.join(' | ')} |`)
+  }
 
-  const reply = replyProbe()
-  const decision = parseApplyReply(reply, 1)[0] as unknown as Readonly<Record<string, unknown>>
+  const reply = replyProbe(first)
+  const decision = parseSingleReply(reply, first) as unknown as Readonly<Record<string, unknown>>
   const fields = reply.map((value) => {
-    const name = Object.keys(decision).find(
-      (k) => decision[k] === value || (value === 1 && decision[k] === true),
-    )
-    if (name === undefined) fail(`reply value ${value} reaches no decision field`)
-    return name === 'allowed' ? '`allowed` (1 or 0)' : `\`${name}\``
+    if (value === 1) return '`allowed` (1 or 0)'
+    if (value === reply[reply.length - 1])
+      return 'the wait: `retryAfterMs` when denied, `delayMs` when allowed'
+    const names = Object.keys(decision).filter((k) => decision[k] === value)
+    if (names.length === 0) fail(`reply value ${value} reaches no decision field`)
+    return names.map((name) => `\`${name}\``).join(' or ')
   })
   return [
     START,
@@ -120,21 +109,22 @@ export function renderLayoutTable(): string {
     '',
     kinds.join('\n'),
     '',
-    `Reply: ${fields.length} values per limit, in order: ${fields.join(', ')}.`,
+    `Reply: ${fields.length} values, in order: ${fields.join(', ')}. \`limit\` is not sent back: the store knows it from the params.`,
     END,
   ].join('\n')
 }
 
-/** A reply for one limit of the length `parseApplyReply` takes, values 1, 2, 3 … (one per field). */
-function replyProbe(): number[] {
+/** A reply of the length `parseSingleReply` takes, values 1, 1001, 1002 … (one per field). */
+function replyProbe(limit: Algorithm): number[] {
   for (let width = 1; width <= 32; width++) {
-    const reply = Array.from({ length: width }, (_, i) => i + 1)
+    // 1 first (allowed), then values no param of the probes holds.
+    const reply = Array.from({ length: width }, (_, i) => (i === 0 ? 1 : 1000 + i))
     try {
-      parseApplyReply(reply, 1)
+      parseSingleReply(reply, limit)
       return reply
     } catch {}
   }
-  return fail('parseApplyReply takes no reply of 1 to 32 values for one limit')
+  return fail('parseSingleReply takes no reply of 1 to 32 values')
 }
 
 /** `readme` with the text between START and END replaced by `table`. */

@@ -13,7 +13,8 @@ export const LUA_FILES = [
   'tokenBucket',
   'gcra',
   'leakyBucket',
-  'apply',
+  'single',
+  'engine',
 ] as const
 
 export type LuaFile = (typeof LUA_FILES)[number]

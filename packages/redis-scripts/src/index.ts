@@ -1,5 +1,17 @@
+export type { ScriptCall, ScriptClient } from './client.ts'
 export { encodeHashTag, storeKey, storeKeys, storePrefixProblem } from './keys.ts'
-export { type ApplyCall, applyCall, parseApplyReply, SCRIPT_ALGORITHMS, type ScriptClock } from './layout.ts'
+export {
+  type EngineCall,
+  type EngineDecision,
+  engineCall,
+  parseEngineReply,
+  parseSingleReply,
+  SCRIPT_ALGORITHMS,
+  type ScriptClock,
+  singleArgs,
+} from './layout.ts'
 export { LUA_SOURCES } from './scripts.generated.ts'
-export { APPLY_SCRIPT, scriptFingerprint } from './scripts.ts'
+export { ENGINE_SCRIPT, KIND_SCRIPTS, type LuaScript, scriptFingerprint } from './scripts.ts'
+export { keySlot } from './slot.ts'
+export { type ScriptStore, type ScriptStoreOptions, scriptStore } from './store.ts'
 export { isSupportedRedisVersion, MINIMUM_REDIS_VERSION, redisVersionOf } from './version.ts'

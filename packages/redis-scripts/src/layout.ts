@@ -1,11 +1,13 @@
+// What the scripts take and answer: the ARGV of a kind's script and of the engine for store
+// requests, and their replies as decisions. Numbers travel as `String(n)`, the shortest text that
+// reads back as the same double, so Lua's `tonumber` sees exactly the numbers core's steps see.
 import type { Algorithm, AlgorithmKind, LimitDecision } from '@sluice/core'
 import { ALGORITHM_KINDS, type StoreRequest } from '@sluice/core/store'
-import { storeKeys } from './keys.ts'
 
-/** Every algorithm kind the script runs: all of them, each with its Lua twin. */
+/** Every algorithm kind the scripts run: all of them, each with its Lua twin. */
 export const SCRIPT_ALGORITHMS: readonly AlgorithmKind[] = ALGORITHM_KINDS
 
-/** Each kind's params, in the order the Lua step function reads them. */
+/** Each kind's params, in the order its Lua step reads them (p1, p2, p3). */
 const PARAM_NAMES: Readonly<Record<AlgorithmKind, readonly string[]>> = {
   fixedWindow: ['limit', 'windowMs'],
   slidingLog: ['limit', 'windowMs'],
@@ -18,95 +20,214 @@ const PARAM_NAMES: Readonly<Record<AlgorithmKind, readonly string[]>> = {
 /** Whose clock decides when a request carries no `now`. */
 export type ScriptClock = 'server' | 'client'
 
-/** What one script call sends. */
-export interface ApplyCall {
-  /** One key per limit, all in one Cluster slot. */
-  readonly keys: string[]
-  readonly argv: string[]
+/** One limit as the scripts know it, made once per `Algorithm` object. */
+export interface Spec {
+  /** A short id, unique in this process: how the engine's decisions name their limits. */
+  readonly id: string
+  readonly kind: AlgorithmKind
+  /** The params, in the order the Lua step reads them; two or three. */
+  readonly params: readonly string[]
+  /** The `limit` every decision of this limit reports (the step's own: burst, capacity + 1 …). */
+  readonly limit: number
+  /** The engine call that last listed this spec (see `engineArgs`). */
+  listedIn: number
 }
 
-/**
- * The KEYS and ARGV of one call of {@link APPLY_SCRIPT} for a store request.
- *
- * - `KEYS[i]`: limit i's key, from {@link storeKeys}.
- * - `ARGV[1]`: now in ms: `request.now` when defined (it always wins); else `Date.now()` for the
- *   `'client'` clock, or `''` for `'server'` (the script reads `TIME`).
- * - `ARGV[2]`: cost. `ARGV[3]`: `'1'` to consume, `'0'` for a peek.
- * - `ARGV[4]`: `maxDelayMs` (shaping bound, see core's `stepWithin`), or `''` for none.
- * - `ARGV[4i+1 … 4i+4]`: limit i's kind and its params (`''` for a kind with two).
- *
- * Numbers are written with `String(n)`, the shortest text that reads back as the same double,
- * so Lua's `tonumber` sees exactly the numbers core's step functions see.
- */
-export function applyCall(prefix: string, request: StoreRequest, clock: ScriptClock = 'server'): ApplyCall {
-  const now = request.now !== undefined ? String(request.now) : clock === 'client' ? String(Date.now()) : ''
-  const maxDelay = request.maxDelayMs === undefined ? '' : String(request.maxDelayMs)
-  const argv = [now, String(request.cost), request.consume ? '1' : '0', maxDelay]
-  for (const limit of request.limits) {
-    const args = limitArgs(limit)
-    argv.push(args[0], args[1], args[2], args[3])
+const specs = new WeakMap<Algorithm, Spec>()
+let specCount = 0
+
+/** The spec of a limit, computed on its first use: algorithms never change. */
+export function specOf(limit: Algorithm): Spec {
+  let spec = specs.get(limit)
+  if (spec === undefined) {
+    spec = buildSpec(limit)
+    specs.set(limit, spec)
   }
-  return { keys: storeKeys(prefix, request.key, request.limits), argv }
+  return spec
 }
 
-/** Each algorithm's four ARGV strings, computed on its first call: algorithms never change. */
-const argsOf = new WeakMap<Algorithm, readonly [string, string, string, string]>()
-
-function limitArgs(limit: Algorithm): readonly [string, string, string, string] {
-  let args = argsOf.get(limit)
-  if (args === undefined) {
-    args = buildLimitArgs(limit)
-    argsOf.set(limit, args)
-  }
-  return args
-}
-
-function buildLimitArgs(limit: Algorithm): readonly [string, string, string, string] {
+function buildSpec(limit: Algorithm): Spec {
   const names = PARAM_NAMES[limit.kind]
   if (names === undefined)
     throw new TypeError(`redis-scripts: no Lua twin for algorithm kind ${String(limit.kind)}`)
-  const params = limit.params as Readonly<Record<string, unknown>>
-  const args = [limit.kind as string]
-  for (const name of names) {
-    const value = params[name]
+  const values = limit.params as Readonly<Record<string, unknown>>
+  const params = names.map((name) => {
+    const value = values[name]
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new TypeError(
         `redis-scripts: ${limit.kind} param ${name} must be a finite number, got ${String(value)}`,
       )
     }
-    args.push(String(value))
-  }
-  while (args.length < 4) args.push('')
-  return args as unknown as readonly [string, string, string, string]
+    return String(value)
+  })
+  // The limit a step reports, from its params as the step computes it.
+  const first = Number(params[0])
+  const reported =
+    limit.kind === 'tokenBucket'
+      ? first
+      : limit.kind === 'gcra'
+        ? Number(params[2])
+        : limit.kind === 'leakyBucket'
+          ? first + 1
+          : first
+  return { id: (specCount++).toString(36), kind: limit.kind, params, limit: reported, listedIn: -1 }
 }
 
-/** Strings per limit in the script's reply. */
-const REPLY_WIDTH = 6
+/** ARGV now: `request.now` when defined (it always wins), else `Date.now()` for the client clock, or `''` (the script reads TIME). */
+function nowArg(request: StoreRequest, clock: ScriptClock): string {
+  return request.now !== undefined ? String(request.now) : clock === 'client' ? String(Date.now()) : ''
+}
+
+/** ARGV mode: `'1'` consume, `'0'` peek, either followed by `:` and `maxDelayMs` when the request has one. */
+function modeArg(request: StoreRequest): string {
+  const mode = request.consume ? '1' : '0'
+  return request.maxDelayMs === undefined ? mode : `${mode}:${request.maxDelayMs}`
+}
 
 /**
- * Turns the script's reply (6 values per limit: allowed 1/0, limit, remaining, resetAfterMs,
- * retryAfterMs, delayMs) into one decision per limit. Whole numbers come as integers; any other
- * number as its '%.17g' text (Redis truncates Lua numbers in replies to integers), which reads
- * back as the same double. Throws a TypeError on any other shape.
+ * The ARGV of a kind's script (`KIND_SCRIPTS[kind]`) for a request on one limit, whose key is
+ * `KEYS[1]`: now, cost, mode, then the limit's two or three params.
  */
-export function parseApplyReply(reply: unknown, limitCount: number): LimitDecision[] {
-  if (!Array.isArray(reply) || reply.length !== REPLY_WIDTH * limitCount) {
-    throw new TypeError(
-      `redis-scripts: expected ${REPLY_WIDTH * limitCount} values from the script, got ${describe(reply)}`,
-    )
+export function singleArgs(request: StoreRequest, clock: ScriptClock): string[] {
+  const { params } = specOf(request.limits[0] as Algorithm)
+  const args = [
+    nowArg(request, clock),
+    String(request.cost),
+    modeArg(request),
+    params[0] as string,
+    params[1] as string,
+  ]
+  if (params.length === 3) args.push(params[2] as string)
+  return args
+}
+
+/** Values per limit in a reply: allowed (1/0), remaining, resetAfterMs, the wait. */
+const PER_LIMIT = 4
+
+/** A kind's script's reply (allowed 1/0, remaining, resetAfterMs, the wait) as one decision. Throws a TypeError on any other shape. */
+export function parseSingleReply(reply: unknown, limit: Algorithm): LimitDecision {
+  if (!Array.isArray(reply) || reply.length !== PER_LIMIT) {
+    throw new TypeError(`redis-scripts: expected ${PER_LIMIT} values from the script, got ${describe(reply)}`)
   }
-  const decisions: LimitDecision[] = []
-  for (let at = 0; at < reply.length; at += REPLY_WIDTH) {
-    decisions.push({
-      allowed: number(reply[at]) === 1,
-      limit: number(reply[at + 1]),
-      remaining: number(reply[at + 2]),
-      resetAfterMs: number(reply[at + 3]),
-      retryAfterMs: number(reply[at + 4]),
-      delayMs: number(reply[at + 5]),
-    })
+  return decision(specOf(limit).limit, reply, 0)
+}
+
+/** One limit's decision from its four values at `at`. */
+function decision(limit: number, reply: readonly unknown[], at: number): LimitDecision {
+  const allowed = reply[at] === 1
+  const wait = number(reply[at + 3])
+  return {
+    allowed,
+    limit,
+    remaining: number(reply[at + 1]),
+    resetAfterMs: number(reply[at + 2]),
+    retryAfterMs: allowed ? 0 : wait,
+    delayMs: allowed ? wait : 0,
   }
-  return decisions
+}
+
+/** One decision of an engine call: its request and its keys (`storeKeys`), one per limit. */
+export interface EngineDecision {
+  readonly request: StoreRequest
+  readonly keys: readonly string[]
+}
+
+/** The KEYS and ARGV of one engine call. */
+export interface EngineCall {
+  readonly keys: string[]
+  readonly args: string[]
+}
+
+/** Plans (spec ids joined by ',') of limit lists, made once per list. */
+const plans = new WeakMap<readonly Algorithm[], string>()
+
+function planOf(limits: readonly Algorithm[]): string {
+  if (limits.length === 1) return specOf(limits[0] as Algorithm).id
+  let plan = plans.get(limits)
+  if (plan === undefined) {
+    plan = limits.map((limit) => specOf(limit).id).join(',')
+    plans.set(limits, plan)
+  }
+  return plan
+}
+
+let calls = 0
+
+/**
+ * The KEYS and ARGV of one call of `ENGINE_SCRIPT` deciding `decisions` in order. The keys of the
+ * first `declared` decisions go in KEYS (all in one Cluster slot); those of the rest follow the
+ * decisions in ARGV (on a Cluster: other slots of the same node, see engine.lua).
+ *
+ * ARGV: the count of declared keys, of decisions and of specs; each spec (id, kind, params);
+ * each decision (plan, now, cost, mode); the keys past the declared ones.
+ */
+export function engineCall(
+  decisions: readonly EngineDecision[],
+  declared: number,
+  clock: ScriptClock,
+): EngineCall {
+  const call = calls++
+  const keys: string[] = []
+  const args = ['', String(decisions.length), '']
+  let listed = 0
+  for (const { request } of decisions) {
+    for (const limit of request.limits) {
+      const spec = specOf(limit)
+      if (spec.listedIn === call) continue
+      spec.listedIn = call
+      listed++
+      args.push(spec.id, spec.kind, spec.params[0] as string, spec.params[1] as string, spec.params[2] ?? '')
+    }
+  }
+  args[2] = String(listed)
+  for (const { request } of decisions) {
+    args.push(planOf(request.limits), nowArg(request, clock), String(request.cost), modeArg(request))
+  }
+  for (let i = 0; i < decisions.length; i++) {
+    const into = i < declared ? keys : args
+    for (const key of (decisions[i] as EngineDecision).keys) into.push(key)
+  }
+  args[0] = String(keys.length)
+  return { keys, args }
+}
+
+/**
+ * The engine's reply as one outcome per decision of the call, in order: its decisions (one per limit), or
+ * Redis's error text for a decision that failed and wrote nothing. Throws a TypeError on any other
+ * shape.
+ */
+export function parseEngineReply(
+  reply: unknown,
+  decisions: readonly { readonly request: StoreRequest }[],
+): (readonly LimitDecision[] | string)[] {
+  if (!Array.isArray(reply))
+    throw new TypeError(`redis-scripts: expected an array from the engine, got ${describe(reply)}`)
+  const outcomes: (readonly LimitDecision[] | string)[] = []
+  let at = 0
+  for (const { request } of decisions) {
+    const status = reply[at]
+    if (status === 0 && typeof reply[at + 1] === 'string') {
+      outcomes.push(reply[at + 1] as string)
+      at += 2
+      continue
+    }
+    const n = request.limits.length
+    if (status !== 1 || at + 1 + PER_LIMIT * n > reply.length) {
+      throw new TypeError(
+        `redis-scripts: the engine's reply ends or breaks at value ${at} of ${reply.length}`,
+      )
+    }
+    at++
+    const limits: LimitDecision[] = []
+    for (const limit of request.limits) {
+      limits.push(decision(specOf(limit).limit, reply, at))
+      at += PER_LIMIT
+    }
+    outcomes.push(limits)
+  }
+  if (at !== reply.length)
+    throw new TypeError(`redis-scripts: the engine replied ${reply.length - at} values too many`)
+  return outcomes
 }
 
 function number(value: unknown): number {

@@ -10,13 +10,17 @@ type LuaFile =
   | 'tokenBucket'
   | 'gcra'
   | 'leakyBucket'
-  | 'apply'
+  | 'single'
+  | 'engine'
 
 /** The text of every .lua file of this package, by file name. */
 export const LUA_SOURCES: Readonly<Record<LuaFile, string>> = {
-  shared: `-- Twin of core/src/algorithms/shared.ts, plus JavaScript's Math.max, whose Lua counterpart
--- differs: Math.max returns NaN for a NaN argument and +0 over -0, where Lua's math.max keeps
--- the first argument on a tie and may ignore a NaN.
+  shared: `-- Helpers every script shares: twins of core/src/algorithms/shared.ts (inlined where a step uses
+-- them: a Lua call costs more than the arithmetic), JavaScript's Math.max (Lua's math.max keeps the
+-- first argument on a tie and may ignore a NaN), exact number text, the clock and the state text.
+-- Every function takes and returns plain numbers and strings: a decision builds no table.
+
+local floor, ceil = math.floor, math.ceil
 
 local function jsMax(a, b)
   if a ~= a or b ~= b then return 0 / 0 end
@@ -27,123 +31,140 @@ local function jsMax(a, b)
   return a
 end
 
--- A decision for an allowed request.
-local function allow(limit, remaining, resetAfterMs, delayMs)
-  return { allowed = true, limit = limit, remaining = remaining, resetAfterMs = resetAfterMs, retryAfterMs = 0,
-    delayMs = delayMs or 0 }
-end
-
--- A decision for a denied request: nothing was consumed.
-local function deny(limit, remaining, resetAfterMs, retryAfterMs)
-  return { allowed = false, limit = limit, remaining = remaining, resetAfterMs = resetAfterMs,
-    retryAfterMs = retryAfterMs, delayMs = 0 }
-end
-
--- Twin of judgedAt: the time a step judges a request at, the caller's now or the time the state
--- already holds when that is later (stored is nil for a fresh key). A state's time never moves back.
-local function judgedAt(now, stored)
-  if stored ~= nil and stored > now then return stored end
-  return now
-end
-
--- Twin of ttlAt: the TTL of a state judged at t, until resetAfterMs after t, counted from now.
-local function ttlAt(now, t, resetAfterMs)
-  return t - now + resetAfterMs
-end
-
--- Start of the epoch-aligned window that holds now.
-local function windowStart(now, windowMs)
-  return math.floor(now / windowMs) * windowMs
-end
-
 -- Whether x is a whole number that a double holds exactly (and not -0): Redis replies carry it as
 -- an integer, and '%d' writes it as '%.17g' would, only much faster.
 local function isExactInteger(x)
-  return x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 and not (x == 0 and 1 / x < 0)
+  return x == floor(x) and x > -9007199254740992 and x < 9007199254740992 and not (x == 0 and 1 / x < 0)
 end
 
--- Every bit of a double, for stored state and replies: tostring keeps only 14 digits.
+-- Every bit of a double, for stored state: tostring keeps only 14 digits.
 local function formatNumber(x)
   if isExactInteger(x) then return string.format('%d', x) end
   return string.format('%.17g', x)
 end
+
+-- A number for a reply: whole numbers as integers (exact up to 2^53); anything else (a fraction,
+-- -0, NaN, infinities) as its '%.17g' text, since Redis truncates a Lua number to an integer.
+local function replyNumber(x)
+  if isExactInteger(x) then return x end
+  return string.format('%.17g', x)
+end
+
+-- The server's clock in ms (TIME). Writes after TIME need effects replication: the default since
+-- Redis 5, switched on explicitly where the call still exists.
+local function serverNow()
+  if redis.replicate_commands then redis.replicate_commands() end
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + floor(tonumber(time[2]) / 1000)
+end
+
+-- A decision's mode: '1' consume, '0' peek, either followed by ':' and maxDelayMs (the shaping
+-- bound, core's stepWithin). Returns consume, maxDelay (nil for none).
+local function modeOf(mode)
+  if mode == '1' then return true, nil end
+  if mode == '0' then return false, nil end
+  return string.sub(mode, 1, 1) == '1', tonumber(string.sub(mode, 3))
+end
+
+-- States other than slidingLog's are text: their numbers joined by single spaces. Returns an error
+-- text (a key holding another type, a key another Cluster node serves) or nil, then the numbers
+-- (none for a fresh key). Redis's own error is kept, so nothing has been written when it is given.
+local function readText(key)
+  local raw = redis.pcall('GET', key)
+  if not raw then return nil end
+  if type(raw) == 'table' then return raw.err end
+  local a = string.find(raw, ' ', 1, true)
+  if a == nil then return nil, tonumber(raw) end
+  local b = string.find(raw, ' ', a + 1, true)
+  if b == nil then return nil, tonumber(string.sub(raw, 1, a - 1)), tonumber(string.sub(raw, a + 1)) end
+  return nil, tonumber(string.sub(raw, 1, a - 1)), tonumber(string.sub(raw, a + 1, b - 1)),
+    tonumber(string.sub(raw, b + 1))
+end
+
+-- Writes a text state for px ms: one SET, which Redis refuses out of memory while the script has
+-- written nothing (see persist). Returns Redis's error text, or nil.
+local function writeText(key, cost, n1, n2, n3, px)
+  local text = formatNumber(n1) .. ' ' .. formatNumber(n2)
+  if n3 ~= nil then text = text .. ' ' .. formatNumber(n3) end
+  return redis.pcall('SET', key, text, 'PX', px).err
+end
+
+-- Persists one limit's new state for ttlMs (plus graceMs) with its kind's writer; a TTL of 0 or
+-- less deletes the key. Returns Redis's error text, or nil.
+--
+-- Out of memory (maxmemory reached under noeviction), Redis refuses a command that may grow memory
+-- (SET, ZADD) only while the script has written nothing; after any write, even a DEL, it lets every
+-- command through ("we can't stop in the middle": scriptVerifyOOM in Redis 7's script.c,
+-- luaRedisGenericCommand in 5 and 6's scripting.c). So a decision writes its kept states first,
+-- each starting with its SET or ZADD, and deletions last: out of memory, its first write is refused
+-- and nothing of it is written.
+local function persist(write, key, cost, ttlMs, graceMs, n1, n2, n3)
+  if ttlMs > 0 then
+    local ms = ceil(ttlMs + graceMs)
+    local px
+    if ms < 9007199254740992 then px = string.format('%d', ms) else px = string.format('%.0f', ms) end
+    return write(key, cost, n1, n2, n3, px)
+  end
+  redis.call('DEL', key)
+  return nil
+end
 `,
   virtualScheduling: `-- Twin of core/src/algorithms/virtualScheduling.ts: the generic cell rate algorithm shared by
--- gcra and leakyBucket, with emission interval T = num/den ms. State: { tatMs, tatRemainder, seenMs }
+-- gcra and leakyBucket, with emission interval T = num/den ms. State: tatMs tatRemainder seenMs
 -- (the remainder in 1/den ms, so every operation is exact integer arithmetic on doubles; seenMs the
--- time of the latest admitted write). Judged at t = max(now, seenMs); a state without seenMs (written
--- before it was kept) has no floor.
-local function schedule(state, num, den, burst, now, cost)
-  local seen = nil
-  if state ~= nil then seen = state[3] end
-  local t = judgedAt(now, seen)
-  local tatMs = t
-  local tatRest = 0
-  if state ~= nil then
-    if state[1] ~= nil then tatMs = state[1] end
-    if state[2] ~= nil then tatRest = state[2] end
-  end
+-- time of the latest admitted write). Judged at t = max(now, seenMs); a state without seenMs
+-- (written before it was kept) has no floor.
+-- Returns allowed, remaining, resetAfterMs, retryAfterMs, startAfterMs, ttlMs and the next state.
+local function schedule(s1, s2, s3, num, den, burst, now, cost)
+  local t = now
+  if s3 ~= nil and s3 > now then t = s3 end
+  local tatMs, tatRest = t, 0
+  if s1 ~= nil then tatMs = s1 end
+  if s2 ~= nil then tatRest = s2 end
   -- A TAT in the past means an idle key: it starts from t.
   local pending = tatMs > t or (tatMs == t and tatRest > 0)
-  local startMs = t
-  local startRest = 0
-  if pending then
-    startMs = tatMs
-    startRest = tatRest
-  end
+  local startMs, startRest = t, 0
+  if pending then startMs, startRest = tatMs, tatRest end
   local aheadBefore = (startMs - t) * den + startRest
   local units = startRest + cost * num
-  local carry = math.floor(units / den)
+  local carry = floor(units / den)
   local nextMs = startMs + carry
   local nextRest = units - carry * den
   local ahead = (nextMs - t) * den + nextRest
   local tolerance = burst * num
   if ahead <= tolerance then
-    local resetAfterMs = math.ceil(ahead / den)
-    return {
-      allowed = true,
-      tat = { nextMs, nextRest, t },
-      ttlMs = ttlAt(now, t, resetAfterMs),
-      startAfterMs = math.ceil(aheadBefore / den),
-      remaining = math.floor((tolerance - ahead) / num),
-      resetAfterMs = resetAfterMs,
-      retryAfterMs = 0,
-    }
+    local resetAfterMs = ceil(ahead / den)
+    return true, floor((tolerance - ahead) / num), resetAfterMs, 0, ceil(aheadBefore / den),
+      t - now + resetAfterMs, nextMs, nextRest, t
   end
-  local resetAfterMs = math.ceil(aheadBefore / den)
-  return {
-    allowed = false,
-    tat = { startMs, startRest, t },
-    ttlMs = ttlAt(now, t, resetAfterMs),
-    startAfterMs = 0,
-    remaining = jsMax(0, math.floor((tolerance - aheadBefore) / num)),
-    resetAfterMs = resetAfterMs,
-    retryAfterMs = math.ceil((ahead - tolerance) / den),
-  }
+  local resetAfterMs = ceil(aheadBefore / den)
+  return false, jsMax(0, floor((tolerance - aheadBefore) / num)), resetAfterMs,
+    ceil((ahead - tolerance) / den), 0, t - now + resetAfterMs, startMs, startRest, t
 end
 `,
-  fixedWindow: `-- Twin of core/src/algorithms/fixedWindow.ts. State: { windowStart, count }.
--- Params: { limit, windowMs }. Judged at t = max(now, windowStart).
-local function fixedWindowStep(state, params, now, cost)
-  local limit, windowMs = params[1], params[2]
-  local stored = nil
-  if state ~= nil then stored = state[1] end
-  local t = judgedAt(now, stored)
-  local start = windowStart(t, windowMs)
+  fixedWindow: `-- Twin of core/src/algorithms/fixedWindow.ts. State: windowStart count. Params: limit, windowMs.
+-- Judged at t = max(now, windowStart). Returns allowed, remaining, resetAfterMs, the wait
+-- (retryAfterMs when denied, delayMs when allowed), ttlMs and the next state's numbers.
+local function fixedWindowStep(key, s1, s2, s3, now, cost, limit, windowMs)
+  -- judgedAt(now, windowStart)
+  local t = now
+  if s1 ~= nil and s1 > now then t = s1 end
+  local start = floor(t / windowMs) * windowMs
   local used = 0
-  if state ~= nil and state[1] == start then used = state[2] end
+  if s1 == start then used = s2 end
   local resetAfterMs = start + windowMs - t
-  local ttlMs = ttlAt(now, t, resetAfterMs)
+  -- ttlAt(now, t, resetAfterMs)
+  local ttlMs = t - now + resetAfterMs
   if used + cost > limit then
-    return { start, used }, ttlMs, deny(limit, limit - used, resetAfterMs, resetAfterMs)
+    return false, limit - used, resetAfterMs, resetAfterMs, ttlMs, start, used
   end
   local count = used + cost
-  return { start, count }, ttlMs, allow(limit, limit - count, resetAfterMs)
+  return true, limit - count, resetAfterMs, 0, ttlMs, start, count
 end
 `,
   slidingLog: `-- Twin of core/src/algorithms/slidingLog.ts. State: a sorted set with one member per admitted
 -- unit, scored by its timestamp; members are "<timestamp>:<n>", numbered 1, 2, ... per timestamp.
--- Params: { limit, windowMs }.
+-- Params: limit, windowMs.
 --
 -- The TypeScript step walks the whole log; here the sorted set answers the three numbers it uses
 -- (how many entries are live, the newest one, the k-th oldest live one) in O(log n), and the step
@@ -157,16 +178,24 @@ local function slidingLogScoreAt(key, rank)
   return tonumber(entry[2])
 end
 
-local function slidingLogStep(key, params, now, cost)
-  local limit, windowMs = params[1], params[2]
+-- The newest entry's time (NaN for an empty log), or Redis's error text first (a key holding
+-- another type, a key another Cluster node serves), as readText.
+local function slidingLogRead(key)
+  local entry = redis.pcall('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if entry.err then return entry.err end
+  if entry[2] == nil then return nil, 0 / 0 end
+  return nil, tonumber(entry[2])
+end
+
+-- s1 is the newest entry's time (slidingLogRead). The next state is the plan of the write:
+-- the threshold below which entries left the window, and t, where this request's entries go.
+local function slidingLogStep(key, newest, s2, s3, now, cost, limit, windowMs)
   -- Judged at t = max(now, the newest entry): NaN (an empty log) is never greater.
   local t = now
-  local newest = slidingLogScoreAt(key, -1)
   if newest > t then t = newest end
   -- An entry at ts counts while ts > t - window.
   local threshold = t - windowMs
   local used = redis.call('ZCOUNT', key, '(' .. formatNumber(threshold), '+inf')
-  local plan = { threshold = threshold, at = t, cost = cost }
   if used + cost > limit then
     -- The request fits once the oldest (used + cost - limit) live entries have left the window.
     -- Live entries hold the top \`used\` ranks of the set.
@@ -176,7 +205,7 @@ local function slidingLogStep(key, params, now, cost)
     local newestLive = 0 / 0
     if used > 0 then newestLive = newest end
     local resetAfterMs = newestLive + windowMs - t
-    return plan, ttlAt(now, t, resetAfterMs), deny(limit, limit - used, resetAfterMs, unblocking + windowMs - t)
+    return false, limit - used, resetAfterMs, unblocking + windowMs - t, t - now + resetAfterMs, threshold, t
   end
   local size = used + cost
   local resetAfterMs = 0
@@ -186,71 +215,70 @@ local function slidingLogStep(key, params, now, cost)
     if cost == 0 then last = newest end
     resetAfterMs = last + windowMs - t
   end
-  return plan, ttlAt(now, t, resetAfterMs), allow(limit, limit - size, resetAfterMs)
+  return true, limit - size, resetAfterMs, 0, t - now + resetAfterMs, threshold, t
 end
 
--- Persists a plan of slidingLogStep: \`cost\` entries at t, the log pruned to what is live, for px.
--- ZADD comes first: Redis refuses it when out of memory (maxmemory reached, noeviction) only while
--- the script has written nothing; a write before it (even a ZREMRANGEBYSCORE that removes nothing)
--- would let it and every later write through (see apply.lua).
-local function slidingLogWrite(key, plan, px)
-  if px == nil then
-    redis.call('DEL', key)
-    return
-  end
-  local at = formatNumber(plan.at)
-  local n = redis.call('ZCOUNT', key, at, at)
+-- Persists a plan of slidingLogStep for px ms: \`cost\` entries at t, the log pruned to what is
+-- live. ZADD is the first write (see persist): out of memory Redis refuses it, and its error text
+-- is returned with nothing written.
+local function slidingLogWrite(key, cost, threshold, at, _, px)
+  local atText = formatNumber(at)
+  local n = redis.call('ZCOUNT', key, atText, atText)
   local args = {}
-  for i = 1, plan.cost do
-    args[#args + 1] = at
-    args[#args + 1] = at .. ':' .. (n + i)
+  local first = true
+  for i = 1, cost do
+    args[#args + 1] = atText
+    args[#args + 1] = atText .. ':' .. (n + i)
     -- Lua's unpack has a stack limit: add in batches.
-    if #args >= 1000 or i == plan.cost then
-      redis.call('ZADD', key, unpack(args))
+    if #args >= 1000 or i == cost then
+      if first then
+        local added = redis.pcall('ZADD', key, unpack(args))
+        if type(added) == 'table' then return added.err end
+        first = false
+      else
+        redis.call('ZADD', key, unpack(args))
+      end
       args = {}
     end
   end
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', formatNumber(plan.threshold))
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', formatNumber(threshold))
   redis.call('PEXPIRE', key, px)
+  return nil
 end
 `,
-  slidingWindow: `-- Twin of core/src/algorithms/slidingWindow.ts. State: { currentWindowStart, current, previous }.
--- Params: { limit, windowMs }. Judged at t = max(now, currentWindowStart).
+  slidingWindow: `-- Twin of core/src/algorithms/slidingWindow.ts. State: currentWindowStart current previous.
+-- Params: limit, windowMs. Judged at t = max(now, currentWindowStart).
 
 -- Earliest wait after t after which the same request fits, as the previous window's weight decays.
 local function slidingWindowRetryAfter(limit, w, start, t, current, previous, cost)
   local room = limit - current - cost
   if room >= 0 and previous > 0 then
     -- Smallest elapsed e with previous * (w - e) <= room * w.
-    local elapsedNeeded = w - math.floor((room * w) / previous)
+    local elapsedNeeded = w - floor((room * w) / previous)
     if elapsedNeeded < w then return start + elapsedNeeded - t end
   end
   -- Next window: today's count becomes the previous one and decays from there.
   local elapsedNext = 0
-  if current > 0 then elapsedNext = jsMax(0, w - math.floor(((limit - cost) * w) / current)) end
+  if current > 0 then elapsedNext = jsMax(0, w - floor(((limit - cost) * w) / current)) end
   return start + w + elapsedNext - t
 end
 
-local function slidingWindowStep(state, params, now, cost)
-  local limit, w = params[1], params[2]
-  local stored = nil
-  if state ~= nil then stored = state[1] end
-  local t = judgedAt(now, stored)
-  local start = windowStart(t, w)
+local function slidingWindowStep(key, s1, s2, s3, now, cost, limit, w)
+  local t = now
+  if s1 ~= nil and s1 > now then t = s1 end
+  local start = floor(t / w) * w
   local elapsed = t - start
-  local current = 0
-  local previous = 0
-  if state ~= nil and state[1] == start then
-    current = state[2]
-    previous = state[3]
-  elseif state ~= nil and state[1] == start - w then
-    previous = state[2]
+  local current, previous = 0, 0
+  if s1 == start then
+    current, previous = s2, s3
+  elseif s1 ~= nil and s1 == start - w then
+    previous = s2
   end
   local weightedPrevious = previous * (w - elapsed)
   local admits = weightedPrevious + (current + cost) * w <= limit * w
   local counted = current
   if admits then counted = current + cost end
-  local remaining = jsMax(0, math.floor((limit * w - weightedPrevious - counted * w) / w))
+  local remaining = jsMax(0, floor((limit * w - weightedPrevious - counted * w) / w))
   -- Full reset once the current count has slid out too: the end of the next window.
   local resetAfterMs = 0
   if counted > 0 then
@@ -258,222 +286,283 @@ local function slidingWindowStep(state, params, now, cost)
   elseif previous > 0 then
     resetAfterMs = start + w - t
   end
-  local ttlMs = ttlAt(now, t, resetAfterMs)
-  local nextState = { start, counted, previous }
-  if admits then return nextState, ttlMs, allow(limit, remaining, resetAfterMs) end
-  return nextState, ttlMs,
-    deny(limit, remaining, resetAfterMs, slidingWindowRetryAfter(limit, w, start, t, current, previous, cost))
+  local ttlMs = t - now + resetAfterMs
+  if admits then return true, remaining, resetAfterMs, 0, ttlMs, start, counted, previous end
+  return false, remaining, resetAfterMs,
+    slidingWindowRetryAfter(limit, w, start, t, current, previous, cost), ttlMs, start, counted, previous
 end
 `,
-  tokenBucket: `-- Twin of core/src/algorithms/tokenBucket.ts. State: { units, lastRefill }, the tokens in scaled
--- units (tokenUnits per token), so refill of any rate stays exact integer arithmetic.
--- Params: { capacity, tokenUnits, refillUnitsPerMs }. Judged at t = max(now, lastRefill), stored as
+  tokenBucket: `-- Twin of core/src/algorithms/tokenBucket.ts. State: units lastRefill, the tokens in scaled units
+-- (tokenUnits per token), so refill of any rate stays exact integer arithmetic.
+-- Params: capacity, tokenUnits, refillUnitsPerMs. Judged at t = max(now, lastRefill), stored as
 -- the new lastRefill.
-local function tokenBucketStep(state, params, now, cost)
-  local capacity, tokenUnits, perMs = params[1], params[2], params[3]
+local function tokenBucketStep(key, s1, s2, s3, now, cost, capacity, tokenUnits, perMs)
   local full = capacity * tokenUnits
-  local stored = nil
-  if state ~= nil then stored = state[2] end
-  local t = judgedAt(now, stored)
+  local t = now
+  if s2 ~= nil and s2 > now then t = s2 end
   local units = full
-  if state ~= nil then
-    local elapsed = t - state[2]
+  if s1 ~= nil then
+    local elapsed = t - s2
     -- Compare before multiplying so a long idle time cannot overflow exact integers.
-    if elapsed >= math.ceil((full - state[1]) / perMs) then
+    if elapsed >= ceil((full - s1) / perMs) then
       units = full
     else
-      units = state[1] + elapsed * perMs
+      units = s1 + elapsed * perMs
     end
   end
   local needed = cost * tokenUnits
   if units < needed then
-    local resetAfterMs = math.ceil((full - units) / perMs)
-    return { units, t }, ttlAt(now, t, resetAfterMs),
-      deny(capacity, math.floor(units / tokenUnits), resetAfterMs, math.ceil((needed - units) / perMs))
+    local resetAfterMs = ceil((full - units) / perMs)
+    return false, floor(units / tokenUnits), resetAfterMs, ceil((needed - units) / perMs),
+      t - now + resetAfterMs, units, t
   end
   local left = units - needed
-  local resetAfterMs = math.ceil((full - left) / perMs)
-  return { left, t }, ttlAt(now, t, resetAfterMs), allow(capacity, math.floor(left / tokenUnits), resetAfterMs)
+  local resetAfterMs = ceil((full - left) / perMs)
+  return true, floor(left / tokenUnits), resetAfterMs, 0, t - now + resetAfterMs, left, t
 end
 `,
-  gcra: `-- Twin of core/src/algorithms/gcra.ts. State: { tatMs, tatRemainder, seenMs }.
--- Params: { intervalNum, intervalDen, burst }: emission interval T = intervalNum / intervalDen ms.
-local function gcraStep(state, params, now, cost)
-  local intervalNum, intervalDen, burst = params[1], params[2], params[3]
-  local s = schedule(state, intervalNum, intervalDen, burst, now, cost)
-  local decision
-  if s.allowed then
-    decision = allow(burst, s.remaining, s.resetAfterMs)
-  else
-    decision = deny(burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
-  end
-  return s.tat, s.ttlMs, decision
+  gcra: `-- Twin of core/src/algorithms/gcra.ts. State: tatMs tatRemainder seenMs.
+-- Params: intervalNum, intervalDen, burst: emission interval T = intervalNum / intervalDen ms.
+local function gcraStep(key, s1, s2, s3, now, cost, intervalNum, intervalDen, burst)
+  local allowed, remaining, resetAfterMs, retryAfterMs, _, ttlMs, n1, n2, n3 =
+    schedule(s1, s2, s3, intervalNum, intervalDen, burst, now, cost)
+  return allowed, remaining, resetAfterMs, retryAfterMs, ttlMs, n1, n2, n3
 end
 `,
-  leakyBucket: `-- Twin of core/src/algorithms/leakyBucket.ts. State: { drainAtMs, remainder, seenMs }.
--- Params: { capacity, intervalNum, intervalDen }: one leak every intervalNum / intervalDen ms.
+  leakyBucket: `-- Twin of core/src/algorithms/leakyBucket.ts. State: drainAtMs remainder seenMs.
+-- Params: capacity, intervalNum, intervalDen: one leak every intervalNum / intervalDen ms.
 -- GCRA with burst = capacity + 1, which is also the limit it reports; delayMs is the wait for its turn.
-local function leakyBucketStep(state, params, now, cost)
-  local burst = params[1] + 1
-  local s = schedule(state, params[2], params[3], burst, now, cost)
-  local decision
-  if s.allowed then
-    decision = allow(burst, s.remaining, s.resetAfterMs, s.startAfterMs)
-  else
-    decision = deny(burst, s.remaining, s.resetAfterMs, s.retryAfterMs)
-  end
-  return s.tat, s.ttlMs, decision
+local function leakyBucketStep(key, s1, s2, s3, now, cost, capacity, intervalNum, intervalDen)
+  local allowed, remaining, resetAfterMs, retryAfterMs, startAfterMs, ttlMs, n1, n2, n3 =
+    schedule(s1, s2, s3, intervalNum, intervalDen, capacity + 1, now, cost)
+  if allowed then return true, remaining, resetAfterMs, startAfterMs, ttlMs, n1, n2, n3 end
+  return false, remaining, resetAfterMs, retryAfterMs, ttlMs, n1, n2, n3
 end
 `,
-  apply: `-- The all-or-nothing driver: the twin of core/src/stepAll.ts.
+  single: `-- The driver of one decision on one limit. scripts.ts composes one such script per algorithm kind:
+-- the helpers, that kind's functions, then \`local READ, STEP, WRITE = …\` naming them, then this.
 --
--- KEYS[i]: the key of limit i; KEYS past the last limit are padding (a client may send a fixed
--- number of keys) and are never touched.
--- ARGV[1]: now in ms, or '' to read the server's clock (TIME).
--- ARGV[2]: cost (units, >= 0).   ARGV[3]: '1' to consume, '0' for a peek.
--- ARGV[4]: maxDelayMs, the shaping bound (twin of core's stepWithin), or '' for none.
--- ARGV[4 * i + 1 .. 4 * i + 4]: limit i's kind and its three params ('' where a kind has two).
+-- KEYS[1]: the limit's key.
+-- ARGV[1]: now in ms, or '' to read the server's clock (TIME).   ARGV[2]: cost (units, >= 0).
+-- ARGV[3]: mode: '1' consume, '0' peek, either followed by ':' and maxDelayMs.
+-- ARGV[4..6]: the limit's params ('' where a kind has two).
 --
--- Steps every limit on its current state; if all admit and it consumes a positive cost, writes
--- every new state with its TTL (one SET or one sorted-set update per key), else writes nothing.
--- In a denied composite the limits that would have admitted report their cost-0 (peek) decision.
--- Replies 6 values per limit: allowed (1/0), limit, remaining, resetAfterMs, retryAfterMs, delayMs.
---
--- Redis runs the whole script on every call, so it defines only what the call needs: stepOf(kind)
--- (composed around this file) creates the step function of one algorithm when it is first used.
+-- Steps the limit on its state; if it admits and consumes a positive cost, writes the new state with
+-- its TTL (one SET, or the sorted-set update of a sliding log), else writes nothing. Replies
+-- allowed (1/0), remaining, resetAfterMs, and the wait: retryAfterMs when denied, delayMs when allowed.
 
--- States other than slidingLog's are stored as their numbers joined by single spaces.
-local function readState(key)
-  local raw = redis.call('GET', key)
-  if not raw then return nil end
-  local state = {}
-  local from = 1
-  while true do
-    local space = string.find(raw, ' ', from, true)
-    if space == nil then
-      state[#state + 1] = tonumber(string.sub(raw, from))
-      return state
-    end
-    state[#state + 1] = tonumber(string.sub(raw, from, space - 1))
-    from = space + 1
-  end
-end
-
-local nowArg = ARGV[1]
-local now
--- With the caller's clock, keys live a little past their TTL: the TTL runs on the server's clock,
--- the state's lifetime on the caller's. A state past its TTL behaves as fresh, so this changes no
--- decision; it only keeps a drifting or simulated clock from seeing a state vanish early.
-local graceMs = 0
-if nowArg == '' then
-  if redis.replicate_commands then redis.replicate_commands() end
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local key = KEYS[1]
+local now, graceMs
+if ARGV[1] == '' then
+  now, graceMs = serverNow(), 0
 else
-  now = tonumber(nowArg)
-  graceMs = 1000
+  -- With the caller's clock, keys live a little past their TTL: the TTL runs on the server's clock,
+  -- the state's lifetime on the caller's. A state past its TTL behaves as fresh, so this changes no
+  -- decision; it only keeps a drifting or simulated clock from seeing a state vanish early.
+  now, graceMs = tonumber(ARGV[1]), 1000
 end
 local cost = tonumber(ARGV[2])
-local writes = ARGV[3] == '1' and cost > 0
-local maxDelay = tonumber(ARGV[4])
-local n = (#ARGV - 4) / 4
+local consume, maxDelay = modeOf(ARGV[3])
+local p1, p2, p3 = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 
--- Persists one limit's new state for ttlMs (plus the grace); a TTL of 0 or less deletes the key.
--- A state that is kept is written by a SET, or for slidingLog starting with its ZADD (see below).
-local function persist(key, writeLog, state, ttlMs)
-  local px = nil
-  if ttlMs > 0 then
-    local ms = math.ceil(ttlMs + graceMs)
-    if ms < 9007199254740992 then px = string.format('%d', ms) else px = string.format('%.0f', ms) end
-  end
-  if writeLog ~= nil then
-    writeLog(key, state, px)
-  elseif px == nil then
-    redis.call('DEL', key)
-  elseif #state == 2 then
-    redis.call('SET', key, formatNumber(state[1]) .. ' ' .. formatNumber(state[2]), 'PX', px)
+local err, s1, s2, s3 = READ(key)
+if err then return redis.error_reply(err) end
+local allowed, remaining, resetAfterMs, wait, ttlMs, n1, n2, n3 = STEP(key, s1, s2, s3, now, cost, p1, p2, p3)
+if allowed and maxDelay ~= nil and wait > maxDelay then
+  -- Twin of core's stepWithin: an admission that would wait longer than maxDelay is a denial with
+  -- the untouched numbers of a peek (only shaping steps carry a delay).
+  local _, untouchedRemaining, untouchedReset = STEP(key, s1, s2, s3, now, 0, p1, p2, p3)
+  allowed, remaining, resetAfterMs, wait = false, untouchedRemaining, untouchedReset, wait - maxDelay
+elseif allowed and consume and cost > 0 then
+  err = persist(WRITE, key, cost, ttlMs, graceMs, n1, n2, n3)
+  if err then return redis.error_reply(err) end
+end
+local verdict = 0
+if allowed then verdict = 1 end
+return { verdict, replyNumber(remaining), replyNumber(resetAfterMs), replyNumber(wait) }
+`,
+  engine: `-- The driver of many decisions in one call (a batch: the decisions one event-loop turn sent to one
+-- Redis node), each of one limit or of several all-or-nothing (a composite): the twin of core's
+-- stepAll, once per decision, in order. Each decision is atomic and all-or-nothing on its own; one
+-- that fails (a key of another type, a key another Cluster node serves, Redis out of memory) writes
+-- nothing and does not stop the others. scripts.ts composes it after the helpers and every kind.
+--
+-- ARGV[1]: K, the keys declared in KEYS (KEYS past K are padding: a client may send a fixed count).
+-- ARGV[2]: D, the decisions.   ARGV[3]: S, the limits (specs) they use.
+-- Then S specs of 5: id, kind, and its three params ('' where a kind has two).
+-- Then D decisions of 4: plan (spec ids joined by ','), now ('' for the server's clock), cost, mode
+-- ('1' consume, '0' peek, either followed by ':' and maxDelayMs).
+-- Then the keys past the K declared ones, if any (on a Cluster, decisions of other slots served by
+-- the same node: a script without flags may touch a node's keys of any slot).
+-- Each decision takes the next keys in order, one per limit of its plan.
+--
+-- Replies per decision: 1 and, per limit, allowed (1/0), remaining, resetAfterMs and the wait
+-- (retryAfterMs when denied, delayMs when allowed); or 0 and Redis's error text.
+
+local declared = tonumber(ARGV[1])
+local decisionCount = tonumber(ARGV[2])
+local specCount = tonumber(ARGV[3])
+
+-- Each spec's functions and params, by id.
+local READS, STEPS, WRITES, P1, P2, P3, UNKNOWN = {}, {}, {}, {}, {}, {}, {}
+local at = 4
+for _ = 1, specCount do
+  local id, kind = ARGV[at], ARGV[at + 1]
+  if kind == 'fixedWindow' then
+    READS[id], STEPS[id], WRITES[id] = readText, fixedWindowStep, writeText
+  elseif kind == 'gcra' then
+    READS[id], STEPS[id], WRITES[id] = readText, gcraStep, writeText
+  elseif kind == 'tokenBucket' then
+    READS[id], STEPS[id], WRITES[id] = readText, tokenBucketStep, writeText
+  elseif kind == 'slidingWindow' then
+    READS[id], STEPS[id], WRITES[id] = readText, slidingWindowStep, writeText
+  elseif kind == 'leakyBucket' then
+    READS[id], STEPS[id], WRITES[id] = readText, leakyBucketStep, writeText
+  elseif kind == 'slidingLog' then
+    READS[id], STEPS[id], WRITES[id] = slidingLogRead, slidingLogStep, slidingLogWrite
   else
-    local parts = {}
-    for i = 1, #state do parts[i] = formatNumber(state[i]) end
-    redis.call('SET', key, table.concat(parts, ' '), 'PX', px)
+    UNKNOWN[id] = 'ERR sluice: unknown algorithm kind ' .. tostring(kind)
   end
+  P1[id], P2[id], P3[id] = tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
+  at = at + 5
 end
 
--- Limit i's step: its decision, and what a write needs. slidingLog steps on the key itself.
-local steps, params, states, nextStates, ttls, decisions, logWriters = {}, {}, {}, {}, {}, {}, {}
-local admitted = true
-for i = 1, n do
-  local base = 4 * i + 1
-  local kind = ARGV[base]
-  local step, writeLog = stepOf(kind)
-  if step == nil then return redis.error_reply('ERR sluice: unknown algorithm kind ' .. tostring(kind)) end
-  local param = { tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]) }
-  local decision
-  if writeLog ~= nil then
-    nextStates[i], ttls[i], decision = step(KEYS[i], param, now, cost)
-  else
-    local state = readState(KEYS[i])
-    states[i] = state
-    nextStates[i], ttls[i], decision = step(state, param, now, cost)
-    -- Twin of core's stepWithin: an admission that would wait longer than maxDelay is a denial
-    -- with the untouched numbers of a peek (only shaping steps carry a delay).
-    if maxDelay ~= nil and decision.allowed and decision.delayMs > maxDelay then
-      local _, _, untouched = step(state, param, now, 0)
-      decision = deny(untouched.limit, untouched.remaining, untouched.resetAfterMs, decision.delayMs - maxDelay)
-    end
-  end
-  steps[i], params[i], decisions[i], logWriters[i] = step, param, decision, writeLog
-  if not decision.allowed then admitted = false end
+-- Keys are taken in order: the declared ones, then those after the decisions.
+local keyBase = at + 4 * decisionCount - declared - 1
+local taken = 0
+local function nextKey()
+  taken = taken + 1
+  if taken <= declared then return KEYS[taken] end
+  return ARGV[keyBase + taken]
 end
 
--- Out of memory (maxmemory reached under noeviction), Redis refuses a command that may grow memory
--- (SET, ZADD) only while the script has written nothing: any write before it, even a DEL or a
--- ZREMRANGEBYSCORE that removes nothing, lets it and every later write through ("we can't stop in
--- the middle": scriptVerifyOOM in Redis 7's script.c, luaRedisGenericCommand in 5 and 6's
--- scripting.c). So the states that are kept are written first, each starting with its SET or ZADD,
--- and deletions last: out of memory, the very first write fails, the script ends with Redis's OOM
--- error, and nothing at all has been written.
-if admitted then
-  if writes then
-    for i = 1, n do
-      if ttls[i] > 0 then persist(KEYS[i], logWriters[i], nextStates[i], ttls[i]) end
-    end
-    for i = 1, n do
-      if not (ttls[i] > 0) then persist(KEYS[i], logWriters[i], nextStates[i], ttls[i]) end
-    end
+local serverMs = nil
+local reply, r = {}, 0
+local function emit(x)
+  r = r + 1
+  reply[r] = x
+end
+local function fail(err)
+  emit(0)
+  emit(err)
+end
+
+-- A composite's per-limit values, reused by every composite of the call.
+local IDS, KEYS_OF, S1, S2, S3, OK, REM, RESET, WAIT, TTL, N1, N2, N3 = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
+
+for _ = 1, decisionCount do
+  local plan, nowArg, cost, consume, maxDelay = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), modeOf(ARGV[at + 3])
+  at = at + 4
+  local now, graceMs
+  if nowArg == '' then
+    if serverMs == nil then serverMs = serverNow() end
+    now, graceMs = serverMs, 0
+  else
+    -- The caller's clock: keys live a little past their TTL (see single.lua).
+    now, graceMs = tonumber(nowArg), 1000
   end
-elseif n > 1 then
-  for i = 1, n do
-    if decisions[i].allowed then
-      local step = steps[i]
-      local _, _, peek
-      if logWriters[i] ~= nil then
-        _, _, peek = step(KEYS[i], params[i], now, 0)
-      else
-        _, _, peek = step(states[i], params[i], now, 0)
+  local step = STEPS[plan]
+  if step ~= nil then
+    -- One limit: the plan is its spec id.
+    local key = nextKey()
+    local p1, p2, p3 = P1[plan], P2[plan], P3[plan]
+    local err, s1, s2, s3 = READS[plan](key)
+    if err then
+      fail(err)
+    else
+      local allowed, remaining, resetAfterMs, wait, ttlMs, n1, n2, n3 = step(key, s1, s2, s3, now, cost, p1, p2, p3)
+      if allowed and maxDelay ~= nil and wait > maxDelay then
+        local _, untouchedRemaining, untouchedReset = step(key, s1, s2, s3, now, 0, p1, p2, p3)
+        allowed, remaining, resetAfterMs, wait = false, untouchedRemaining, untouchedReset, wait - maxDelay
+      elseif allowed and consume and cost > 0 then
+        err = persist(WRITES[plan], key, cost, ttlMs, graceMs, n1, n2, n3)
       end
-      decisions[i] = peek
+      if err then
+        fail(err)
+      else
+        emit(1)
+        if allowed then emit(1) else emit(0) end
+        emit(replyNumber(remaining))
+        emit(replyNumber(resetAfterMs))
+        emit(replyNumber(wait))
+      end
+    end
+  else
+    -- Several limits (or an unknown spec): read every state first, then step each.
+    local n = 0
+    for id in string.gmatch(plan, '[^,]+') do
+      n = n + 1
+      IDS[n] = id
+      KEYS_OF[n] = nextKey()
+    end
+    local err = nil
+    for i = 1, n do
+      local id = IDS[i]
+      err = UNKNOWN[id]
+      if err == nil and STEPS[id] == nil then err = 'ERR sluice: no limit spec ' .. id end
+      if err == nil then err, S1[i], S2[i], S3[i] = READS[id](KEYS_OF[i]) end
+      if err then break end
+    end
+    if err then
+      fail(err)
+    else
+      local admitted = true
+      for i = 1, n do
+        local id = IDS[i]
+        OK[i], REM[i], RESET[i], WAIT[i], TTL[i], N1[i], N2[i], N3[i] =
+          STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, cost, P1[id], P2[id], P3[id])
+        if OK[i] and maxDelay ~= nil and WAIT[i] > maxDelay then
+          local _, untouchedRemaining, untouchedReset =
+            STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, 0, P1[id], P2[id], P3[id])
+          OK[i], REM[i], RESET[i], WAIT[i] = false, untouchedRemaining, untouchedReset, WAIT[i] - maxDelay
+        end
+        if not OK[i] then admitted = false end
+      end
+      if admitted then
+        if consume and cost > 0 then
+          -- Kept states first, the first of them refused out of memory (see persist); deletions last.
+          local wrote = false
+          for i = 1, n do
+            if TTL[i] > 0 then
+              local id = IDS[i]
+              err = persist(WRITES[id], KEYS_OF[i], cost, TTL[i], graceMs, N1[i], N2[i], N3[i])
+              if err then
+                -- Only a first write can be refused: after one, Redis lets every write through.
+                if wrote then return redis.error_reply(err) end
+                break
+              end
+              wrote = true
+            end
+          end
+          if err == nil then
+            for i = 1, n do
+              if not (TTL[i] > 0) then redis.call('DEL', KEYS_OF[i]) end
+            end
+          end
+        end
+      else
+        -- A denied composite: the limits that would have admitted report their peek (cost 0).
+        for i = 1, n do
+          if OK[i] then
+            local id = IDS[i]
+            OK[i], REM[i], RESET[i], WAIT[i] =
+              STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, 0, P1[id], P2[id], P3[id])
+          end
+        end
+      end
+      if err then
+        fail(err)
+      else
+        emit(1)
+        for i = 1, n do
+          if OK[i] then emit(1) else emit(0) end
+          emit(replyNumber(REM[i]))
+          emit(replyNumber(RESET[i]))
+          emit(replyNumber(WAIT[i]))
+        end
+      end
     end
   end
-end
-
--- Whole numbers travel as integer replies (exact up to 2^53); anything else (a fraction, -0,
--- NaN, infinities) as its '%.17g' text, since Redis would truncate it.
-local function replyNumber(x)
-  if isExactInteger(x) then return x end
-  return string.format('%.17g', x)
-end
-
-local reply = {}
-for i = 1, n do
-  local d = decisions[i]
-  local at = 6 * (i - 1)
-  if d.allowed then reply[at + 1] = 1 else reply[at + 1] = 0 end
-  reply[at + 2] = replyNumber(d.limit)
-  reply[at + 3] = replyNumber(d.remaining)
-  reply[at + 4] = replyNumber(d.resetAfterMs)
-  reply[at + 5] = replyNumber(d.retryAfterMs)
-  reply[at + 6] = replyNumber(d.delayMs)
 end
 return reply
 `,

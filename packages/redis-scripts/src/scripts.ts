@@ -1,42 +1,78 @@
+// The scripts a Redis-protocol store runs, composed from the .lua sources: one per algorithm kind
+// for a lone decision on one limit, and the engine for batches and composites.
+import type { AlgorithmKind } from '@sluice/core'
 import { LUA_SOURCES } from './scripts.generated.ts'
 
-/**
- * Each algorithm kind's branch of `stepOf(kind)`: the .lua files it needs, and what it returns
- * (its step function, plus a writer for a kind whose state is not one string).
- */
-const KINDS: readonly { kind: string; files: readonly (keyof typeof LUA_SOURCES)[]; returns: string }[] = [
-  { kind: 'fixedWindow', files: ['fixedWindow'], returns: 'fixedWindowStep' },
-  { kind: 'gcra', files: ['virtualScheduling', 'gcra'], returns: 'gcraStep' },
-  { kind: 'tokenBucket', files: ['tokenBucket'], returns: 'tokenBucketStep' },
-  { kind: 'slidingWindow', files: ['slidingWindow'], returns: 'slidingWindowStep' },
-  { kind: 'leakyBucket', files: ['virtualScheduling', 'leakyBucket'], returns: 'leakyBucketStep' },
-  { kind: 'slidingLog', files: ['slidingLog'], returns: 'slidingLogStep, slidingLogWrite' },
-]
+type LuaFile = keyof typeof LUA_SOURCES
+
+/** A Lua script a store runs: a name that changes with its text, and the text itself. */
+export interface LuaScript {
+  /** `sluice_<what>_<fingerprint of the text>`: a client command may be named by it. */
+  readonly name: string
+  readonly lua: string
+}
+
+/** Each kind's .lua files and the three functions a driver calls: read its state, step, write. */
+const KINDS: Readonly<
+  Record<AlgorithmKind, { files: readonly LuaFile[]; read: string; step: string; write: string }>
+> = {
+  fixedWindow: { files: ['fixedWindow'], read: 'readText', step: 'fixedWindowStep', write: 'writeText' },
+  slidingLog: {
+    files: ['slidingLog'],
+    read: 'slidingLogRead',
+    step: 'slidingLogStep',
+    write: 'slidingLogWrite',
+  },
+  slidingWindow: {
+    files: ['slidingWindow'],
+    read: 'readText',
+    step: 'slidingWindowStep',
+    write: 'writeText',
+  },
+  tokenBucket: { files: ['tokenBucket'], read: 'readText', step: 'tokenBucketStep', write: 'writeText' },
+  gcra: { files: ['virtualScheduling', 'gcra'], read: 'readText', step: 'gcraStep', write: 'writeText' },
+  leakyBucket: {
+    files: ['virtualScheduling', 'leakyBucket'],
+    read: 'readText',
+    step: 'leakyBucketStep',
+    write: 'writeText',
+  },
+}
+
+function script(what: string, parts: readonly string[]): LuaScript {
+  const lua = parts.join('\n')
+  return { name: `sluice_${what}_${scriptFingerprint(lua)}`, lua }
+}
 
 /**
- * `local function stepOf(kind)`: Redis runs a script's whole text on every call, and each function
- * definition it passes costs time, so every algorithm's functions are defined inside its own
- * branch: a call defines only the algorithms it uses.
+ * One script per algorithm kind, for a decision on one limit: the helpers, that kind's functions
+ * and the one-decision driver (`single.lua`). Redis runs a script's whole text on every call, and
+ * each function it defines costs time: a kind's script defines only what that kind uses.
  */
-const STEP_OF = [
-  'local function stepOf(kind)',
-  ...KINDS.flatMap(({ kind, files, returns }, i) => [
-    `${i === 0 ? 'if' : 'elseif'} kind == '${kind}' then`,
-    ...files.map((file) => LUA_SOURCES[file]),
-    `return ${returns}`,
+export const KIND_SCRIPTS: Readonly<Record<AlgorithmKind, LuaScript>> = Object.fromEntries(
+  Object.entries(KINDS).map(([kind, { files, read, step, write }]) => [
+    kind,
+    script(kind, [
+      LUA_SOURCES.shared,
+      ...files.map((file) => LUA_SOURCES[file]),
+      `local READ, STEP, WRITE = ${read}, ${step}, ${write}`,
+      LUA_SOURCES.single,
+    ]),
   ]),
-  'end',
-  'return nil',
-  'end',
-].join('\n')
+) as Record<AlgorithmKind, LuaScript>
+
+/** Every kind's .lua files, each once, in the order of the kinds. */
+const ALL_FILES = [...new Set(Object.values(KINDS).flatMap((k) => k.files))]
 
 /**
- * The one script a Redis-protocol store runs per decision: every algorithm's step function and
- * the all-or-nothing driver (`apply.lua`). Run it through the client's own script support
- * (ioredis `defineCommand`, @upstash/redis `createScript`), which hashes it and falls back from
- * EVALSHA to EVAL; KEYS and ARGV come from {@link applyCall}.
+ * The engine: many decisions in one call, each of one limit or a composite (`engine.lua`), every
+ * kind's functions included. KEYS and ARGV come from `engineCall`.
  */
-export const APPLY_SCRIPT: string = [LUA_SOURCES.shared, STEP_OF, LUA_SOURCES.apply].join('\n')
+export const ENGINE_SCRIPT: LuaScript = script('engine', [
+  LUA_SOURCES.shared,
+  ...ALL_FILES.map((file) => LUA_SOURCES[file]),
+  LUA_SOURCES.engine,
+])
 
 /**
  * A short fingerprint of a script's text (32-bit FNV-1a, hex), for naming a client-side command

@@ -27,17 +27,21 @@ it('renders text with backticks, ${ and backslashes back exactly', () => {
   const sources = Object.fromEntries(LUA_FILES.map((name) => [name, tricky])) as Record<LuaFile, string>
   const body = renderGenerated(sources).replace(/^[\s\S]*?export const LUA_SOURCES[^=]*= /, 'return ')
   const evaluated = new Function(body) as () => Record<string, string>
-  expect(evaluated().apply).toBe(tricky)
+  expect(evaluated().engine).toBe(tricky)
 })
 
 it('uses no Node built-in at run time, so it runs on edge runtimes', () => {
   for (const file of [
+    'batch.ts',
+    'client.ts',
     'index.ts',
     'keys.ts',
     'layout.ts',
     'scripts.ts',
     'version.ts',
     'scripts.generated.ts',
+    'slot.ts',
+    'store.ts',
   ]) {
     expect(read(`src/${file}`), file).not.toMatch(/from '(node:|fs|path|crypto)/)
   }

@@ -2,11 +2,15 @@ import { fixedWindow, gcra, leakyBucket, slidingLog, tokenBucket } from '@sluice
 import type { StoreRequest } from '@sluice/core/store'
 import { describe, expect, it, vi } from 'vitest'
 import {
-  applyCall,
+  engineCall,
   isSupportedRedisVersion,
+  keySlot,
   MINIMUM_REDIS_VERSION,
-  parseApplyReply,
+  parseEngineReply,
+  parseSingleReply,
   redisVersionOf,
+  singleArgs,
+  storeKeys,
 } from '../src/index.ts'
 
 const request = (over: Partial<StoreRequest> = {}): StoreRequest => ({
@@ -18,77 +22,140 @@ const request = (over: Partial<StoreRequest> = {}): StoreRequest => ({
   ...over,
 })
 
-describe('applyCall', () => {
-  it('lays out KEYS and ARGV: now, cost, consume, maxDelayMs, then kind + 3 params per limit', () => {
-    const limits = [
-      fixedWindow({ limit: 3, window: 1000 }),
-      tokenBucket({ capacity: 5, refillRate: 1 / 3 }),
-      gcra({ rate: 30, period: '1m', burst: 16 }),
-      leakyBucket({ capacity: 2, leakRate: 0.5 }),
-    ]
-    const call = applyCall('p:', request({ limits }))
-    expect(call.keys).toEqual(limits.map((l) => `p:{api:user%7B1%7D}:${l.id}`))
-    const tb = limits[1]?.params as { tokenUnits: number; refillUnitsPerMs: number }
-    const lb = limits[3]?.params as { intervalNum: number; intervalDen: number }
-    expect(call.argv).toEqual([
+describe('singleArgs', () => {
+  it("lays out now, cost, mode, then the limit's two or three params", () => {
+    expect(singleArgs(request(), 'server')).toEqual(['1700000000123', '2', '1', '3', '1000'])
+    const tb = tokenBucket({ capacity: 5, refillRate: 1 / 3 })
+    const p = tb.params as { tokenUnits: number; refillUnitsPerMs: number }
+    expect(singleArgs(request({ limits: [tb], consume: false, cost: 0 }), 'server')).toEqual([
       '1700000000123',
-      '2',
-      '1',
-      '',
-      'fixedWindow',
-      '3',
-      '1000',
-      '',
-      'tokenBucket',
+      '0',
+      '0',
       '5',
-      String(tb.tokenUnits),
-      String(tb.refillUnitsPerMs),
-      'gcra',
-      '2000',
-      '1',
-      '16',
-      'leakyBucket',
-      '2',
-      String(lb.intervalNum),
-      String(lb.intervalDen),
+      String(p.tokenUnits),
+      String(p.refillUnitsPerMs),
     ])
+    expect(
+      singleArgs(request({ limits: [gcra({ rate: 30, period: '1m', burst: 16 })] }), 'server').slice(3),
+    ).toEqual(['2000', '1', '16'])
+    expect(singleArgs(request({ maxDelayMs: 250 }), 'server')[2]).toBe('1:250')
+    expect(singleArgs(request({ maxDelayMs: 0, consume: false }), 'server')[2]).toBe('0:0')
   })
 
   it('lets request.now win over both clocks; without it sends "" (server) or Date.now() (client)', () => {
     vi.spyOn(Date, 'now').mockReturnValue(42)
     try {
-      expect(applyCall('', request(), 'client').argv[0]).toBe('1700000000123')
-      expect(applyCall('', request({ now: undefined }), 'server').argv[0]).toBe('')
-      expect(applyCall('', request({ now: undefined })).argv[0]).toBe('')
-      expect(applyCall('', request({ now: undefined }), 'client').argv[0]).toBe('42')
+      expect(singleArgs(request(), 'client')[0]).toBe('1700000000123')
+      expect(singleArgs(request({ now: undefined }), 'server')[0]).toBe('')
+      expect(singleArgs(request({ now: undefined }), 'client')[0]).toBe('42')
     } finally {
       vi.restoreAllMocks()
     }
-    expect(applyCall('', request({ consume: false, cost: 0 })).argv.slice(1, 3)).toEqual(['0', '0'])
-    expect(applyCall('', request({ maxDelayMs: 250 })).argv[3]).toBe('250')
   })
 
   it('refuses a limit it has no twin for', () => {
     const bogus = { ...slidingLog({ limit: 1, window: 1 }), kind: 'concurrency' } as never
-    expect(() => applyCall('', request({ limits: [bogus] }))).toThrow(/no Lua twin/)
+    expect(() => singleArgs(request({ limits: [bogus] }), 'server')).toThrow(/no Lua twin/)
   })
 })
 
-describe('parseApplyReply', () => {
-  it('reads 6 values per limit, floats from strings', () => {
-    expect(
-      parseApplyReply(['1', '3', '2', '999.5', '0', '0', '0', '16', '0', '2000', '1500', '0'], 2),
-    ).toEqual([
-      { allowed: true, limit: 3, remaining: 2, resetAfterMs: 999.5, retryAfterMs: 0, delayMs: 0 },
-      { allowed: false, limit: 16, remaining: 0, resetAfterMs: 2000, retryAfterMs: 1500, delayMs: 0 },
+describe('engineCall', () => {
+  it('lists each limit spec once, then each decision, then the keys past the declared ones', () => {
+    const fw = fixedWindow({ limit: 3, window: 1000 })
+    const lb = leakyBucket({ capacity: 2, leakRate: 0.5 })
+    const a = request({ key: 'a', limits: [fw] })
+    const b = request({ key: 'b', limits: [fw, lb], cost: 1, consume: false, maxDelayMs: 9 })
+    const decisions = [a, b].map((r) => ({ request: r, keys: storeKeys('p:', r.key, r.limits) }))
+    const { keys, args } = engineCall(decisions, 1, 'server')
+    expect(keys).toEqual(['p:{a}:fw:3:1000'])
+    const lbp = lb.params as { intervalNum: number; intervalDen: number }
+    const [fwId, lbId] = [args[3] as string, args[8] as string]
+    expect(args).toEqual([
+      '1',
+      '2',
+      '2',
+      fwId,
+      'fixedWindow',
+      '3',
+      '1000',
+      '',
+      lbId,
+      'leakyBucket',
+      '2',
+      String(lbp.intervalNum),
+      String(lbp.intervalDen),
+      fwId,
+      '1700000000123',
+      '2',
+      '1',
+      `${fwId},${lbId}`,
+      '1700000000123',
+      '1',
+      '0:9',
+      ...storeKeys('p:', 'b', [fw, lb]),
     ])
-    expect(parseApplyReply([1, 3, 2, 1, 0, 0], 1)[0]?.allowed).toBe(true)
+    expect(fwId).not.toBe(lbId)
+  })
+})
+
+describe('replies', () => {
+  it('parseSingleReply: allowed, remaining, resetAfterMs and the wait; limit from the spec', () => {
+    const fw = fixedWindow({ limit: 3, window: 1000 })
+    expect(parseSingleReply([1, 2, '999.5', 0], fw)).toEqual({
+      allowed: true,
+      limit: 3,
+      remaining: 2,
+      resetAfterMs: 999.5,
+      retryAfterMs: 0,
+      delayMs: 0,
+    })
+    expect(parseSingleReply([0, 0, 2000, 1500], gcra({ rate: 1, period: 1000, burst: 16 }))).toEqual({
+      allowed: false,
+      limit: 16,
+      remaining: 0,
+      resetAfterMs: 2000,
+      retryAfterMs: 1500,
+      delayMs: 0,
+    })
+    expect(parseSingleReply([1, 0, 2000, 1000], leakyBucket({ capacity: 2, leakRate: 1 }))).toMatchObject({
+      limit: 3,
+      delayMs: 1000,
+      retryAfterMs: 0,
+    })
+    expect(() => parseSingleReply('OK', fw)).toThrow(/expected 4 values/)
+    expect(() => parseSingleReply([1, null, 1, 1], fw)).toThrow(TypeError)
   })
 
-  it('throws on a reply of the wrong shape', () => {
-    expect(() => parseApplyReply('OK', 1)).toThrow(/expected 6 values/)
-    expect(() => parseApplyReply(['1'], 1)).toThrow(/got an array of 1/)
-    expect(() => parseApplyReply([null, 1, 1, 1, 1, 1], 1)).toThrow(TypeError)
+  it('parseEngineReply: per decision its limits, or the error text; a broken shape throws', () => {
+    const fw = fixedWindow({ limit: 3, window: 1000 })
+    const tb = tokenBucket({ capacity: 5, refillRate: 1 })
+    const one = { request: request({ limits: [fw] }) }
+    const two = { request: request({ limits: [fw, tb] }) }
+    expect(
+      parseEngineReply([1, 1, 2, 100, 0, 0, 'WRONGTYPE x', 1, 0, 2, 100, 5, 1, 4, 1000, 0], [one, two, two]),
+    ).toEqual([
+      [{ allowed: true, limit: 3, remaining: 2, resetAfterMs: 100, retryAfterMs: 0, delayMs: 0 }],
+      'WRONGTYPE x',
+      [
+        { allowed: false, limit: 3, remaining: 2, resetAfterMs: 100, retryAfterMs: 5, delayMs: 0 },
+        { allowed: true, limit: 5, remaining: 4, resetAfterMs: 1000, retryAfterMs: 0, delayMs: 0 },
+      ],
+    ])
+    expect(() => parseEngineReply('OK', [one])).toThrow(/expected an array/)
+    expect(() => parseEngineReply([1, 1, 2], [one])).toThrow(/ends or breaks/)
+    expect(() => parseEngineReply([1, 1, 2, 100, 0, 9], [one])).toThrow(/too many/)
+  })
+})
+
+describe('keySlot', () => {
+  it("is Redis's CLUSTER KEYSLOT: CRC16 of the hash tag, or of the whole key without one", () => {
+    // Values from Redis's own documentation and `CLUSTER KEYSLOT`.
+    expect(keySlot('123456789')).toBe(12739)
+    expect(keySlot('foo')).toBe(12182)
+    expect(keySlot('{user1000}.following')).toBe(keySlot('{user1000}.followers'))
+    expect(keySlot('{user1000}.following')).toBe(keySlot('user1000'))
+    expect(keySlot('foo{}{bar}')).toBe(keySlot('foo{}{bar}'))
+    expect(keySlot('{}x')).not.toBe(keySlot('x'))
   })
 })
 

@@ -4,21 +4,31 @@ import {
   type AlgorithmState,
   fixedWindow,
   gcra,
+  type LimitDecision,
   leakyBucket,
   slidingLog,
   slidingWindow,
   tokenBucket,
 } from '@sluice/core'
-import { stepAll } from '@sluice/core/store'
+import { type StoreRequest, stepAll } from '@sluice/core/store'
 import type {} from '@sluice/test-services/vitest'
 import * as fc from 'fast-check'
 import Redis from 'ioredis'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { APPLY_SCRIPT, applyCall, parseApplyReply } from '../src/index.ts'
+import {
+  ENGINE_SCRIPT,
+  engineCall,
+  KIND_SCRIPTS,
+  parseEngineReply,
+  parseSingleReply,
+  singleArgs,
+  storeKeys,
+} from '../src/index.ts'
 
-// Step-level parity over arbitrary states: each case writes a state straight into Redis, runs the
-// script once, and compares decisions, the state written back and its TTL with core's stepAll.
-// Traces through a store only reach states the algorithms produce; this also covers the rest.
+// Step-level parity over arbitrary states: each case writes a state straight into Redis, runs a
+// script once (its kind's script, or the engine deciding it as a batch of one), and compares
+// decisions, the state written back and its TTL with core's stepAll. Traces through a store only
+// reach states the algorithms produce; this also covers the rest.
 
 const client = new Redis(inject('redisUrl'))
 afterAll(() => client.quit())
@@ -33,7 +43,39 @@ const rate = fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom(0.1, 0.25
 const small = fc.integer({ min: 1, max: 20 })
 const nowArb = fc.integer({ min: 0, max: 100_000 }).map((d) => EPOCH + d)
 
+/** Which script decides: the algorithm's own (one limit), or the engine (any decisions). */
+type Via = 'kind' | 'engine'
+
+/** The store keys of a request, as a store sends them. */
+const keysOf = (request: StoreRequest): string[] => storeKeys(prefix, request.key, request.limits)
+
+/** Decides `request` with one script call: its kind's script (one limit only) or the engine. */
+async function decide(request: StoreRequest, via: Via): Promise<readonly LimitDecision[]> {
+  const keys = keysOf(request)
+  if (via === 'kind') {
+    const limit = request.limits[0] as Algorithm
+    const reply = await client.eval(
+      KIND_SCRIPTS[limit.kind].lua,
+      1,
+      keys[0] as string,
+      ...singleArgs(request, 'server'),
+    )
+    return [parseSingleReply(reply, limit)]
+  }
+  const [outcome] = await decideAll([request])
+  if (typeof outcome === 'string') throw new Error(outcome)
+  return outcome as readonly LimitDecision[]
+}
+
+/** Decides `requests` in order in one engine call: each one's decisions, or Redis's error text. */
+async function decideAll(requests: readonly StoreRequest[]): Promise<(readonly LimitDecision[] | string)[]> {
+  const decisions = requests.map((request) => ({ request, keys: keysOf(request) }))
+  const { keys, args } = engineCall(decisions, decisions.length, 'server')
+  return parseEngineReply(await client.eval(ENGINE_SCRIPT.lua, keys.length, ...keys, ...args), decisions)
+}
+
 interface Case {
+  readonly via: Via
   readonly algorithm: Algorithm
   readonly state: AlgorithmState | undefined
   readonly now: number
@@ -116,6 +158,7 @@ function algorithmArb(kind: AlgorithmKind): fc.Arbitrary<Algorithm> {
 function caseArb(kind: AlgorithmKind): fc.Arbitrary<Case> {
   return fc.tuple(algorithmArb(kind), nowArb).chain(([algorithm, now]) =>
     fc.record({
+      via: fc.constantFrom<Via>('kind', 'engine'),
       algorithm: fc.constant(algorithm),
       now: fc.constant(now),
       state: fc.option(stateArb(algorithm, now), { nil: undefined, freq: 5 }),
@@ -150,16 +193,15 @@ async function readState(key: string, kind: AlgorithmKind): Promise<AlgorithmSta
   return flat.filter((_, i) => i % 2 === 1).map(Number)
 }
 
-async function check({ algorithm, state, now, cost, consume }: Case): Promise<void> {
+async function check({ via, algorithm, state, now, cost, consume }: Case): Promise<void> {
   const request = { key: `k${sequence++}`, limits: [algorithm], cost, consume, now }
-  const { keys, argv } = applyCall(prefix, request)
-  const key = keys[0] as string
+  const key = keysOf(request)[0] as string
   if (state !== undefined) await writeState(key, algorithm.kind, state)
   const before = await readState(key, algorithm.kind)
   const sent = performance.now()
-  const reply = await client.eval(APPLY_SCRIPT, keys.length, ...keys, ...argv)
+  const decisions = await decide(request, via)
   const expected = stepAll([algorithm], [state], now, cost, consume)
-  expect(parseApplyReply(reply, 1)).toStrictEqual(expected.decisions)
+  expect(decisions).toStrictEqual(expected.decisions)
   const after = await readState(key, algorithm.kind)
   const pttl = await client.pttl(key)
   // The TTL has run down by at most the time from sending the script to reading it (+1 ms rounding).
@@ -195,44 +237,38 @@ describe('the Lua twins decide like core on arbitrary states', () => {
   }
 })
 
-describe('the script itself', () => {
-  it('stores state with every bit of a double (tostring would keep 14 digits)', async () => {
+describe('the scripts themselves', () => {
+  it('store state with every bit of a double (tostring would keep 14 digits)', async () => {
     // 2^52 - 1 has 16 digits: '%.14g' would store 4.5035996273705e+15.
     const now = 2 ** 52 - 1
     const algorithm = fixedWindow({ limit: 5, window: 1 })
-    const { keys, argv } = applyCall(prefix, {
-      key: 'bits',
-      limits: [algorithm],
-      cost: 2,
-      consume: true,
-      now,
-    })
-    const reply = parseApplyReply(await client.eval(APPLY_SCRIPT, 1, ...keys, ...argv), 1)
-    expect(reply).toStrictEqual(stepAll([algorithm], [undefined], now, 2, true).decisions)
-    expect(await client.get(keys[0] as string)).toBe('4503599627370495 2')
+    for (const via of ['kind', 'engine'] as const) {
+      const request = { key: `bits-${via}`, limits: [algorithm], cost: 2, consume: true, now }
+      expect(await decide(request, via)).toStrictEqual(
+        stepAll([algorithm], [undefined], now, 2, true).decisions,
+      )
+      expect(await client.get(keysOf(request)[0] as string)).toBe('4503599627370495 2')
+    }
   })
 
-  it('stores whole numbers past 2^53 and fractions with every bit too', async () => {
+  it('store whole numbers past 2^53 and fractions with every bit too', async () => {
     const algorithm = fixedWindow({ limit: 5, window: 2 ** 20 })
     for (const [now, text] of [
       [2 ** 60, /^1\.152921504606847e\+18 1$/],
       [EPOCH + 0.5, /^1699999645696 1$/],
     ] as const) {
-      const { keys, argv } = applyCall(prefix, {
-        key: `big${now}`,
-        limits: [algorithm],
-        cost: 1,
-        consume: true,
-        now,
-      })
-      await client.eval(APPLY_SCRIPT, 1, ...keys, ...argv)
-      expect(await client.get(keys[0] as string)).toMatch(text)
-      const stored = await readState(keys[0] as string, 'fixedWindow')
+      const request = { key: `big${now}`, limits: [algorithm], cost: 1, consume: true, now }
+      await decide(request, 'kind')
+      const key = keysOf(request)[0] as string
+      expect(await client.get(key)).toMatch(text)
+      const stored = await readState(key, 'fixedWindow')
       expect(stored).toStrictEqual(stepAll([algorithm], [undefined], now, 1, true).writes[0]?.state)
     }
     const bucket = tokenBucket({ capacity: 2, refillRate: 1 / 3 })
     const state = [1.25, EPOCH - 0.75]
-    await check({ algorithm: bucket, state, now: EPOCH, cost: 1, consume: true })
+    for (const via of ['kind', 'engine'] as const) {
+      await check({ via, algorithm: bucket, state, now: EPOCH, cost: 1, consume: true })
+    }
   })
 
   it('a denied composite reports peeks for the limits that would admit, two of one kind included', async () => {
@@ -243,71 +279,94 @@ describe('the script itself', () => {
     ]
     const states = [undefined, [EPOCH + 900, 0], undefined]
     const request = { key: 'mixed', limits, cost: 1, consume: true, now: EPOCH }
-    const { keys, argv } = applyCall(prefix, request)
+    const keys = keysOf(request)
     await client.set(keys[1] as string, '1700000000900 0')
-    const reply = parseApplyReply(await client.eval(APPLY_SCRIPT, keys.length, ...keys, ...argv), 3)
+    const reply = await decide(request, 'engine')
     expect(reply).toStrictEqual(stepAll(limits, states, EPOCH, 1, true).decisions)
     // The first and third would admit: they report their cost-0 peek, and nothing is written.
     expect(reply.map((d) => d.allowed)).toStrictEqual([true, false, true])
     expect(await client.exists(keys[0] as string, keys[2] as string)).toBe(0)
   })
 
-  it('returns fractions, -0 and the like exactly (Redis would truncate a Lua number)', async () => {
+  it('return fractions, -0 and the like exactly (Redis would truncate a Lua number)', async () => {
     const limits = [fixedWindow({ limit: 5, window: 1000 }), tokenBucket({ capacity: 2, refillRate: 1 / 3 })]
     for (const now of [EPOCH + 0.5, EPOCH + 1 / 3, -0.25]) {
       const request = { key: `frac${now}`, limits, cost: 1, consume: true, now }
-      const { keys, argv } = applyCall(prefix, request)
-      const reply = parseApplyReply(await client.eval(APPLY_SCRIPT, keys.length, ...keys, ...argv), 2)
+      const reply = await decide(request, 'engine')
       expect(reply).toStrictEqual(stepAll(limits, [undefined, undefined], now, 1, true).decisions)
       expect(reply[0]?.resetAfterMs).not.toBe(Math.trunc(reply[0]?.resetAfterMs ?? 0))
+      const single = { ...request, key: `frac1${now}`, limits: [limits[0] as Algorithm] }
+      expect(await decide(single, 'kind')).toStrictEqual(
+        stepAll(single.limits, [undefined], now, 1, true).decisions,
+      )
     }
   })
 
-  it('reads the server clock when ARGV[1] is empty, and keeps TTLs exact then', async () => {
+  it('read the server clock when now is empty, and keep TTLs exact then', async () => {
     const algorithm = fixedWindow({ limit: 5, window: '1h' })
-    const { keys, argv } = applyCall(prefix, {
-      key: 'server-clock',
-      limits: [algorithm],
-      cost: 1,
-      consume: true,
-      now: undefined,
-    })
     const serverNow = async (): Promise<number> => {
       const [sec, usec] = await client.time()
       return Number(sec) * 1000 + Math.floor(Number(usec) / 1000)
     }
     const hour = 3_600_000
-    const before = await serverNow()
-    const reply = parseApplyReply(await client.eval(APPLY_SCRIPT, 1, ...keys, ...argv), 1)[0]
-    const after = await serverNow()
-    expect(reply?.allowed).toBe(true)
-    // The script read TIME at some s in [before, after]; its window ends at the next whole hour.
-    const reset = reply?.resetAfterMs ?? Number.NaN
-    const readAt = [before, after].map((t) => Math.floor(t / hour) * hour + hour - reset)
-    expect(readAt.some((s) => s >= before && s <= after)).toBe(true)
-    // No grace on the server clock: the TTL is the reset, run down by at most the time since before.
-    const pttl = await client.pttl(keys[0] as string)
-    const last = await serverNow()
-    expect(pttl).toBeLessThanOrEqual(reset)
-    expect(pttl).toBeGreaterThanOrEqual(reset - (last - before))
+    for (const via of ['kind', 'engine'] as const) {
+      const request = {
+        key: `server-clock-${via}`,
+        limits: [algorithm],
+        cost: 1,
+        consume: true,
+        now: undefined,
+      }
+      const before = await serverNow()
+      const reply = (await decide(request, via))[0]
+      const after = await serverNow()
+      expect(reply?.allowed).toBe(true)
+      // The script read TIME at some s in [before, after]; its window ends at the next whole hour.
+      const reset = reply?.resetAfterMs ?? Number.NaN
+      const readAt = [before, after].map((t) => Math.floor(t / hour) * hour + hour - reset)
+      expect(readAt.some((s) => s >= before && s <= after)).toBe(true)
+      // No grace on the server clock: the TTL is the reset, run down by at most the time since before.
+      const pttl = await client.pttl(keysOf(request)[0] as string)
+      const last = await serverNow()
+      expect(pttl).toBeLessThanOrEqual(reset)
+      expect(pttl).toBeGreaterThanOrEqual(reset - (last - before))
+    }
   })
 
-  it('logs one unique sorted-set member per admitted unit, several calls in one millisecond included', async () => {
+  it('log one unique sorted-set member per admitted unit, several calls in one millisecond included', async () => {
     const algorithm = slidingLog({ limit: 10, window: 1000 })
     const now = EPOCH + 5
-    for (const cost of [3, 2, 4]) {
-      const { keys, argv } = applyCall(prefix, { key: 'log', limits: [algorithm], cost, consume: true, now })
-      await client.eval(APPLY_SCRIPT, 1, ...keys, ...argv)
+    for (const [cost, via] of [
+      [3, 'kind'],
+      [2, 'engine'],
+      [4, 'kind'],
+    ] as const) {
+      await decide({ key: 'log', limits: [algorithm], cost, consume: true, now }, via)
     }
-    const key = applyCall(prefix, { key: 'log', limits: [algorithm], cost: 0, consume: false, now })
-      .keys[0] as string
+    const key = keysOf({ key: 'log', limits: [algorithm], cost: 0, consume: false, now })[0] as string
     expect(await client.zcard(key)).toBe(9)
     expect(new Set(await client.zrange(key, '0', '-1')).size).toBe(9)
   })
 
-  it('fails clearly on an unknown algorithm kind', async () => {
-    await expect(
-      client.eval(APPLY_SCRIPT, 1, `${prefix}bad`, '1', '1', '1', '', 'concurrency', '1', '1', ''),
-    ).rejects.toThrow(/unknown algorithm kind concurrency/)
+  it('the engine answers an unknown algorithm kind with an error for that decision alone', async () => {
+    // ARGV: 1 declared key, 1 decision, 1 spec ('x', an unknown kind); the decision's plan is 'x'.
+    const reply = await client.eval(
+      ENGINE_SCRIPT.lua,
+      1,
+      `${prefix}bad`,
+      '1',
+      '1',
+      '1',
+      'x',
+      'concurrency',
+      '1',
+      '1',
+      '',
+      'x',
+      '1',
+      '1',
+      '1',
+    )
+    expect(reply).toStrictEqual([0, 'ERR sluice: unknown algorithm kind concurrency'])
   })
 })

@@ -9,16 +9,17 @@ describe("README's KEYS/ARGV/reply table", () => {
     expect(withLayoutTable(readme, renderLayoutTable())).toBe(readme)
   })
 
-  it('names each slot by what applyCall puts there: the header fields, then kind and params per limit', () => {
+  it("names each slot by what singleArgs puts there: the header fields, then the limit's params", () => {
     const table = renderLayoutTable()
     expect(table.startsWith(START) && table.endsWith(END)).toBe(true)
     expect(table).toMatch(/\| `ARGV\[2\]` \| cost/)
-    expect(table).toMatch(/\| `ARGV\[4\]` \| `maxDelayMs`/)
+    expect(table).toMatch(/\| `ARGV\[3\]` \| the mode: .*`maxDelayMs`/)
+    expect(table).toContain('| `KIND_SCRIPTS.tokenBucket` | `capacity` | `tokenUnits` | `refillUnitsPerMs` |')
+    expect(table).toContain('| `KIND_SCRIPTS.gcra` | `intervalNum` | `intervalDen` | `burst` |')
+    expect(table).toContain('| `KIND_SCRIPTS.fixedWindow` | `limit` | `windowMs` | — |')
     expect(table).toContain(
-      "| tokenBucket | `'tokenBucket'` | `capacity` | `tokenUnits` | `refillUnitsPerMs` |",
+      'Reply: 4 values, in order: `allowed` (1 or 0), `remaining`, `resetAfterMs`, the wait',
     )
-    expect(table).toContain("| gcra | `'gcra'` | `intervalNum` | `intervalDen` | `burst` |")
-    expect(table).toContain('Reply: 6 values per limit, in order: `allowed` (1 or 0), `limit`, `remaining`')
   })
 
   it('is found stale when the README differs', () => {

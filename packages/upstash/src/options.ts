@@ -21,16 +21,23 @@ export interface UpstashStoreOptions {
    * with `StoreTimeoutError`. Default 1000.
    */
   readonly timeoutMs?: Duration
+  /**
+   * Decisions issued in one event-loop turn go in one script call, decided in order, each atomic
+   * and all-or-nothing on its own (default `true`). No timer: a lone decision is sent at once.
+   * `false` sends every decision in its own call.
+   */
+  readonly batch?: boolean
 }
 
 export interface ResolvedOptions {
   readonly client: Redis
   readonly prefix: string
   readonly timeoutMs: number
+  readonly batch: boolean
 }
 
 const EXAMPLE = "upstashStore({ client: Redis.fromEnv() }) with Redis from '@upstash/redis'"
-const KNOWN = ['client', 'prefix', 'timeoutMs']
+const KNOWN = ['client', 'prefix', 'timeoutMs', 'batch']
 // Names @upstash/ratelimit and other rate limiters use for these options.
 const FOREIGN: Readonly<Record<string, string>> = {
   timeout: "use timeoutMs (milliseconds, or a duration such as '500ms')",
@@ -54,7 +61,11 @@ export function resolveOptions(options: UpstashStoreOptions): ResolvedOptions {
   if (prefixProblem !== undefined) throw new ConfigError(`upstashStore: ${prefixProblem}`)
   // The one duration rule ('500ms' or 500), at most a timer's longest wait; default 1000.
   const timeoutMs = storeTimeoutMs(options.timeoutMs, 'upstashStore')
-  return { client, prefix, timeoutMs }
+  const batch = options.batch ?? true
+  if (typeof batch !== 'boolean') {
+    throw new ConfigError(`upstashStore: batch must be true or false, got ${JSON.stringify(batch)}`)
+  }
+  return { client, prefix, timeoutMs, batch }
 }
 
 /** The methods of an `@upstash/redis` client the store calls. */

@@ -1,16 +1,25 @@
-import { type LimitDecision, StoreError } from '@sluice/core'
-import type { Store, StoreRequest } from '@sluice/core/store'
-import { APPLY_SCRIPT, applyCall, parseApplyReply, SCRIPT_ALGORITHMS, storeKeys } from '@sluice/redis-scripts'
-import { storeDeadlines } from './deadline.ts'
+// The Upstash store: sluice's Redis scripts (scriptStore) through @upstash/redis's script support.
+import type { Store } from '@sluice/core/store'
+import { type LuaScript, type ScriptClient, scriptStore } from '@sluice/redis-scripts'
+import type { Redis } from '@upstash/redis'
+import { storeDeadlineErrors } from './deadline.ts'
 import { resolveOptions, type UpstashStoreOptions } from './options.ts'
 import { clientSecrets } from './redact.ts'
 
 /**
+ * The most bytes of keys and arguments one batch's script call carries: a tenth of Upstash's
+ * documented request size limit (10 MB on the Free and Pay-as-you-go plans, "ERR max request size
+ * exceeded"), so that the calls the client's auto-pipelining joins into one request stay far below it.
+ */
+const UPSTASH_CALL_BYTES = 1_000_000
+
+/**
  * A sluice store on Upstash Redis through `@upstash/redis` (REST over `fetch`), for Node and edge
  * runtimes alike. Every decision, every limit of a composite included, is one Lua script call in
- * one HTTP request, atomic on the server. The client's own script support computes the SHA, sends
- * `EVALSHA`, and sends the script again on `NOSCRIPT`; with the client's auto-pipelining (its
- * default) the decisions of one tick share one request.
+ * one HTTP request, atomic on the server; the decisions of one event-loop turn share one script call
+ * (`batch`, the default), each still atomic and all-or-nothing on its own, and with the client's
+ * auto-pipelining (its default) one request. The client's own script support computes the SHA,
+ * sends `EVALSHA`, and sends the script again on `NOSCRIPT`.
  *
  * Time is the limiter's clock (`Date.now()` of the calling process unless the limiter has a
  * `clock`), passed into the script: Upstash discourages clock reads inside scripts.
@@ -30,36 +39,32 @@ import { clientSecrets } from './redact.ts'
  * const decision = await limiter.limit('user:42')
  */
 export function upstashStore(options: UpstashStoreOptions): Store {
-  const { client, prefix, timeoutMs } = resolveOptions(options)
-  const script = client.createScript<unknown>(APPLY_SCRIPT)
-  const deadlines = storeDeadlines(timeoutMs, clientSecrets(client))
-
-  async function run(request: StoreRequest): Promise<readonly LimitDecision[]> {
-    const { keys, argv } = applyCall(prefix, request, 'client')
-    const reply = await script.exec(keys, argv)
-    try {
-      return parseApplyReply(reply, request.limits.length)
-    } catch (error) {
-      throw new StoreError(`upstash store: unexpected reply from the rate-limit script: ${message(error)}`, {
-        cause: error,
-      })
-    }
-  }
-
-  return {
+  const { client, prefix, timeoutMs, batch } = resolveOptions(options)
+  return scriptStore({
     name: 'upstash',
-    capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true },
+    client: adapter(client),
+    prefix,
+    // Upstash discourages clock reads in scripts: the limiter's clock, or this process's.
+    clock: 'client',
     timeoutMs,
-    apply: (request) => deadlines.run('apply', () => run(request)),
-    reset: (key, limits) =>
-      deadlines.run('reset', async () => {
-        if (limits.length > 0) await client.del(...storeKeys(prefix, key, limits))
-      }),
-    // Settles this store's calls and stops its timer; the client is plain fetch: nothing to close.
-    close: () => deadlines.close(),
-  }
+    batch,
+    ...storeDeadlineErrors(timeoutMs, clientSecrets(client)),
+  })
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+/** What the shared script store needs of an `@upstash/redis` client. */
+function adapter(client: Redis): ScriptClient {
+  const scripts = new Map<LuaScript, ReturnType<Redis['createScript']>>()
+  return {
+    run(script, keys, args) {
+      let made = scripts.get(script)
+      if (made === undefined) {
+        made = client.createScript<unknown>(script.lua)
+        scripts.set(script, made)
+      }
+      return made.exec(keys, args)
+    },
+    del: (keys) => client.del(...keys),
+    maxRequestBytes: UPSTASH_CALL_BYTES,
+  }
 }

@@ -18,3 +18,8 @@ describeStore(
   () => upstashStore({ client: upstashClient({ responseEncoding: false }), timeoutMs: 10_000 }),
   options,
 )
+describeStore(
+  'upstash, unbatched',
+  () => upstashStore({ client: upstashClient(), batch: false, timeoutMs: 10_000 }),
+  options,
+)

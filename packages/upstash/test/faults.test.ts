@@ -239,7 +239,7 @@ describe('a reply that is not what Upstash sends', () => {
   it('JSON of the wrong shape: a StoreError naming what was wrong', async () => {
     reply = { status: 200, body: '{"result":"not a decision"}' }
     expect(await failure({ enableAutoPipelining: false })).toMatch(
-      /unexpected reply from the rate-limit script: redis-scripts: expected 6 values from the script, got string/,
+      /unexpected reply from the rate-limit script: redis-scripts: expected 4 values from the script, got string/,
     )
     // A pipeline reply must be an array: this one is not.
     expect(await failure({})).toMatch(/the server's reply is not an Upstash REST reply/)

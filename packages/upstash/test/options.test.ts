@@ -98,6 +98,7 @@ describe('upstashStore options', () => {
       /upstashStore: timeoutMs must be a whole number of milliseconds greater than 0.*, got 0/,
     ],
     ['timeoutMs NaN', { client, timeoutMs: Number.NaN }, /got NaN/],
+    ['batch not a boolean', { client, batch: 1 }, /batch must be true or false, got 1/],
     ['timeoutMs fractional', { client, timeoutMs: 0.5 }, /whole number of milliseconds/],
     ['timeoutMs as a bad string', { client, timeoutMs: 'soon' }, /or a string like '500ms'.*got "soon"/],
     ['timeoutMs past a timer', { client, timeoutMs: 2 ** 31 }, /at most 2147483647/],

@@ -5,7 +5,11 @@ import { upstashStore } from '../src/index.ts'
 import { randomPrefix, upstashClient } from './support/clients.ts'
 import { recordRequests } from './support/requests.ts'
 
-// One HTTP request per decision at most: counted at the client's fetch, against the local server.
+// One HTTP request per decision at most, and one script call per batch: counted at the client's
+// fetch, against the local server.
+
+/** Decisions one script call of a batch takes before it leaves (redis-scripts' EARLY_BATCH). */
+const EARLY_BATCH = 16
 
 let stop = () => {}
 afterEach(() => stop())
@@ -43,11 +47,12 @@ describe('HTTP requests per decision', () => {
     }
   })
 
-  it('without auto-pipelining: 200 concurrent calls on one key admit exactly 100, in 200 requests', async () => {
+  it('without auto-pipelining or batching: 200 concurrent calls on one key admit exactly 100, in 200 requests', async () => {
     const store = upstashStore({
       client: upstashClient({ enableAutoPipelining: false }),
       prefix: randomPrefix('rpd'),
       timeoutMs: 20_000,
+      batch: false,
     })
     const limits = [fixedWindow({ limit: 100, window: '1d' })]
     await store.apply({ ...request('warm', limits), consume: false })
@@ -60,10 +65,29 @@ describe('HTTP requests per decision', () => {
     expect(recorder.sent).toHaveLength(200)
   })
 
-  it('with auto-pipelining (the default): the decisions of one tick share one /pipeline request', async () => {
+  it('without auto-pipelining, batched: 200 concurrent calls admit exactly 100 in one script call per 16', async () => {
+    const store = upstashStore({
+      client: upstashClient({ enableAutoPipelining: false }),
+      prefix: randomPrefix('rpd'),
+      timeoutMs: 20_000,
+    })
+    const limits = [fixedWindow({ limit: 100, window: '1d' })]
+    // Loads both scripts (a lone decision's and the engine), so no EVAL after NOSCRIPT is counted.
+    await Promise.all([0, 1].map(() => store.apply({ ...request('warm', limits), consume: false })))
+    const recorder = recordRequests()
+    stop = recorder.stop
+    const decisions = await Promise.all(
+      Array.from({ length: 200 }, () => store.apply(request('hot', limits))),
+    )
+    expect(decisions.filter(([d]) => d?.allowed).length).toBe(100)
+    expect(recorder.sent).toHaveLength(Math.ceil(200 / EARLY_BATCH))
+    for (const { commands } of recorder.sent) expect(commands.map((c) => c[0])).toEqual(['evalsha'])
+  })
+
+  it('with auto-pipelining (the default): the decisions of one tick share one /pipeline request and a few engine calls', async () => {
     const store = upstashStore({ client: upstashClient(), prefix: randomPrefix('rpd'), timeoutMs: 10_000 })
     const limits = [fixedWindow({ limit: 30, window: '1d' })]
-    await store.apply(request('warm', limits))
+    await Promise.all([0, 1].map(() => store.apply(request('warm', limits))))
     const recorder = recordRequests()
     stop = recorder.stop
     const decisions = await Promise.all(Array.from({ length: 50 }, () => store.apply(request('hot', limits))))
@@ -71,8 +95,9 @@ describe('HTTP requests per decision', () => {
     expect(recorder.sent.length).toBeGreaterThanOrEqual(1)
     expect(recorder.sent.length).toBeLessThanOrEqual(2)
     expect(recorder.sent.every(({ path }) => path === '/pipeline')).toBe(true)
+    // Batched: one engine call per EARLY_BATCH decisions, not one per decision.
     expect(recorder.sent.flatMap(({ commands }) => commands.map((c) => c[0]))).toEqual(
-      Array.from({ length: 50 }, () => 'evalsha'),
+      Array.from({ length: Math.ceil(50 / EARLY_BATCH) }, () => 'evalsha'),
     )
   })
 

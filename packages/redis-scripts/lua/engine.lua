@@ -1,0 +1,184 @@
+-- The driver of many decisions in one call (a batch: the decisions one event-loop turn sent to one
+-- Redis node), each of one limit or of several all-or-nothing (a composite): the twin of core's
+-- stepAll, once per decision, in order. Each decision is atomic and all-or-nothing on its own; one
+-- that fails (a key of another type, a key another Cluster node serves, Redis out of memory) writes
+-- nothing and does not stop the others. scripts.ts composes it after the helpers and every kind.
+--
+-- ARGV[1]: K, the keys declared in KEYS (KEYS past K are padding: a client may send a fixed count).
+-- ARGV[2]: D, the decisions.   ARGV[3]: S, the limits (specs) they use.
+-- Then S specs of 5: id, kind, and its three params ('' where a kind has two).
+-- Then D decisions of 4: plan (spec ids joined by ','), now ('' for the server's clock), cost, mode
+-- ('1' consume, '0' peek, either followed by ':' and maxDelayMs).
+-- Then the keys past the K declared ones, if any (on a Cluster, decisions of other slots served by
+-- the same node: a script without flags may touch a node's keys of any slot).
+-- Each decision takes the next keys in order, one per limit of its plan.
+--
+-- Replies per decision: 1 and, per limit, allowed (1/0), remaining, resetAfterMs and the wait
+-- (retryAfterMs when denied, delayMs when allowed); or 0 and Redis's error text.
+
+local declared = tonumber(ARGV[1])
+local decisionCount = tonumber(ARGV[2])
+local specCount = tonumber(ARGV[3])
+
+-- Each spec's functions and params, by id.
+local READS, STEPS, WRITES, P1, P2, P3, UNKNOWN = {}, {}, {}, {}, {}, {}, {}
+local at = 4
+for _ = 1, specCount do
+  local id, kind = ARGV[at], ARGV[at + 1]
+  if kind == 'fixedWindow' then
+    READS[id], STEPS[id], WRITES[id] = readText, fixedWindowStep, writeText
+  elseif kind == 'gcra' then
+    READS[id], STEPS[id], WRITES[id] = readText, gcraStep, writeText
+  elseif kind == 'tokenBucket' then
+    READS[id], STEPS[id], WRITES[id] = readText, tokenBucketStep, writeText
+  elseif kind == 'slidingWindow' then
+    READS[id], STEPS[id], WRITES[id] = readText, slidingWindowStep, writeText
+  elseif kind == 'leakyBucket' then
+    READS[id], STEPS[id], WRITES[id] = readText, leakyBucketStep, writeText
+  elseif kind == 'slidingLog' then
+    READS[id], STEPS[id], WRITES[id] = slidingLogRead, slidingLogStep, slidingLogWrite
+  else
+    UNKNOWN[id] = 'ERR sluice: unknown algorithm kind ' .. tostring(kind)
+  end
+  P1[id], P2[id], P3[id] = tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4])
+  at = at + 5
+end
+
+-- Keys are taken in order: the declared ones, then those after the decisions.
+local keyBase = at + 4 * decisionCount - declared - 1
+local taken = 0
+local function nextKey()
+  taken = taken + 1
+  if taken <= declared then return KEYS[taken] end
+  return ARGV[keyBase + taken]
+end
+
+local serverMs = nil
+local reply, r = {}, 0
+local function emit(x)
+  r = r + 1
+  reply[r] = x
+end
+local function fail(err)
+  emit(0)
+  emit(err)
+end
+
+-- A composite's per-limit values, reused by every composite of the call.
+local IDS, KEYS_OF, S1, S2, S3, OK, REM, RESET, WAIT, TTL, N1, N2, N3 = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
+
+for _ = 1, decisionCount do
+  local plan, nowArg, cost, consume, maxDelay = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), modeOf(ARGV[at + 3])
+  at = at + 4
+  local now, graceMs
+  if nowArg == '' then
+    if serverMs == nil then serverMs = serverNow() end
+    now, graceMs = serverMs, 0
+  else
+    -- The caller's clock: keys live a little past their TTL (see single.lua).
+    now, graceMs = tonumber(nowArg), 1000
+  end
+  local step = STEPS[plan]
+  if step ~= nil then
+    -- One limit: the plan is its spec id.
+    local key = nextKey()
+    local p1, p2, p3 = P1[plan], P2[plan], P3[plan]
+    local err, s1, s2, s3 = READS[plan](key)
+    if err then
+      fail(err)
+    else
+      local allowed, remaining, resetAfterMs, wait, ttlMs, n1, n2, n3 = step(key, s1, s2, s3, now, cost, p1, p2, p3)
+      if allowed and maxDelay ~= nil and wait > maxDelay then
+        local _, untouchedRemaining, untouchedReset = step(key, s1, s2, s3, now, 0, p1, p2, p3)
+        allowed, remaining, resetAfterMs, wait = false, untouchedRemaining, untouchedReset, wait - maxDelay
+      elseif allowed and consume and cost > 0 then
+        err = persist(WRITES[plan], key, cost, ttlMs, graceMs, n1, n2, n3)
+      end
+      if err then
+        fail(err)
+      else
+        emit(1)
+        if allowed then emit(1) else emit(0) end
+        emit(replyNumber(remaining))
+        emit(replyNumber(resetAfterMs))
+        emit(replyNumber(wait))
+      end
+    end
+  else
+    -- Several limits (or an unknown spec): read every state first, then step each.
+    local n = 0
+    for id in string.gmatch(plan, '[^,]+') do
+      n = n + 1
+      IDS[n] = id
+      KEYS_OF[n] = nextKey()
+    end
+    local err = nil
+    for i = 1, n do
+      local id = IDS[i]
+      err = UNKNOWN[id]
+      if err == nil and STEPS[id] == nil then err = 'ERR sluice: no limit spec ' .. id end
+      if err == nil then err, S1[i], S2[i], S3[i] = READS[id](KEYS_OF[i]) end
+      if err then break end
+    end
+    if err then
+      fail(err)
+    else
+      local admitted = true
+      for i = 1, n do
+        local id = IDS[i]
+        OK[i], REM[i], RESET[i], WAIT[i], TTL[i], N1[i], N2[i], N3[i] =
+          STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, cost, P1[id], P2[id], P3[id])
+        if OK[i] and maxDelay ~= nil and WAIT[i] > maxDelay then
+          local _, untouchedRemaining, untouchedReset =
+            STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, 0, P1[id], P2[id], P3[id])
+          OK[i], REM[i], RESET[i], WAIT[i] = false, untouchedRemaining, untouchedReset, WAIT[i] - maxDelay
+        end
+        if not OK[i] then admitted = false end
+      end
+      if admitted then
+        if consume and cost > 0 then
+          -- Kept states first, the first of them refused out of memory (see persist); deletions last.
+          local wrote = false
+          for i = 1, n do
+            if TTL[i] > 0 then
+              local id = IDS[i]
+              err = persist(WRITES[id], KEYS_OF[i], cost, TTL[i], graceMs, N1[i], N2[i], N3[i])
+              if err then
+                -- Only a first write can be refused: after one, Redis lets every write through.
+                if wrote then return redis.error_reply(err) end
+                break
+              end
+              wrote = true
+            end
+          end
+          if err == nil then
+            for i = 1, n do
+              if not (TTL[i] > 0) then redis.call('DEL', KEYS_OF[i]) end
+            end
+          end
+        end
+      else
+        -- A denied composite: the limits that would have admitted report their peek (cost 0).
+        for i = 1, n do
+          if OK[i] then
+            local id = IDS[i]
+            OK[i], REM[i], RESET[i], WAIT[i] =
+              STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, 0, P1[id], P2[id], P3[id])
+          end
+        end
+      end
+      if err then
+        fail(err)
+      else
+        emit(1)
+        for i = 1, n do
+          if OK[i] then emit(1) else emit(0) end
+          emit(replyNumber(REM[i]))
+          emit(replyNumber(RESET[i]))
+          emit(replyNumber(WAIT[i]))
+        end
+      end
+    end
+  end
+end
+return reply

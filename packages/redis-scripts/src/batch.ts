@@ -1,0 +1,223 @@
+// Decision batching: the decisions issued in one event-loop turn go to each Redis node in one
+// engine call, decided in order, each answered on its own. No timer: the turn ends, the batch goes.
+import type { LimitDecision } from '@sluice/core'
+import type { StoreRequest } from '@sluice/core/store'
+import type { ScriptCall, ScriptClient } from './client.ts'
+import { type EngineDecision, engineCall, parseEngineReply, type ScriptClock } from './layout.ts'
+import { ENGINE_SCRIPT } from './scripts.ts'
+import { keySlot } from './slot.ts'
+
+/** Keys one engine call carries at most (a lone decision may have up to MAX_LIMITS_PER_REQUEST). */
+const MAX_BATCH_KEYS = 256
+
+/**
+ * On a client whose calls run in the order they are sent (one connection per node), a batch of
+ * this many decisions leaves at once rather than at the end of the turn: Redis decides it while
+ * this process is still making the turn's next decisions, instead of each waiting for the other.
+ */
+const EARLY_BATCH = 16
+
+const resolved = Promise.resolve()
+
+/** A decision waiting for its batch. */
+interface Waiting extends EngineDecision {
+  /** Its Cluster slot, when the client names nodes. */
+  readonly slot: number
+  readonly resolve: (decisions: readonly LimitDecision[]) => void
+  readonly reject: (error: unknown) => void
+}
+
+export interface BatcherOptions {
+  readonly client: ScriptClient
+  readonly clock: ScriptClock
+  /** Sends one decision alone (no batch to join): a kind's script, or the engine for a composite. */
+  readonly alone: (request: StoreRequest, keys: readonly string[]) => Promise<readonly LimitDecision[]>
+  /** Turns a reply that is not the engine's into the error every decision of the call gets. */
+  readonly badReply: (error: unknown) => Error
+}
+
+/** Sends a decision with the others of its turn and node; resolves to its decisions, one per limit. */
+export type Batcher = (request: StoreRequest, keys: readonly string[]) => Promise<readonly LimitDecision[]>
+
+/**
+ * Collects decisions per Redis node until the current turn's microtasks have run (a
+ * microtask, no timer: a lone decision leaves at once), then sends each node's in engine
+ * calls of at most MAX_BATCH_KEYS keys and `maxRequestBytes`; on an ordered client a node's batch
+ * of EARLY_BATCH decisions leaves at once. A batch of one decision goes alone (its kind's script).
+ *
+ * On a Cluster the keys of the decisions in the first decision's slot are declared, the others
+ * (other slots of the same node) follow in ARGV. A decision whose key the node turns out not to
+ * serve (a slot moved since the client last looked) fails in the script before it writes anything,
+ * and is sent again alone, which the client routes (and redirects) by its declared keys.
+ */
+export function createBatcher(options: BatcherOptions): Batcher {
+  const { client, clock, alone, badReply } = options
+  const nodeOf = client.nodeOf?.bind(client)
+  const cluster = nodeOf !== undefined
+  const early = client.runMany === undefined ? EARLY_BATCH : Number.POSITIVE_INFINITY
+  const maxBytes = client.maxRequestBytes ?? Number.POSITIVE_INFINITY
+  /** Each node's waiting decisions ('' names the one server of a client without nodes). */
+  const queues = new Map<string, Waiting[]>()
+  let scheduled = false
+
+  function flush(): void {
+    scheduled = false
+    for (const queue of queues.values()) send(queue)
+    queues.clear()
+  }
+
+  function goAlone(w: Waiting): void {
+    alone(w.request, w.keys).then(w.resolve, w.reject)
+  }
+
+  /** Sends one node's decisions in calls of at most MAX_BATCH_KEYS keys and `maxBytes`. */
+  function send(queue: Waiting[]): void {
+    if (queue.length === 1) {
+      goAlone(queue[0] as Waiting)
+      return
+    }
+    const calls: Call[] = []
+    let from = 0
+    let keys = 0
+    let bytes = 0
+    for (let i = 0; i < queue.length; i++) {
+      const w = queue[i] as Waiting
+      const size = maxBytes === Number.POSITIVE_INFINITY ? 0 : sizeOf(w)
+      if (i > from && (keys + w.keys.length > MAX_BATCH_KEYS || bytes + size > maxBytes)) {
+        call(queue.slice(from, i), bytes, calls)
+        from = i
+        keys = 0
+        bytes = 0
+      }
+      keys += w.keys.length
+      bytes += size
+    }
+    call(from === 0 ? queue : queue.slice(from), bytes, calls)
+    if (client.runMany === undefined || calls.length === 1) {
+      for (const c of calls) {
+        client.run(c.call.script, c.call.keys, c.call.args).then(
+          (reply) => settle(c.decisions, reply),
+          (error: unknown) => fail(c.decisions, error),
+        )
+      }
+      return
+    }
+    // Several calls in one request, each request within maxBytes.
+    let first = 0
+    while (first < calls.length) {
+      let end = first + 1
+      let total = (calls[first] as Call).bytes
+      while (end < calls.length && total + (calls[end] as Call).bytes <= maxBytes) {
+        total += (calls[end] as Call).bytes
+        end++
+      }
+      const group = calls.slice(first, end)
+      const replies = client.runMany(group.map((c) => c.call))
+      for (let i = 0; i < group.length; i++) {
+        const { decisions } = group[i] as Call
+        ;(replies[i] as Promise<unknown>).then(
+          (reply) => settle(decisions, reply),
+          (error: unknown) => fail(decisions, error),
+        )
+      }
+      first = end
+    }
+  }
+
+  /** Adds the engine call of `chunk` to `calls`, or sends a chunk of one alone. */
+  function call(chunk: Waiting[], bytes: number, calls: Call[]): void {
+    if (chunk.length === 1) {
+      goAlone(chunk[0] as Waiting)
+      return
+    }
+    const ordered = cluster ? firstSlotFirst(chunk) : chunk
+    const declared = cluster ? countInSlot(ordered) : ordered.length
+    const { keys, args } = engineCall(ordered, declared, clock)
+    calls.push({ call: { script: ENGINE_SCRIPT, keys, args }, decisions: ordered, bytes })
+  }
+
+  /** Hands each decision its outcome; one the node does not serve goes again, alone. */
+  function settle(decisions: readonly Waiting[], reply: unknown): void {
+    let outcomes: (readonly LimitDecision[] | string)[]
+    try {
+      outcomes = parseEngineReply(reply, decisions)
+    } catch (error) {
+      fail(decisions, badReply(error))
+      return
+    }
+    for (let i = 0; i < decisions.length; i++) {
+      const w = decisions[i] as Waiting
+      const outcome = outcomes[i] as readonly LimitDecision[] | string
+      if (typeof outcome !== 'string') w.resolve(outcome)
+      else if (cluster && elsewhere(outcome)) goAlone(w)
+      else w.reject(new Error(outcome))
+    }
+  }
+
+  function fail(decisions: readonly Waiting[], error: unknown): void {
+    for (const w of decisions) w.reject(error)
+  }
+
+  return (request, keys) =>
+    new Promise((resolve, reject) => {
+      const slot = cluster ? keySlot(keys[0] as string) : 0
+      const w: Waiting = { request, keys, slot, resolve, reject }
+      const node = cluster ? nodeOf(slot) : ''
+      if (node === undefined) {
+        // The client does not know the slot's node yet: alone, the client routes it.
+        goAlone(w)
+        return
+      }
+      const queue = queues.get(node)
+      if (queue === undefined) {
+        queues.set(node, [w])
+      } else {
+        queue.push(w)
+        if (queue.length >= early) {
+          queues.delete(node)
+          send(queue)
+        }
+      }
+      if (!scheduled) {
+        scheduled = true
+        // A microtask, not a timer: it runs once the turn's current microtasks have queued theirs.
+        resolved.then(flush)
+      }
+    })
+}
+
+/** One engine call of a batch: what it sends, the decisions it answers, its size in bytes. */
+interface Call {
+  readonly call: ScriptCall
+  readonly decisions: readonly Waiting[]
+  readonly bytes: number
+}
+
+/** Redis's errors for a key this node does not serve (now): the script ran nothing of that decision. */
+function elsewhere(error: string): boolean {
+  return /non local key|^MOVED |^ASK |^TRYAGAIN|^CLUSTERDOWN/.test(error)
+}
+
+/** The decisions in the first one's slot, then the rest, each part in its own order. */
+function firstSlotFirst(chunk: readonly Waiting[]): Waiting[] {
+  const slot = (chunk[0] as Waiting).slot
+  const same: Waiting[] = []
+  const other: Waiting[] = []
+  for (const w of chunk) (w.slot === slot ? same : other).push(w)
+  for (const w of other) same.push(w)
+  return same
+}
+
+function countInSlot(ordered: readonly Waiting[]): number {
+  const slot = (ordered[0] as Waiting).slot
+  let n = 0
+  while (n < ordered.length && (ordered[n] as Waiting).slot === slot) n++
+  return n
+}
+
+/** An upper bound of a decision's bytes in a request: 3 UTF-8 bytes per UTF-16 unit, plus its arguments. */
+function sizeOf(w: Waiting): number {
+  let chars = 64
+  for (const key of w.keys) chars += key.length + 8
+  return 3 * chars + 48 * w.request.limits.length
+}

@@ -1,0 +1,149 @@
+// scriptStore: a sluice Store over any Redis-protocol client, given a small adapter (ScriptClient).
+import {
+  type Algorithm,
+  ConfigError,
+  type LimitDecision,
+  StoreError,
+  type StoreTimeoutError,
+} from '@sluice/core'
+import {
+  createStoreDeadlines,
+  MAX_LIMITS_PER_REQUEST,
+  type Store,
+  type StoreRequest,
+} from '@sluice/core/store'
+import { createBatcher } from './batch.ts'
+import type { ScriptClient } from './client.ts'
+import { storeKeys } from './keys.ts'
+import {
+  engineCall,
+  parseEngineReply,
+  parseSingleReply,
+  SCRIPT_ALGORITHMS,
+  type ScriptClock,
+  singleArgs,
+  specOf,
+} from './layout.ts'
+import { ENGINE_SCRIPT, KIND_SCRIPTS } from './scripts.ts'
+
+export interface ScriptStoreOptions {
+  /** The store's name in messages and `store.name`: `'ioredis'`, `'upstash'`. */
+  readonly name: string
+  /** The client, through its adapter. */
+  readonly client: ScriptClient
+  /** Put before every key, as given (checked by the caller: see `storePrefixProblem`). */
+  readonly prefix: string
+  /** Whose clock decides when a request carries no `now`. */
+  readonly clock: ScriptClock
+  /** Deadline of every call, in ms. */
+  readonly timeoutMs: number
+  /**
+   * Decisions issued in one event-loop turn share one script call per Redis node (default true);
+   * `false` sends each alone.
+   */
+  readonly batch?: boolean
+  /** The error for a call that got no answer within `timeoutMs`. Default: core's. */
+  timeoutError?(operation: string): StoreTimeoutError
+  /** The error a failure of the client becomes. Default: the failure as it is. */
+  storeError?(error: unknown, operation: string): unknown
+}
+
+/** A store `scriptStore` made: a `Store` whose own deadline and `close()` are always there. */
+export interface ScriptStore extends Store {
+  readonly timeoutMs: number
+  /** Lets pending calls settle (each within `timeoutMs`) and stops the store's timer. Never closes the client. */
+  close(): Promise<void>
+}
+
+/**
+ * A sluice store on any Redis-protocol client: the scripts of this package, run through the
+ * client's adapter. A decision on one limit runs its algorithm's script; a composite, or the
+ * decisions of one event-loop turn on one Redis node (`batch`, the default), run the engine, each
+ * decision atomic and all-or-nothing on its own, in order. Every call settles within `timeoutMs`.
+ *
+ * @example
+ * import { Redis } from 'ioredis'
+ * const client = new Redis()
+ * const store = scriptStore({
+ *   name: 'my-redis',
+ *   client: {
+ *     run: (script, keys, args) =>
+ *       client.eval(script.lua, keys.length, ...keys, ...args), // a real adapter uses EVALSHA first
+ *     del: (keys) => client.del(...keys),
+ *   },
+ *   prefix: '',
+ *   clock: 'server',
+ *   timeoutMs: 1000,
+ * })
+ */
+export function scriptStore(options: ScriptStoreOptions): ScriptStore {
+  const { name, client, prefix, clock, timeoutMs } = options
+  const deadlines = createStoreDeadlines({
+    store: name,
+    timeoutMs,
+    ...(options.timeoutError === undefined ? {} : { timeoutError: options.timeoutError }),
+    ...(options.storeError === undefined ? {} : { storeError: options.storeError }),
+  })
+  const badReply = (error: unknown): StoreError =>
+    new StoreError(
+      `${name} store: unexpected reply from the rate-limit script: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    )
+
+  /** One decision in its own call: its kind's script for one limit, the engine for a composite. */
+  async function alone(request: StoreRequest, keys: readonly string[]): Promise<readonly LimitDecision[]> {
+    const limit = request.limits[0] as Algorithm
+    if (request.limits.length === 1) {
+      const reply = await client.run(
+        KIND_SCRIPTS[limit.kind],
+        [keys[0] as string],
+        singleArgs(request, clock),
+      )
+      try {
+        return [parseSingleReply(reply, limit)]
+      } catch (error) {
+        throw badReply(error)
+      }
+    }
+    const call = engineCall([{ request, keys }], 1, clock)
+    const reply = await client.run(ENGINE_SCRIPT, call.keys, call.args)
+    let outcome: readonly LimitDecision[] | string
+    try {
+      outcome = parseEngineReply(reply, [{ request }])[0] as readonly LimitDecision[] | string
+    } catch (error) {
+      throw badReply(error)
+    }
+    if (typeof outcome === 'string') throw new Error(outcome)
+    return outcome
+  }
+
+  const send = options.batch === false ? alone : createBatcher({ client, clock, alone, badReply })
+
+  function start(request: StoreRequest): Promise<readonly LimitDecision[]> {
+    const { limits } = request
+    if (limits.length > MAX_LIMITS_PER_REQUEST) {
+      throw new ConfigError(
+        `${name} store: a composite of ${limits.length} limits is more than the ${MAX_LIMITS_PER_REQUEST} one script call takes; split the limiter`,
+      )
+    }
+    // Checks every limit before the request joins a batch: a limit the scripts cannot run fails
+    // this decision alone.
+    for (const limit of limits) specOf(limit)
+    const keys = storeKeys(prefix, request.key, limits)
+    const ready = client.ready?.()
+    return ready === undefined ? send(request, keys) : ready.then(() => send(request, keys))
+  }
+
+  return {
+    name,
+    capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true },
+    timeoutMs,
+    apply: (request) => deadlines.run('apply', () => start(request)),
+    reset: (key, limits) =>
+      deadlines.run('reset', async () => {
+        if (limits.length > 0) await client.del(storeKeys(prefix, key, limits))
+      }),
+    // Settles this store's calls and stops its timer; the client is the caller's to close.
+    close: () => deadlines.close(),
+  }
+}
