@@ -1,23 +1,29 @@
 /**
- * How cost grows with concurrency on one Redis: decisions/s and p50/p99 latency with 1, 4, 16, 64
- * and 256 calls in flight, for sluice (fixedWindow, gcra), the two peers and the EVALSHA floor.
+ * How cost grows with concurrency on one Redis: decisions/s and p50/p99 latency with 1, 4, 8, 16,
+ * 64 and 256 calls in flight, for sluice (fixedWindow, gcra; batched, the default, and unbatched),
+ * the two peers and the EVALSHA floor.
  * Same workers, keys and sequence as `redis-throughput` (every call admitted); at each level the
  * contenders run interleaved rounds, and the ratios to the floor are medians of per-round ratios.
  */
 import type { Case, RunContext } from '../case.ts'
 import { interleave, median, medianRatio, rate, type Slicer } from '../harness.ts'
-import { formatMs, formatRate, formatRatio, type Section, table } from '../report.ts'
+import { formatMs, formatRate, formatRatio, type GoalCheck, type Section, table } from '../report.ts'
 import type { Chart } from '../svg.ts'
 import { contenderNamed, FLOOR, PEERS } from './contenders.ts'
 import { startTarget } from './target.ts'
 import { KEY_COUNT, QUICK_KEY_COUNT, type RedisSlice, type RedisWorkerClient, redisWorker } from './worker.ts'
 
-const CONTENDERS = ['sluice fixedWindow', 'sluice gcra', ...PEERS, FLOOR] as const
+const BATCHED = ['sluice fixedWindow', 'sluice gcra'] as const
+const UNBATCHED = ['sluice fixedWindow, unbatched', 'sluice gcra, unbatched'] as const
+const CONTENDERS = [...BATCHED, ...UNBATCHED, ...PEERS, FLOOR] as const
+/** Goals (issue 16): batched ≥ 1.5× the floor at 8 in flight; at 1 in flight p50 and p99 within 10% of the floor's and the unbatched path's. */
+const GOAL_C8_FLOOR_RATIO = 1.5
+const GOAL_C1_LATENCY_RATIO = 1.1
 
 async function run(context: RunContext): Promise<Section> {
   const settings = context.quick
-    ? { levels: [1, 16, 256], rounds: 2, warmup: 1, budgetMs: 40, warmupCalls: 0 }
-    : { levels: [1, 4, 16, 64, 256], rounds: 5, warmup: 1, budgetMs: 150, warmupCalls: 5_000 }
+    ? { levels: [1, 8, 64], rounds: 2, warmup: 1, budgetMs: 40, warmupCalls: 0 }
+    : { levels: [1, 4, 8, 16, 64, 256], rounds: 5, warmup: 1, budgetMs: 150, warmupCalls: 5_000 }
   context.progress('redis-concurrency: starting redis-server')
   const server = await startTarget('single')
   const clients: RedisWorkerClient[] = []
@@ -130,10 +136,33 @@ async function run(context: RunContext): Promise<Section> {
         })),
       },
     ]
+    const goals: GoalCheck[] = []
+    const quantile = (lanes: number, name: string, q: 'p50Ms' | 'p99Ms') =>
+      median(slices(lanes, name).map((s) => s[q]))
+    for (const [i, name] of BATCHED.entries()) {
+      if (settings.levels.includes(8)) {
+        const toFloor = medianRatio(rates(8, name), rates(8, FLOOR))
+        goals.push({
+          goal: `${name} decisions/s ≥ ${GOAL_C8_FLOOR_RATIO}× the floor, one Redis, 8 in flight`,
+          met: toFloor >= GOAL_C8_FLOOR_RATIO,
+          detail: `${formatRatio(toFloor)} floor`,
+        })
+      }
+      const unbatched = UNBATCHED[i] as string
+      for (const q of ['p50Ms', 'p99Ms'] as const) {
+        const own = quantile(1, name, q)
+        const bound = Math.min(quantile(1, FLOOR, q), quantile(1, unbatched, q)) * GOAL_C1_LATENCY_RATIO
+        goals.push({
+          goal: `${name} ${q.slice(0, 3)} latency at 1 in flight ≤ ${GOAL_C1_LATENCY_RATIO}× the floor's and the unbatched path's`,
+          met: own <= bound,
+          detail: `${formatMs(own)} vs floor ${formatMs(quantile(1, FLOOR, q))}, unbatched ${formatMs(quantile(1, unbatched, q))}`,
+        })
+      }
+    }
     return {
       title: 'How cost grows with concurrency, Redis',
       markdown,
-      goals: [],
+      goals,
       charts,
       facts: [`Redis ${server.version}`],
     }

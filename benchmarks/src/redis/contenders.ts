@@ -43,6 +43,9 @@ export interface RedisContender {
   load(): Promise<RedisFactory>
 }
 
+/** What the name of a contender with batching off ends with. */
+const UNBATCHED = ', unbatched'
+
 type SluiceAlgorithm = 'fixedWindow' | 'slidingWindow' | 'tokenBucket' | 'gcra' | 'slidingLog'
 type Core = typeof import('@sluice/core')
 
@@ -55,10 +58,13 @@ const ALGORITHMS: Record<SluiceAlgorithm, (core: Core, c: LimitConfig) => Algori
   slidingLog: (core, { limit, windowMs }) => core.slidingLog({ limit, window: windowMs }),
 }
 
-/** sluice as its README shows it: `ioredisStore({ client })` under `createRateLimiter`, defaults but a longer deadline. */
-function sluice(algorithm: SluiceAlgorithm, observer: Observer = 'none'): RedisContender {
+/**
+ * sluice as its README shows it: `ioredisStore({ client })` under `createRateLimiter`, defaults
+ * (decision batching on) but a longer deadline; `batch: false` for the unbatched rows.
+ */
+function sluice(algorithm: SluiceAlgorithm, observer: Observer = 'none', batch = true): RedisContender {
   return {
-    name: observerLabel(`sluice ${algorithm}`, observer),
+    name: observerLabel(`sluice ${algorithm}${batch ? '' : UNBATCHED}`, observer),
     group: 'sluice',
     async load() {
       const core = await import('@sluice/core')
@@ -68,7 +74,7 @@ function sluice(algorithm: SluiceAlgorithm, observer: Observer = 'none'): RedisC
         const limiter = core.createRateLimiter({
           // The default 1 s deadline is meant for production; on a shared benchmark machine a
           // slow moment must not end the run (the peers have no deadline at all).
-          store: ioredisStore({ client, timeoutMs: 30_000 }),
+          store: ioredisStore({ client, timeoutMs: 30_000, batch }),
           algorithm: ALGORITHMS[algorithm](core, config),
           prefix: namespace,
         })
@@ -180,6 +186,8 @@ export const GOAL_ALGORITHMS = [
   'sluice tokenBucket',
   'sluice gcra',
 ] as const
+/** The same algorithms with decision batching off (`batch: false`): one script call per decision. */
+export const UNBATCHED_GOAL_ALGORITHMS = GOAL_ALGORITHMS.map((name) => `${name}${UNBATCHED}`)
 export const SEPARATE = ['sluice slidingLog'] as const
 
 export const REDIS_CONTENDERS: readonly RedisContender[] = [
@@ -187,6 +195,10 @@ export const REDIS_CONTENDERS: readonly RedisContender[] = [
   sluice('slidingWindow'),
   sluice('tokenBucket'),
   sluice('gcra'),
+  sluice('fixedWindow', 'none', false),
+  sluice('slidingWindow', 'none', false),
+  sluice('tokenBucket', 'none', false),
+  sluice('gcra', 'none', false),
   // The cost of observability: `sluice gcra` has no listener; these have a no-op `decision`
   // listener, and @sluice/otel recording every decision.
   sluice('gcra', 'noop'),
