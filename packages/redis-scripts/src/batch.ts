@@ -11,9 +11,9 @@ import { keySlot } from './slot.ts'
 const MAX_BATCH_KEYS = 256
 
 /**
- * On a client whose calls run in the order they are sent (one connection per node), a batch of
- * this many decisions leaves at once rather than at the end of the turn: Redis decides it while
- * this process is still making the turn's next decisions, instead of each waiting for the other.
+ * A node's batch of this many decisions leaves at once rather than at the end of the turn: Redis
+ * decides it while this process is still making the turn's next decisions, instead of each
+ * waiting for the other.
  */
 const EARLY_BATCH = 16
 
@@ -40,10 +40,10 @@ export interface BatcherOptions {
 export type Batcher = (request: StoreRequest, keys: readonly string[]) => Promise<readonly LimitDecision[]>
 
 /**
- * Collects decisions per Redis node until the current turn's microtasks have run (a
- * microtask, no timer: a lone decision leaves at once), then sends each node's in engine
- * calls of at most MAX_BATCH_KEYS keys and `maxRequestBytes`; on an ordered client a node's batch
- * of EARLY_BATCH decisions leaves at once. A batch of one decision goes alone (its kind's script).
+ * Collects decisions per Redis node until the current turn's microtasks have run (a microtask, no
+ * timer: a lone decision leaves at once), then sends each node's in engine calls of at most
+ * MAX_BATCH_KEYS keys and `maxRequestBytes`; a node's batch of EARLY_BATCH decisions leaves at
+ * once. A batch of one decision goes alone (its kind's script).
  *
  * On a Cluster the keys of the decisions in the first decision's slot are declared, the others
  * (other slots of the same node) follow in ARGV. A decision whose key the node turns out not to
@@ -54,7 +54,6 @@ export function createBatcher(options: BatcherOptions): Batcher {
   const { client, clock, alone, badReply } = options
   const nodeOf = client.nodeOf?.bind(client)
   const cluster = nodeOf !== undefined
-  const early = client.runMany === undefined ? EARLY_BATCH : Number.POSITIVE_INFINITY
   const maxBytes = client.maxRequestBytes ?? Number.POSITIVE_INFINITY
   /** Each node's waiting decisions ('' names the one server of a client without nodes). */
   const queues = new Map<string, Waiting[]>()
@@ -84,7 +83,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
       const w = queue[i] as Waiting
       const size = maxBytes === Number.POSITIVE_INFINITY ? 0 : sizeOf(w)
       if (i > from && (keys + w.keys.length > MAX_BATCH_KEYS || bytes + size > maxBytes)) {
-        call(queue.slice(from, i), bytes, calls)
+        call(queue.slice(from, i), calls)
         from = i
         keys = 0
         bytes = 0
@@ -92,40 +91,17 @@ export function createBatcher(options: BatcherOptions): Batcher {
       keys += w.keys.length
       bytes += size
     }
-    call(from === 0 ? queue : queue.slice(from), bytes, calls)
-    if (client.runMany === undefined || calls.length === 1) {
-      for (const c of calls) {
-        client.run(c.call.script, c.call.keys, c.call.args).then(
-          (reply) => settle(c.decisions, reply),
-          (error: unknown) => fail(c.decisions, error),
-        )
-      }
-      return
-    }
-    // Several calls in one request, each request within maxBytes.
-    let first = 0
-    while (first < calls.length) {
-      let end = first + 1
-      let total = (calls[first] as Call).bytes
-      while (end < calls.length && total + (calls[end] as Call).bytes <= maxBytes) {
-        total += (calls[end] as Call).bytes
-        end++
-      }
-      const group = calls.slice(first, end)
-      const replies = client.runMany(group.map((c) => c.call))
-      for (let i = 0; i < group.length; i++) {
-        const { decisions } = group[i] as Call
-        ;(replies[i] as Promise<unknown>).then(
-          (reply) => settle(decisions, reply),
-          (error: unknown) => fail(decisions, error),
-        )
-      }
-      first = end
+    call(from === 0 ? queue : queue.slice(from), calls)
+    for (const c of calls) {
+      client.run(c.call.script, c.call.keys, c.call.args).then(
+        (reply) => settle(c.decisions, reply),
+        (error: unknown) => fail(c.decisions, error),
+      )
     }
   }
 
   /** Adds the engine call of `chunk` to `calls`, or sends a chunk of one alone. */
-  function call(chunk: Waiting[], bytes: number, calls: Call[]): void {
+  function call(chunk: Waiting[], calls: Call[]): void {
     if (chunk.length === 1) {
       goAlone(chunk[0] as Waiting)
       return
@@ -133,7 +109,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
     const ordered = cluster ? firstSlotFirst(chunk) : chunk
     const declared = cluster ? countInSlot(ordered) : ordered.length
     const { keys, args } = engineCall(ordered, declared, clock)
-    calls.push({ call: { script: ENGINE_SCRIPT, keys, args }, decisions: ordered, bytes })
+    calls.push({ call: { script: ENGINE_SCRIPT, keys, args }, decisions: ordered })
   }
 
   /** Hands each decision its outcome; one the node does not serve goes again, alone. */
@@ -173,7 +149,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
         queues.set(node, [w])
       } else {
         queue.push(w)
-        if (queue.length >= early) {
+        if (queue.length >= EARLY_BATCH) {
           queues.delete(node)
           send(queue)
         }
@@ -186,11 +162,10 @@ export function createBatcher(options: BatcherOptions): Batcher {
     })
 }
 
-/** One engine call of a batch: what it sends, the decisions it answers, its size in bytes. */
+/** One engine call of a batch: what it sends and the decisions it answers. */
 interface Call {
   readonly call: ScriptCall
   readonly decisions: readonly Waiting[]
-  readonly bytes: number
 }
 
 /** Redis's errors for a key this node does not serve (now): the script ran nothing of that decision. */

@@ -10,8 +10,7 @@ export interface ScriptCall {
 
 /**
  * A Redis client as `scriptStore` uses it. `run` and `del` are all a client must offer; the rest
- * lets a store batch better (a Cluster's nodes, several calls in one HTTP request) or check the
- * server first.
+ * lets a store batch better (a Cluster's nodes, a request size limit) or check the server first.
  *
  * @example
  * // ioredis, on one server (the whole of @sluice/ioredis adds a Cluster's nodes and a version check)
@@ -31,11 +30,6 @@ export interface ScriptClient {
   run(script: LuaScript, keys: string[], args: string[]): Promise<unknown>
   /** Deletes `keys` (all in one Cluster slot). */
   del(keys: string[]): Promise<unknown>
-  /**
-   * Optional: runs several calls in one request (one HTTP request on a REST client), settling
-   * each on its own. Without it each call is a `run`.
-   */
-  runMany?(calls: readonly ScriptCall[]): Promise<unknown>[]
   /**
    * Optional, for a Redis Cluster: the node that serves `slot` (any text that names it), or
    * undefined while it is not known. Decisions on one node then share a script call, whatever their
