@@ -10,6 +10,11 @@ import { LRUCache } from 'lru-cache'
 export interface LimitTable {
   readonly limit: Algorithm
   /**
+   * The start of every limiter key in this table ('' for whole keys): a limiter prefix that a
+   * limiter's decider asked for (`syncDecider`), so its entries are found by the caller's own key.
+   */
+  readonly start: string
+  /**
    * Caller's key → slot. Undefined for the primary table: its entries are lru-cache items keyed by
    * the caller's key itself, so one lookup both finds the entry and marks it used.
    */
@@ -121,10 +126,11 @@ export class Entries {
     return this.lru.size
   }
 
-  /** A table for `limit`, primary when no live table is. */
-  table(limit: Algorithm): LimitTable {
+  /** A table for `limit` under `start`, primary when no live table is. */
+  table(limit: Algorithm, start: string): LimitTable {
     const primary = this.primary === undefined
-    const table = { limit, slots: primary ? undefined : new Map<string, number>(), size: 0, live: true }
+    const slots = primary ? undefined : new Map<string, number>()
+    const table = { limit, start, slots, size: 0, live: true }
     if (primary) this.primary = table
     this.bytes += TABLE_BYTES
     return table
@@ -222,6 +228,14 @@ export class Entries {
       const table = this.tables[slot]
       if (table !== undefined) visit(slot, table.limit)
     }
+  }
+
+  /** Whether an entry of a whole-key table ('' start) has a key that begins with `start`. */
+  holdsKeysOf(start: string): boolean {
+    for (let slot = 1; slot <= this.used; slot++) {
+      if (this.tables[slot]?.start === '' && (this.keys[slot] as string).startsWith(start)) return true
+    }
+    return false
   }
 
   private fresh(): number {
