@@ -47,17 +47,17 @@ export interface Planner<P extends Plan = Plan> {
    * Set when every call has the same plan but its key (a plain limiter): the limits, under
    * `start` + `checkKey(input)`. The pipeline then plans such calls itself, without a plan object.
    */
-  readonly fixed?: FixedLimits
+  readonly fixed?: {
+    /** The limiter's `keyPrefix`. */
+    readonly start: string
+    readonly limits: readonly Algorithm[]
+    /** The largest cost every limit could ever admit (`tightestCost`). */
+    readonly maxCost: number
+  }
 }
 
 /** What a plain limiter's calls all share: see `Planner.fixed`. */
-export interface FixedLimits {
-  /** The limiter's `keyPrefix`. */
-  readonly start: string
-  readonly limits: readonly Algorithm[]
-  /** The largest cost every limit could ever admit (`tightestCost`). */
-  readonly maxCost: number
-}
+type FixedLimits = NonNullable<Planner['fixed']>
 
 /** What a limiter does with its pipeline: its calls, minus construction. */
 export interface Pipeline {
