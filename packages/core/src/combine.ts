@@ -7,6 +7,7 @@ import type { Decision, LimitDecision, PolicyDecision } from './decision.ts'
  * wait or, when all admit, the limit with the least left (ties: the later reset).
  */
 export function combine(limits: readonly Algorithm[], decisions: readonly LimitDecision[]): Decision {
+  if (decisions.length === 1) return decideOne(decisions[0] as LimitDecision, (limits[0] as Algorithm).name)
   const policies: PolicyDecision[] = []
   let allowed = true
   let delayMs = 0
@@ -36,6 +37,27 @@ export function combine(limits: readonly Algorithm[], decisions: readonly LimitD
     delayMs: allowed ? delayMs : 0,
     policy: decider.policy,
     policies,
+  }
+}
+
+/**
+ * `combine` for one limit, named `policy`: its numbers (`retryAfterMs` 0 when it admits, `delayMs`
+ * 0 when it denies, as `combine` folds any number of limits) and itself as the one policy. Reads
+ * `d` once, so `d` may be a buffer the caller reuses.
+ *
+ * @example decideOne(decision, limit.name).policies[0].policy === limit.name // true
+ */
+export function decideOne(d: LimitDecision, policy: string): Decision {
+  const allowed = d.allowed
+  return {
+    allowed,
+    limit: d.limit,
+    remaining: d.remaining,
+    resetAfterMs: d.resetAfterMs,
+    retryAfterMs: allowed ? 0 : d.retryAfterMs,
+    delayMs: allowed ? d.delayMs : 0,
+    policy,
+    policies: [named(d, policy)],
   }
 }
 

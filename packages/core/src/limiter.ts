@@ -205,6 +205,8 @@ function fixedLimits(start: string, algorithms: readonly Algorithm[]): Planner {
   const maxCost = tightestCost(algorithms)
   return {
     perCall: false,
+    // The pipeline plans calls from this itself; `plan` is the same, as one object.
+    fixed: { start, limits: algorithms, maxCost },
     plan: (key: unknown) => ({
       limiterKey: start + checkKey(key),
       limits: algorithms,

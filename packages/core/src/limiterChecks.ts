@@ -14,7 +14,8 @@ import { show } from './validate.ts'
  * 3. `name` is a non-empty string;
  * 4. `capabilities.algorithms` is a list of algorithm kinds (`ALGORITHM_KINDS`), and
  *    `capabilities.composite` is `true` or `false`;
- * 5. `applySync` and `close`, when present, are functions;
+ * 5. `applySync`, `syncDecider` and `close`, when present, are functions, and `syncDecider` comes
+ *    with `applySync` (it answers like `applySync` for one limit);
  * 6. `timeoutMs`, when present, is a whole number of milliseconds from 1 to `MAX_TIMER_MS`.
  * Then `checkAlgorithms` checks that the store can run the limits it is given.
  */
@@ -55,10 +56,13 @@ function storeProblem(s: Partial<Store>): string | undefined {
   if (typeof capabilities?.composite !== 'boolean') {
     return `capabilities.composite must be true or false, got ${show(capabilities?.composite)}`
   }
-  for (const method of ['applySync', 'close'] as const) {
+  for (const method of ['applySync', 'syncDecider', 'close'] as const) {
     if (s[method] !== undefined && typeof s[method] !== 'function') {
       return `${method} must be a function when present, got ${show(s[method])}`
     }
+  }
+  if (s.syncDecider !== undefined && s.applySync === undefined) {
+    return 'syncDecider answers like applySync for one limit, so it needs applySync too'
   }
   const t = s.timeoutMs
   if (t !== undefined && !(Number.isInteger(t) && t >= 1 && t <= MAX_TIMER_MS)) {

@@ -7,8 +7,9 @@ import { combine } from './combine.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
 import { type CallTrace, emitDecision } from './events/decisionEvent.ts'
 import type { EventHub } from './events/hub.ts'
+import { checkKey } from './keys.ts'
 import type { StoreRequest } from './store.ts'
-import type { StoreCall } from './storeCall.ts'
+import type { KeyedCall, StoreCall } from './storeCall.ts'
 
 /** What a planner makes of one call's input (a key, a descriptor request): which counters, under which limits. */
 export interface Plan {
@@ -42,7 +43,21 @@ export interface Planner<P extends Plan = Plan> {
   reportShadow?(plan: P, policies: readonly PolicyDecision[]): void
   /** A shadow request failed; the decision is not affected. */
   shadowFailed?(error: unknown): void
+  /**
+   * Set when every call has the same plan but its key (a plain limiter): the limits, under
+   * `start` + `checkKey(input)`. The pipeline then plans such calls itself, without a plan object.
+   */
+  readonly fixed?: {
+    /** The limiter's `keyPrefix`. */
+    readonly start: string
+    readonly limits: readonly Algorithm[]
+    /** The largest cost every limit could ever admit (`tightestCost`). */
+    readonly maxCost: number
+  }
 }
+
+/** What a plain limiter's calls all share: see `Planner.fixed`. */
+type FixedLimits = NonNullable<Planner['fixed']>
 
 /** What a limiter does with its pipeline: its calls, minus construction. */
 export interface Pipeline {
@@ -80,7 +95,14 @@ export function createPipeline<P extends Plan>(
   clock: (() => number) | undefined,
   events?: EventHub,
 ): Pipeline {
+  const fixed = planner.fixed
+  const keyed = fixed === undefined ? undefined : call.keyed(fixed.start, fixed.limits)
+
   function decide(input: unknown, given: unknown, consume: boolean): Promise<Decision> {
+    // A plain limiter that nobody listens to: the same checks in the same order, planned in place.
+    if (keyed !== undefined && (events === undefined || !events.wants('decision'))) {
+      return decideFixed(fixed as FixedLimits, keyed, input, given, consume)
+    }
     let plan: P
     let request: StoreRequest
     try {
@@ -110,6 +132,34 @@ export function createPipeline<P extends Plan>(
       emitDecision(events, input, decision.limits ?? plan.limits, request, decision, trace, timeMs)
       return decision
     })
+  }
+
+  /**
+   * What `decide` does for fixed limits, with nothing allocated but what the store call does: the
+   * key stays the caller's (the store call joins it to `start` only if its store needs that).
+   */
+  function decideFixed(
+    { limits, maxCost }: FixedLimits,
+    keyedCall: KeyedCall,
+    input: unknown,
+    given: unknown,
+    consume: boolean,
+  ): Promise<Decision> {
+    let key: string
+    let cost: number
+    let now: number | undefined
+    let maxDelayMs: number | undefined
+    try {
+      const options = given === undefined ? undefined : checkCallOptions(given, consume ? 'limit' : 'peek')
+      key = checkKey(input)
+      const asked = options?.cost
+      cost = asked === undefined ? (consume ? 1 : 0) : checkCost(asked, limits, maxCost)
+      now = clock === undefined ? undefined : readClock(clock)
+      maxDelayMs = options === undefined ? undefined : checkMaxDelay(options.maxDelayMs)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return keyedCall(key, cost, consume, now, maxDelayMs)
   }
 
   async function withPlan(plan: P, request: StoreRequest, trace: CallTrace | undefined): Promise<Decision> {

@@ -59,6 +59,28 @@ export interface Store {
    * limiter can skip a promise per call; a network store leaves it out.
    */
   applySync?(request: StoreRequest): readonly LimitDecision[]
+  /**
+   * Optional, with `applySync`: a decider for one limit under one limiter-key start (a limiter's
+   * `keyPrefix`), so a limiter's call needs no request object, no joined key and no reply array.
+   * `decide(key, cost, consume, now, maxDelayMs, out)` must answer exactly what
+   * `applySync({ key: start + key, limits: [limit], cost, consume, now, maxDelayMs })[0]` would
+   * (and write the same state), by writing that decision's six fields into `out`. It is asked for
+   * once per limiter; the limiter checks every answer like any reply (`checkReply`). `undefined`:
+   * none for this start, the limiter sends requests (`applySync`).
+   */
+  syncDecider?(
+    start: string,
+    limit: Algorithm,
+  ):
+    | ((
+        key: string,
+        cost: number,
+        consume: boolean,
+        now: number | undefined,
+        maxDelayMs: number | undefined,
+        out: { -readonly [F in keyof LimitDecision]: LimitDecision[F] },
+      ) => void)
+    | undefined
   /** Forgets the counter of every given limit under the limiter key `key`. */
   reset(key: string, limits: readonly Algorithm[]): Promise<void>
   /**

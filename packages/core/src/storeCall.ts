@@ -1,11 +1,11 @@
 // The one place a limiter talks to its store: deadline, deny cache, breaker, store-error mode, reply check.
 import type { Algorithm, LimitDecision } from './algorithm.ts'
-import { combine } from './combine.ts'
+import { combine, decideOne } from './combine.ts'
 import type { Decision } from './decision.ts'
 import { SluiceError, StoreError, StoreTimeoutError } from './errors.ts'
 import type { CallTrace } from './events/decisionEvent.ts'
 import type { EventHub } from './events/hub.ts'
-import { checkReply } from './reply.ts'
+import { checkDecision, checkReply } from './reply.ts'
 import { CircuitBreaker } from './resilience/circuitBreaker.ts'
 import { createStoreDeadlines } from './resilience/deadlines.ts'
 import { DenyCache } from './resilience/denyCache.ts'
@@ -18,11 +18,26 @@ import type { Store, StoreRequest } from './store.ts'
 export interface StoreCall {
   /** With a `trace` (only when someone listens), says how the decision was made. */
   (request: StoreRequest, trace?: CallTrace): Promise<Decision>
+  /**
+   * The call of a limiter whose limits are the same on every call, by the caller's key: the same
+   * as `call({ key: start + key, limits, … })`. On a synchronous store with a `syncDecider` and
+   * no deny cache, a one-limit call allocates no request, no joined key and no reply array.
+   */
+  keyed(start: string, limits: readonly Algorithm[]): KeyedCall
   /** Forgets `limiterKey` under `limits` in the store, the fallback store and the deny cache. */
   reset(limiterKey: string, limits: readonly Algorithm[]): Promise<void>
   /** Lets pending calls settle (each within its deadline), then stops timers; later calls reject. */
   close(): Promise<void>
 }
+
+/** A {@link StoreCall} for fixed limits: the caller's key and the request's other fields. */
+export type KeyedCall = (
+  key: string,
+  cost: number,
+  consume: boolean,
+  now: number | undefined,
+  maxDelayMs: number | undefined,
+) => Promise<Decision>
 
 /**
  * Every limiter sends its store requests through here, so store-level behaviour is the same for
@@ -171,6 +186,28 @@ export function storeCall(
         (error: unknown) => failed(request, error),
       )
   }) as StoreCall
+
+  call.keyed = (start, limits) => {
+    const joined: KeyedCall = (key, cost, consume, now, maxDelayMs) =>
+      call({ key: start + key, limits, cost, consume, now, maxDelayMs })
+    const decide =
+      direct && limits.length === 1 ? store.syncDecider?.(start, limits[0] as Algorithm) : undefined
+    if (decide === undefined) return joined
+    const policy = (limits[0] as Algorithm).name
+    // The decider's answer, read at once by `checkDecision` and `decideOne`: calls never overlap.
+    const out = { allowed: false, limit: 0, remaining: 0, resetAfterMs: 0, retryAfterMs: 0, delayMs: 0 }
+    return (key, cost, consume, now, maxDelayMs) => {
+      if (deadlines.closed) return Promise.reject(closedError())
+      try {
+        decide(key, cost, consume, now, maxDelayMs, out)
+        // The same contract check as every reply: a third-party decider is no more trusted.
+        checkDecision(store.name, 0, out)
+        return Promise.resolve(decideOne(out, policy))
+      } catch (error) {
+        return failed({ key: start + key, limits, cost, consume, now, maxDelayMs }, error)
+      }
+    }
+  }
 
   call.reset = (limiterKey, limits) => {
     cache?.forget(limiterKey, limits)

@@ -11,6 +11,9 @@ import { Entries, type LimitTable } from './entries.ts'
 import { type MemoryStoreOptions, resolveOptions } from './options.ts'
 import { StalePurge } from './stalePurge.ts'
 
+/** What a decider writes its answer into (see `Store.syncDecider`). */
+type DecisionOut = { -readonly [F in keyof LimitDecision]: LimitDecision[F] }
+
 /** Counters a memory store exposes for monitoring and tests. */
 export interface MemoryStoreStats {
   /** Entries held now (one per user key and limit), expired ones not yet dropped included. */
@@ -30,7 +33,7 @@ export interface MemoryStoreStats {
 }
 
 /**
- * An in-process store: state lives in this process, its recency order in lru-cache. Every
+ * An in-process store: state lives in this process, in typed arrays with an exact LRU order. Every
  * operation runs core's reference step functions in one synchronous section, so it is atomic
  * without locks. No timers, no Node built-ins: it runs on edge runtimes too.
  *
@@ -48,40 +51,58 @@ export interface MemoryStoreStats {
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store & MemoryStoreStats {
   const { maxKeys, maxBytes } = resolveOptions(options)
-  const tables = new Map<string, LimitTable>()
+  // Limit id → start → table: one table per limit and limiter-key start (see `split`).
+  const tables = new Map<string, Map<string, LimitTable>>()
   const dropTable = (table: LimitTable): void => {
     table.live = false
-    tables.delete(table.limit.id)
+    const byStart = tables.get(table.limit.id)
+    byStart?.delete(table.start)
+    if (byStart?.size === 0) tables.delete(table.limit.id)
   }
   // No TTL is kept: a state past its TTL steps exactly like a fresh key, so expiry only matters
-  // for reclaiming memory, which StalePurge does (by the request's clock) before lru-cache would
+  // for reclaiming memory, which StalePurge does (by the request's clock) before the LRU order would
   // evict a live entry.
   const entries = new Entries(maxKeys, maxBytes, dropTable)
   const longestKey = entries.longestKey
   const purge = new StalePurge(maxKeys)
   const drop = (slot: number): void => entries.delete(slot)
-  // The table of the limit seen last: most limiters call with one limit, the same every time.
+  /**
+   * Limiter-key starts that a limiter's decider asked for: a key that begins with one is kept
+   * under it, by the rest of the key (the caller's own string, with its hash cached from call to
+   * call), whether it comes through the decider or `applySync`; any other key is kept whole.
+   */
+  const starts = new Set<string>()
+  // The table seen last: most limiters call with one limit, the same every time.
   let lastTable: LimitTable | undefined
 
-  function tableOf(limit: Algorithm, create: boolean): LimitTable | undefined {
-    if (lastTable !== undefined && lastTable.limit === limit && lastTable.live) return lastTable
-    let table = tables.get(limit.id)
+  function tableOf(limit: Algorithm, start: string, create: boolean): LimitTable | undefined {
+    const last = lastTable
+    if (last !== undefined && last.limit === limit && last.start === start && last.live) return last
+    let byStart = tables.get(limit.id)
+    let table = byStart?.get(start)
     if (table === undefined) {
       if (!create) return undefined
-      table = entries.table(limit)
-      tables.set(limit.id, table)
+      table = entries.table(limit, start)
+      if (byStart === undefined) {
+        byStart = new Map()
+        tables.set(limit.id, byStart)
+      }
+      byStart.set(start, table)
     }
     lastTable = table
     return table
   }
 
   /** The entry's slot (0 for none); a consuming call marks it recently used, a peek does not. */
-  const find = (table: LimitTable | undefined, key: string, consume: boolean): number =>
-    table === undefined ? 0 : entries.find(table, key, consume)
+  function find(limit: Algorithm, start: string, key: string, consume: boolean): number {
+    const table = tableOf(limit, start, false)
+    return table === undefined ? 0 : entries.find(table, key, consume)
+  }
 
-  /** Persists a write for `key` under `limit`; `slot` holds its entry now, or is 0. */
+  /** Persists a write for `key` under `limit` and `start`; `slot` holds its entry now, or is 0. */
   function write(
     limit: Algorithm,
+    start: string,
     key: string,
     slot: number,
     now: number,
@@ -102,7 +123,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     }
     if (entries.full(key)) purge.beforeEviction(entries, now, drop)
     // Looked up again: a purge may have dropped the table. Past maxKeys or maxBytes, add evicts.
-    entries.add(tableOf(limit, true) as LimitTable, key, state)
+    entries.add(tableOf(limit, start, true) as LimitTable, key, state)
   }
 
   /** Refuses a key whose entry alone could not fit in `maxBytes`, before anything is written. */
@@ -112,40 +133,86 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     )
   }
 
+  /** One limit's step for `key` under `start`, written when it admits a consuming call. */
+  function applyOne(
+    limit: Algorithm,
+    start: string,
+    key: string,
+    cost: number,
+    consume: boolean,
+    now: number,
+    maxDelayMs: number | undefined,
+  ): LimitDecision {
+    const slot = find(limit, start, key, consume)
+    // Checked on a miss only: a key too long to fit never has an entry.
+    if (slot === 0 && key.length > longestKey) throw tooLong(key)
+    const step = stepWithin(limit, slot === 0 ? undefined : entries.state(slot, true), now, cost, maxDelayMs)
+    if (consume && cost > 0 && step.decision.allowed) write(limit, start, key, slot, now, step)
+    return step.decision
+  }
+
+  /** The start a limiter key is kept under: a registered start it begins with, else ''. */
+  function startOf(key: string): string {
+    if (starts.size === 0) return ''
+    const end = key.indexOf(':') + 1
+    if (end === 0) return ''
+    const start = key.slice(0, end)
+    return starts.has(start) ? start : ''
+  }
+
   function applySync({
-    key,
+    key: whole,
     limits,
     cost,
     consume,
     now = Date.now(),
     maxDelayMs,
   }: StoreRequest): readonly LimitDecision[] {
-    if (limits.length === 1) {
-      // One limit: stepAll reduces to the step itself; calling it directly saves allocations.
-      const limit = limits[0] as Algorithm
-      const slot = find(tableOf(limit, false), key, consume)
-      // Checked on a miss only: a key too long to fit never has an entry.
-      if (slot === 0 && key.length > longestKey) throw tooLong(key)
-      const step = stepWithin(
-        limit,
-        slot === 0 ? undefined : entries.state(slot, true),
-        now,
-        cost,
-        maxDelayMs,
-      )
-      if (consume && cost > 0 && step.decision.allowed) write(limit, key, slot, now, step)
-      return [step.decision]
-    }
+    const start = startOf(whole)
+    const key = start === '' ? whole : whole.slice(start.length)
+    // One limit: stepAll reduces to the step itself; calling it directly saves allocations.
+    if (limits.length === 1)
+      return [applyOne(limits[0] as Algorithm, start, key, cost, consume, now, maxDelayMs)]
     if (key.length > longestKey) throw tooLong(key)
-    const slots = limits.map((limit) => find(tableOf(limit, false), key, consume))
+    const slots = limits.map((limit) => find(limit, start, key, consume))
     const states = slots.map((slot) => (slot === 0 ? undefined : entries.state(slot, false)))
     const { decisions, writes } = stepAll(limits, states, now, cost, consume, maxDelayMs)
     writes.forEach((w, i) => {
       const limit = limits[i] as Algorithm
       // Found again: an earlier write's purge may have dropped this entry and reused its slot.
-      write(limit, key, find(tableOf(limit, false), key, false), now, w)
+      write(limit, start, key, find(limit, start, key, false), now, w)
     })
     return decisions
+  }
+
+  /**
+   * `applySync` for one limit under `start`, by the caller's key: no request, no joined key, no
+   * reply array. None for a start that is no limiter prefix (one `:`, at its end), or whose keys
+   * this store already holds whole (written by `apply` before this start was asked for): those
+   * calls go through `applySync`, which finds them.
+   */
+  function syncDecider(start: string, limit: Algorithm) {
+    if (start.indexOf(':') !== start.length - 1) return undefined
+    if (!starts.has(start)) {
+      if (entries.holdsKeysOf(start)) return undefined
+      starts.add(start)
+    }
+    return (
+      key: string,
+      cost: number,
+      consume: boolean,
+      now: number | undefined,
+      maxDelayMs: number | undefined,
+      out: DecisionOut,
+    ): void => {
+      const d = applyOne(limit, start, key, cost, consume, now ?? Date.now(), maxDelayMs)
+      out.allowed = d.allowed
+      out.limit = d.limit
+      out.remaining = d.remaining
+      out.resetAfterMs = d.resetAfterMs
+      out.retryAfterMs = d.retryAfterMs
+      out.delayMs = d.delayMs
+    }
   }
 
   return {
@@ -153,9 +220,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     capabilities: { algorithms: ALGORITHM_KINDS, composite: true },
     apply: async (request) => applySync(request),
     applySync,
-    reset: async (key, limits) => {
+    syncDecider,
+    reset: async (whole, limits) => {
+      const start = startOf(whole)
+      const key = start === '' ? whole : whole.slice(start.length)
       for (const limit of limits) {
-        const slot = find(tableOf(limit, false), key, false)
+        const slot = find(limit, start, key, false)
         if (slot !== 0) drop(slot)
       }
     },

@@ -12,6 +12,9 @@ export type DenyCacheOption = boolean | { readonly maxKeys?: number }
 
 /** One counter the store said is exhausted: it denies `cost` (under `maxDelayMs`) until `until`. */
 interface Exhausted {
+  /** The counter: its limit id and limiter key (where it is held in `DenyCache`). */
+  readonly id: string
+  readonly limiterKey: string
   readonly cost: number
   readonly maxDelayMs: number
   /** When the denial was asked for, on the cache's time line. */
@@ -48,7 +51,13 @@ interface Exhausted {
  * Memory is bounded: at most `maxKeys` counters; past that the oldest record is dropped.
  */
 export class DenyCache {
-  readonly #entries = new Map<string, Exhausted>()
+  /**
+   * Limit id → limiter key → record: a lookup per limit of a request, without building a counter
+   * string on every call (the ids are few; the keys are the limiter keys requests carry anyway).
+   */
+  readonly #byLimit = new Map<string, Map<string, Exhausted>>()
+  /** Every record, oldest first: what goes past `maxKeys`. */
+  readonly #order = new Set<Exhausted>()
 
   constructor(private readonly maxKeys: number) {}
 
@@ -59,18 +68,17 @@ export class DenyCache {
 
   /** A denial for `request` at time `t`, or `undefined` to ask the store. */
   answer(request: StoreRequest, t: number): Decision | undefined {
-    if (!request.consume || request.cost === 0 || this.#entries.size === 0) return undefined
+    if (!request.consume || request.cost === 0 || this.#order.size === 0) return undefined
     const limits = request.limits
     const maxDelayMs = request.maxDelayMs ?? Number.POSITIVE_INFINITY
     let found: (Exhausted | undefined)[] | undefined
     let decider = -1
     for (let i = 0; i < limits.length; i++) {
-      const counter = counterId(request.key, (limits[i] as Algorithm).id)
-      const entry = this.#entries.get(counter)
+      const entry = this.#byLimit.get((limits[i] as Algorithm).id)?.get(request.key)
       if (entry === undefined) continue
       if (t >= entry.until || t < entry.at) {
         // Over, or a clock that went back: ask the store again.
-        this.#entries.delete(counter)
+        this.#delete(entry)
         continue
       }
       if (request.cost < entry.cost || maxDelayMs > entry.maxDelayMs) continue
@@ -90,7 +98,9 @@ export class DenyCache {
     for (let i = 0; i < policies.length; i++) {
       const p = policies[i] as PolicyDecision
       if (p.allowed || p.retryAfterMs <= 0) continue
-      this.#set(counterId(request.key, (limits[i] as Algorithm).id), {
+      this.#set({
+        id: (limits[i] as Algorithm).id,
+        limiterKey: request.key,
         cost: request.cost,
         maxDelayMs: request.maxDelayMs ?? Number.POSITIVE_INFINITY,
         at: t,
@@ -104,34 +114,45 @@ export class DenyCache {
 
   /** Forgets the counters of `limiterKey` under `limits` (what a reset through the limiter resets). */
   forget(limiterKey: string, limits: readonly Algorithm[]): void {
-    if (this.#entries.size === 0) return
-    for (const limit of limits) this.#entries.delete(counterId(limiterKey, limit.id))
+    if (this.#order.size === 0) return
+    for (const limit of limits) {
+      const entry = this.#byLimit.get(limit.id)?.get(limiterKey)
+      if (entry !== undefined) this.#delete(entry)
+    }
   }
 
   clear(): void {
-    this.#entries.clear()
+    this.#byLimit.clear()
+    this.#order.clear()
   }
 
   /** Counters held. */
   get size(): number {
-    return this.#entries.size
+    return this.#order.size
   }
 
-  #set(counter: string, entry: Exhausted): void {
-    const entries = this.#entries
-    // Delete first, so a renewed record moves to the young end of the insertion order.
-    entries.delete(counter)
-    if (entries.size >= this.maxKeys) entries.delete(entries.keys().next().value as string)
-    entries.set(counter, entry)
+  #set(entry: Exhausted): void {
+    let byKey = this.#byLimit.get(entry.id)
+    const old = byKey?.get(entry.limiterKey)
+    // Deleted first, so a renewed record moves to the young end of the order.
+    if (old !== undefined) this.#delete(old)
+    else if (this.#order.size >= this.maxKeys) this.#delete(this.#order.values().next().value as Exhausted)
+    byKey = this.#byLimit.get(entry.id)
+    if (byKey === undefined) {
+      byKey = new Map()
+      this.#byLimit.set(entry.id, byKey)
+    }
+    byKey.set(entry.limiterKey, entry)
+    this.#order.add(entry)
   }
-}
 
-/**
- * One counter's id in the cache: the limit id, its length first, then the limiter key. Ids and
- * keys may hold any character, so the length is what keeps two (key, id) pairs from ever meeting.
- */
-function counterId(limiterKey: string, id: string): string {
-  return `${id.length}:${id}${limiterKey}`
+  #delete(entry: Exhausted): void {
+    this.#order.delete(entry)
+    const byKey = this.#byLimit.get(entry.id)
+    byKey?.delete(entry.limiterKey)
+    // A limit without records goes, so limit ids without number cannot pile up maps.
+    if (byKey?.size === 0) this.#byLimit.delete(entry.id)
+  }
 }
 
 /**

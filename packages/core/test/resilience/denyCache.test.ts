@@ -162,6 +162,31 @@ describe('deny cache', () => {
     expect(cache.answer(request('k9997'), -1)).toBeUndefined()
   })
 
+  it('moves a renewed record to the young end, and forgets a reset counter under every limit', () => {
+    const cache = new DenyCache(3)
+    const a = fixedWindow({ limit: 1, window: '1m' })
+    const b = fixedWindow({ limit: 2, window: '1m' })
+    const remember = (key: string, limits: Algorithm[]) =>
+      cache.remember({ key, limits, cost: 1, consume: true, now: 0 }, 0, storeDenial(limits, [0], 60_000))
+    const held = (key: string, limits: Algorithm[]) =>
+      cache.answer({ key, limits, cost: 1, consume: true, now: 1 }, 1) !== undefined
+    remember('k0', [a])
+    remember('k1', [a])
+    remember('k0', [b])
+    remember('k0', [a]) // renewed: k1 is now the oldest
+    remember('k2', [a])
+    expect(cache.size).toBe(3)
+    expect([held('k0', [a]), held('k1', [a]), held('k0', [b]), held('k2', [a])]).toEqual([
+      true,
+      false,
+      true,
+      true,
+    ])
+    cache.forget('k0', [a, b])
+    expect(cache.size).toBe(1)
+    expect([held('k0', [a]), held('k0', [b]), held('k2', [a])]).toEqual([false, false, true])
+  })
+
   it('answers any request that includes an exhausted counter, and only those', () => {
     const user = fixedWindow({ limit: 5, window: '1m', name: 'user' })
     const route = fixedWindow({ limit: 100, window: '1s', name: 'route' })
