@@ -1,7 +1,9 @@
-import { applyHeaders, createRateLimitCheck, type HeaderEntry } from '@sluice/core/http'
+// The Hono middleware: one shared check per request, its outcome sent in Hono's terms.
+import { createRateLimitCheck } from '@sluice/core/http'
 import type { Context, Env, MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { honoSpec } from './clientAddress.ts'
+import { keepHeaders, setHeaders } from './headers.ts'
 import type { OnLimited, RateLimitOptions } from './options.ts'
 
 /**
@@ -35,21 +37,22 @@ export function rateLimit<E extends Env = any>(options: RateLimitOptions<E>): Mi
   const onLimited = resolved.onLimited as OnLimited<E> | undefined
 
   return async function rateLimit(c, next) {
-    const outcome = await check(c, () => c.req.raw.signal)
+    const outcome = await check(c, requestSignal)
     switch (outcome.action) {
       case 'skip':
         return next()
       case 'allow': {
         c.set('rateLimit', outcome.decision)
         if (outcome.headers.length === 0) return next()
-        const written = prepareHeaders(c, outcome.headers)
+        const written = setHeaders(c, outcome.headers, false)
+        // Awaited, not returned: an async function returning a promise takes two more turns.
         await next()
-        keepHeaders(c, written)
+        if (written !== undefined) keepHeaders(c, written)
         return
       }
       case 'limit': {
         const { limited } = outcome
-        setHeaders(c, outcome.headers)
+        setHeaders(c, outcome.headers, true)
         c.set('rateLimit', outcome.decision)
         if (onLimited !== undefined) return onLimited(c, limited)
         return c.body(limited.body, limited.status as ContentfulStatusCode, {
@@ -69,63 +72,7 @@ export function rateLimit<E extends Env = any>(options: RateLimitOptions<E>): Mi
   }
 }
 
-/**
- * A refusal: headers go on `c.res` (which holds what outer middlewares prepared), so Hono keeps them
- * on any response `onLimited` returns, even a `new Response()`.
- */
-function setHeaders(c: Context, headers: readonly HeaderEntry[]): void {
-  const target = c.res.headers
-  applyHeaders(headers, {
-    get: (name) => target.get(name),
-    set: (name, value) => target.set(name, value),
-  })
-}
-
-/**
- * The headers every sluice middleware of a request has prepared so far, name → combined value.
- * Hono offers no way to read `c.header()`'s prepared headers without creating `c.res`, and touching
- * `c.res` before the handler runs makes Hono copy the handler's response into a new one, which
- * loses @hono/node-server's fast path (a string body written at once): so the values are kept here.
- */
-const prepared = new WeakMap<Context, Map<string, string>>()
-
-/**
- * An admitted request: headers go through `c.header()` before the handler runs, so `c.text()`,
- * `c.json()` and the like send them without Hono building a second response; list members of
- * several middlewares combine as `applyHeaders` says, in the order the middlewares run.
- */
-function prepareHeaders(c: Context, headers: readonly HeaderEntry[]): Map<string, string> {
-  let written = prepared.get(c)
-  if (written === undefined) {
-    written = new Map()
-    prepared.set(c, written)
-  }
-  const target = written
-  applyHeaders(headers, {
-    get: (name) => target.get(name),
-    set: (name, value) => {
-      target.set(name, value)
-      c.header(name, value)
-    },
-  })
-  return written
-}
-
-/**
- * After the handler: a response it built itself (`new Response()`, a `fetch()` passed through)
- * carries none of the prepared headers, so they are set on it, as Hono does for `c.res` headers.
- */
-function keepHeaders(c: Context, written: Map<string, string>): void {
-  const first = written.keys().next()
-  if (first.done === true) return
-  let res = c.res
-  if (res.headers.has(first.value)) return
-  try {
-    for (const [name, value] of written) res.headers.set(name, value)
-  } catch {
-    // Immutable headers (a fetch() response): a copy of the response takes them.
-    c.res = new Response(res.body, res)
-    res = c.res
-    for (const [name, value] of written) res.headers.set(name, value)
-  }
+/** Aborts when the client goes away: asked for only by a request that waits its turn. */
+function requestSignal(c: Context): AbortSignal {
+  return c.req.raw.signal
 }

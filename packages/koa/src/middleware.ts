@@ -1,4 +1,6 @@
+// The Koa middleware: one shared check per request, its outcome sent through the context.
 import {
+  type AbortSignalLike,
   applyHeaders,
   type BindingSpec,
   createRateLimitCheck,
@@ -43,17 +45,19 @@ export function rateLimit<StateT = DefaultState, ContextT = DefaultContext>(
   const { check, options: resolved } = createRateLimitCheck<Ctx>(options, spec as BindingSpec<Ctx>)
   const onLimited = resolved.onLimited as OnLimited<Ctx> | undefined
   return async function rateLimit(ctx: Ctx, next: Next): Promise<void> {
-    const outcome = await check(ctx, () => closeSignal(ctx.res))
-    return respond(outcome, ctx, next, onLimited)
+    const outcome = await check(ctx, responseSignal)
+    // Awaited, not returned: an async function returning a promise takes two more turns.
+    await respond(outcome, ctx, next, onLimited)
   }
 }
 
-async function respond<Ctx extends AnyContext>(
+/** Sends an outcome; a promise only when something after it runs (`next()`, `onLimited`). */
+function respond<Ctx extends AnyContext>(
   outcome: RateLimitOutcome,
   ctx: Ctx,
   next: Next,
   onLimited: OnLimited<Ctx> | undefined,
-): Promise<void> {
+): Promise<void> | undefined {
   switch (outcome.action) {
     case 'skip':
       return next()
@@ -68,25 +72,39 @@ async function respond<Ctx extends AnyContext>(
       return
     case 'allow':
       ;(ctx.state as RateLimitState).rateLimit = outcome.decision
-      applyHeaders(outcome.headers, headersOf(ctx))
+      applyHeaders(outcome.headers, new ContextHeaders(ctx))
       return next()
     case 'limit': {
       const { limited } = outcome
       ;(ctx.state as RateLimitState).rateLimit = outcome.decision
-      applyHeaders(outcome.headers, headersOf(ctx))
+      applyHeaders(outcome.headers, new ContextHeaders(ctx))
       // Set before onLimited: in Koa, a body set without a status would otherwise go out as 200.
       ctx.status = limited.status
-      if (onLimited !== undefined) {
-        await onLimited(ctx, limited)
-        return
-      }
+      if (onLimited !== undefined) return Promise.resolve(onLimited(ctx, limited)).then(ignore)
       ctx.set('Content-Type', limited.contentType)
       ctx.body = limited.body
     }
   }
 }
 
-function headersOf(ctx: AnyContext): HeaderTarget {
+function ignore(): void {}
+
+/** Asked for only by a request that waits its turn. */
+function responseSignal(ctx: AnyContext): AbortSignalLike {
+  return closeSignal(ctx.res)
+}
+
+/** A context as a header target: a class, so a request costs one small object and no closures. */
+class ContextHeaders implements HeaderTarget {
+  readonly #ctx: AnyContext
+  constructor(ctx: AnyContext) {
+    this.#ctx = ctx
+  }
   // res.getHeader, not ctx.get/ctx.response.get: Koa's getters answer '' for a header that is not set.
-  return { get: (name) => ctx.res.getHeader(name), set: (name, value) => ctx.set(name, value) }
+  get(name: string): unknown {
+    return this.#ctx.res.getHeader(name)
+  }
+  set(name: string, value: string): void {
+    this.#ctx.set(name, value)
+  }
 }

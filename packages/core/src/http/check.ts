@@ -1,27 +1,25 @@
 // The shared per-request logic of every binding: request → limiter → what to send.
+import type { CallOptions } from '../callOptions.ts'
 import type { Decision } from '../decision.ts'
 import { MAX_TIMER_MS } from '../duration.ts'
-import type { InputError } from '../errors.ts'
 import type { RateLimiter } from '../limiter.ts'
 import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
 import type { Descriptor } from '../rules/types.ts'
-import { placeholderResponse } from './degradedResponse.ts'
-import { type HeaderFormatter, headerFormatter, type PolicyInfo } from './headers.ts'
-import { invalidPart } from './invalid.ts'
-import type { BindingSpec, ResolvedBindingOptions } from './options.ts'
+import { type AnswerSpec, answerDecision, invalidRequest, type ParkedCount } from './answer.ts'
+import { headerFormatter } from './headers.ts'
+import type { BindingSpec, MaybePromise, ResolvedBindingOptions } from './options.ts'
 import { resolveBindingOptions } from './options.ts'
-import type { InvalidRequest, RateLimited, RateLimitOutcome } from './outcome.ts'
+import type { RateLimitOutcome } from './outcome.ts'
 import { createParking } from './parking.ts'
-import { planResponse } from './policies.ts'
-import { badRequestProblem, PROBLEM_CONTENT_TYPE, quotaExceededProblem, refusalHeaders } from './problem.ts'
 import { resolveCost, resolveDescriptors, resolveKey, resolveSkip } from './request.ts'
 import { matchedHeaders } from './ruleHeaders.ts'
-import { type AbortSignalLike, waitForTurn } from './wait.ts'
+import type { AbortSignalLike } from './wait.ts'
 
 /**
- * Runs one request through the limiter. `abortSignal` is called only when the request must wait
- * its turn (shaping), so bindings pay for an `AbortController` only then; it should give a signal
- * that aborts when the client disconnects (already aborted if it has).
+ * Runs one request through the limiter. `abortSignal` is called, with the request, only when the
+ * request must wait its turn (shaping), so bindings pay for an `AbortController` only then and can
+ * pass one function made once; it should give a signal that aborts when the client disconnects
+ * (already aborted if it has).
  *
  * A value the request produced that cannot be used (a key that is empty, not text or too long, a
  * cost that is not a whole number ≥ 0 or over every limit, a client address that is not one, bad
@@ -32,7 +30,10 @@ import { type AbortSignalLike, waitForTurn } from './wait.ts'
  * 503 (`limit` with status 503), with `'allow'` an `allow` without rate-limit headers; a fallback
  * store's decisions are answered as usual.
  */
-export type RateLimitCheck<Req> = (req: Req, abortSignal?: () => AbortSignalLike) => Promise<RateLimitOutcome>
+export type RateLimitCheck<Req> = (
+  req: Req,
+  abortSignal?: (req: Req) => AbortSignalLike,
+) => Promise<RateLimitOutcome>
 
 const SKIP: RateLimitOutcome = Object.freeze({ action: 'skip' })
 
@@ -41,52 +42,111 @@ const SKIP: RateLimitOutcome = Object.freeze({ action: 'skip' })
  * returns the per-request check. A binding is then a thin adapter: call the check, apply headers
  * with `applyHeaders`, and continue, send `limited` or `invalid`, or drop.
  *
+ * Everything that does not depend on the request is made here, once: the header values, the
+ * options of every limiter call, the functions that answer a decision. A request of a limiter
+ * without `skip`, `descriptors` or a cost function that cannot be held (the usual case) then costs
+ * its key, one limiter call and one `then`: no async function, no closure.
+ *
  * @example
  * const { check } = createRateLimitCheck(options, { factory: 'rateLimit', clientAddress: (req) => req.ip })
- * const outcome = await check(req, () => abortedWhenClientLeaves(res)) // your framework's close event
+ * const outcome = await check(req, (req) => abortedWhenClientLeaves(req)) // your framework's close event
  */
 export function createRateLimitCheck<Req>(
   options: unknown,
   spec: BindingSpec<Req>,
 ): { readonly options: ResolvedBindingOptions<Req>; readonly check: RateLimitCheck<Req> } {
   const resolved = resolveBindingOptions(options, spec)
-  const { limiter, skip, cost, maxDelayMs, statusCode, descriptors } = resolved
+  const { limiter, skip, cost, descriptors } = resolved
   const fixed = headerFormatter(resolved.headers, resolved.policies)
   const f = spec.factory
   const headersFor = matchedHeaders(resolved.headers, f)
-  // The wait bound goes into the atomic step, so a request refused for waiting too long takes
-  // nothing from the queue (planResponse still refuses anything past the timer limit).
-  const waitBound = Math.min(maxDelayMs, MAX_TIMER_MS)
+  // Where the requests waiting their turn are counted (`limiter.events.parked`, a gauge for
+  // @sluice/otel): two integer updates per shaped request, nothing on any other path.
+  // Duck-typed, not instanceof: @sluice/core and @sluice/core/http may be bundled apart.
+  const events = (limiter as { readonly events?: Partial<ParkedCount> }).events
+  const answers: AnswerSpec = {
+    maxDelayMs: resolved.maxDelayMs,
+    // The wait bound goes into the atomic step, so a request refused for waiting too long takes
+    // nothing from the queue (planResponse still refuses anything past the timer limit).
+    waitBound: Math.min(resolved.maxDelayMs, MAX_TIMER_MS),
+    statusCode: resolved.statusCode,
+    parked: typeof events?.park === 'function' ? (events as ParkedCount) : undefined,
+  }
+  const { waitBound } = answers
   // Only a limiter that can shape (a leaky bucket; a rules limiter may match one) needs places.
   const holds =
     waitBound > 0 &&
     (descriptors !== undefined || (limiter as RateLimiter).algorithms.some((a) => a.kind === 'leakyBucket'))
   const parking = createParking(resolved.maxParked)
-  // Where the requests waiting their turn are counted (`limiter.events.parked`, a gauge for
-  // @sluice/otel): two integer updates per shaped request, nothing on any other path.
-  // Duck-typed, not instanceof: @sluice/core and @sluice/core/http may be bundled apart.
-  const events = (limiter as { readonly events?: Partial<ParkedCount> }).events
-  const hub = typeof events?.park === 'function' ? (events as ParkedCount) : undefined
 
-  async function check(req: Req, abortSignal?: () => AbortSignalLike): Promise<RateLimitOutcome> {
+  // The usual request: a fixed cost, no skip, no descriptors, no place to hold. Its call options are
+  // the same every time (those `general` passes for it), so they are made once.
+  const direct = skip === undefined && descriptors === undefined && typeof cost === 'number' && !holds
+  const directOptions: CallOptions = Object.freeze({ cost: cost as number, maxDelayMs: waitBound })
+  const answerDirect = (decision: Decision) =>
+    answerDecision(answers, decision, cost as number, waitBound, undefined, resolved.policies, fixed)
+  const askDirect = (key: string): Promise<RateLimitOutcome> => {
+    let decided: Promise<Decision>
+    try {
+      decided = (limiter as RateLimiter).limit(key, directOptions)
+    } catch (error) {
+      // A limiter that checks its input before it returns a promise.
+      return answerError(error)
+    }
+    return decided.then(answerDirect, invalidRequest)
+  }
+
+  function check(req: Req, abortSignal?: (req: Req) => AbortSignalLike): Promise<RateLimitOutcome> {
+    if (!direct) return general(req, abortSignal)
+    let key: MaybePromise<string>
+    try {
+      key = resolveKey(resolved, spec, req)
+    } catch (error) {
+      return answerError(error)
+    }
+    return typeof key === 'string' ? askDirect(key) : key.then(askDirect, invalidRequest)
+  }
+
+  /** Any other request: `skip`, a cost function, descriptors, or a place to hold while it waits. */
+  async function general(
+    req: Req,
+    abortSignal: ((req: Req) => AbortSignalLike) | undefined,
+  ): Promise<RateLimitOutcome> {
     if (skip !== undefined && (await resolveSkip(skip, req, f))) return SKIP
     let place = false
     try {
       let key: string | undefined
       let list: readonly Descriptor[] | undefined
-      if (descriptors === undefined) {
-        const k = resolveKey(resolved, spec, req)
-        key = typeof k === 'string' ? k : await k
-      } else {
-        list = await resolveDescriptors(descriptors, req, f)
-      }
-      const c = resolveCost(cost, req, f)
-      const units = typeof c === 'number' ? c : await c
+      if (descriptors === undefined) key = await resolveKey(resolved, spec, req)
+      else list = await resolveDescriptors(descriptors, req, f)
+      const units = await resolveCost(cost, req, f)
       // A place is taken before the store is asked: a request that finds none asks with a bound of
       // 0, so the step refuses any wait and takes nothing, and maxParked is never exceeded.
       place = holds && parking.reserve()
       const bound = holds && !place ? 0 : waitBound
-      return await decide(key, list, units, bound, abortSignal)
+      const signal = abortSignal === undefined ? undefined : () => abortSignal(req)
+      if (list === undefined) {
+        const decision = await (limiter as RateLimiter).limit(key as string, {
+          cost: units,
+          maxDelayMs: bound,
+        })
+        return await answerDecision(answers, decision, units, bound, signal, resolved.policies, fixed)
+      }
+      const decision = await (limiter as RulesRateLimiter).limit(
+        { descriptors: list },
+        { cost: units, maxDelayMs: bound },
+      )
+      // A rules limiter's policies are the limits this request matched: headers list each of them.
+      const matched = headersFor(decision.limits ?? [])
+      return await answerDecision(
+        answers,
+        decision,
+        units,
+        bound,
+        signal,
+        matched.policies,
+        matched.formatter,
+      )
     } catch (error) {
       return invalidRequest(error)
     } finally {
@@ -94,86 +154,14 @@ export function createRateLimitCheck<Req>(
     }
   }
 
-  async function decide(
-    key: string | undefined,
-    descriptorList: readonly Descriptor[] | undefined,
-    units: number,
-    bound: number,
-    abortSignal: (() => AbortSignalLike) | undefined,
-  ): Promise<RateLimitOutcome> {
-    let decision: Decision
-    let policies: readonly PolicyInfo[] = resolved.policies
-    let formatter: HeaderFormatter | undefined = fixed
-    if (descriptorList === undefined) {
-      decision = await (limiter as RateLimiter).limit(key as string, { cost: units, maxDelayMs: bound })
-    } else {
-      decision = await (limiter as RulesRateLimiter).limit(
-        { descriptors: descriptorList },
-        { cost: units, maxDelayMs: bound },
-      )
-      // A rules limiter's policies are the limits this request matched: headers list each of them.
-      const matched = headersFor(decision.limits ?? [])
-      policies = matched.policies
-      formatter = matched.formatter
-    }
-    // Store down and onStoreError 'deny'/'allow': a 503 or a pass without quota headers, never a 429.
-    const placeholder = placeholderResponse(decision)
-    if (placeholder !== undefined) return placeholder
-    const plan = planResponse(decision, bound === waitBound ? maxDelayMs : bound, units)
-    const rateHeaders =
-      formatter === undefined ? [] : formatter.format(plan.status, plan.headline, Date.now())
-    if (plan.refused) {
-      const problem = quotaExceededProblem({
-        status: statusCode,
-        violated: plan.violated.map((i) => policies[i]?.name as string),
-        retryAfterSeconds: plan.retryAfterSeconds,
-        // Refused for want of a place, not because its own queue is too long.
-        reason: plan.reason === 'queue' && bound !== waitBound ? 'parked' : plan.reason,
-      })
-      const limited: RateLimited = {
-        decision,
-        status: statusCode,
-        retryAfterSeconds: plan.retryAfterSeconds,
-        problem,
-        body: JSON.stringify(problem),
-        contentType: PROBLEM_CONTENT_TYPE,
-      }
-      const headers = [...rateHeaders, ...refusalHeaders(plan.retryAfterSeconds)]
-      return { action: 'limit', decision, headers, limited }
-    }
-    if (plan.delayMs > 0) {
-      hub?.park()
-      let turn: boolean
-      try {
-        turn = await waitForTurn(plan.delayMs, abortSignal?.())
-      } finally {
-        hub?.unpark()
-      }
-      if (!turn) return { action: 'drop', decision }
-    }
-    return { action: 'allow', decision, headers: rateHeaders }
-  }
-
   return { options: resolved, check }
 }
 
-/** What a limiter's event hub offers the check: a count of the requests waiting their turn. */
-interface ParkedCount {
-  park(): void
-  unpark(): void
-}
-
-/** The `invalid` outcome for an error that is the client's; any other error is thrown on. */
-function invalidRequest(error: unknown): RateLimitOutcome {
-  const part = invalidPart(error)
-  if (part === undefined) throw error
-  const problem = badRequestProblem(part)
-  const invalid: InvalidRequest = {
-    status: 400,
-    problem,
-    body: JSON.stringify(problem),
-    contentType: PROBLEM_CONTENT_TYPE,
-    error: error as InputError,
+/** A request that failed before the limiter was asked: the `invalid` outcome, or the error thrown on. */
+function answerError(error: unknown): Promise<RateLimitOutcome> {
+  try {
+    return Promise.resolve(invalidRequest(error))
+  } catch (thrown) {
+    return Promise.reject(thrown)
   }
-  return { action: 'invalid', invalid }
 }

@@ -1,3 +1,6 @@
+// How a response advertises its policies: header modes, and formatters that serialise once per middleware.
+import { isTighter } from '../combine.ts'
+import type { Decision, PolicyDecision } from '../decision.ts'
 import { sfInteger, sfString } from './structuredFields.ts'
 
 /**
@@ -42,6 +45,13 @@ export interface HeaderFormatter {
    * @param nowMs epoch milliseconds, for the legacy `X-RateLimit-Reset` (epoch seconds)
    */
   format(status: readonly PolicyStatus[], headline: number, nowMs: number): HeaderEntry[]
+  /**
+   * The headers of an admitted request that waits for nothing, the common case, straight from the
+   * decision: what `format` sends for it (`t` = each policy's `resetAfterMs`, the headline the
+   * policy with the least left), without a plan. A single policy's numbers are the decision's own,
+   * so `decision.policies` is not read. `nowMs` (default `Date.now()`) is read for legacy only.
+   */
+  admitted(decision: Decision, nowMs?: number): HeaderEntry[]
 }
 
 /** Milliseconds to whole seconds, rounded up (never negative): 1 ms → 1, 1000 ms → 1, 1001 ms → 2. */
@@ -50,8 +60,9 @@ export function secondsUp(ms: number): number {
 }
 
 /**
- * Makes the header formatter for a fixed list of policies. The `RateLimit-Policy` value and the
- * start of every `RateLimit` member are serialised once, here.
+ * Makes the header formatter for a fixed list of policies. Everything that does not change per
+ * request is serialised once, here: the whole `RateLimit-Policy` field (one shared entry), the
+ * start of every `RateLimit` member and each legacy `X-RateLimit-Limit` value.
  *
  * draft-10, one member per policy, RFC 9651 lists joined by `, `:
  * `RateLimit-Policy: "name";q=100;w=60` and `RateLimit: "name";r=99;t=42`.
@@ -67,10 +78,29 @@ export function headerFormatter(mode: HeaderMode, policies: readonly PolicyInfo[
   const draft = mode === 'draft-10' || mode === 'both'
   const legacy = mode === 'legacy' || mode === 'both'
   const names = policies.map((p) => sfString(p.name))
-  const policyValue = policies
-    .map((p, i) => `${names[i]};q=${sfInteger(p.quota)};w=${Math.max(1, secondsUp(p.windowMs))}`)
-    .join(', ')
+  const policyEntry: HeaderEntry = Object.freeze([
+    'RateLimit-Policy',
+    policies
+      .map((p, i) => `${names[i]};q=${sfInteger(p.quota)};w=${Math.max(1, secondsUp(p.windowMs))}`)
+      .join(', '),
+  ] as const)
   const memberStart = names.map((n) => `${n};r=`)
+  const quotas = policies.map((p) => sfInteger(p.quota))
+
+  function legacyEntries(
+    out: HeaderEntry[],
+    headline: number,
+    remaining: number,
+    resetMs: number,
+    nowMs: number,
+  ) {
+    out.push(
+      ['X-RateLimit-Limit', quotas[headline] as string],
+      ['X-RateLimit-Remaining', sfInteger(Math.max(0, remaining))],
+      ['X-RateLimit-Reset', String(Math.ceil((nowMs + Math.max(0, resetMs)) / 1000))],
+    )
+  }
+
   return {
     mode,
     format(status, headline, nowMs) {
@@ -82,16 +112,42 @@ export function headerFormatter(mode: HeaderMode, policies: readonly PolicyInfo[
           if (i > 0) value += ', '
           value += `${memberStart[i]}${sfInteger(Math.max(0, s.remaining))};t=${secondsUp(s.resetMs)}`
         }
-        out.push(['RateLimit-Policy', policyValue], ['RateLimit', value])
+        out.push(policyEntry, ['RateLimit', value])
       }
       if (legacy) {
-        const p = policies[headline] as PolicyInfo
         const s = status[headline] as PolicyStatus
-        out.push(
-          ['X-RateLimit-Limit', sfInteger(p.quota)],
-          ['X-RateLimit-Remaining', sfInteger(Math.max(0, s.remaining))],
-          ['X-RateLimit-Reset', String(Math.ceil((nowMs + Math.max(0, s.resetMs)) / 1000))],
-        )
+        legacyEntries(out, headline, s.remaining, s.resetMs, nowMs)
+      }
+      return out
+    },
+    admitted(decision, nowMs) {
+      const out: HeaderEntry[] = []
+      if (memberStart.length === 1) {
+        const { remaining, resetAfterMs } = decision
+        if (draft) {
+          const value = `${memberStart[0]}${sfInteger(Math.max(0, remaining))};t=${secondsUp(resetAfterMs)}`
+          out.push(policyEntry, ['RateLimit', value])
+        }
+        if (legacy) legacyEntries(out, 0, remaining, resetAfterMs, nowMs ?? Date.now())
+        return out
+      }
+      const list = decision.policies
+      let headline = 0
+      for (let i = 1; i < list.length; i++) {
+        if (isTighter(list[i] as PolicyDecision, list[headline] as PolicyDecision)) headline = i
+      }
+      if (draft) {
+        let value = ''
+        for (let i = 0; i < memberStart.length; i++) {
+          const p = list[i] as PolicyDecision
+          if (i > 0) value += ', '
+          value += `${memberStart[i]}${sfInteger(Math.max(0, p.remaining))};t=${secondsUp(p.resetAfterMs)}`
+        }
+        out.push(policyEntry, ['RateLimit', value])
+      }
+      if (legacy) {
+        const p = list[headline] as PolicyDecision
+        legacyEntries(out, headline, p.remaining, p.resetAfterMs, nowMs ?? Date.now())
       }
       return out
     },

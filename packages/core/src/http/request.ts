@@ -1,4 +1,6 @@
 // One request's skip, key, cost and descriptors, from the binding's options; every failure an InputError.
+
+import type { InputError } from '../errors.ts'
 import type { Descriptor } from '../rules/types.ts'
 import { show } from '../validate.ts'
 import { DEFAULT_IPV6_SUBNET, groupAddress } from './clientAddress.ts'
@@ -9,20 +11,37 @@ import type { BindingSpec, MaybePromise, ResolvedBindingOptions } from './option
 // used (the client's: bindings answer 400), and a function of the app's that threw, or a server that
 // gives no client address (the app's: thrown on to the framework's error handling).
 
-/** Resolves `skip(req)`: a throwing skip function becomes an `InputError` naming it. */
-export async function resolveSkip<Req>(
+/**
+ * Resolves `skip(req)`: a throwing skip function becomes an `InputError` naming it. A synchronous
+ * skip function is answered synchronously, so a request it lets on costs no promise.
+ */
+export function resolveSkip<Req>(
   skip: (req: Req) => MaybePromise<boolean>,
   req: Req,
   factory: string,
-): Promise<boolean> {
+): MaybePromise<boolean> {
+  let value: MaybePromise<boolean>
   try {
-    return Boolean(await skip(req))
+    value = skip(req)
   } catch (cause) {
-    throw appInputError(
-      `${factory}: the skip function threw (${describe(cause)}); make skip(req) return true or false for every request`,
-      { cause },
-    )
+    throw skipThrew(cause, factory)
   }
+  if (!isPromiseLike(value)) return Boolean(value)
+  return Promise.resolve(value).then(Boolean, (cause) => {
+    throw skipThrew(cause, factory)
+  })
+}
+
+function skipThrew(cause: unknown, factory: string): InputError {
+  return appInputError(
+    `${factory}: the skip function threw (${describe(cause)}); make skip(req) return true or false for every request`,
+    { cause },
+  )
+}
+
+/** Whether a function's result must be awaited: then only do its checks wait for it. */
+function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
 /**
@@ -40,20 +59,34 @@ export function resolveKey<Req>(
   return keyFromFunction(options.key, spec.factory, req)
 }
 
-async function keyFromFunction<Req>(
+function keyFromFunction<Req>(
   fn: (req: Req) => MaybePromise<string>,
   f: string,
   req: Req,
-): Promise<string> {
+): MaybePromise<string> {
   let key: unknown
   try {
-    key = await fn(req)
+    key = fn(req)
   } catch (cause) {
-    throw appInputError(
-      `${f}: the key function threw (${describe(cause)}); make key(req) return a non-empty string for every request, or use skip(req) for requests that should not be limited`,
-      { cause },
-    )
+    throw keyThrew(cause, f)
   }
+  if (!isPromiseLike(key)) return checkedKey(key, f)
+  return Promise.resolve(key).then(
+    (value) => checkedKey(value, f),
+    (cause) => {
+      throw keyThrew(cause, f)
+    },
+  )
+}
+
+function keyThrew(cause: unknown, f: string): InputError {
+  return appInputError(
+    `${f}: the key function threw (${describe(cause)}); make key(req) return a non-empty string for every request, or use skip(req) for requests that should not be limited`,
+    { cause },
+  )
+}
+
+function checkedKey(key: unknown, f: string): string {
   if (key === '') {
     throw requestInputError(
       'key',
@@ -114,20 +147,34 @@ export function resolveCost<Req>(
   return typeof cost === 'number' ? cost : costFromFunction(cost, req, factory)
 }
 
-async function costFromFunction<Req>(
+function costFromFunction<Req>(
   cost: (req: Req) => MaybePromise<number>,
   req: Req,
   factory: string,
-): Promise<number> {
+): MaybePromise<number> {
   let value: unknown
   try {
-    value = await cost(req)
+    value = cost(req)
   } catch (cause) {
-    throw appInputError(
-      `${factory}: the cost function threw (${describe(cause)}); make cost(req) return a non-negative integer for every request`,
-      { cause },
-    )
+    throw costThrew(cause, factory)
   }
+  if (!isPromiseLike(value)) return checkedCost(value, factory)
+  return Promise.resolve(value).then(
+    (units) => checkedCost(units, factory),
+    (cause) => {
+      throw costThrew(cause, factory)
+    },
+  )
+}
+
+function costThrew(cause: unknown, factory: string): InputError {
+  return appInputError(
+    `${factory}: the cost function threw (${describe(cause)}); make cost(req) return a non-negative integer for every request`,
+    { cause },
+  )
+}
+
+function checkedCost(value: unknown, factory: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     throw requestInputError(
       'cost',

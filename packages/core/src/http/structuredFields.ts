@@ -55,6 +55,8 @@ export function sfString(value: string): string {
 
 /** Serialises an sf-integer (RFC 9651 §4.1.4): whole, clamped to the 15 digits the RFC allows. */
 export function sfInteger(value: number): string {
+  // The common case, a whole number in range, is its own text.
+  if (Number.isInteger(value) && value <= MAX_SF_INTEGER && value >= -MAX_SF_INTEGER) return String(value)
   const n = Number.isFinite(value) ? Math.trunc(value) : value > 0 ? MAX_SF_INTEGER : -MAX_SF_INTEGER
   return String(Math.max(-MAX_SF_INTEGER, Math.min(MAX_SF_INTEGER, n)))
 }

@@ -93,6 +93,18 @@ describe('shaping', () => {
     expect(setTimer).not.toHaveBeenCalled()
   })
 
+  it('asks for the abort signal only for a request that waits, passing it the request', async () => {
+    const { check } = createRateLimitCheck({ limiter: shaper() }, spec)
+    const signalFor = vi.fn((_req: { ip?: string }) => new runtime.AbortController().signal)
+    const first = { ip: '192.0.2.1' }
+    expectAction(await check(first, signalFor), 'allow')
+    expect(signalFor).not.toHaveBeenCalled()
+    const second = { ip: '192.0.2.1' }
+    expect(expectAction(await check(second, signalFor), 'allow').decision.delayMs).toBeGreaterThan(0)
+    expect(signalFor).toHaveBeenCalledTimes(1)
+    expect(signalFor.mock.calls[0]?.[0]).toBe(second)
+  })
+
   it('a finished wait removes its abort listener', async () => {
     const { check } = createRateLimitCheck({ limiter: shaper() }, spec)
     expectAction(await check({ ip: '192.0.2.1' }), 'allow')
