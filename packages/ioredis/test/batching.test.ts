@@ -167,7 +167,13 @@ describe('per decision, inside a batch', () => {
 
   it('the deny cache answers each decision: once a batch exhausts a counter, later turns send nothing', async () => {
     const { store, prefix } = await warmStore()
-    const limiter = createRateLimiter({ store, algorithm: fixedWindow({ limit: 5, window: '1h' }), prefix })
+    // A still clock: a window boundary between the two turns would reopen the counter.
+    const limiter = createRateLimiter({
+      store,
+      algorithm: fixedWindow({ limit: 5, window: '1h' }),
+      prefix,
+      clock: () => NOW,
+    })
     await resetStats()
     const first = await Promise.all(Array.from({ length: 12 }, () => limiter.limit('hot')))
     expect(first.filter((d) => d.allowed)).toHaveLength(5)

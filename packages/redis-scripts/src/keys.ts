@@ -36,7 +36,7 @@ export function storeKey(prefix: string, limiterKey: string, limit: Pick<Algorit
   return `${prefix}{${encodeHashTag(limiterKey)}}:${limit.id}`
 }
 
-/** The keys of every limit of one decision, in order: the KEYS of {@link applyCall}. */
+/** The keys of every limit of one decision, in order: the keys a script call declares for it. */
 export function storeKeys(
   prefix: string,
   limiterKey: string,
