@@ -99,9 +99,10 @@ export function createPipeline<P extends Plan>(
   const keyed = fixed === undefined ? undefined : call.keyed(fixed.start, fixed.limits)
 
   function decide(input: unknown, given: unknown, consume: boolean): Promise<Decision> {
-    // A plain limiter that nobody listens to: the same checks in the same order, planned in place.
-    if (keyed !== undefined && (events === undefined || !events.wants('decision'))) {
-      return decideFixed(fixed as FixedLimits, keyed, input, given, consume)
+    // A plain limiter: the same checks in the same order, planned in place.
+    if (keyed !== undefined) {
+      const listened = events?.wants('decision') ? events : undefined
+      return decideFixed(fixed as FixedLimits, keyed, input, given, consume, listened)
     }
     let plan: P
     let request: StoreRequest
@@ -137,13 +138,15 @@ export function createPipeline<P extends Plan>(
   /**
    * What `decide` does for fixed limits, with nothing allocated but what the store call does: the
    * key stays the caller's (the store call joins it to `start` only if its store needs that).
+   * With `listened` (someone wants `decision` events), the call is traced and its event emitted.
    */
   function decideFixed(
-    { limits, maxCost }: FixedLimits,
+    { start, limits, maxCost }: FixedLimits,
     keyedCall: KeyedCall,
     input: unknown,
     given: unknown,
     consume: boolean,
+    listened: EventHub | undefined,
   ): Promise<Decision> {
     let key: string
     let cost: number
@@ -159,7 +162,15 @@ export function createPipeline<P extends Plan>(
     } catch (error) {
       return Promise.reject(error)
     }
-    return keyedCall(key, cost, consume, now, maxDelayMs)
+    if (listened === undefined) return keyedCall(key, cost, consume, now, maxDelayMs)
+    const trace: CallTrace = { storeLatencyMs: undefined, cached: false }
+    const timeMs = now ?? Date.now()
+    return keyedCall(key, cost, consume, now, maxDelayMs, trace).then((decision) => {
+      // What the event reads of the call, as `decide`'s request would carry it.
+      const request: StoreRequest = { key: start + key, limits, cost, consume, now, maxDelayMs }
+      emitDecision(listened, input, decision.limits ?? limits, request, decision, trace, timeMs)
+      return decision
+    })
   }
 
   async function withPlan(plan: P, request: StoreRequest, trace: CallTrace | undefined): Promise<Decision> {

@@ -37,6 +37,7 @@ export type KeyedCall = (
   consume: boolean,
   now: number | undefined,
   maxDelayMs: number | undefined,
+  trace?: CallTrace,
 ) => Promise<Decision>
 
 /**
@@ -188,20 +189,22 @@ export function storeCall(
   }) as StoreCall
 
   call.keyed = (start, limits) => {
-    const joined: KeyedCall = (key, cost, consume, now, maxDelayMs) =>
-      call({ key: start + key, limits, cost, consume, now, maxDelayMs })
+    const joined: KeyedCall = (key, cost, consume, now, maxDelayMs, trace) =>
+      call({ key: start + key, limits, cost, consume, now, maxDelayMs }, trace)
     const decide =
       direct && limits.length === 1 ? store.syncDecider?.(start, limits[0] as Algorithm) : undefined
     if (decide === undefined) return joined
     const policy = (limits[0] as Algorithm).name
     // The decider's answer, read at once by `checkDecision` and `decideOne`: calls never overlap.
     const out = { allowed: false, limit: 0, remaining: 0, resetAfterMs: 0, retryAfterMs: 0, delayMs: 0 }
-    return (key, cost, consume, now, maxDelayMs) => {
+    return (key, cost, consume, now, maxDelayMs, trace) => {
       if (deadlines.closed) return Promise.reject(closedError())
       try {
+        const started = trace === undefined ? 0 : monotonicNow()
         decide(key, cost, consume, now, maxDelayMs, out)
         // The same contract check as every reply: a third-party decider is no more trusted.
         checkDecision(store.name, 0, out)
+        if (trace !== undefined) trace.storeLatencyMs = monotonicNow() - started
         return Promise.resolve(decideOne(out, policy))
       } catch (error) {
         return failed({ key: start + key, limits, cost, consume, now, maxDelayMs }, error)

@@ -98,20 +98,35 @@ describe('a limiter on a store with a syncDecider', () => {
     expect(asked).toHaveLength(0)
   })
 
-  it('is not used for several limits, a deny cache, or a decision listener: those send requests', async () => {
+  it('is not used for several limits or a deny cache: those send requests', async () => {
     const second = fixedWindow({ limit: 9, window: '1h' })
     for (const options of [{ algorithm: [limit, second] }, { algorithm: limit, denyCache: true }] as const) {
       const { store, asked } = deciderStore()
       await createRateLimiter({ store, ...options, shareCounters: true }).limit('k')
       expect(asked).toHaveLength(0)
     }
+  })
+
+  it('is used with a decision listener too, which gets the event with the store latency', async () => {
     const { store, asked } = deciderStore()
-    const limiter = createRateLimiter({ store, algorithm: limit })
-    const seen: boolean[] = []
-    limiter.events.on('decision', (event) => seen.push(event.decision.allowed))
-    await limiter.limit('k')
-    expect(seen).toEqual([true])
-    expect(asked).toHaveLength(0)
+    const limiter = createRateLimiter({ store, algorithm: limit, prefix: 'api', clock: () => T0 })
+    const seen: unknown[] = []
+    limiter.events.on('decision', (event) => seen.push(event))
+    const decision = await limiter.limit('k', { cost: 2 })
+    expect(asked).toHaveLength(1)
+    expect(seen).toEqual([
+      expect.objectContaining({
+        limiter: 'api',
+        operation: 'limit',
+        cost: 2,
+        allowed: true,
+        remaining: 1,
+        cached: false,
+        timeMs: T0,
+        storeLatencyMs: expect.any(Number),
+        decision,
+      }),
+    ])
   })
 
   it('refuses a store whose syncDecider is no function, or comes without applySync', () => {
