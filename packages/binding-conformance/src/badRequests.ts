@@ -41,6 +41,8 @@ export function badRequestCases<Req, M>(h: Harness<Req, M>): void {
       ['a fractional cost', { cost: byCost }, { 'x-cost': '1.5' }, BAD_REQUEST.cost],
       ['a negative cost', { cost: byCost }, { 'x-cost': '-1' }, BAD_REQUEST.cost],
       ['a cost over every limit', { cost: byCost }, { 'x-cost': '6' }, BAD_REQUEST.request],
+      ['an async key resolving to ""', { key: async () => '' }, {}, BAD_REQUEST.key],
+      ['an async cost resolving to a fraction', { cost: async () => 1.5 }, {}, BAD_REQUEST.cost],
     ]
     it.each(unusable)(
       '%s: a 400 problem body naming what, never the value',
@@ -81,6 +83,16 @@ export function badRequestCases<Req, M>(h: Harness<Req, M>): void {
         'skip throws',
         { skip: throwing(new Error('allow list unreachable')) },
         /the skip function threw \(Error: allow list unreachable\)/,
+      ],
+      [
+        'an async cost rejects',
+        { cost: () => Promise.reject(new Error('quota service down')) },
+        /the cost function threw \(Error: quota service down\)/,
+      ],
+      [
+        'an async skip rejects',
+        { skip: () => Promise.reject(new Error('allow list timed out')) },
+        /the skip function threw \(Error: allow list timed out\)/,
       ],
     ]
     it.each(throws)(

@@ -40,6 +40,29 @@ export function keyCases<Req, M>(h: Harness<Req, M>): void {
       expect((await limiter.peek('user:7')).remaining).toBe(2)
     })
 
+    it('key, cost and skip count the same whether they answer at once or through a promise', async () => {
+      const limiter = perMinute(10)
+      const user = (req: Req) => `user:${header(req, 'x-user')}`
+      const units = (req: Req) => Number(header(req, 'x-cost') ?? 1)
+      const health = (req: Req) => adapter.path(req) === '/health'
+      const now = await serve({ limiter, key: user, cost: units, skip: health })
+      const later = await serve({
+        limiter,
+        key: async (req) => user(req),
+        cost: async (req) => units(req),
+        skip: async (req) => health(req),
+      })
+      const as = (url: string, cost: number, path = '/') =>
+        fetch(url + path, { headers: { 'x-user': 'ann', 'x-cost': String(cost) } })
+      expect((await as(now.url, 2)).headers.get('ratelimit')).toBe('"api";r=8;t=42')
+      expect((await as(later.url, 3)).headers.get('ratelimit')).toBe('"api";r=5;t=42')
+      expect((await as(now.url, 5, '/health')).headers.get('ratelimit')).toBeNull()
+      expect((await as(later.url, 5, '/health')).headers.get('ratelimit')).toBeNull()
+      expect((await as(later.url, 5)).headers.get('ratelimit')).toBe('"api";r=0;t=42')
+      expect((await as(now.url, 1)).status).toBe(429)
+      expect((await limiter.peek('user:ann')).remaining).toBe(0)
+    })
+
     it('a fixed cost takes that many units; cost 0 reads without taking', async () => {
       const limiter = perMinute(10)
       const key = () => 'shared'

@@ -87,6 +87,15 @@ describe.each(WAYS)('rate-limit headers via %s', (_way, send) => {
     expect(res.headers.get('cache-control')).toBe('no-store')
   })
 
+  it("a header of the same name that the handler's own response sets wins", async () => {
+    const app = new Hono()
+    app.use(rateLimit({ limiter: perMinute(3), key }))
+    app.get('/', (c) => c.text('ok', 200, { RateLimit: '"upstream";r=7;t=1' }))
+    const res = await send(app)
+    expect(res.headers.get('ratelimit')).toBe('"upstream";r=7;t=1')
+    expect(res.headers.get('ratelimit-policy')).toBe('"fixedWindow:3/1m";q=3;w=60')
+  })
+
   it("headers: false sends no rate-limit fields and leaves the handler's response alone", async () => {
     const app = new Hono()
     app.use(rateLimit({ limiter: perMinute(3), key, headers: false }))
