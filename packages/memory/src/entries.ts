@@ -44,8 +44,8 @@ const longStateBytes = (length: number): number => LONG_STATE_BYTES + STATE_NUMB
 /**
  * Every entry of a memory store, in numbered slots: state numbers in a Float64Array (updated in
  * place, no array per key on the heap), per slot its caller's key and table, and the recency
- * order as a doubly linked list of slots in an Int32Array (slot 0 is its head: the slot after it
- * is the least recently used, the one before it the most). Each table finds its entries by the caller's key in
+ * order as a doubly linked list of slots in two Int32Arrays (slot 0 is its head: `next[0]` the
+ * least recently used, `prev[0]` the most). Each table finds its entries by the caller's key in
  * a Map of its own. `remove` is the one place where an entry goes (evicted, purged or reset).
  * Arrays grow by doubling, up to `maxKeys` + 1 slots.
  */
@@ -61,11 +61,9 @@ export class Entries {
   private capacity: number
   private values: Float64Array
   private lengths: Uint8Array
-  /**
-   * The recency list: per slot, the slot used just before it (at `2 × slot`) and just after it
-   * (at `2 × slot + 1`), side by side so a relink reads one cache line per slot it touches.
-   */
-  private links: Int32Array
+  /** The recency list: the slot used just before (`prev`) and after (`next`) each slot. */
+  private prev: Int32Array
+  private next: Int32Array
   private readonly keys: (string | undefined)[]
   private readonly tables: (LimitTable | undefined)[]
   /**
@@ -90,7 +88,8 @@ export class Entries {
     this.capacity = Math.min(maxKeys + 1, 1024)
     this.values = new Float64Array((this.capacity + 1) * INLINE)
     this.lengths = new Uint8Array(this.capacity + 1)
-    this.links = new Int32Array((this.capacity + 1) * 2)
+    this.prev = new Int32Array(this.capacity + 1)
+    this.next = new Int32Array(this.capacity + 1)
     this.keys = new Array<string | undefined>(this.capacity + 1).fill(undefined)
     this.tables = new Array<LimitTable | undefined>(this.capacity + 1).fill(undefined)
   }
@@ -105,7 +104,7 @@ export class Entries {
   find(table: LimitTable, key: string, consume: boolean): number {
     const slot = table.slots.get(key)
     if (slot === undefined) return 0
-    if (consume && this.links[0] !== slot) {
+    if (consume && this.prev[0] !== slot) {
       this.unlink(slot)
       this.linkNewest(slot)
     }
@@ -154,7 +153,7 @@ export class Entries {
 
   /** Evicts least recently used entries until the store is within `maxBytes`. */
   trim(): void {
-    while (this.bytes > this.maxBytes && this.size > 0) this.remove(this.links[1] as number, true)
+    while (this.bytes > this.maxBytes && this.size > 0) this.remove(this.next[0] as number, true)
   }
 
   /**
@@ -171,7 +170,7 @@ export class Entries {
     table.size++
     table.slots.set(key, slot)
     this.linkNewest(slot)
-    if (++this.size > this.maxKeys) this.remove(this.links[1] as number, true)
+    if (++this.size > this.maxKeys) this.remove(this.next[0] as number, true)
     this.trim()
   }
 
@@ -223,21 +222,19 @@ export class Entries {
   }
 
   private unlink(slot: number): void {
-    const links = this.links
-    const before = links[2 * slot] as number
-    const after = links[2 * slot + 1] as number
-    links[2 * before + 1] = after
-    links[2 * after] = before
+    const before = this.prev[slot] as number
+    const after = this.next[slot] as number
+    this.next[before] = after
+    this.prev[after] = before
   }
 
-  /** Puts `slot` at the young end of the recency list (slot 0's `before`). */
+  /** Puts `slot` at the young end of the recency list. */
   private linkNewest(slot: number): void {
-    const links = this.links
-    const newest = links[0] as number
-    links[2 * newest + 1] = slot
-    links[2 * slot] = newest
-    links[2 * slot + 1] = 0
-    links[0] = slot
+    const newest = this.prev[0] as number
+    this.next[newest] = slot
+    this.prev[slot] = newest
+    this.next[slot] = 0
+    this.prev[0] = slot
   }
 
   private fresh(): number {
@@ -250,7 +247,8 @@ export class Entries {
     const size = capacity + 1
     this.values = copied(new Float64Array(size * INLINE), this.values)
     this.lengths = copied(new Uint8Array(size), this.lengths)
-    this.links = copied(new Int32Array(size * 2), this.links)
+    this.prev = copied(new Int32Array(size), this.prev)
+    this.next = copied(new Int32Array(size), this.next)
     for (let i = this.capacity + 1; i < size; i++) {
       this.keys.push(undefined)
       this.tables.push(undefined)
