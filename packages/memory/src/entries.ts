@@ -1,5 +1,5 @@
-// Every entry of a memory store: states in typed arrays, found by caller's key, in one LRU order.
 import type { Algorithm, AlgorithmState } from '@sluice/core'
+import { LRUCache } from 'lru-cache'
 
 /**
  * The entries of one limit (one algorithm id), found by the caller's key as it is: the caller's
@@ -14,8 +14,11 @@ export interface LimitTable {
    * limiter's decider asked for (`syncDecider`), so its entries are found by the caller's own key.
    */
   readonly start: string
-  /** Caller's key → slot. */
-  readonly slots: Map<string, number>
+  /**
+   * Caller's key → slot. Undefined for the primary table: its entries are lru-cache items keyed by
+   * the caller's key itself, so one lookup both finds the entry and marks it used.
+   */
+  readonly slots: Map<string, number> | undefined
   /** Entries held. */
   size: number
   /** False once the table has been dropped (its last entry went). */
@@ -27,8 +30,8 @@ const INLINE = 3
 
 /**
  * What `bytes` counts, measured on Node 20 (64-bit, heap after a full GC plus typed arrays): an
- * entry's slot (its numbers, links and map entry) and key string header come to well under 256
- * bytes (more just after an array or a map doubled); a key's characters at most 2 bytes each (V8
+ * entry's slot, lru-cache item and key string header come to 140–232 bytes (more just after an
+ * array doubled, more for a second limit's slot map); a key's characters at most 2 bytes each (V8
  * keeps a string of Latin-1 characters in 1, any other in 2); a state longer than INLINE its array
  * and map entry plus 8 bytes per number; a limit's table its object, slot map and the limit
  * itself, about 950.
@@ -40,30 +43,32 @@ const STATE_NUMBER_BYTES = 8
 const TABLE_BYTES = 1024
 
 const longStateBytes = (length: number): number => LONG_STATE_BYTES + STATE_NUMBER_BYTES * length
+// lru-cache builds an options object per call when none is given; one shared object saves that.
+const NO_OPTIONS = {}
+// Every entry counts 1 against `maxSize: maxKeys`. Bounded by `maxSize` rather than `max`,
+// lru-cache grows its arrays with the entries instead of allocating them all for maxKeys up front.
+const SIZE_1 = { size: 1 }
 
 /**
  * Every entry of a memory store, in numbered slots: state numbers in a Float64Array (updated in
- * place, no array per key on the heap), per slot its caller's key and table, and the recency
- * order as a doubly linked list of slots in two Int32Arrays (slot 0 is its head: `next[0]` the
- * least recently used, `prev[0]` the most). Each table finds its entries by the caller's key in
- * a Map of its own. `remove` is the one place where an entry goes (evicted, purged or reset).
- * Arrays grow by doubling, up to `maxKeys` + 1 slots.
+ * place, no array per key on the heap), per slot its caller's key and table. lru-cache holds one
+ * item per entry, valued by its slot: it keeps the recency order and evicts at `maxKeys`; its
+ * `dispose` is the one place where an entry goes (evicted, purged or reset). Most stores serve one
+ * limit, so the first table is primary: its items are keyed by the caller's string; the items of
+ * the other tables by slot number (a string and a number never collide). Arrays grow by doubling.
  */
 export class Entries {
   /** Live entries evicted at `maxKeys` or `maxBytes`. */
   evictions = 0
   /** Estimated bytes held by entries and tables (see ENTRY_BYTES): what `maxBytes` bounds. */
   bytes = 0
-  /** Entries held. */
-  size = 0
   /** The longest key whose entry (with a table of its own) fits in `maxBytes`. */
   readonly longestKey: number
+  private readonly lru: LRUCache<string | number, number>
+  private primary: LimitTable | undefined
   private capacity: number
   private values: Float64Array
   private lengths: Uint8Array
-  /** The recency list: the slot used just before (`prev`) and after (`next`) each slot. */
-  private prev: Int32Array
-  private next: Int32Array
   private readonly keys: (string | undefined)[]
   private readonly tables: (LimitTable | undefined)[]
   /**
@@ -81,33 +86,65 @@ export class Entries {
   constructor(
     private readonly maxKeys: number,
     private readonly maxBytes: number,
-    private readonly onEmpty: (table: LimitTable) => void,
+    onEmpty: (table: LimitTable) => void,
   ) {
     this.longestKey = Math.floor((maxBytes - ENTRY_BYTES - TABLE_BYTES) / KEY_CHAR_BYTES)
-    // One slot more than maxKeys: a new entry takes its slot before the oldest is evicted.
+    // One slot more than maxKeys: a new entry takes its slot before lru-cache evicts the oldest.
     this.capacity = Math.min(maxKeys + 1, 1024)
     this.values = new Float64Array((this.capacity + 1) * INLINE)
     this.lengths = new Uint8Array(this.capacity + 1)
-    this.prev = new Int32Array(this.capacity + 1)
-    this.next = new Int32Array(this.capacity + 1)
     this.keys = new Array<string | undefined>(this.capacity + 1).fill(undefined)
     this.tables = new Array<LimitTable | undefined>(this.capacity + 1).fill(undefined)
+    // No ttl: lru-cache keeps no clock and no timer. A spent state steps like a fresh key anyway.
+    // `dispose` also runs for entries evicted past maxSize, with reason 'evict'.
+    this.lru = new LRUCache<string | number, number>({
+      maxSize: maxKeys,
+      dispose: (slot, _key, reason) => {
+        const table = this.tables[slot] as LimitTable
+        const key = this.keys[slot] as string
+        table.slots?.delete(key)
+        this.bytes -= ENTRY_BYTES + KEY_CHAR_BYTES * key.length
+        if (--table.size === 0) {
+          if (table === this.primary) this.primary = undefined
+          this.bytes -= TABLE_BYTES
+          onEmpty(table)
+        }
+        if ((this.lengths[slot] as number) > INLINE) {
+          this.bytes -= longStateBytes(this.values[slot * INLINE] as number)
+          this.long.delete(slot)
+        }
+        this.lengths[slot] = 0
+        this.keys[slot] = undefined
+        this.tables[slot] = undefined
+        this.free.push(slot)
+        if (reason === 'evict') this.evictions++
+      },
+    })
   }
 
-  /** A table for `limit` under `start`. */
+  get size(): number {
+    return this.lru.size
+  }
+
+  /** A table for `limit` under `start`, primary when no live table is. */
   table(limit: Algorithm, start: string): LimitTable {
+    const primary = this.primary === undefined
+    const slots = primary ? undefined : new Map<string, number>()
+    const table = { limit, start, slots, size: 0, live: true }
+    if (primary) this.primary = table
     this.bytes += TABLE_BYTES
-    return { limit, start, slots: new Map<string, number>(), size: 0, live: true }
+    return table
   }
 
   /** The slot of `key` in `table` (0 for none); `consume` marks it used, a peek keeps nothing alive. */
   find(table: LimitTable, key: string, consume: boolean): number {
-    const slot = table.slots.get(key)
-    if (slot === undefined) return 0
-    if (consume && this.prev[0] !== slot) {
-      this.unlink(slot)
-      this.linkNewest(slot)
+    const slots = table.slots
+    if (slots === undefined) {
+      return (consume ? this.lru.get(key, NO_OPTIONS) : this.lru.peek(key, NO_OPTIONS)) ?? 0
     }
+    const slot = slots.get(key)
+    if (slot === undefined) return 0
+    if (consume) this.lru.get(slot, NO_OPTIONS)
     return slot
   }
 
@@ -148,17 +185,19 @@ export class Entries {
 
   /** Whether an entry for `key` would take the store past `maxKeys` or `maxBytes`. */
   full(key: string): boolean {
-    return this.size >= this.maxKeys || this.bytes + ENTRY_BYTES + KEY_CHAR_BYTES * key.length > this.maxBytes
+    return (
+      this.lru.size >= this.maxKeys || this.bytes + ENTRY_BYTES + KEY_CHAR_BYTES * key.length > this.maxBytes
+    )
   }
 
   /** Evicts least recently used entries until the store is within `maxBytes`. */
   trim(): void {
-    while (this.bytes > this.maxBytes && this.size > 0) this.remove(this.next[0] as number, true)
+    while (this.bytes > this.maxBytes && this.lru.size > 0) this.lru.pop()
   }
 
   /**
-   * A new entry for `key` in `table`, most recently used. Past `maxKeys` the least recently used
-   * entry is evicted; the new one is counted in its table first, so that table cannot empty.
+   * A new entry for `key` in `table`, most recently used. At `maxKeys` lru-cache evicts the least
+   * recently used entry; the new one is counted in its table first, so that table cannot empty.
    * Past `maxBytes`, `trim` evicts the least recently used entries; the new one goes last.
    */
   add(table: LimitTable, key: string, state: AlgorithmState): void {
@@ -168,20 +207,21 @@ export class Entries {
     this.setState(slot, state)
     this.bytes += ENTRY_BYTES + KEY_CHAR_BYTES * key.length
     table.size++
-    table.slots.set(key, slot)
-    this.linkNewest(slot)
-    if (++this.size > this.maxKeys) this.remove(this.next[0] as number, true)
+    table.slots?.set(key, slot)
+    this.lru.set(table.slots === undefined ? key : slot, slot, SIZE_1)
     this.trim()
   }
 
   /** Removes the entry in `slot` (not counted as an eviction). */
   delete(slot: number): void {
-    this.remove(slot, false)
+    const table = this.tables[slot] as LimitTable
+    this.lru.delete(table.slots === undefined ? (this.keys[slot] as string) : slot)
   }
 
   /**
-   * Calls `visit` for every entry, in slot order (a sweep drops every spent entry, whatever the
-   * order); `visit` must not add or delete.
+   * Calls `visit` for every entry, in slot order (a walk over plain arrays is cheaper than
+   * lru-cache's iterator, and a sweep drops every spent entry, whatever the order); `visit` must
+   * not add or delete.
    */
   forEach(visit: (slot: number, limit: Algorithm) => void): void {
     for (let slot = 1; slot <= this.used; slot++) {
@@ -198,45 +238,6 @@ export class Entries {
     return false
   }
 
-  /** Takes the entry in `slot` out of its table, the recency list and the byte count. */
-  private remove(slot: number, evicted: boolean): void {
-    const table = this.tables[slot] as LimitTable
-    const key = this.keys[slot] as string
-    table.slots.delete(key)
-    this.unlink(slot)
-    this.size--
-    this.bytes -= ENTRY_BYTES + KEY_CHAR_BYTES * key.length
-    if (--table.size === 0) {
-      this.bytes -= TABLE_BYTES
-      this.onEmpty(table)
-    }
-    if ((this.lengths[slot] as number) > INLINE) {
-      this.bytes -= longStateBytes(this.values[slot * INLINE] as number)
-      this.long.delete(slot)
-    }
-    this.lengths[slot] = 0
-    this.keys[slot] = undefined
-    this.tables[slot] = undefined
-    this.free.push(slot)
-    if (evicted) this.evictions++
-  }
-
-  private unlink(slot: number): void {
-    const before = this.prev[slot] as number
-    const after = this.next[slot] as number
-    this.next[before] = after
-    this.prev[after] = before
-  }
-
-  /** Puts `slot` at the young end of the recency list. */
-  private linkNewest(slot: number): void {
-    const newest = this.prev[0] as number
-    this.next[newest] = slot
-    this.prev[slot] = newest
-    this.next[slot] = 0
-    this.prev[0] = slot
-  }
-
   private fresh(): number {
     if (this.used === this.capacity) this.grow()
     return ++this.used
@@ -247,8 +248,6 @@ export class Entries {
     const size = capacity + 1
     this.values = copied(new Float64Array(size * INLINE), this.values)
     this.lengths = copied(new Uint8Array(size), this.lengths)
-    this.prev = copied(new Int32Array(size), this.prev)
-    this.next = copied(new Int32Array(size), this.next)
     for (let i = this.capacity + 1; i < size; i++) {
       this.keys.push(undefined)
       this.tables.push(undefined)
@@ -257,7 +256,7 @@ export class Entries {
   }
 }
 
-function copied<T extends Float64Array | Uint8Array | Int32Array>(target: T, source: T): T {
+function copied<T extends Float64Array | Uint8Array>(target: T, source: T): T {
   target.set(source as never)
   return target
 }

@@ -1,7 +1,7 @@
 import type { Entries } from './entries.ts'
 
 /**
- * Drops spent entries before the store has to evict a live one. A state is spent when it decides
+ * Drops spent entries before lru-cache has to evict a live one. A state is spent when it decides
  * exactly like a fresh key (its window passed, its bucket refilled). A full sweep costs
  * O(maxKeys), so after a sweep that frees nothing the next waits for a sixteenth of `maxKeys`
  * insertions: under a flood of distinct live keys the cost per insertion stays constant.

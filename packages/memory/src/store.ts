@@ -33,7 +33,7 @@ export interface MemoryStoreStats {
 }
 
 /**
- * An in-process store: state lives in this process, in typed arrays with an exact LRU order. Every
+ * An in-process store: state lives in this process, its recency order in lru-cache. Every
  * operation runs core's reference step functions in one synchronous section, so it is atomic
  * without locks. No timers, no Node built-ins: it runs on edge runtimes too.
  *
@@ -60,7 +60,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     if (byStart?.size === 0) tables.delete(table.limit.id)
   }
   // No TTL is kept: a state past its TTL steps exactly like a fresh key, so expiry only matters
-  // for reclaiming memory, which StalePurge does (by the request's clock) before the LRU order would
+  // for reclaiming memory, which StalePurge does (by the request's clock) before lru-cache would
   // evict a live entry.
   const entries = new Entries(maxKeys, maxBytes, dropTable)
   const longestKey = entries.longestKey
