@@ -133,7 +133,9 @@ async function main(): Promise<number> {
     const base = invocation.quick ? new URL('results/', benchmarksDir) : benchmarksDir
     const charts = reports.flatMap((r) => r.sections.flatMap((s) => s.charts ?? []))
     for (const chart of charts) write(new URL(`charts/${chart.file}`, base), renderChart(chart))
-    const document = resultsDocument(reports, invocation.quick)
+    // The measured causes of missed goals are written by people (MISSED.md) and shown with the figures.
+    const missed = readFileSync(new URL('MISSED.md', benchmarksDir), 'utf8').trim()
+    const document = resultsDocument(reports, invocation.quick, missed)
     write(new URL('RESULTS.md', base), `${document}\n`)
     console.log(document)
     const where = invocation.quick ? 'benchmarks/results/' : 'benchmarks/'
