@@ -143,7 +143,11 @@ const TOPICS: readonly { readonly family: string; readonly pattern: RegExp; read
     pattern: /instances/,
     topic: 'Redis, 4 app instances: ≥ 0.9× the floor and ≥ 1.0× every peer',
   },
-  { family: 'redis', pattern: /CPU per decision/, topic: "Redis: server CPU per decision ≤ 1.2× the floor script's" },
+  {
+    family: 'redis',
+    pattern: /CPU per decision/,
+    topic: "Redis: server CPU per decision ≤ 1.2× the floor script's",
+  },
   {
     family: 'redis',
     pattern: /latency at 1 in flight/,
