@@ -141,7 +141,7 @@ const TOPICS: readonly { readonly family: string; readonly pattern: RegExp; read
   {
     family: 'redis',
     pattern: /instances/,
-    topic: 'Redis, 4 app instances: ≥ 0.9× the floor and ≥ 1.0× every peer',
+    topic: 'Redis, 4 app instances: the one-instance floor ratios and ≥ 1.0× every peer',
   },
   {
     family: 'redis',
