@@ -23,19 +23,14 @@ describe('fixedWindow align: options', () => {
     expect(fixedWindow({ limit: 3, window: 1000, align: 'first-request', name: 'api' }).name).toBe('api')
   })
 
-  it.each([
-    ['First-Request'],
-    ['first'],
-    ['firstRequest'],
-    [''],
-    [null],
-    [1],
-    [true],
-  ])('refuses align %j with a ConfigError naming the option and both values', (align) => {
-    const make = () => fixedWindow({ limit: 3, window: 1000, align: align as never })
-    expect(make).toThrow(ConfigError)
-    expect(make).toThrow(/^fixedWindow: align must be 'epoch' .* or 'first-request' .*, got /)
-  })
+  it.each([['First-Request'], ['first'], ['firstRequest'], [''], [null], [1], [true]])(
+    'refuses align %j with a ConfigError naming the option and both values',
+    (align) => {
+      const make = () => fixedWindow({ limit: 3, window: 1000, align: align as never })
+      expect(make).toThrow(ConfigError)
+      expect(make).toThrow(/^fixedWindow: align must be 'epoch' .* or 'first-request' .*, got /)
+    },
+  )
 
   it('suggests align for a misspelt option', () => {
     expect(() => fixedWindow({ limit: 3, window: 1000, allign: 'epoch' } as never)).toThrow(
@@ -58,7 +53,9 @@ function run(align: 'epoch' | 'first-request', calls: readonly (readonly [number
 describe("fixedWindow align: 'first-request' (reference step)", () => {
   it('the worked example: first request at 12:00:14 → window 12:00:14–12:01:14', () => {
     const s = 1000
-    expect(run('first-request', [[NOON + 14 * s], [NOON + 60 * s], [NOON + 73 * s], [NOON + 74 * s]])).toEqual([
+    expect(
+      run('first-request', [[NOON + 14 * s], [NOON + 60 * s], [NOON + 73 * s], [NOON + 74 * s]]),
+    ).toEqual([
       [true, 1, 60 * s, 60 * s],
       [true, 0, 14 * s, 14 * s],
       [false, 0, 1 * s, 1 * s],

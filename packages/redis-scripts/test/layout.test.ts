@@ -61,7 +61,10 @@ describe('singleArgs', () => {
     // Params written before align existed (a hand-made limit, the deprecated step's callers).
     const bare = { ...fixedWindow({ limit: 4, window: 1000 }), params: { limit: 4, windowMs: 1000 } }
     expect(singleArgs(request({ limits: [bare] }), 'server').slice(3)).toEqual(['4', '1000', '0'])
-    const odd = { ...fixedWindow({ limit: 5, window: 1000 }), params: { limit: 5, windowMs: 1000, align: 'x' } }
+    const odd = {
+      ...fixedWindow({ limit: 5, window: 1000 }),
+      params: { limit: 5, windowMs: 1000, align: 'x' },
+    }
     expect(() => singleArgs(request({ limits: [odd] }), 'server')).toThrow(
       /fixedWindow param align must be one of epoch, first-request, got x/,
     )

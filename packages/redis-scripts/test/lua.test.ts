@@ -150,7 +150,11 @@ function algorithmArb(kind: AlgorithmKind): fc.Arbitrary<Algorithm> {
   switch (kind) {
     case 'fixedWindow':
       return fc
-        .record({ limit: small, window: duration, align: fc.constantFrom('epoch' as const, 'first-request' as const) })
+        .record({
+          limit: small,
+          window: duration,
+          align: fc.constantFrom('epoch' as const, 'first-request' as const),
+        })
         .map(fixedWindow)
     case 'slidingLog':
       return fc.record({ limit: small, window: duration }).map(slidingLog)
