@@ -12,6 +12,7 @@ import {
   singleArgs,
   storeKeys,
 } from '../src/index.ts'
+import { PARAM_WORDS, paramText } from '../src/layout.ts'
 
 const request = (over: Partial<StoreRequest> = {}): StoreRequest => ({
   key: 'api:user{1}',
@@ -68,6 +69,16 @@ describe('singleArgs', () => {
     expect(() => singleArgs(request({ limits: [odd] }), 'server')).toThrow(
       /fixedWindow param align must be one of epoch, first-request, got x/,
     )
+  })
+
+  it('paramText: numbers as their shortest text, words as their index (the order fixedWindow.lua reads)', () => {
+    // fixedWindow.lua tests align == 1 for 'first-request': the order is part of the contract.
+    expect(PARAM_WORDS.align).toEqual(['epoch', 'first-request'])
+    expect(paramText('fixedWindow', 'align', 'first-request')).toBe('1')
+    expect(paramText('fixedWindow', 'align', undefined)).toBe('0')
+    expect(paramText('tokenBucket', 'refillUnitsPerMs', 1 / 3)).toBe(String(1 / 3))
+    expect(() => paramText('gcra', 'burst', Number.NaN)).toThrow(/gcra param burst must be a finite number/)
+    expect(() => paramText('gcra', 'burst', undefined)).toThrow(/must be a finite number, got undefined/)
   })
 
   it('refuses a limit it has no twin for', () => {
