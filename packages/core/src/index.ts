@@ -9,7 +9,12 @@ export type {
   CommonOptions,
   StepResult,
 } from './algorithm.ts'
-export { type FixedWindowOptions, type FixedWindowParams, fixedWindow } from './algorithms/fixedWindow.ts'
+export {
+  type FixedWindowAlign,
+  type FixedWindowOptions,
+  type FixedWindowParams,
+  fixedWindow,
+} from './algorithms/fixedWindow.ts'
 export { type GcraOptions, type GcraParams, gcra } from './algorithms/gcra.ts'
 export { type LeakyBucketOptions, type LeakyBucketParams, leakyBucket } from './algorithms/leakyBucket.ts'
 export { type SlidingLogOptions, type SlidingLogParams, slidingLog } from './algorithms/slidingLog.ts'

@@ -16,7 +16,14 @@ import { storedTime } from './clocks.ts'
 const algorithmArb: fc.Arbitrary<Algorithm> = fc.oneof(
   fc
     .record({ limit: fc.integer({ min: 1, max: 12 }), window: fc.integer({ min: 1, max: 3000 }) })
-    .chain((o) => fc.constantFrom(fixedWindow(o), slidingLog(o), slidingWindow(o))),
+    .chain((o) =>
+      fc.constantFrom(
+        fixedWindow(o),
+        fixedWindow({ ...o, align: 'first-request' }),
+        slidingLog(o),
+        slidingWindow(o),
+      ),
+    ),
   fc
     .record({
       capacity: fc.integer({ min: 1, max: 12 }),
@@ -193,9 +200,12 @@ describe('clocks that disagree (reference step functions)', () => {
             const before = state === undefined ? undefined : storedTime(algorithm.kind, state)
             const after = storedTime(algorithm.kind, r.state) as number
             if (before !== undefined) expect(after).toBeGreaterThanOrEqual(before)
-            // The window kinds hold their window's start, the others the time itself.
-            const floor =
-              algorithm.kind === 'fixedWindow' || algorithm.kind === 'slidingWindow'
+            // The window kinds hold their window's start, the others the time itself; a window
+            // started by a first request holds its own start, within one window of the caller's now.
+            const firstRequest = (algorithm.params as { align?: string }).align === 'first-request'
+            const floor = firstRequest
+              ? now - algorithm.windowMs + 1
+              : algorithm.kind === 'fixedWindow' || algorithm.kind === 'slidingWindow'
                 ? Math.floor(now / algorithm.windowMs) * algorithm.windowMs
                 : now
             expect(after).toBeGreaterThanOrEqual(floor)

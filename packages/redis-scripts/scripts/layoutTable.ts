@@ -15,6 +15,7 @@ import {
   tokenBucket,
 } from '@sluice/core'
 import { parseSingleReply, SCRIPT_ALGORITHMS, singleArgs, storeKeys } from '../src/index.ts'
+import { PARAM_WORDS, paramText } from '../src/layout.ts'
 
 export const START = '<!-- layout:start (generated from src/layout.ts by scripts/readme.ts: do not edit) -->'
 export const END = '<!-- layout:end -->'
@@ -50,9 +51,18 @@ function fail(message: string): never {
 /** The param of `limit` whose value is written as `text`; exactly one must match. */
 function paramNamed(limit: Algorithm, text: string): string {
   const params = limit.params as Readonly<Record<string, unknown>>
-  const names = Object.keys(params).filter((name) => String(params[name]) === text)
+  const sent = (name: string): string | undefined => {
+    try {
+      return paramText(limit.kind, name, params[name])
+    } catch {
+      return undefined // a param no script receives
+    }
+  }
+  const names = Object.keys(params).filter((name) => sent(name) === text)
   if (names.length !== 1) fail(`${limit.kind}: ARGV value ${text} matches params ${JSON.stringify(names)}`)
-  return `\`${names[0]}\``
+  const words = PARAM_WORDS[names[0] as string]
+  const codes = words === undefined ? '' : ` (${words.map((word, i) => `${i}: \`'${word}'\``).join(', ')})`
+  return `\`${names[0]}\`${codes}`
 }
 
 /** The markdown between START and END. */
@@ -83,7 +93,7 @@ export function renderLayoutTable(): string {
     limits.reduce((most, limit) => Math.max(most, singleArgs(probe(limit), 'server').length), 0) - header
   const slots = Array.from({ length: width }, (_, j) => `\`ARGV[${header + j + 1}]\``)
   rows.push(
-    `| ${slots[0]} … ${slots[width - 1]} | the limit's params in core's normalised integers, by kind below |`,
+    `| ${slots[0]} … ${slots[width - 1]} | the limit's params in core's normalised integers (a word param as the index of its word), by kind below |`,
   )
 
   const kinds = [`| script | ${slots.join(' | ')} |`, `| --- | ${slots.map(() => '---').join(' | ')} |`]

@@ -9,12 +9,39 @@ export const SCRIPT_ALGORITHMS: readonly AlgorithmKind[] = ALGORITHM_KINDS
 
 /** Each kind's params, in the order its Lua step reads them (p1, p2, p3). */
 const PARAM_NAMES: Readonly<Record<AlgorithmKind, readonly string[]>> = {
-  fixedWindow: ['limit', 'windowMs'],
+  fixedWindow: ['limit', 'windowMs', 'align'],
   slidingLog: ['limit', 'windowMs'],
   slidingWindow: ['limit', 'windowMs'],
   tokenBucket: ['capacity', 'tokenUnits', 'refillUnitsPerMs'],
   gcra: ['intervalNum', 'intervalDen', 'burst'],
   leakyBucket: ['capacity', 'intervalNum', 'intervalDen'],
+}
+
+/** Params that are words, not numbers: each travels as its index here; an absent one as index 0. */
+export const PARAM_WORDS: Readonly<Record<string, readonly string[]>> = {
+  align: ['epoch', 'first-request'],
+}
+
+/**
+ * The ARGV text of param `name` of a `kind` limit: `String(value)` for a number (the shortest text
+ * that reads back as the same double), the index of a word param's value (see `PARAM_WORDS`).
+ * Throws a TypeError for anything else.
+ */
+export function paramText(kind: AlgorithmKind, name: string, value: unknown): string {
+  const words = PARAM_WORDS[name]
+  if (words !== undefined) {
+    const index = value === undefined ? 0 : words.indexOf(value as string)
+    if (index < 0) {
+      throw new TypeError(
+        `redis-scripts: ${kind} param ${name} must be one of ${words.join(', ')}, got ${String(value)}`,
+      )
+    }
+    return String(index)
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new TypeError(`redis-scripts: ${kind} param ${name} must be a finite number, got ${String(value)}`)
+  }
+  return String(value)
 }
 
 /** Whose clock decides when a request carries no `now`. */
@@ -51,15 +78,7 @@ function buildSpec(limit: Algorithm): Spec {
   if (names === undefined)
     throw new TypeError(`redis-scripts: no Lua twin for algorithm kind ${String(limit.kind)}`)
   const values = limit.params as Readonly<Record<string, unknown>>
-  const params = names.map((name) => {
-    const value = values[name]
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new TypeError(
-        `redis-scripts: ${limit.kind} param ${name} must be a finite number, got ${String(value)}`,
-      )
-    }
-    return String(value)
-  })
+  const params = names.map((name) => paramText(limit.kind, name, values[name]))
   // The limit a step reports, from its params as the step computes it.
   const first = Number(params[0])
   const reported =

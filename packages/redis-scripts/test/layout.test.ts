@@ -12,6 +12,7 @@ import {
   singleArgs,
   storeKeys,
 } from '../src/index.ts'
+import { PARAM_WORDS, paramText } from '../src/layout.ts'
 
 const request = (over: Partial<StoreRequest> = {}): StoreRequest => ({
   key: 'api:user{1}',
@@ -24,7 +25,7 @@ const request = (over: Partial<StoreRequest> = {}): StoreRequest => ({
 
 describe('singleArgs', () => {
   it("lays out now, cost, mode, then the limit's two or three params", () => {
-    expect(singleArgs(request(), 'server')).toEqual(['1700000000123', '2', '1', '3', '1000'])
+    expect(singleArgs(request(), 'server')).toEqual(['1700000000123', '2', '1', '3', '1000', '0'])
     const tb = tokenBucket({ capacity: 5, refillRate: 1 / 3 })
     const p = tb.params as { tokenUnits: number; refillUnitsPerMs: number }
     expect(singleArgs(request({ limits: [tb], consume: false, cost: 0 }), 'server')).toEqual([
@@ -53,6 +54,33 @@ describe('singleArgs', () => {
     }
   })
 
+  it("sends fixedWindow's align as the index of its word: 'epoch' 0, 'first-request' 1, absent 0", () => {
+    const first = fixedWindow({ limit: 3, window: 1000, align: 'first-request' })
+    expect(singleArgs(request({ limits: [first] }), 'server').slice(3)).toEqual(['3', '1000', '1'])
+    const epoch = fixedWindow({ limit: 3, window: 1000, align: 'epoch' })
+    expect(singleArgs(request({ limits: [epoch] }), 'server').slice(3)).toEqual(['3', '1000', '0'])
+    // Params written before align existed (a hand-made limit, the deprecated step's callers).
+    const bare = { ...fixedWindow({ limit: 4, window: 1000 }), params: { limit: 4, windowMs: 1000 } }
+    expect(singleArgs(request({ limits: [bare] }), 'server').slice(3)).toEqual(['4', '1000', '0'])
+    const odd = {
+      ...fixedWindow({ limit: 5, window: 1000 }),
+      params: { limit: 5, windowMs: 1000, align: 'x' },
+    }
+    expect(() => singleArgs(request({ limits: [odd] }), 'server')).toThrow(
+      /fixedWindow param align must be one of epoch, first-request, got x/,
+    )
+  })
+
+  it('paramText: numbers as their shortest text, words as their index (the order fixedWindow.lua reads)', () => {
+    // fixedWindow.lua tests align == 1 for 'first-request': the order is part of the contract.
+    expect(PARAM_WORDS.align).toEqual(['epoch', 'first-request'])
+    expect(paramText('fixedWindow', 'align', 'first-request')).toBe('1')
+    expect(paramText('fixedWindow', 'align', undefined)).toBe('0')
+    expect(paramText('tokenBucket', 'refillUnitsPerMs', 1 / 3)).toBe(String(1 / 3))
+    expect(() => paramText('gcra', 'burst', Number.NaN)).toThrow(/gcra param burst must be a finite number/)
+    expect(() => paramText('gcra', 'burst', undefined)).toThrow(/must be a finite number, got undefined/)
+  })
+
   it('refuses a limit it has no twin for', () => {
     const bogus = { ...slidingLog({ limit: 1, window: 1 }), kind: 'concurrency' } as never
     expect(() => singleArgs(request({ limits: [bogus] }), 'server')).toThrow(/no Lua twin/)
@@ -78,7 +106,7 @@ describe('engineCall', () => {
       'fixedWindow',
       '3',
       '1000',
-      '',
+      '0',
       lbId,
       'leakyBucket',
       '2',

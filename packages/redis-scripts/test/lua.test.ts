@@ -99,6 +99,14 @@ function stateArb(algorithm: Algorithm, now: number): fc.Arbitrary<AlgorithmStat
   const count = fc.integer({ min: 0, max: algorithm.limit + 1 })
   switch (algorithm.kind) {
     case 'fixedWindow':
+      if ((p as Record<string, unknown>).align === 'first-request') {
+        // A window started at any time: open, just ended (now = start + w), long gone, or ahead of now.
+        const began = fc.oneof(
+          fc.integer({ min: -2 * w, max: w }).map((d) => now - d),
+          fc.constantFrom(now - w, now - w + 1, now, now + w, now - 7 * w, start),
+        )
+        return fc.tuple(began, count)
+      }
       return fc.tuple(fc.constantFrom(start, start - w, start + w, start - 7 * w, start + 7 * w), count)
     case 'slidingWindow':
       return fc.tuple(
@@ -141,7 +149,13 @@ function stateArb(algorithm: Algorithm, now: number): fc.Arbitrary<AlgorithmStat
 function algorithmArb(kind: AlgorithmKind): fc.Arbitrary<Algorithm> {
   switch (kind) {
     case 'fixedWindow':
-      return fc.record({ limit: small, window: duration }).map(fixedWindow)
+      return fc
+        .record({
+          limit: small,
+          window: duration,
+          align: fc.constantFrom('epoch' as const, 'first-request' as const),
+        })
+        .map(fixedWindow)
     case 'slidingLog':
       return fc.record({ limit: small, window: duration }).map(slidingLog)
     case 'slidingWindow':

@@ -16,7 +16,10 @@ describe("README's KEYS/ARGV/reply table", () => {
     expect(table).toMatch(/\| `ARGV\[3\]` \| the mode: .*`maxDelayMs`/)
     expect(table).toContain('| `KIND_SCRIPTS.tokenBucket` | `capacity` | `tokenUnits` | `refillUnitsPerMs` |')
     expect(table).toContain('| `KIND_SCRIPTS.gcra` | `intervalNum` | `intervalDen` | `burst` |')
-    expect(table).toContain('| `KIND_SCRIPTS.fixedWindow` | `limit` | `windowMs` | — |')
+    expect(table).toContain(
+      "| `KIND_SCRIPTS.fixedWindow` | `limit` | `windowMs` | `align` (0: `'epoch'`, 1: `'first-request'`) |",
+    )
+    expect(table).toContain('| `KIND_SCRIPTS.slidingLog` | `limit` | `windowMs` | — |')
     expect(table).toContain(
       'Reply: 4 values, in order: `allowed` (1 or 0), `remaining`, `resetAfterMs`, the wait',
     )

@@ -14,7 +14,13 @@ import * as fc from 'fast-check'
 /** A limit as plain data, so a failing case prints readably; `build` turns it into an algorithm. */
 export type LimitSpec =
   | {
-      readonly kind: 'fixedWindow' | 'slidingLog' | 'slidingWindow'
+      readonly kind: 'fixedWindow'
+      readonly limit: number
+      readonly window: number
+      readonly align: 'epoch' | 'first-request'
+    }
+  | {
+      readonly kind: 'slidingLog' | 'slidingWindow'
       readonly limit: number
       readonly window: number
     }
@@ -81,6 +87,13 @@ const rate = fc.oneof(
 export function specArbitrary(kind: AlgorithmKind): fc.Arbitrary<LimitSpec> {
   switch (kind) {
     case 'fixedWindow':
+      // Both aligns: epoch-aligned windows and windows started by a key's first counted request.
+      return fc.record({
+        kind: fc.constant(kind),
+        limit: small,
+        window: duration,
+        align: fc.constantFrom('epoch' as const, 'first-request' as const),
+      })
     case 'slidingLog':
     case 'slidingWindow':
       return fc.record({ kind: fc.constant(kind), limit: small, window: duration })

@@ -65,6 +65,39 @@ const SCRIPTS: readonly (readonly [AlgorithmKind, string, () => Algorithm, reado
     ],
   ],
   [
+    'fixedWindow',
+    "worked example: fixedWindow({ limit: 2, window: '1m', align: 'first-request' }): first request at 12:00:14 → window 12:00:14–12:01:14",
+    () => fixedWindow({ limit: 2, window: '1m', align: 'first-request' }),
+    [
+      // t counts from 12:00:00. A peek on a fresh key starts no window: a full one from now.
+      { t: 14_000, op: 'peek', cost: 0, want: ok(2, 2, 60_000) },
+      { t: 14_000, want: ok(2, 1, 60_000) },
+      // 12:01:00 is no boundary: the window runs to 12:01:14.
+      { t: 60_000, want: ok(2, 0, 14_000) },
+      { t: 73_999, want: no(2, 0, 1, 1) },
+      // Ended at 12:01:14; a peek after it reports a fresh window and starts none…
+      { t: 74_000, op: 'peek', cost: 0, want: ok(2, 2, 60_000) },
+      // …so the next counted request starts one: 12:01:20–12:02:20.
+      { t: 80_000, want: ok(2, 1, 60_000) },
+      { t: 139_999, want: ok(2, 0, 1) },
+      { t: 139_999, want: no(2, 0, 1, 1) },
+      { t: 140_000, cost: 2, want: ok(2, 0, 60_000) },
+    ],
+  ],
+  [
+    'fixedWindow',
+    "fixedWindow({ limit: 3, window: 1000, align: 'first-request' }): a denial neither starts nor moves a window",
+    () => fixedWindow({ limit: 3, window: 1000, align: 'first-request' }),
+    [
+      { t: 250, cost: 3, want: ok(3, 0, 1000) },
+      { t: 900, want: no(3, 0, 350, 350) },
+      { t: 1249, op: 'peek', cost: 0, want: ok(3, 0, 1) },
+      { t: 1250, want: ok(3, 2, 1000) },
+      { t: 2249, cost: 2, want: ok(3, 0, 1) },
+      { t: 2250, op: 'peek', cost: 0, want: ok(3, 3, 1000) },
+    ],
+  ],
+  [
     'gcra',
     "worked example: gcra({ rate: 30, period: '1m', burst: 16 }) first call, then the burst runs out",
     () => gcra({ rate: 30, period: '1m', burst: 16 }),
