@@ -80,3 +80,5 @@ export type {
 } from './rules/types.ts'
 // The type of a limiter's `store` option; what a store implements is in @sluice/core/store.
 export type { Store } from './store.ts'
+export { type ThrottleOptions, throttle, type Waiter } from './throttle.ts'
+export { type WaitOptions, WaitTimeoutError } from './wait.ts'

@@ -20,6 +20,7 @@ import { type CounterSpace, claimCounters } from './sharedCounters.ts'
 import type { Store } from './store.ts'
 import { storeCall } from './storeCall.ts'
 import { flag, optionsObject } from './validate.ts'
+import { type WaitOptions, waitForAdmission } from './wait.ts'
 
 export type { CallOptions } from './callOptions.ts'
 
@@ -70,6 +71,18 @@ export interface RateLimiter {
    * `cost` it says what `limit(key, { cost })` would decide, and what would be left after it.
    */
   peek(key: string, options?: CallOptions): Promise<Decision>
+  /**
+   * Waits for admission instead of failing: resolves with the admitted decision (after its
+   * `delayMs`, for a leaky bucket); rejects with a `WaitTimeoutError` as soon as the store's answer
+   * says admission would come later than `maxWaitMs` from the call (nothing taken), or with the
+   * signal's reason on abort. Between tries it sleeps exactly the store's `retryAfterMs`, no
+   * polling. A decision of the store-error mode is taken as `limit` returns it: `'allow'` admits,
+   * `'deny'` is a denial to wait out. Bad options are an `InputError`.
+   *
+   * @example
+   * const decision = await limiter.wait('user:42', { maxWaitMs: '5s', signal: AbortSignal.timeout(10_000) })
+   */
+  wait(key: string, options: WaitOptions): Promise<Decision>
   /** Forgets `key` under every limit of this limiter (and in its deny cache and fallback store). */
   reset(key: string): Promise<void>
   /**
@@ -170,12 +183,15 @@ export function createRateLimiter(
   const limit = (input: unknown, callOptions: unknown) => pipeline.decide(input, callOptions, true)
   const peek = (input: unknown, callOptions: unknown) => pipeline.decide(input, callOptions, false)
   const reset = (input: unknown) => pipeline.reset(input)
-  if (rules === undefined) return { limit, peek, reset, close, algorithms, store, events }
+  const wait = (input: unknown, waitOptions: unknown) =>
+    waitForAdmission(limit, algorithms, input, waitOptions)
+  if (rules === undefined) return { limit, peek, wait, reset, close, algorithms, store, events }
   const rulesLimiter = planner as ReturnType<typeof rulesPlanner>
   return registerHub(
     {
       limit,
       peek,
+      wait,
       reset,
       close,
       store,

@@ -14,4 +14,4 @@ export type {
 } from '../http/options.ts'
 export type { InvalidRequest, RateLimited, RateLimitOutcome } from '../http/outcome.ts'
 export type { BadRequestProblem, ProblemDetails } from '../http/problem.ts'
-export type { AbortSignalLike } from '../http/wait.ts'
+export type { AbortSignalLike } from '../resilience/runtime.ts'

@@ -1,13 +1,13 @@
 // How one decision, or one unusable request, becomes the outcome a binding sends.
 import type { Decision } from '../decision.ts'
 import type { InputError } from '../errors.ts'
+import { type AbortSignalLike, waitForTurn } from '../resilience/runtime.ts'
 import { placeholderResponse } from './degradedResponse.ts'
 import type { HeaderEntry, HeaderFormatter, PolicyInfo } from './headers.ts'
 import { invalidPart } from './invalid.ts'
 import type { InvalidRequest, RateLimited, RateLimitOutcome } from './outcome.ts'
 import { planResponse } from './policies.ts'
 import { badRequestProblem, PROBLEM_CONTENT_TYPE, quotaExceededProblem, refusalHeaders } from './problem.ts'
-import { type AbortSignalLike, waitForTurn } from './wait.ts'
 
 const NO_HEADERS: readonly HeaderEntry[] = Object.freeze([])
 

@@ -3,6 +3,7 @@ import type { CallOptions } from '../callOptions.ts'
 import type { Decision } from '../decision.ts'
 import { MAX_TIMER_MS } from '../duration.ts'
 import type { RateLimiter } from '../limiter.ts'
+import type { AbortSignalLike } from '../resilience/runtime.ts'
 import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
 import type { Descriptor } from '../rules/types.ts'
 import { type AnswerSpec, answerDecision, invalidRequest, type ParkedCount } from './answer.ts'
@@ -13,7 +14,6 @@ import type { RateLimitOutcome } from './outcome.ts'
 import { createParking } from './parking.ts'
 import { resolveCost, resolveDescriptors, resolveKey, resolveSkip } from './request.ts'
 import { matchedHeaders } from './ruleHeaders.ts'
-import type { AbortSignalLike } from './wait.ts'
 
 /**
  * Runs one request through the limiter. `abortSignal` is called, with the request, only when the

@@ -6,6 +6,7 @@ import type { ObservabilityOptions } from '../events/options.ts'
 import type { LimiterEvents } from '../events/types.ts'
 import type { ResilienceOptions } from '../resilience/options.ts'
 import type { Store } from '../store.ts'
+import type { WaitOptions } from '../wait.ts'
 import type { ShadowHooks } from './shadow.ts'
 import type { DescriptorRequest, RuleSet } from './types.ts'
 
@@ -47,6 +48,12 @@ export interface RulesRateLimiter {
   limit(request: DescriptorRequest, options?: CallOptions): Promise<Decision>
   /** What `limit` would decide, taking nothing. */
   peek(request: DescriptorRequest, options?: CallOptions): Promise<Decision>
+  /**
+   * Waits until every limit the descriptors match admits, as `RateLimiter.wait` does for a key:
+   * sleeps the store's `retryAfterMs` between tries, rejects with a `WaitTimeoutError` when that
+   * comes later than `maxWaitMs`, or with the signal's reason on abort.
+   */
+  wait(request: DescriptorRequest, options: WaitOptions): Promise<Decision>
   /** Forgets the counters of every limit these descriptors match (shadow ones included). */
   reset(request: DescriptorRequest): Promise<void>
   /**
