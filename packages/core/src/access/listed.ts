@@ -16,7 +16,7 @@ const NO_LIMITS = Object.freeze([]) as readonly Algorithm[]
  * What a limiter answers for a key on its allow list: admitted, unlimited (`limit` and `remaining`
  * `Infinity`), no policies, `listed: 'allow'`. Nothing is counted.
  */
-export const ALLOWED_BY_LIST: Decision = Object.freeze({
+const ALLOWED_BY_LIST: Decision = Object.freeze({
   allowed: true,
   limit: Number.POSITIVE_INFINITY,
   remaining: Number.POSITIVE_INFINITY,

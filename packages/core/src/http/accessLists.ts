@@ -4,10 +4,10 @@ import type { RateLimitOutcome } from './outcome.ts'
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem.ts'
 
 /** The status of a request from a client on the deny list: it is refused, not over a quota. */
-export const DENIED_STATUS = 403
+const DENIED_STATUS = 403
 
 /** The problem type of a denied client: the docs section that explains it. */
-export const CLIENT_DENIED_TYPE =
+const CLIENT_DENIED_TYPE =
   'https://github.com/sluice-ts/sluice/blob/main/packages/core/docs/access-lists.md#client-denied'
 
 const problem: ProblemDetails = Object.freeze({
