@@ -120,6 +120,9 @@ export class RangeTable {
   readonly #v4 = new Map<number, Set<number>>()
   readonly #v6 = new Map<number, Set<bigint>>()
   #size = 0
+  // Whether an IPv6 range holds the whole IPv4-mapped block (`::/0`, `::ffff:0:0/96` …): the same
+  // answer for every IPv4 address, so worked out once per change, not per lookup.
+  #mapped: boolean | undefined = false
 
   /** How many ranges the table holds. */
   get size(): number {
@@ -136,6 +139,7 @@ export class RangeTable {
     if (!set.has(range.network)) {
       set.add(range.network)
       this.#size++
+      if (!range.v4) this.#mapped = undefined
     }
   }
 
@@ -144,6 +148,7 @@ export class RangeTable {
     const set = table.get(range.bits)
     if (set === undefined || !set.delete(range.network)) return
     this.#size--
+    if (!range.v4) this.#mapped = undefined
     // An empty length would cost every later lookup a probe.
     if (set.size === 0) table.delete(range.bits)
   }
@@ -152,6 +157,7 @@ export class RangeTable {
     this.#v4.clear()
     this.#v6.clear()
     this.#size = 0
+    this.#mapped = false
   }
 
   /**
@@ -182,12 +188,15 @@ export class RangeTable {
     return this.#matchesV6(address, bits)
   }
 
-  /** An IPv4 network of `bits` (32: one address): the IPv4 ranges, then IPv6 ranges over the mapped space. */
+  /** An IPv4 network of `bits` (32: one address): the IPv4 ranges, then IPv6 ranges over the mapped block. */
   #matchesV4(address: number, bits: number): boolean {
     for (const [length, set] of this.#v4) {
       if (length <= bits && set.has(Math.floor(address / (V4_SCALE[length] as number)))) return true
     }
-    return this.#v6.size > 0 && this.#matchesV6(MAPPED | BigInt(address), bits + 96)
+    // IPv6 ranges of /96 or longer inside the mapped block are stored as IPv4 ones; any shorter
+    // range holds either the whole block or none of it.
+    this.#mapped ??= this.#matchesV6(MAPPED, 96)
+    return this.#mapped
   }
 
   #matchesV6(address: bigint, bits: number): boolean {

@@ -209,6 +209,20 @@ describe('accessList at run time', () => {
     expect([list.matches('kept'), list.matches('10.1.1.1')]).toEqual([true, true])
   })
 
+  it('an IPv6 range over the mapped block added or removed later changes what IPv4 addresses match', () => {
+    const list = accessList({ addresses: ['192.0.2.0/24', '2001:db8::/32'] })
+    expect(list.matches('198.51.100.1')).toBe(false)
+    list.add({ addresses: ['::/64'] })
+    expect([list.matches('198.51.100.1'), list.matches('::ffff:198.51.100.1')]).toEqual([true, true])
+    list.remove({ addresses: ['::/64'] })
+    expect(list.matches('198.51.100.1')).toBe(false)
+    list.add({ addresses: ['::ffff:0:0/96'] })
+    expect([list.matches('198.51.100.1'), list.size]).toEqual([true, 3])
+    list.clear()
+    list.add({ addresses: ['::1'] })
+    expect(list.matches('198.51.100.1')).toBe(false)
+  })
+
   it('a range removed while another of the same length remains still matches the other', () => {
     const list = accessList({ addresses: ['10.0.0.0/8', '11.0.0.0/8'] })
     list.remove({ addresses: ['10.0.0.0/8'] })
