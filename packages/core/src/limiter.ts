@@ -81,6 +81,7 @@ export interface RateLimiter {
    * non-empty string of at most `MAX_KEY_LENGTH` (1024) UTF-16 code units: hash longer ones, e.g.
    * `createHash('sha256').update(email).digest('base64url')` (node:crypto) or
    * `crypto.subtle.digest('SHA-256', new TextEncoder().encode(email))`. Bad input is an `InputError`.
+   * A key on the limiter's `deny` or `allow` list is answered without the store (`decision.listed`).
    */
   limit(key: string, options?: CallOptions): Promise<Decision>
   /**
