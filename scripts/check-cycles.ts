@@ -33,6 +33,8 @@ export const CORE_LAYERS: readonly (readonly string[])[] = [
   ['algorithm.ts', 'algorithms/', 'stepAll.ts'],
   // Decisions and the Store contract (and the shape of a rule set, which events name).
   ['decision.ts', 'combine.ts', 'store.ts', 'reply.ts', 'plan.ts', 'rules/types.ts'],
+  // Allow and deny lists (IP text, ranges) and the decisions they make without a store.
+  ['access/'],
   // Events, logs and explanations: what every layer above reports through.
   ['events/'],
   // A call to the store: deadlines, breaker, deny cache, what to answer without the store.

@@ -66,6 +66,9 @@ describe('check-cycles', () => {
     expect(coreLayer('resilience/runtime.ts')).toBeLessThan(coreLayer('resilience/denyCache.ts'))
     expect(coreLayer('rules/match.ts')).toBeLessThan(coreLayer('limiter.ts'))
     expect(coreLayer('limiter.ts')).toBeLessThan(coreLayer('http/check.ts'))
+    // Lists answer in the pipeline from decisions, so they sit between the two.
+    expect(coreLayer('decision.ts')).toBeLessThan(coreLayer('access/listed.ts'))
+    expect(coreLayer('access/ranges.ts')).toBeLessThan(coreLayer('pipeline.ts'))
     expect(coreLayer('index.ts')).toBeGreaterThan(coreLayer('http/check.ts'))
     const src = folder({
       'decision.ts': "import type { Degraded } from './resilience/degraded.ts'",

@@ -50,6 +50,21 @@ export function constructionCases<Req, M>(h: Harness<Req, M>): void {
     ['cost: 2 over a limit of 1', { limiter, cost: 2 }, /cost 2 can never be admitted/],
     ['maxParking', { limiter, maxParking: 5 }, /unknown option "maxParking"; did you mean "maxParked"\?/],
     ["onLimited: 'nope'", { limiter, onLimited: 'nope' }, /onLimited must be a function/],
+    [
+      'deny with a bad CIDR',
+      { limiter, deny: { addresses: ['10.0.0.0/33'] } },
+      /rateLimit: deny: the prefix length of "10\.0\.0\.0\/33" must be a whole number from 0 to 32/,
+    ],
+    [
+      'allow with bits past the prefix',
+      { limiter, allow: { addresses: ['10.0.0.1/8'] } },
+      /rateLimit: allow: "10\.0\.0\.1\/8" has bits set after its \/8 prefix/,
+    ],
+    [
+      'allow as a bare array',
+      { limiter, allow: ['10.0.0.0/8'] },
+      /allow must be an accessList\(…\) or its entries/,
+    ],
   ]
 
   describe('options', () => {

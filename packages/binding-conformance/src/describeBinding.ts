@@ -9,6 +9,7 @@ import { headerCases } from './headers.ts'
 import { hostileCases } from './hostile.ts'
 import { identityCases } from './identity.ts'
 import { keyCases } from './keys.ts'
+import { listCases } from './lists.ts'
 import { type BindingArea, type BindingSuiteOptions, resolveSuiteOptions } from './options.ts'
 import { refusalCases } from './refusal.ts'
 import { ruleCases } from './rules.ts'
@@ -20,6 +21,7 @@ const AREAS: Record<BindingArea, (h: Harness<any, any>) => void> = {
   refusal: refusalCases,
   identity: identityCases,
   keys: keyCases,
+  lists: listCases,
   shaping: shapingCases,
   failures: failureCases,
   badRequests: badRequestCases,
@@ -32,7 +34,7 @@ const AREAS: Record<BindingArea, (h: Harness<any, any>) => void> = {
  * The HTTP behaviour every sluice binding must show, driven with fetch against a real server: status
  * codes, draft-10 / legacy / both / no headers, the problem+json body, client identity (peer
  * address, trusted proxy, IPv6 grouping, IPv4 carried in IPv6), shaping waits and bounds, failure
- * modes, key / cost / skip, rules descriptors, 400s for unusable input, construction errors and
+ * modes, key / cost / skip, allow and deny lists, rules descriptors, 400s for unusable input, construction errors and
  * hostile header values. Call it at the top level of a vitest test file.
  *
  * @example

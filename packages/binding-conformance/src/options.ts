@@ -7,6 +7,7 @@ export const BINDING_AREAS = [
   'refusal',
   'identity',
   'keys',
+  'lists',
   'shaping',
   'failures',
   'badRequests',
@@ -18,8 +19,8 @@ export const BINDING_AREAS = [
 /** One area of the suite: `'headers'`, `'shaping'`, … */
 export type BindingArea = (typeof BINDING_AREAS)[number]
 
-/** Areas whose answers do not depend on the store: options, unusable input, hostile values. */
-const STORELESS: ReadonlySet<BindingArea> = new Set(['badRequests', 'options', 'hostile'])
+/** Areas whose answers do not depend on the store: options, unusable input, hostile values, lists. */
+const STORELESS: ReadonlySet<BindingArea> = new Set(['badRequests', 'options', 'hostile', 'lists'])
 
 /**
  * The areas whose answers come from the store: what to run again on a second store (say Redis) once

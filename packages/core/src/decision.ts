@@ -53,6 +53,12 @@ export interface Decision extends LimitDecision {
    */
   readonly unlimited?: readonly string[]
   /**
+   * Present only when the limiter's allow or deny list decided, without asking the store: `'allow'`
+   * (admitted, `limit` and `remaining` `Infinity`, nothing counted) or `'deny'` (refused, `limit`
+   * and `remaining` 0, `retryAfterMs` `Infinity`: waiting does not help). `policies` is empty.
+   */
+  readonly listed?: 'allow' | 'deny'
+  /**
    * Present only when the store did not make this decision: it failed, timed out or its circuit
    * is open, and the limiter's `onStoreError` mode answered (see `Degraded`).
    */

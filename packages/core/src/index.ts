@@ -2,6 +2,7 @@
 // Binding authors add @sluice/core/http, store authors @sluice/core/store; YAML rules and
 // watchRules (Node only) are @sluice/core/yaml, so an app that reads no YAML never bundles a parser.
 
+export { type AccessList, type AccessListEntries, accessList } from './access/accessList.ts'
 export type {
   Algorithm,
   AlgorithmKind,

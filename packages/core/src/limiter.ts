@@ -1,5 +1,7 @@
 // createRateLimiter: checks every option once, picks the planner (fixed limits or rules), and
 // runs every call through the one limiter pipeline (pipeline.ts).
+import { type AccessList, type AccessListEntries, toAccessList } from './access/accessList.ts'
+import type { AccessLists } from './access/listed.ts'
 import type { Algorithm } from './algorithm.ts'
 import { type CallOptions, tightestCost } from './callOptions.ts'
 import { checkClock } from './clock.ts'
@@ -56,6 +58,21 @@ export interface RateLimiterOptions extends ResilienceOptions, ObservabilityOpti
    * quota): this limiter then neither warns nor is warned about. Default `false`.
    */
   readonly shareCounters?: boolean
+  /**
+   * Keys that skip limiting: a call for one is admitted at once without asking the store, counts
+   * nothing and says `listed: 'allow'` (`limit` and `remaining` `Infinity`). An `accessList(…)`,
+   * which you can change at run time, or its entries (`{ keys, addresses }`). Address entries
+   * (`'10.0.0.0/8'`) match keys that are IP addresses, or IPv6 networks as the bindings' default
+   * key writes them. Not for rules limiters (their requests carry descriptors, not a key): give
+   * the lists to the binding, or use an `unlimited` rule.
+   */
+  readonly allow?: AccessList | AccessListEntries
+  /**
+   * Keys that are always refused, without asking the store and counting nothing: the decision says
+   * `listed: 'deny'`, `retryAfterMs` `Infinity` (waiting does not help, so `wait()` rejects at
+   * once). Takes what `allow` takes; a key on both lists is refused.
+   */
+  readonly deny?: AccessList | AccessListEntries
 }
 
 export interface RateLimiter {
@@ -64,6 +81,7 @@ export interface RateLimiter {
    * non-empty string of at most `MAX_KEY_LENGTH` (1024) UTF-16 code units: hash longer ones, e.g.
    * `createHash('sha256').update(email).digest('base64url')` (node:crypto) or
    * `crypto.subtle.digest('SHA-256', new TextEncoder().encode(email))`. Bad input is an `InputError`.
+   * A key on the limiter's `deny` or `allow` list is answered without the store (`decision.listed`).
    */
   limit(key: string, options?: CallOptions): Promise<Decision>
   /**
@@ -118,6 +136,8 @@ const LIMITER_OPTIONS = [
   'onShadowError',
   'logger',
   'exposeKey',
+  'allow',
+  'deny',
 ]
 
 /** Option names of other rate limiters, so a ported config fails with a pointer. */
@@ -129,6 +149,10 @@ const FOREIGN_OPTIONS: Record<string, string> = {
   duration: 'limits are algorithms: algorithm: fixedWindow({ limit, window })',
   keyPrefix: 'use prefix',
   timeout: 'use timeoutMs',
+  whiteList: "use allow: { keys: [...], addresses: ['10.0.0.0/8'] }",
+  blackList: "use deny: { keys: [...], addresses: ['10.0.0.0/8'] }",
+  allowList: "use allow: { keys: [...], addresses: ['10.0.0.0/8'] }",
+  denyList: "use deny: { keys: [...], addresses: ['10.0.0.0/8'] }",
 }
 
 /**
@@ -168,7 +192,8 @@ export function createRateLimiter(
     rules === undefined
       ? fixedLimits(start, algorithms)
       : rulesPlanner(options as RulesLimiterOptions, rules, start, store)
-  const pipeline = createPipeline<Plan>(planner, call, clock, events)
+  const lists = rules === undefined ? checkLists(options as RateLimiterOptions) : undefined
+  const pipeline = createPipeline<Plan>(planner, call, clock, events, lists)
   if (logger !== undefined) attachLogger(events, logger)
   attachDebugLog(events)
   // Claimed last: a construction that throws leaves no claim behind. The limiter holds `release`
@@ -243,7 +268,20 @@ function counterSpaces(domain: string | undefined, algorithms: readonly Algorith
   return algorithms.map((a) => ({ id: `limit:${a.id}`, label: `limit ${a.name}` }))
 }
 
+/** The limiter's allow and deny lists, or `undefined` for none (the pipeline then skips them). */
+function checkLists(options: RateLimiterOptions): AccessLists | undefined {
+  const allow = toAccessList(options.allow, 'createRateLimiter: allow')
+  const deny = toAccessList(options.deny, 'createRateLimiter: deny')
+  return allow === undefined && deny === undefined ? undefined : { allow, deny }
+}
+
 function checkRules(options: RulesLimiterOptions, store: Store) {
+  const lists = options as { allow?: unknown; deny?: unknown }
+  if (lists.allow !== undefined || lists.deny !== undefined) {
+    throw new ConfigError(
+      `createRateLimiter: ${lists.allow === undefined ? 'deny' : 'allow'} matches a key, and a rules limiter's requests carry descriptors instead; give the lists to the binding (rateLimit({ limiter, allow, deny }) matches the client address), or use an unlimited rule (unlimited: true) or a blocking one (requests_per_unit: 0)`,
+    )
+  }
   if (options.algorithm !== undefined) {
     throw new ConfigError(
       'createRateLimiter: give either algorithm (one set of limits for every key) or rules (limits per descriptor), not both',

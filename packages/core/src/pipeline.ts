@@ -1,5 +1,6 @@
 // The one way every limiter decides, plain or made from rules: validate the call → plan it →
 // one store call with a deadline (storeCall: deny cache, breaker, store-error mode) → decision.
+import { type AccessLists, LISTED_LIMITS, listedDecision } from './access/listed.ts'
 import type { Algorithm, LimitDecision } from './algorithm.ts'
 import { checkCallOptions, checkCost, checkMaxDelay } from './callOptions.ts'
 import { readClock } from './clock.ts'
@@ -83,7 +84,7 @@ const NO_LIMIT: Decision = Object.freeze({
  * The pipeline of one limiter: `planner` says which counters a call uses, `call` asks the store.
  * Everything a call can get wrong is checked here, in one order for every limiter (the call's
  * options, then the planner's input, cost, clock and `maxDelayMs`), before anything reaches the
- * store.
+ * store. A plain limiter's `lists` (allow, deny) then answer a key they hold without the store.
  *
  * @example
  * const pipeline = createPipeline(planner, storeCall(store, resilience), undefined)
@@ -94,6 +95,7 @@ export function createPipeline<P extends Plan>(
   call: StoreCall,
   clock: (() => number) | undefined,
   events?: EventHub,
+  lists?: AccessLists,
 ): Pipeline {
   const fixed = planner.fixed
   const keyed = fixed === undefined ? undefined : call.keyed(fixed.start, fixed.limits)
@@ -161,6 +163,16 @@ export function createPipeline<P extends Plan>(
       maxDelayMs = options === undefined ? undefined : checkMaxDelay(options.maxDelayMs)
     } catch (error) {
       return Promise.reject(error)
+    }
+    // The lists answer before the store, once the call is known to be well formed.
+    const listed = lists === undefined ? undefined : listedDecision(lists, key)
+    if (listed !== undefined) {
+      if (listened !== undefined) {
+        const request: StoreRequest = { key: start + key, limits, cost, consume, now, maxDelayMs }
+        const trace: CallTrace = { storeLatencyMs: undefined, cached: false }
+        emitDecision(listened, input, LISTED_LIMITS, request, listed, trace, now ?? Date.now())
+      }
+      return Promise.resolve(listed)
     }
     if (listened === undefined) return keyedCall(key, cost, consume, now, maxDelayMs)
     const trace: CallTrace = { storeLatencyMs: undefined, cached: false }

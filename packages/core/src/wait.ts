@@ -39,7 +39,9 @@ export class WaitTimeoutError extends SluiceError {
   readonly maxWaitMs: number
   constructor(decision: Decision, waitMs: number, maxWaitMs: number, leftMs: number) {
     super(
-      `wait: admission would come in ${waitMs} ms (policy ${JSON.stringify(decision.policy)}), later than maxWaitMs ${maxWaitMs} allows (${leftMs} ms were left); raise maxWaitMs or try again later`,
+      decision.listed === 'deny'
+        ? "wait: the key is on the limiter's deny list, so no wait admits it; take it off the list (deny.remove({ keys: [key] })) to let it through"
+        : `wait: admission would come in ${waitMs} ms (policy ${JSON.stringify(decision.policy)}), later than maxWaitMs ${maxWaitMs} allows (${leftMs} ms were left); raise maxWaitMs or try again later`,
     )
     this.decision = decision
     this.waitMs = waitMs

@@ -41,6 +41,10 @@ type Explained = Pick<
  */
 export function explainDecision(event: Explained): string {
   const who = event.key === undefined ? '' : ` ${event.key}`
+  const listed = event.decision.listed
+  if (listed !== undefined) {
+    return `${listed} list${who}: on the limiter's ${listed} list → ${listed === 'allow' ? 'allowed' : 'denied'} without asking the store, nothing counted`
+  }
   const limit = decidingLimit(event.limits, event.decision)
   if (limit === undefined) {
     const unlimited = event.decision.unlimited

@@ -2,6 +2,7 @@
 import type { Decision } from '../decision.ts'
 import type { InputError } from '../errors.ts'
 import { type AbortSignalLike, waitForTurn } from '../resilience/runtime.ts'
+import { DENIED_OUTCOME } from './accessLists.ts'
 import { placeholderResponse } from './degradedResponse.ts'
 import type { HeaderEntry, HeaderFormatter, PolicyInfo } from './headers.ts'
 import { invalidPart } from './invalid.ts'
@@ -47,6 +48,10 @@ export function answerDecision(
   policies: readonly PolicyInfo[],
   formatter: HeaderFormatter | undefined,
 ): RateLimitOutcome | Promise<RateLimitOutcome> {
+  // The limiter's own lists decided: a 403, or a pass without quota headers (nothing was counted).
+  if (decision.listed !== undefined) {
+    return decision.listed === 'deny' ? DENIED_OUTCOME : { action: 'allow', decision, headers: NO_HEADERS }
+  }
   // Store down and onStoreError 'deny'/'allow': a 503 or a pass without quota headers, never a 429.
   const placeholder = placeholderResponse(decision)
   if (placeholder !== undefined) return placeholder

@@ -6,6 +6,7 @@ import type { RateLimiter } from '../limiter.ts'
 import type { AbortSignalLike } from '../resilience/runtime.ts'
 import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
 import type { Descriptor } from '../rules/types.ts'
+import { DENIED_OUTCOME, listedAddress } from './accessLists.ts'
 import { type AnswerSpec, answerDecision, invalidRequest, type ParkedCount } from './answer.ts'
 import { headerFormatter } from './headers.ts'
 import type { BindingSpec, MaybePromise, ResolvedBindingOptions } from './options.ts'
@@ -56,7 +57,7 @@ export function createRateLimitCheck<Req>(
   spec: BindingSpec<Req>,
 ): { readonly options: ResolvedBindingOptions<Req>; readonly check: RateLimitCheck<Req> } {
   const resolved = resolveBindingOptions(options, spec)
-  const { limiter, skip, cost, descriptors } = resolved
+  const { limiter, skip, cost, descriptors, allow, deny } = resolved
   const fixed = headerFormatter(resolved.headers, resolved.policies)
   const f = spec.factory
   const headersFor = matchedHeaders(resolved.headers, f)
@@ -81,7 +82,9 @@ export function createRateLimitCheck<Req>(
 
   // The usual request: a fixed cost, no skip, no descriptors, no place to hold. Its call options are
   // the same every time (those `general` passes for it), so they are made once.
-  const direct = skip === undefined && descriptors === undefined && typeof cost === 'number' && !holds
+  const lists = allow !== undefined || deny !== undefined
+  const direct =
+    skip === undefined && descriptors === undefined && typeof cost === 'number' && !holds && !lists
   const directOptions: CallOptions = Object.freeze({ cost: cost as number, maxDelayMs: waitBound })
   const answerDirect = (decision: Decision) =>
     answerDecision(answers, decision, cost as number, waitBound, undefined, resolved.policies, fixed)
@@ -107,18 +110,34 @@ export function createRateLimitCheck<Req>(
     return typeof key === 'string' ? askDirect(key) : key.then(askDirect, invalidRequest)
   }
 
-  /** Any other request: `skip`, a cost function, descriptors, or a place to hold while it waits. */
+  /**
+   * Any other request: `skip`, allow or deny lists, a cost function, descriptors, or a place to
+   * hold while it waits.
+   */
   async function general(
     req: Req,
     abortSignal: ((req: Req) => AbortSignalLike) | undefined,
   ): Promise<RateLimitOutcome> {
     if (skip !== undefined && (await resolveSkip(skip, req, f))) return SKIP
+    // The lists first read the address: a denied client is refused before its key is even made.
+    const address = lists ? listedAddress(spec.clientAddress, req) : undefined
+    if (address !== undefined && deny?.matches(address)) return DENIED_OUTCOME
     let place = false
     try {
       let key: string | undefined
       let list: readonly Descriptor[] | undefined
       if (descriptors === undefined) key = await resolveKey(resolved, spec, req)
       else list = await resolveDescriptors(descriptors, req, f)
+      if (lists) {
+        // Deny wins: the key is checked against it before either is checked against allow.
+        if (key !== undefined && deny?.matches(key)) return DENIED_OUTCOME
+        if (
+          allow !== undefined &&
+          ((address !== undefined && allow.matches(address)) || (key !== undefined && allow.matches(key)))
+        ) {
+          return SKIP
+        }
+      }
       const units = await resolveCost(cost, req, f)
       // A place is taken before the store is asked: a request that finds none asks with a bound of
       // 0, so the step refuses any wait and takes nothing, and maxParked is never exceeded.

@@ -1,7 +1,8 @@
 // The client address as a rate-limit key: one client (an IPv4 address, an IPv6 network) is one key.
+
+import { parseIpv4, parseIpv6 } from '../access/ipText.ts'
 import { ConfigError, InputError } from '../errors.ts'
 import { optionsObject, show } from '../validate.ts'
-import { parseIpv4, parseIpv6 } from './ipText.ts'
 
 export interface ClientAddressOptions {
   /**

@@ -1,4 +1,5 @@
 // The options every binding accepts, checked once at construction with ConfigErrors that say what to do.
+import { type AccessList, type AccessListEntries, toAccessList } from '../access/accessList.ts'
 import { unadmittable } from '../callOptions.ts'
 import { MAX_TIMER_MS, parseDuration } from '../duration.ts'
 import { ConfigError } from '../errors.ts'
@@ -72,6 +73,22 @@ export interface RateLimitBindingOptions<Req> {
   readonly ipv6Subnet?: number
   /** Status of a refused request. Default 429. */
   readonly statusCode?: number
+  /**
+   * Clients that skip limiting: a request whose client address is inside one of the list's
+   * ranges, or whose key is one of its keys, passes as `skip` does (no headers, nothing counted).
+   * An `accessList(…)` from `@sluice/core`, which you can change at run time, or its entries
+   * (`{ keys, addresses }`). `skip(req)` runs first; a request on both lists is denied. Address
+   * entries match only where the framework gives a client address.
+   */
+  readonly allow?: AccessList | AccessListEntries
+  /**
+   * Clients that are always refused, before the limiter is asked: 403 with an
+   * `application/problem+json` body (type `…/access-lists.md#client-denied`, title "Client
+   * denied") and `Cache-Control: no-store`, no `Retry-After` and no rate-limit headers. Takes what
+   * `allow` takes and wins over it. `onLimited` receives these too: `limited.status` is 403 and
+   * `limited.decision.listed` is `'deny'`.
+   */
+  readonly deny?: AccessList | AccessListEntries
 }
 
 /** What a binding tells core about itself, so messages and defaults fit the framework. */
@@ -107,6 +124,8 @@ export interface ResolvedBindingOptions<Req> {
   readonly ipv6Subnet: number
   readonly statusCode: number
   readonly onLimited: ((...args: never[]) => unknown) | undefined
+  readonly allow: AccessList | undefined
+  readonly deny: AccessList | undefined
 }
 
 const COMMON = [
@@ -122,6 +141,8 @@ const COMMON = [
   'ipv6Subnet',
   'statusCode',
   'descriptors',
+  'allow',
+  'deny',
 ]
 
 /** Hints for option names other rate limiters use, so a ported config fails with a pointer. */
@@ -137,6 +158,10 @@ const FOREIGN: Record<string, string> = {
   standardHeaders: "use headers: 'draft-10' | 'legacy' | 'both' | false",
   legacyHeaders: "use headers: 'legacy' or 'both'",
   ipv6Prefix: 'the bindings call it ipv6Subnet (clientAddressKey takes either name)',
+  whiteList: "use allow: { keys: [...], addresses: ['10.0.0.0/8'] }",
+  blackList: "use deny: { keys: [...], addresses: ['10.0.0.0/8'] }",
+  allowList: "use allow: { keys: [...], addresses: ['10.0.0.0/8'] }",
+  denyList: "use deny: { keys: [...], addresses: ['10.0.0.0/8'] }",
 }
 
 /**
@@ -194,6 +219,8 @@ export function resolveBindingOptions<Req>(
     ipv6Subnet,
     statusCode: checkStatus(o.statusCode, f),
     onLimited: optionalFunction(o.onLimited, `${f}: onLimited`, 'a function that sends the response'),
+    allow: toAccessList(o.allow, `${f}: allow`),
+    deny: toAccessList(o.deny, `${f}: deny`),
   }
 }
 

@@ -7,9 +7,12 @@ import type { BadRequestProblem, PROBLEM_CONTENT_TYPE, ProblemDetails } from './
 /** A refused request, ready to send (or to hand to `onLimited`). */
 export interface RateLimited {
   readonly decision: Decision
-  /** The response status (`statusCode`, default 429). */
+  /**
+   * The response status (`statusCode`, default 429); 403 for a client on a deny list
+   * (`decision.listed === 'deny'`), 503 when the store is down under `onStoreError: 'deny'`.
+   */
   readonly status: number
-  /** `Retry-After` in whole seconds. */
+  /** `Retry-After` in whole seconds; 0 for a denied client, whose response has no `Retry-After`. */
   readonly retryAfterSeconds: number
   /** The problem body, and the same serialised with its content type. */
   readonly problem: ProblemDetails
@@ -30,10 +33,11 @@ export interface InvalidRequest {
 
 /**
  * What a binding does with one request:
- * - `skip`: `skip(req)` said so; continue, touching nothing;
+ * - `skip`: `skip(req)` said so, or the client is on the `allow` list; continue, touching nothing;
  * - `allow`: set `headers`, store `decision`, continue (any shaping wait is already over);
  * - `limit`: set `headers` (rate-limit fields, `Retry-After`, `Cache-Control: no-store`), then send
- *   `limited` (or call `onLimited`); the handler does not run;
+ *   `limited` (or call `onLimited`); the handler does not run. A client on a `deny` list is a
+ *   `limit` too: status 403, only `Cache-Control: no-store`;
  * - `invalid`: send `invalid` (a 400 problem body); the handler does not run;
  * - `drop`: the client went away during the shaping wait; do nothing more.
  */

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { parseIpv4, parseIpv6 } from '../../src/access/ipText.ts'
 import { groupAddress } from '../../src/http/clientAddress.ts'
-import { parseIpv4, parseIpv6 } from '../../src/http/ipText.ts'
 
 // The regex parser the scanning one replaced, kept as the specification it must agree with.
 const IPV4 =
