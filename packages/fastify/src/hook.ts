@@ -12,7 +12,11 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { OnLimited, RateLimitHookOptions } from './options.ts'
 
 /** A callback-style `onRequest` / `preHandler` hook: no async function, so no extra promise per request. */
-export type RateLimitHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
+export type RateLimitHook = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+) => void
 
 const spec: BindingSpec<FastifyRequest> = {
   factory: 'rateLimit',

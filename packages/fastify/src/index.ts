@@ -6,6 +6,7 @@ export type {
   RateLimitOptions,
   RouteRateLimitOptions,
 } from './options.ts'
+
 import { rateLimit } from './plugin.ts'
 
 export { rateLimit }

@@ -26,9 +26,15 @@ interface RouteClaim {
 const claims = new WeakMap<RouteOptions, RouteClaim>()
 
 const plugin: FastifyPluginCallback<RateLimitOptions> = (fastify, options, done) => {
-  const { hook = 'onRequest', global = true, ...shared } = checkPluginOptions(options)
-  // Validated here, so a bad option fails app.ready() / listen() with the ConfigError.
-  const plain = global ? rateLimitHook(shared as RateLimitHookOptions) : undefined
+  let settings: ReturnType<typeof prepare>
+  try {
+    settings = prepare(options)
+  } catch (error) {
+    // Through done, not thrown: avvio would miss a throw and leave ready() waiting for its timeout.
+    done(error as Error)
+    return
+  }
+  const { hook, shared, plain } = settings
   // One shape for every request (Fastify's advice for request properties), once for all scopes.
   if (!fastify.hasRequestDecorator('rateLimit')) fastify.decorateRequest('rateLimit', undefined)
 
@@ -72,6 +78,13 @@ const plugin: FastifyPluginCallback<RateLimitOptions> = (fastify, options, done)
  * app.get('/health', { config: { rateLimit: false } }, () => 'ok')
  */
 export const rateLimit = fp(plugin, { fastify: '4.x || 5.x', name: '@sluice/fastify' })
+
+/** The plugin's options, validated here, so a bad one fails app.ready() / listen() with the ConfigError. */
+function prepare(options: unknown) {
+  const { hook = 'onRequest', global = true, ...shared } = checkPluginOptions(options)
+  const plain = global ? rateLimitHook(shared as RateLimitHookOptions) : undefined
+  return { hook, shared, plain }
+}
 
 function checkPluginOptions(options: unknown): RateLimitOptions {
   // Fastify passes {} when register() is given no options.
