@@ -60,6 +60,16 @@ describe.each([
     })
   })
 
+  it('without await, it still limits the routes of the plugins registered after it', async () => {
+    const app = Fastify()
+    app.register(rateLimit, { limiter: perMinute(1, 'api') })
+    app.register(async (routes) => {
+      routes.get('/', async () => 'hello')
+    })
+    await app.ready()
+    expect((await hit(app, '/', 2)).map(([status]) => status)).toEqual([200, 429])
+  })
+
   describe('config.rateLimit', () => {
     it("a route's options replace the plugin's name by name; false exempts the route", async () => {
       const app = Fastify()
