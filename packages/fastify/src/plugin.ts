@@ -17,6 +17,7 @@ interface RouteClaim {
   readonly hook: RateLimitHookName
   readonly routed: RateLimitHook
   readonly plain: RateLimitHook | undefined
+  readonly plainHook: RateLimitHookName
 }
 
 /**
@@ -49,9 +50,9 @@ const plugin: FastifyPluginCallback<RateLimitOptions> = (fastify, options, done)
     const routed = rateLimitHook({ ...shared, ...routeOptions } as RateLimitHookOptions)
     // An outer registration that took this route's options goes back to its own (or to none).
     const previous = claims.get(route)
-    if (previous !== undefined) replace(route, previous.hook, previous.routed, previous.plain)
+    if (previous !== undefined) giveBack(route, previous)
     attach(route, routeHook, routed)
-    claims.set(route, { hook: routeHook, routed, plain })
+    claims.set(route, { hook: routeHook, routed, plain, plainHook: hook })
   })
   done()
 }
@@ -121,6 +122,16 @@ function checkHook(value: unknown, name: string): void {
 function attach(route: RouteOptions, name: RateLimitHookName, fn: RateLimitHook): void {
   const existing = route[name] as RateLimitHook | RateLimitHook[] | undefined
   route[name] = (existing === undefined ? [fn] : ([] as RateLimitHook[]).concat(existing, fn)) as never
+}
+
+/** Puts a registration's own hook back where its route-options hook was (or in its own lifecycle hook). */
+function giveBack(route: RouteOptions, claim: RouteClaim): void {
+  if (claim.hook === claim.plainHook) {
+    replace(route, claim.hook, claim.routed, claim.plain)
+    return
+  }
+  replace(route, claim.hook, claim.routed, undefined)
+  if (claim.plain !== undefined) attach(route, claim.plainHook, claim.plain)
 }
 
 /** Puts `next` where `current` is in the route's hooks of that name, or removes `current`. */

@@ -125,6 +125,27 @@ describe.each([
       expect((await inner.peek('127.0.0.1')).remaining).toBe(99)
     })
 
+    it("an outer registration keeps its own lifecycle hook when the route's options move to preHandler", async () => {
+      const app = Fastify()
+      const outer = perMinute(100, 'outer')
+      await app.register(rateLimit, {
+        limiter: outer,
+        key: (request) => (request.body === undefined ? 'before-parse' : 'after-parse'),
+      })
+      await app.register(async (scope) => {
+        await scope.register(rateLimit, { limiter: perMinute(100, 'inner') })
+        scope.post(
+          '/own',
+          { config: { rateLimit: { limiter: perMinute(5, 'own'), hook: 'preHandler', key: () => 'k' } } },
+          async () => 'own',
+        )
+      })
+      await app.ready()
+      const res = await app.inject({ method: 'POST', url: '/own', payload: { a: 1 } })
+      expect(res.headers.ratelimit).toBe('"outer";r=99;t=42, "own";r=4;t=42')
+      expect((await outer.peek('before-parse')).remaining).toBe(99)
+    })
+
     it("hook: 'preHandler' runs after the body is parsed, so a key may read it", async () => {
       const app = Fastify()
       await app.register(rateLimit, {
