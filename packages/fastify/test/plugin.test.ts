@@ -1,5 +1,5 @@
 // What only Fastify has: encapsulation, per-route config.rateLimit, global, hook, HEAD routes, rateLimitHook and registration errors.
-import { ConfigError, createRateLimiter, type Decision, fixedWindow } from '@sluice/core'
+import { ConfigError, createRateLimiter, type Decision, fixedWindow, leakyBucket } from '@sluice/core'
 import { memoryStore } from '@sluice/memory'
 import Fastify5, { type FastifyInstance } from 'fastify'
 import Fastify4 from 'fastify4'
@@ -192,6 +192,23 @@ describe.each([
       [200, '"fixedWindow:10/1m";r=9;t=42'],
       [200, '"fixedWindow:10/1m";r=8;t=42'],
     ])
+  })
+
+  it('shaping holds requests under app.inject too (its socket is no net.Socket)', async () => {
+    const app = Fastify()
+    const limiter = createRateLimiter({
+      store: memoryStore(),
+      algorithm: leakyBucket({ capacity: 2, leakRate: 1, leakInterval: 100 }),
+      clock: () => NOW,
+    })
+    await app.register(rateLimit, { limiter })
+    app.get('/', async (request) => request.rateLimit?.delayMs)
+    await app.ready()
+    const answers = await Promise.all([1, 2, 3, 4].map(() => app.inject('/')))
+    // The clock stands still: turns are exact multiples of the interval, whichever request took which.
+    const held = answers.filter((r) => r.statusCode === 200).map((r) => Number(r.body))
+    expect(held.sort((a, b) => a - b)).toEqual([0, 100, 200])
+    expect(answers.filter((r) => r.statusCode === 429)).toHaveLength(1)
   })
 
   it('rateLimitHook limits what the plugin cannot see, such as the 404 handler', async () => {
