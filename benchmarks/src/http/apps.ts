@@ -1,6 +1,6 @@
 /**
  * The hello-world apps of `http-throughput`: per framework (Express, Koa, Hono on
- * @hono/node-server) a bare app, one with sluice's middleware and one with the peer its users
+ * @hono/node-server, Fastify) a bare app, one with sluice's middleware and one with the peer its users
  * would otherwise pick, each answering `GET /` with "hello".
  *
  * This module is also the entry of the child process that serves one app: `startApp` forks it,
@@ -12,7 +12,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
-export const FRAMEWORKS = ['express', 'koa', 'hono'] as const
+export const FRAMEWORKS = ['express', 'koa', 'hono', 'fastify'] as const
 export type Framework = (typeof FRAMEWORKS)[number]
 
 /** The three apps of a framework, in the order the rounds start with. */
@@ -24,6 +24,7 @@ export const PEERS: Readonly<Record<Framework, string>> = {
   express: 'express-rate-limit',
   koa: 'koa-ratelimit',
   hono: 'hono-rate-limiter',
+  fastify: '@fastify/rate-limit',
 }
 
 /** So high that every request of a run is admitted: the benchmark times the admitting path. */
@@ -84,6 +85,21 @@ const APPS: Readonly<Record<Framework, Readonly<Record<AppKind, Listen>>>> = {
         ]
       }),
   },
+  fastify: {
+    bare: () => listenFastify(async () => undefined),
+    sluice: () =>
+      listenFastify(async () => {
+        const { rateLimit } = await import('@sluice/fastify')
+        const limiter = await sluiceLimiter()
+        return (app) => app.register(rateLimit, { limiter })
+      }),
+    peer: () =>
+      listenFastify(async () => {
+        // Its default in-memory store (an LRU of 5,000 keys), key (request.ip) and headers.
+        const { default: fastifyRateLimit } = await import('@fastify/rate-limit')
+        return (app) => app.register(fastifyRateLimit, { max: LIMIT, timeWindow: WINDOW_MS })
+      }),
+  },
 }
 
 /** sluice as its READMEs set it up: memory store, fixedWindow, default options and headers. */
@@ -139,6 +155,21 @@ async function listenHono(middleware: () => Promise<HonoMiddleware[]>): Promise<
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port))
     server.on('error', reject)
   })
+}
+
+type FastifyApp = import('fastify').FastifyInstance
+
+/** `register` is awaited before the route is declared: both plugins add their hook in onRoute. */
+async function listenFastify(
+  plugin: () => Promise<((app: FastifyApp) => PromiseLike<unknown>) | undefined>,
+): Promise<number> {
+  const { default: Fastify } = await import('fastify')
+  const app = Fastify()
+  const register = await plugin()
+  if (register !== undefined) await register(app)
+  app.get('/', async () => BODY)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return (app.server.address() as AddressInfo).port
 }
 
 /** A running app in a child process of its own. */

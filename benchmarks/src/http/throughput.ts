@@ -125,7 +125,7 @@ async function run(context: RunContext): Promise<Section> {
       `(\`createRateLimiter({ store: memoryStore(), algorithm: fixedWindow({ limit: ${formatInteger(LIMIT)}, window: ${WINDOW_MS} }) })\`, ` +
       'default options and headers) and with the peer (express-rate-limit with its default MemoryStore; ' +
       "koa-ratelimit with `driver: 'memory', db: new Map()`; hono-rate-limiter with a `keyGenerator` on the " +
-      'socket address), the same limit and window: every request is admitted. Each app runs in a child ' +
+      'socket address; @fastify/rate-limit with its default in-memory store, both Fastify plugins awaited before the route), the same limit and window: every request is admitted. Each app runs in a child ' +
       'process of its own on 127.0.0.1; autocannon loads it from this process over loopback ' +
       `(${CONNECTIONS} connections, pipelining ${PIPELINING}), one app at a time. ` +
       `${settings.warmup} warm-up rounds, then ${settings.rounds} interleaved rounds of one ` +
@@ -134,7 +134,8 @@ async function run(context: RunContext): Promise<Section> {
       '*Server CPU*: CPU time of the app’s main thread per request.',
     `Versions: express ${v.express}, express-rate-limit ${v['express-rate-limit']}; koa ${v.koa}, ` +
       `koa-ratelimit ${v['koa-ratelimit']}; hono ${v.hono} on @hono/node-server ${v['@hono/node-server']}, ` +
-      `hono-rate-limiter ${v['hono-rate-limiter']}; autocannon ${v.autocannon}.`,
+      `hono-rate-limiter ${v['hono-rate-limiter']}; fastify ${v.fastify}, @fastify/rate-limit ${v['@fastify/rate-limit']}; ` +
+      `autocannon ${v.autocannon}.`,
   ]
   const goals: GoalCheck[] = []
   const apps: RunningApp[] = []
@@ -296,6 +297,6 @@ export const httpThroughput: Case = {
   name: 'http-throughput',
   family: 'http',
   summary:
-    'requests/s of hello-world Express, Koa and Hono apps: bare, with sluice, with the peer (autocannon)',
+    'requests/s of hello-world Express, Koa, Hono and Fastify apps: bare, with sluice, with the peer (autocannon)',
   run,
 }

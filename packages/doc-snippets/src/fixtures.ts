@@ -107,6 +107,17 @@ await __overHttp(app, async (base) => {
   await __me(base)
 })`,
 
+  // A Fastify app (\`app\`, plugins loaded) with the same routes as the Express one.
+  'fastify-login-me': `
+import { loginIsLimitedPerEmail as __login, meShowsWhatIsLeft as __me } from ${checks}
+const __base = await app.listen({ port: 0, host: '127.0.0.1' })
+try {
+  await __login(__base)
+  await __me(__base)
+} finally {
+  await app.close()
+}`,
+
   // A Hono app (\`app\`) whose GET / shows what is left.
   'hono-root': `
 import { honoRootShowsWhatIsLeft as __root } from ${checks}
