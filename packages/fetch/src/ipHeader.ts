@@ -37,8 +37,8 @@ const HEADERS: Readonly<Record<IpHeader, { readonly list: boolean; readonly plat
   'x-forwarded-for': { list: true, platform: 'your proxy' },
 }
 
-/** The accepted names, for messages and docs. */
-export const IP_HEADERS = Object.keys(HEADERS) as readonly IpHeader[]
+/** The accepted names, for messages. */
+const IP_HEADERS = Object.keys(HEADERS) as readonly IpHeader[]
 
 /** Checks `ipHeader` at construction: one of the closed list, written as listed. */
 export function checkIpHeader(value: unknown, f: string): IpHeader {

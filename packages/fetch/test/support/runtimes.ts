@@ -14,8 +14,10 @@ const fixtures = join(import.meta.dirname, '../runtimes')
  * why it is missing: a test must fail with the reason, never skip.
  */
 export function runtimeBinary(pkg: 'bun-npm' | 'deno-npm'): string {
-  const file = pkg === 'bun-npm' ? 'bin/bun.exe' : 'deno'
-  const path = join(dirname(require.resolve(`${pkg}/package.json`)), file)
+  // Named in full, so that knip sees both packages used.
+  const manifest =
+    pkg === 'bun-npm' ? require.resolve('bun-npm/package.json') : require.resolve('deno-npm/package.json')
+  const path = join(dirname(manifest), pkg === 'bun-npm' ? 'bin/bun.exe' : 'deno')
   if (!existsSync(path)) {
     throw new Error(
       `${path} is missing: the ${pkg} package's postinstall did not run; check allowBuilds in pnpm-workspace.yaml and run pnpm install`,
