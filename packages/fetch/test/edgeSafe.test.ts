@@ -1,3 +1,4 @@
+// No Node built-in in the sources: the package runs on edge runtimes.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'

@@ -1,3 +1,4 @@
+// The store-dependent conformance areas again, on the shared redis-server through @sluice/ioredis.
 import { describeBinding, STORE_AREAS } from '@sluice/binding-conformance'
 import { ioredisStore } from '@sluice/ioredis'
 import type {} from '@sluice/test-services/vitest'
