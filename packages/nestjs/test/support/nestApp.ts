@@ -52,7 +52,10 @@ export async function startNest(
       : new FastifyAdapter(options.trustProxy ? { trustProxy: 'loopback' } : {})
   if (adapter instanceof ExpressAdapter && options.trustProxy)
     adapter.getInstance().set('trust proxy', 'loopback')
-  const app = await NestFactory.create<INestApplication>(module, adapter, { logger: false })
+  const app = await NestFactory.create<INestApplication>(module, adapter, {
+    logger: false,
+    abortOnError: false,
+  })
   onTestFinished(() => app.close())
   if (options.failed !== undefined) app.useGlobalFilters(errorFilter(app, options.failed))
   await app.init()
