@@ -1,4 +1,6 @@
 // What a guard writes on the platform response before it throws: headers, and when the client leaves.
+
+import * as nest from '@nestjs/common'
 import type { AbortSignalLike, HeaderTarget } from '@sluice/core/http'
 
 /** Express's response (a Node `ServerResponse`) or Fastify's reply (which wraps one as `raw`). */
@@ -35,12 +37,20 @@ export class ResponseHeaders implements HeaderTarget {
 }
 
 /**
+ * Nest 12's Express adapter sends any `+json` type as set. Nest 11's replaces every type but
+ * `application/json` on an error body, logging a warning per response, so there the type is left
+ * to Nest (`application/json`). Nest 12 is told apart by an export it added.
+ */
+const expressKeepsProblemType = 'Cookies' in nest
+
+/**
  * Marks the response as a problem+json one before the exception is thrown: Nest's filter then sends
- * the exception's body object under this type (Express and Fastify both add `; charset=utf-8`, as
- * they do to every JSON body they serialise).
+ * the exception's body object under this type (Express and Fastify add `; charset=utf-8`, as to any
+ * JSON body they serialise).
  */
 export function problemResponse(res: PlatformResponse, contentType: string): void {
-  new ResponseHeaders(res).set('Content-Type', contentType)
+  if (isFastify(res)) res.header('Content-Type', contentType)
+  else if (expressKeepsProblemType) res.setHeader('Content-Type', contentType)
 }
 
 /** Aborts when the client goes away (already aborted if it has): ends a shaping wait early. */

@@ -16,9 +16,10 @@ import { APP_FILTER } from '@nestjs/core'
 import { listen } from '@sluice/binding-conformance'
 import { ConfigError, createRateLimiter, fixedWindow, type RateLimiter } from '@sluice/core'
 import { memoryStore } from '@sluice/memory'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
+import manifest from '../package.json' with { type: 'json' }
 import { RateLimit, RateLimitException, RateLimitGuard, SkipRateLimit, SluiceModule } from '../src/index.ts'
-import { type Platform, startNest } from './support/nestApp.ts'
+import { nestMajor, type Platform, startNest } from './support/nestApp.ts'
 
 const NOW = 1_699_999_998_000
 const perMinute = (limit: number, name: string): RateLimiter =>
@@ -43,6 +44,20 @@ const get = async (url: string) => {
   const res = await fetch(url)
   return { status: res.status, ratelimit: res.headers.get('ratelimit'), body: await res.text() }
 }
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    /** The Nest major a vitest project runs these tests on (the `nest11` project: 11). */
+    nestMajor?: number
+  }
+}
+
+const major = (version: string) => Number(/\d+/.exec(version)?.[0])
+
+it('runs on the Nest its vitest project names: the nest11 project on Nest 11, others on the dev dependency', () => {
+  const expected = inject('nestMajor') ?? major(manifest.devDependencies['@nestjs/core'])
+  expect(nestMajor).toBe(expected)
+})
 
 describe.each<Platform>(['express', 'fastify'])('SluiceModule on Nest with %s', (platform) => {
   it("forRoot's limit guards every route, one budget for all; the refusal is Nest's HttpException body", async () => {

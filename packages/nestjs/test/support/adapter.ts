@@ -22,12 +22,21 @@ import {
   SluiceModule,
   type SluiceModuleOptions,
 } from '../../src/index.ts'
-import { type Platform, startNest, whenStarted } from './nestApp.ts'
+import { nestMajor, type Platform, startNest, whenStarted } from './nestApp.ts'
 
 type Request = HttpRequest & { readonly url: string; readonly rateLimit?: Decision }
 
 /** Every path, root included, in each router's wildcard syntax. */
 const ANY_PATH: Record<Platform, string> = { express: '{*path}', fastify: '*' }
+
+/**
+ * Both platforms add a charset to a JSON body's type; Nest 11's Express adapter sends its own type
+ * for an error body that is not `application/json` (so the guard leaves it to Nest there).
+ */
+const PROBLEM_CONTENT_TYPE: Record<Platform, string> = {
+  express: nestMajor < 12 ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8',
+  fastify: 'application/problem+json; charset=utf-8',
+}
 
 /** A new controller class per app: decorator metadata lives on the class and its method. */
 function catchAll(
@@ -71,14 +80,13 @@ const shared = {
     },
   clientAddressSource: 'req.ip',
   trustProxy: true,
-  // Nest's filter sends the exception's body through Express's res.json / Fastify's serialiser.
-  problemContentType: 'application/problem+json; charset=utf-8',
 } as const
 
 /** The `rateLimit(options)` guard: each "middleware" is one guard in `@UseGuards`, in order. */
 export function guardAdapter(platform: Platform): BindingAdapter<Request, CanActivate> {
   return {
     ...shared,
+    problemContentType: PROBLEM_CONTENT_TYPE[platform],
     rateLimit: (options) => rateLimit(options as RateLimitOptions<Request>),
     app: (spec) =>
       serve(platform, spec, () => {
@@ -97,6 +105,7 @@ export function guardAdapter(platform: Platform): BindingAdapter<Request, CanAct
 export function moduleAdapter(platform: Platform): BindingAdapter<Request, RateLimitOptions<Request>> {
   return {
     ...shared,
+    problemContentType: PROBLEM_CONTENT_TYPE[platform],
     factory: 'SluiceModule.forRoot',
     // forRoot validates, so bad options throw here as a factory's do; the app calls it again.
     rateLimit: (options) => {

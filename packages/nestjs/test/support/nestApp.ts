@@ -9,11 +9,15 @@ import {
   type Type,
 } from '@nestjs/common'
 import { BaseExceptionFilter, NestFactory } from '@nestjs/core'
+import nestCore from '@nestjs/core/package.json' with { type: 'json' }
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
 import { onTestFinished } from 'vitest'
 
 export type Platform = 'express' | 'fastify'
+
+/** The major of the Nest these tests run on (the `nest11` vitest project resolves Nest 11). */
+export const nestMajor = Number(/\d+/.exec(nestCore.version)?.[0])
 
 export interface AppOptions {
   readonly trustProxy?: boolean
