@@ -148,7 +148,10 @@ function rootLimit(options: unknown, factory: string): Limit | undefined {
 function methodsOf(prototype: object): string[] {
   const names = new Set<string>()
   for (let p: object | null = prototype; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-    for (const name of Object.getOwnPropertyNames(p)) if (name !== 'constructor') names.add(name)
+    // Methods only: reading an accessor would run it.
+    for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(p))) {
+      if (name !== 'constructor' && typeof descriptor.value === 'function') names.add(name)
+    }
   }
   return [...names]
 }

@@ -252,6 +252,21 @@ describe.each<Platform>(['express', 'fastify'])('SluiceModule on Nest with %s', 
     expect(JSON.parse(await res.text())).toEqual({ retryIn: '42s', left: 0 })
   })
 
+  it("making every route's limits at start-up reads no accessor of a controller", async () => {
+    @Controller()
+    class C {
+      get config(): string {
+        throw new Error('read at start-up')
+      }
+      @Get()
+      index() {
+        return 'ok'
+      }
+    }
+    const url = await serve(platform, appOf([SluiceModule.forRoot({ limiter: perMinute(1, 'api') })], [C]))
+    expect((await get(url)).ratelimit).toBe('"api";r=0;t=42')
+  })
+
   it('a @RateLimit adjustment with nothing to adjust, or bad options from forRootAsync, stop the start-up', async () => {
     @Controller()
     class Orphan {
