@@ -2,7 +2,14 @@
 
 import type { CanActivate, ExecutionContext } from '@nestjs/common'
 import type { Decision } from '@sluice/core'
-import { applyHeaders, type BindingSpec, createRateLimitCheck, type RateLimitCheck } from '@sluice/core/http'
+import { ConfigError } from '@sluice/core'
+import {
+  applyHeaders,
+  type BindingSpec,
+  createRateLimitCheck,
+  type RateLimitCheck,
+  type RateLimited,
+} from '@sluice/core/http'
 import { RateLimitBadRequestException, RateLimitException } from './exceptions.ts'
 import type { HttpRequest, OnLimited, RateLimitOptions } from './options.ts'
 import { closeSignal, type PlatformResponse, problemResponse, ResponseHeaders } from './reply.ts'
@@ -67,12 +74,28 @@ export async function enforce(limits: readonly Limit[], context: ExecutionContex
       case 'limit':
         req.rateLimit = outcome.decision
         applyHeaders(outcome.headers, new ResponseHeaders(res))
-        if (limit.onLimited !== undefined) throw await limit.onLimited(outcome.limited, context)
+        if (limit.onLimited !== undefined)
+          throw await customRefusal(limit.onLimited, outcome.limited, context)
         problemResponse(res, outcome.limited.contentType)
         throw new RateLimitException(outcome.limited)
     }
   }
   return true
+}
+
+/** What `onLimited` made, to throw: it must make something, or the refusal would be an `undefined` 500. */
+async function customRefusal(
+  onLimited: OnLimited,
+  limited: RateLimited,
+  context: ExecutionContext,
+): Promise<unknown> {
+  const error = await onLimited(limited, context)
+  if (error === undefined || error === null) {
+    throw new ConfigError(
+      `onLimited returned ${String(error)}: return (or resolve to) the exception to throw for a refused request, such as new HttpException(body, limited.status)`,
+    )
+  }
+  return error
 }
 
 /**

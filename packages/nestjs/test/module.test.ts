@@ -18,7 +18,14 @@ import { ConfigError, createRateLimiter, fixedWindow, type RateLimiter } from '@
 import { memoryStore } from '@sluice/memory'
 import { describe, expect, inject, it } from 'vitest'
 import manifest from '../package.json' with { type: 'json' }
-import { RateLimit, RateLimitException, RateLimitGuard, SkipRateLimit, SluiceModule } from '../src/index.ts'
+import {
+  RateLimit,
+  RateLimitException,
+  RateLimitGuard,
+  rateLimit,
+  SkipRateLimit,
+  SluiceModule,
+} from '../src/index.ts'
 import { nestMajor, type Platform, startNest } from './support/nestApp.ts'
 
 const NOW = 1_699_999_998_000
@@ -296,6 +303,34 @@ describe.each<Platform>(['express', 'fastify'])('SluiceModule on Nest with %s', 
       /SluiceModule\.forRootAsync: unknown option "windowMs"/,
     )
   })
+})
+
+describe('onLimited', () => {
+  it.each<Platform>(['express', 'fastify'])(
+    'on %s, an onLimited that returns nothing is an error naming the fix, never a 429 without a body',
+    async (platform) => {
+      @Controller()
+      class C {
+        @Get()
+        @UseGuards(rateLimit({ limiter: perMinute(1, 'api'), onLimited: () => undefined }))
+        index() {
+          return 'ok'
+        }
+      }
+      const errors: unknown[] = []
+      const { listener } = await startNest(platform, appOf([], [C]), {
+        failed: (error) => errors.push(error),
+      })
+      const url = await listen(listener)
+      expect((await fetch(url)).status).toBe(200)
+      expect((await fetch(url)).status).toBe(500)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toBeInstanceOf(ConfigError)
+      expect((errors[0] as Error).message).toMatch(
+        /^onLimited returned undefined: return \(or resolve to\) the exception to throw/,
+      )
+    },
+  )
 })
 
 describe('construction errors', () => {
