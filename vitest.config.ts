@@ -58,7 +58,7 @@ export default defineConfig({
         test: {
           name: 'nest11',
           provide: { nestMajor: 11 },
-          include: ['packages/nestjs/test/{express,fastify,module}.test.ts'],
+          include: ['packages/nestjs/test/{express,fastify,module,errors}.test.ts'],
         },
       },
     ],

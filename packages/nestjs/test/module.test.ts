@@ -1,56 +1,21 @@
 // SluiceModule, RateLimitGuard, @RateLimit and @SkipRateLimit on a real Nest app, Express and Fastify.
-
 import {
   type ArgumentsHost,
   Catch,
   Controller,
-  type DynamicModule,
   type ExceptionFilter,
   Get,
   Inject,
   Module,
-  type Type,
   UseGuards,
 } from '@nestjs/common'
 import { APP_FILTER } from '@nestjs/core'
-import { listen } from '@sluice/binding-conformance'
-import { ConfigError, createRateLimiter, fixedWindow, type RateLimiter } from '@sluice/core'
-import { memoryStore } from '@sluice/memory'
+import { ConfigError } from '@sluice/core'
 import { describe, expect, inject, it } from 'vitest'
 import manifest from '../package.json' with { type: 'json' }
-import {
-  RateLimit,
-  RateLimitException,
-  RateLimitGuard,
-  rateLimit,
-  SkipRateLimit,
-  SluiceModule,
-} from '../src/index.ts'
+import { RateLimit, RateLimitException, RateLimitGuard, SkipRateLimit, SluiceModule } from '../src/index.ts'
+import { appOf, get, perMinute, serve } from './support/modules.ts'
 import { nestMajor, type Platform, startNest } from './support/nestApp.ts'
-
-const NOW = 1_699_999_998_000
-const perMinute = (limit: number, name: string): RateLimiter =>
-  createRateLimiter({
-    store: memoryStore(),
-    algorithm: fixedWindow({ limit, window: '1m', name }),
-    clock: () => NOW,
-  })
-
-async function serve(platform: Platform, module: Type | DynamicModule): Promise<string> {
-  const { listener } = await startNest(platform, module)
-  return listen(listener)
-}
-
-const appOf = (imports: unknown[], controllers: Type[], providers: unknown[] = []) => {
-  @Module({ imports: imports as never, controllers, providers: providers as never })
-  class AppModule {}
-  return AppModule
-}
-
-const get = async (url: string) => {
-  const res = await fetch(url)
-  return { status: res.status, ratelimit: res.headers.get('ratelimit'), body: await res.text() }
-}
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -302,82 +267,5 @@ describe.each<Platform>(['express', 'fastify'])('SluiceModule on Nest with %s', 
     await expect(startNest(platform, appOf([badAsync], [Orphan]))).rejects.toThrow(
       /SluiceModule\.forRootAsync: unknown option "windowMs"/,
     )
-  })
-})
-
-describe('onLimited', () => {
-  it.each<Platform>(['express', 'fastify'])(
-    'on %s, an onLimited that returns nothing is an error naming the fix, never a 429 without a body',
-    async (platform) => {
-      @Controller()
-      class C {
-        @Get()
-        @UseGuards(rateLimit({ limiter: perMinute(1, 'api'), onLimited: () => undefined }))
-        index() {
-          return 'ok'
-        }
-      }
-      const errors: unknown[] = []
-      const { listener } = await startNest(platform, appOf([], [C]), {
-        failed: (error) => errors.push(error),
-      })
-      const url = await listen(listener)
-      expect((await fetch(url)).status).toBe(200)
-      expect((await fetch(url)).status).toBe(500)
-      expect(errors).toHaveLength(1)
-      expect(errors[0]).toBeInstanceOf(ConfigError)
-      expect((errors[0] as Error).message).toMatch(
-        /^onLimited returned undefined: return \(or resolve to\) the exception to throw/,
-      )
-    },
-  )
-})
-
-describe('construction errors', () => {
-  const limiter = perMinute(1, 'api')
-  it.each<[string, () => unknown, RegExp]>([
-    [
-      'forRoot without options',
-      () => SluiceModule.forRoot(undefined as never),
-      /SluiceModule\.forRoot takes an options object/,
-    ],
-    [
-      'forRoot with options but no limiter',
-      () => SluiceModule.forRoot({ headers: 'both' }),
-      /SluiceModule\.forRoot: headers need a limiter: pass \{ limiter \}/,
-    ],
-    [
-      'forRoot with a bad option',
-      () => SluiceModule.forRoot({ limiter, maxParked: -1 }),
-      /SluiceModule\.forRoot: maxParked must be/,
-    ],
-    [
-      'globalGuard that is no boolean',
-      () => SluiceModule.forRoot({ limiter, globalGuard: 'yes' as never }),
-      /globalGuard must be true or false/,
-    ],
-    [
-      'forRootAsync without useFactory',
-      () => SluiceModule.forRootAsync({} as never),
-      /useFactory must be a function/,
-    ],
-    [
-      '@RateLimit without options',
-      () => RateLimit(undefined as never),
-      /@RateLimit\(\) takes an options object/,
-    ],
-    [
-      '@RateLimit with a bad option',
-      () => RateLimit({ limiter, statusCode: 200 }),
-      /@RateLimit: statusCode must be an HTTP error status/,
-    ],
-    [
-      '@RateLimit with a cost no limit admits',
-      () => RateLimit({ limiter, cost: 2 }),
-      /@RateLimit: cost 2 can never be admitted/,
-    ],
-  ])('%s: a ConfigError that says what to do', (_name, build, message) => {
-    expect(build).toThrow(ConfigError)
-    expect(build).toThrow(message)
   })
 })
