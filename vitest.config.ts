@@ -20,6 +20,17 @@ const include = [
 ]
 const services = serviceTestFiles(fileURLToPath(new URL('.', import.meta.url)))
 
+// @sluice/nestjs's HTTP tests run again on Nest 11: its packages are installed in
+// packages/nestjs-nest11, and this project resolves @nestjs/* there (Nest 11's own imports of each
+// other resolve there too, as pnpm linked them).
+const nest11 = fileURLToPath(new URL('packages/nestjs-nest11/node_modules/@nestjs/', import.meta.url))
+const nest11Alias = [
+  {
+    find: /^@nestjs\/(common|core|platform-express|platform-fastify)(\/package\.json)?$/,
+    replacement: `${nest11}$1$2`,
+  },
+]
+
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
@@ -39,6 +50,15 @@ export default defineConfig({
           name: 'services',
           include: services,
           globalSetup: ['packages/test-services/src/vitestSetup.ts'],
+        },
+      },
+      {
+        extends: true,
+        resolve: { alias: nest11Alias },
+        test: {
+          name: 'nest11',
+          provide: { nestMajor: 11 },
+          include: ['packages/nestjs/test/{express,fastify,module,errors}.test.ts'],
         },
       },
     ],

@@ -79,4 +79,22 @@ export interface BindingAdapter<Req, Middleware> {
    * client (Express, Koa). False for a binding that only ever reads the socket (Hono).
    */
   readonly trustProxy: boolean
+  /**
+   * The name the binding's request-time errors begin with (`rateLimit: the key function threw …`).
+   * Default `'rateLimit'`; a binding configured some other way (a Nest module) names that.
+   */
+  readonly factory?: string
+  /**
+   * The `Content-Type` of its problem bodies. Default `'application/problem+json'`; a framework that
+   * adds `; charset=utf-8` to every JSON body it serialises (Nest's Express and Fastify adapters,
+   * sending an exception's body) says so here.
+   */
+  readonly problemContentType?: string
+}
+
+/** The problem bodies' content type `adapter` sends. */
+export function problemContentType(
+  adapter: Pick<BindingAdapter<unknown, unknown>, 'problemContentType'>,
+): string {
+  return adapter.problemContentType ?? 'application/problem+json'
 }

@@ -1,7 +1,7 @@
 // What a request carries that the limiter cannot use (a 400), and throws from the app's own functions.
 import { InputError } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
-import type { BindingOptions } from './adapter.ts'
+import { type BindingOptions, problemContentType } from './adapter.ts'
 import type { Harness } from './harness.ts'
 import { headersOf } from './harness.ts'
 
@@ -51,7 +51,7 @@ export function badRequestCases<Req, M>(h: Harness<Req, M>): void {
         const res = await fetch(url, { headers })
         expect(res.status).toBe(400)
         expect(headersOf(res, 'content-type', 'ratelimit', 'retry-after')).toEqual({
-          'content-type': 'application/problem+json',
+          'content-type': problemContentType(adapter),
           ratelimit: null,
           'retry-after': null,
         })
@@ -104,7 +104,7 @@ export function badRequestCases<Req, M>(h: Harness<Req, M>): void {
         expect(headersOf(res, 'ratelimit', 'retry-after')).toEqual({ ratelimit: null, 'retry-after': null })
         expect(errors).toHaveLength(1)
         expect(errors[0]).toBeInstanceOf(InputError)
-        expect((errors[0] as Error).message).toMatch(/^rateLimit: /)
+        expect((errors[0] as Error).message.startsWith(`${adapter.factory ?? 'rateLimit'}: `)).toBe(true)
         expect((errors[0] as Error).message).toMatch(message)
         expect(handled()).toBe(0)
       },

@@ -2,11 +2,12 @@
 import { type Decision, fixedWindow, StoreError } from '@sluice/core'
 import type { ProblemDetails } from '@sluice/core/http'
 import { describe, expect, it } from 'vitest'
+import { problemContentType } from './adapter.ts'
 import type { Harness } from './harness.ts'
 import { headersOf, json } from './harness.ts'
 
 export function failureCases<Req, M>(h: Harness<Req, M>): void {
-  const { serve, limiterOf, options } = h
+  const { serve, limiterOf, options, adapter } = h
   const failing = (onStoreError?: 'deny' | 'allow') =>
     limiterOf(fixedWindow({ limit: 2, window: '1m', name: 'api' }), {
       store: options.faultyStore(),
@@ -29,7 +30,7 @@ export function failureCases<Req, M>(h: Harness<Req, M>): void {
       const res = await fetch(url)
       expect(res.status).toBe(503)
       expect(headersOf(res, 'content-type', 'cache-control', 'ratelimit', 'x-ratelimit-limit')).toEqual({
-        'content-type': 'application/problem+json',
+        'content-type': problemContentType(adapter),
         'cache-control': 'no-store',
         ratelimit: null,
         'x-ratelimit-limit': null,

@@ -94,7 +94,7 @@ export function identityCases<Req, M>(h: Harness<Req, M>): void {
       const message = (errors[0] as Error).message
       expect(message).toMatch(
         new RegExp(
-          `^rateLimit: the request has no client address \\(${literal(adapter.clientAddressSource)} is `,
+          `^${adapter.factory ?? 'rateLimit'}: the request has no client address \\(${literal(adapter.clientAddressSource)} is `,
         ),
       )
       expect(message).toMatch(/pass key: \(\w+\) => string/)

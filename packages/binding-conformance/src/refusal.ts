@@ -1,6 +1,7 @@
 // A refused request: 429, Retry-After, no-store, the problem+json body, statusCode and onLimited.
 import type { ProblemDetails } from '@sluice/core/http'
 import { describe, expect, it } from 'vitest'
+import { problemContentType } from './adapter.ts'
 import type { Harness } from './harness.ts'
 import { headersOf, json } from './harness.ts'
 
@@ -23,7 +24,7 @@ export function refusalCases<Req, M>(h: Harness<Req, M>): void {
         ratelimit: '"api";r=0;t=42',
         'retry-after': '42',
         'cache-control': 'no-store',
-        'content-type': 'application/problem+json',
+        'content-type': problemContentType(adapter),
       })
       expect(await res.text()).toBe(QUOTA_EXCEEDED)
       expect(handled()).toBe(1)

@@ -2,7 +2,7 @@
 import { ConfigError, createRateLimiter, type Decision, InputError } from '@sluice/core'
 import { parseRules } from '@sluice/core/yaml'
 import { describe, expect, it } from 'vitest'
-import type { BindingOptions } from './adapter.ts'
+import { type BindingOptions, problemContentType } from './adapter.ts'
 import type { Harness } from './harness.ts'
 import { json, NOW, randomPrefix } from './harness.ts'
 
@@ -78,7 +78,7 @@ export function ruleCases<Req, M>(h: Harness<Req, M>): void {
       })
       const res = await fetch(url)
       expect(res.status).toBe(400)
-      expect(res.headers.get('content-type')).toBe('application/problem+json')
+      expect(res.headers.get('content-type')).toBe(problemContentType(adapter))
       expect(res.headers.get('ratelimit')).toBeNull()
       expect((await json(res)).title).toBe('Bad Request')
       expect(errors).toEqual([])

@@ -118,6 +118,14 @@ try {
   await app.close()
 }`,
 
+  // A listening Nest app (\`app\`) with the same routes.
+  'nest-login-me': `
+import { loginIsLimitedPerEmail as __login, meShowsWhatIsLeft as __me } from ${checks}
+const __base = (await app.getUrl()).replace('[::1]', '127.0.0.1')
+await __login(__base)
+await __me(__base)
+await app.close()`,
+
   // A Hono app (\`app\`) whose GET / shows what is left.
   'hono-root': `
 import { honoRootShowsWhatIsLeft as __root } from ${checks}

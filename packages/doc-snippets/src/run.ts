@@ -13,6 +13,12 @@ import { SNIPPETS_DIR } from './typecheck.ts'
 export function writeDocument(doc: string, snippets: readonly Snippet[]): string {
   mkdirSync(SNIPPETS_DIR, { recursive: true })
   const dir = mkdtempSync(join(SNIPPETS_DIR, `${docFolder(doc)}-`))
+  // What tsx compiles the blocks with: Nest's decorators are TypeScript's legacy ones, as a Nest
+  // project's tsconfig says (typecheck.ts sets the same).
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    `${JSON.stringify({ compilerOptions: { experimentalDecorators: true } })}\n`,
+  )
   for (const file of composeDocument(snippets)) {
     const path = join(dir, file.path)
     mkdirSync(dirname(path), { recursive: true })

@@ -34,6 +34,8 @@ function compilerOptions(root: string): ts.CompilerOptions {
     noEmit: true,
     skipLibCheck: true,
     types: ['node'],
+    // The NestJS blocks use Nest's decorators, TypeScript's legacy ones (as a Nest project sets).
+    experimentalDecorators: true,
   }
 }
 
