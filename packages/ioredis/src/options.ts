@@ -5,16 +5,19 @@ import {
   type ResolvedRedisStoreOptions,
   resolveRedisStoreOptions,
 } from '@sluice/redis-scripts'
-import type { Cluster, Redis } from 'ioredis'
+import type { IoredisStoreClient } from './client.ts'
 
-export interface IoredisStoreOptions extends RedisStoreOptions<Redis | Cluster> {
-  /** Your ioredis client: a `Redis` or a `Cluster`, without `keyPrefix`. The store never closes it. */
-  readonly client: Redis | Cluster
+export interface IoredisStoreOptions extends RedisStoreOptions<IoredisStoreClient> {
+  /**
+   * Your ioredis client: a `Redis` or a `Cluster` (or iovalkey's, Valkey's fork of ioredis), without
+   * `keyPrefix`. The store never closes it.
+   */
+  readonly client: IoredisStoreClient
 }
 
 const EXAMPLE = 'ioredisStore({ client: new Redis(process.env.REDIS_URL) })'
 
-export function resolveOptions(options: IoredisStoreOptions): ResolvedRedisStoreOptions<Redis | Cluster> {
+export function resolveOptions(options: IoredisStoreOptions): ResolvedRedisStoreOptions<IoredisStoreClient> {
   return resolveRedisStoreOptions(options, {
     factory: 'ioredisStore',
     example: EXAMPLE,
@@ -29,7 +32,7 @@ interface ClientLike {
   options?: { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } }
 }
 
-function checkClient(client: unknown): Redis | Cluster {
+function checkClient(client: unknown): IoredisStoreClient {
   const c = client as ClientLike
   if (typeof c.defineCommand !== 'function' || typeof c.options !== 'object' || c.options === null) {
     throw new ConfigError(
@@ -42,5 +45,5 @@ function checkClient(client: unknown): Redis | Cluster {
       `ioredisStore: the client has keyPrefix ${JSON.stringify(String(keyPrefix))} set, which ioredis prepends to every key and so would move the store's keys out of the layout its scripts expect; pass a client without keyPrefix and give the prefix to the store instead: ioredisStore({ client, prefix: ${JSON.stringify(String(keyPrefix))} })`,
     )
   }
-  return client as Redis | Cluster
+  return client as IoredisStoreClient
 }

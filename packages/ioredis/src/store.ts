@@ -7,12 +7,12 @@ import {
   type ScriptClient,
   scriptStore,
 } from '@sluice/redis-scripts'
-import type { Cluster, Redis } from 'ioredis'
+import type { IoredisStoreClient } from './client.ts'
 import { storeDeadlineErrors } from './deadline.ts'
 import { type IoredisStoreOptions, resolveOptions } from './options.ts'
 import { versionCheck } from './version.ts'
 
-type Client = Redis | Cluster
+type Client = IoredisStoreClient
 type ScriptCommand = (...args: string[]) => Promise<unknown>
 
 /**
