@@ -31,13 +31,17 @@ function asStoreError(client: NodeRedisClientOrCluster, error: unknown, operatio
   return new StoreError(`node-redis store: ${operation} failed: ${text}${hint}`, { cause: error })
 }
 
-/** Whether `error` is the server's reply (node-redis's ErrorReply), not a lost connection. */
+/**
+ * Whether `error` is the server's reply (node-redis's ErrorReply), not a lost connection: by its
+ * class, or, where a bundler renamed classes, by Redis's error code opening its message
+ * (`NOSCRIPT …`, `NOPERM …`, `ERR …`); node-redis's own errors read as sentences.
+ */
 export function isReplyError(error: unknown): error is Error {
   if (!(error instanceof Error)) return false
   for (let proto = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
     if (proto.constructor?.name === 'ErrorReply') return true
   }
-  return false
+  return /^[A-Z][A-Z_]+ /.test(error.message)
 }
 
 /**
