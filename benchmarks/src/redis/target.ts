@@ -30,7 +30,7 @@ export type NodeRedisClient = NodeRedisClientOrCluster & { destroy(): void }
 export type ClientKind = 'ioredis' | 'node-redis'
 
 /** A fresh node-redis client (a connection of its own) to the target, as its users would make it. */
-export async function connectNodeRedis(target: RedisTarget): Promise<NodeRedisClient> {
+async function connectNodeRedis(target: RedisTarget): Promise<NodeRedisClient> {
   const urls = target.nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` }))
   if (target.topology === 'cluster') {
     const cluster = createCluster({ rootNodes: urls })
@@ -57,7 +57,7 @@ export function disconnect(client: RedisClient | NodeRedisClient): void {
 }
 
 /** A fresh client (a connection of its own) to the target, as its users would make it. */
-export function connect(target: RedisTarget): RedisClient {
+function connect(target: RedisTarget): RedisClient {
   if (target.topology === 'cluster') return new Cluster(target.nodes.map((n) => ({ ...n })))
   const node = target.nodes[0]
   if (node === undefined) throw new Error('a single-node target needs one node')
