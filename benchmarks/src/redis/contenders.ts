@@ -16,6 +16,7 @@ import type { Options as ExpressRateLimitOptions } from 'express-rate-limit'
 import type { Cluster, Redis } from 'ioredis'
 import type { RedisReply } from 'rate-limit-redis'
 import { type Observer, observerLabel, observerOf } from '../observers.ts'
+import type { ClientKind, NodeRedisClient } from './target.ts'
 
 export interface LimitConfig {
   /** Requests admitted per window (a burst / capacity of the same size for the bucket algorithms). */
@@ -39,6 +40,8 @@ export type RedisFactory = (
 export interface RedisContender {
   readonly name: string
   readonly group: 'sluice' | 'peer' | 'floor'
+  /** The client it is handed: an ioredis one unless it says node-redis (its factory then takes that). */
+  readonly client?: ClientKind
   /** Imports the contender's library (only that one) and returns a maker of fresh instances. */
   load(): Promise<RedisFactory>
 }
@@ -176,7 +179,66 @@ const floor: RedisContender = {
   },
 }
 
+/**
+ * sluice on node-redis as its README shows it: `nodeRedisStore({ client })` under
+ * `createRateLimiter`, defaults but a longer deadline. Handed a node-redis client.
+ */
+function sluiceOnNodeRedis(algorithm: SluiceAlgorithm, batch = true): RedisContender {
+  return {
+    name: `sluice ${algorithm} on node-redis${batch ? '' : UNBATCHED}`,
+    group: 'sluice',
+    client: 'node-redis',
+    async load() {
+      const core = await import('@sluice/core')
+      const { nodeRedisStore } = await import('@sluice/node-redis')
+      return async (client, config, namespace) => {
+        const limiter = core.createRateLimiter({
+          store: nodeRedisStore({ client: client as unknown as NodeRedisClient, timeoutMs: 30_000, batch }),
+          algorithm: ALGORITHMS[algorithm](core, config),
+          prefix: namespace,
+        })
+        return async (key) => (await limiter.limit(key)).allowed
+      }
+    },
+  }
+}
+
+/**
+ * A bare node-redis EVALSHA of INCR + PEXPIRE (EVAL once, to load it), through `sendCommand` as
+ * sluice's node-redis store sends its scripts: the floor of the node-redis rows.
+ */
+const nodeRedisFloor: RedisContender = {
+  name: 'floor: node-redis EVALSHA of INCR + PEXPIRE',
+  group: 'floor',
+  client: 'node-redis',
+  async load() {
+    const { createHash } = await import('node:crypto')
+    const sha = createHash('sha1').update(FLOOR_SCRIPT).digest('hex')
+    return async (given, { limit, windowMs }, namespace) => {
+      const client = given as unknown as NodeRedisClient
+      const px = String(windowMs)
+      const start = `${namespace}:`
+      const send = (key: string, args: string[]) =>
+        ('slots' in client
+          ? client.sendCommand(key, false, args)
+          : client.sendCommand(args)) as Promise<number>
+      return async (key) => {
+        const k = start + key
+        try {
+          return (await send(k, ['EVALSHA', sha, '1', k, px])) <= limit
+        } catch (error) {
+          if (!String(error).includes('NOSCRIPT')) throw error
+          return (await send(k, ['EVAL', FLOOR_SCRIPT, '1', k, px])) <= limit
+        }
+      }
+    }
+  },
+}
+
 export const FLOOR = floor.name
+export const NODE_REDIS_FLOOR = nodeRedisFloor.name
+/** The node-redis rows, each against the node-redis floor and the same row on ioredis. */
+export const NODE_REDIS_ROWS = ['sluice gcra on node-redis', 'sluice gcra on node-redis, unbatched'] as const
 export const PEERS = [rateLimiterFlexible.name, rateLimitRedis.name] as const
 
 /** The algorithms the goals are about; slidingLog is reported apart (no goal). */
@@ -207,6 +269,9 @@ export const REDIS_CONTENDERS: readonly RedisContender[] = [
   rateLimiterFlexible,
   rateLimitRedis,
   floor,
+  sluiceOnNodeRedis('gcra'),
+  sluiceOnNodeRedis('gcra', false),
+  nodeRedisFloor,
 ]
 
 export function contenderNamed(name: string): RedisContender {

@@ -5,8 +5,10 @@
  * A target is plain data (it crosses into worker threads); `connect` makes the client its users
  * would: `new Redis(url)` or `new Cluster(nodes)`, ioredis defaults.
  */
+import type { NodeRedisClientOrCluster } from '@sluice/node-redis'
 import { ensureRedisInstalled, startCluster, startRedis } from '@sluice/test-services'
 import { Cluster, Redis } from 'ioredis'
+import { createClient, createCluster } from 'redis'
 import { onCleanup } from '../cleanup.ts'
 
 export type Topology = 'single' | 'cluster'
@@ -21,8 +23,41 @@ export interface RedisTarget {
 
 export type RedisClient = Redis | Cluster
 
+/** A node-redis (the `redis` package) client or cluster, as sluice's store takes it, and closable. */
+export type NodeRedisClient = NodeRedisClientOrCluster & { destroy(): void }
+
+/** Which client library a contender is handed. */
+export type ClientKind = 'ioredis' | 'node-redis'
+
+/** A fresh node-redis client (a connection of its own) to the target, as its users would make it. */
+async function connectNodeRedis(target: RedisTarget): Promise<NodeRedisClient> {
+  const urls = target.nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` }))
+  if (target.topology === 'cluster') {
+    const cluster = createCluster({ rootNodes: urls })
+    await cluster.connect()
+    return cluster
+  }
+  const client = createClient(urls[0] ?? {})
+  await client.connect()
+  return client
+}
+
+/** A fresh client of `kind` to the target, connected (ioredis connects on its own). */
+export async function connectAs(
+  kind: ClientKind,
+  target: RedisTarget,
+): Promise<RedisClient | NodeRedisClient> {
+  return kind === 'node-redis' ? connectNodeRedis(target) : connect(target)
+}
+
+/** Closes a client of either kind at once. */
+export function disconnect(client: RedisClient | NodeRedisClient): void {
+  if (client instanceof Redis || client instanceof Cluster) client.disconnect()
+  else client.destroy()
+}
+
 /** A fresh client (a connection of its own) to the target, as its users would make it. */
-export function connect(target: RedisTarget): RedisClient {
+function connect(target: RedisTarget): RedisClient {
   if (target.topology === 'cluster') return new Cluster(target.nodes.map((n) => ({ ...n })))
   const node = target.nodes[0]
   if (node === undefined) throw new Error('a single-node target needs one node')

@@ -30,6 +30,8 @@ import type { Bar, Chart } from '../svg.ts'
 import {
   FLOOR,
   GOAL_ALGORITHMS,
+  NODE_REDIS_FLOOR,
+  NODE_REDIS_ROWS,
   PEERS,
   REDIS_CONTENDERS,
   SEPARATE,
@@ -211,7 +213,29 @@ function report(
   ]
   const throughputAlign = ['left', ...Array<'right'>(8).fill('right')] as const
   const separate = new Set<string>(SEPARATE)
-  const main = REDIS_CONTENDERS.filter((c) => !separate.has(c.name)).map((c) => throughputRow(c.name))
+  const nodeRedis = new Set<string>([...NODE_REDIS_ROWS, NODE_REDIS_FLOOR])
+  const main = REDIS_CONTENDERS.filter((c) => !separate.has(c.name) && !nodeRedis.has(c.name)).map((c) =>
+    throughputRow(c.name),
+  )
+  // node-redis: each row against a bare node-redis EVALSHA of the floor script, and the same
+  // limiter on ioredis (its row in the table above).
+  const nodeRedisRow = (name: string): string[] => {
+    const list = slices(name)
+    const s = spread(rates(name))
+    const onIoredis = name.replace(' on node-redis', '')
+    return [
+      name,
+      formatRate(s.median),
+      formatRateRange(s.min, s.max),
+      formatMs(median(list.map((r) => r.p50Ms))),
+      formatMs(median(list.map((r) => r.p99Ms))),
+      formatRatio(medianRatio(rates(name), rates(NODE_REDIS_FLOOR))),
+      name === NODE_REDIS_FLOOR
+        ? formatRatio(medianRatio(rates(name), rates(FLOOR)))
+        : formatRatio(medianRatio(rates(name), rates(onIoredis))),
+    ]
+  }
+  const nodeRedisRows = [...NODE_REDIS_ROWS, NODE_REDIS_FLOOR].map(nodeRedisRow)
   const apart = SEPARATE.map((name) => throughputRow(name))
 
   const costRows = REDIS_CONTENDERS.map((c) => [
@@ -281,7 +305,16 @@ function report(
       detail: PEERS.map((peer, i) => `${formatRatio(toPeers[i] as number)} ${shortName(peer)}`).join(', '),
     })
   }
-  const roundTripNames = [...GOAL_ALGORITHMS, ...UNBATCHED_GOAL_ALGORITHMS]
+  for (const name of NODE_REDIS_ROWS) {
+    const toFloor = medianRatio(rates(name), rates(NODE_REDIS_FLOOR))
+    const floorGoal = name.endsWith('unbatched') ? GOAL_FLOOR_RATIO : GOAL_BATCHED_FLOOR_RATIO[topology]
+    goals.push({
+      goal: `${name} decisions/s ≥ ${floorGoal}× the node-redis floor, ${on}, ${variantName}`,
+      met: toFloor >= floorGoal,
+      detail: `${formatRatio(toFloor)} node-redis floor`,
+    })
+  }
+  const roundTripNames = [...GOAL_ALGORITHMS, ...UNBATCHED_GOAL_ALGORITHMS, ...NODE_REDIS_ROWS]
   const roundTrips = roundTripNames.map((name) => median(slices(name).map((s) => s.sentPerDecision)))
   goals.push({
     goal: `sluice: at most one round trip per decision (commands sent), ${on}, ${variantName}`,
@@ -306,6 +339,23 @@ function report(
       perDecisionUs: (name) =>
         slices(name).map((s) => (s.cpuMs === undefined ? Number.NaN : (s.cpuMs * 1000) / s.calls)),
     }),
+    'sluice on node-redis (the `redis` package, v6: `nodeRedisStore({ client })`), each contender with its own ' +
+      'node-redis client, against a bare node-redis EVALSHA of the floor script (through `sendCommand`, as the ' +
+      'store sends its scripts); *÷ on ioredis*: the same limiter on ioredis in the table above (for the node-redis ' +
+      'floor: the ioredis floor).',
+    table(
+      [
+        'contender',
+        'decisions/s (median)',
+        'spread (min–max)',
+        'p50 latency',
+        'p99 latency',
+        '÷ node-redis floor',
+        '÷ on ioredis',
+      ],
+      nodeRedisRows,
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
     `Reported apart (no goal): slidingLog keeps one sorted-set entry per admitted request, so its cost grows with the traffic a key had.`,
     table(throughputHeaders, apart, throughputAlign),
     'Where the time goes, per decision (medians over rounds). *Sent*: commands the client sends, counted on a ' +
@@ -336,7 +386,7 @@ export const redisThroughput: Case = {
   name: 'redis-throughput',
   family: 'redis',
   summary:
-    'decisions/s and latency on one Redis through ioredis, 64 in flight, vs peers and an EVALSHA floor',
+    'decisions/s and latency on one Redis through ioredis (and node-redis), 64 in flight, vs peers and an EVALSHA floor',
   run: runOn('single', 'redis-throughput'),
 }
 

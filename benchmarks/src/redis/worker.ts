@@ -16,7 +16,7 @@ import { keySequence, machineCpuMs, quantiles, type SliceResult, schedStat } fro
 import { defineIsolate } from '../isolate.ts'
 import { drive, Latencies } from '../lanes.ts'
 import { contenderNamed, type Decide, type LimitConfig, type RedisFactory } from './contenders.ts'
-import { connect, connectEachNode, type RedisTarget } from './target.ts'
+import { type ClientKind, connectAs, connectEachNode, disconnect, type RedisTarget } from './target.ts'
 
 /** Keys of a full run; --quick uses QUICK_KEY_COUNT (a tenth of the prefill). */
 export const KEY_COUNT = 10_000
@@ -140,26 +140,31 @@ const COUNTED_CALLS = 500
  */
 async function sentPerDecision(
   create: RedisFactory,
+  kind: ClientKind,
   target: RedisTarget,
   variant: Variant,
   namespace: string,
 ): Promise<number> {
-  const client = connect(target)
+  const client = await connectAs(kind, target)
   let sent = 0
-  const send = client.sendCommand
-  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+  // Both libraries send every command through their client's sendCommand (node-redis: the store's
+  // raw commands; a Cluster's routing happens below it).
+  type Send = (...args: unknown[]) => unknown
+  const counted = client as unknown as { sendCommand: Send }
+  const send = counted.sendCommand
+  counted.sendCommand = (...args: unknown[]) => {
     sent++
-    return (send as Redis['sendCommand']).apply(client, args)
-  }) as Redis['sendCommand']
+    return send.apply(client, args)
+  }
   try {
     const keys = Array.from({ length: COUNT_KEYS }, (_, i) => `user:${i}`)
-    const decide = await create(client, variant.config, namespace)
+    const decide = await create(client as Parameters<RedisFactory>[0], variant.config, namespace)
     await drive(decide, keys, 0, SETUP_LANES, { calls: COUNT_KEYS * variant.prefill + COUNT_WARMUP })
     sent = 0
     await drive(decide, keys, 0, SETUP_LANES, { calls: COUNTED_CALLS })
     return sent / COUNTED_CALLS
   } finally {
-    client.disconnect()
+    disconnect(client)
   }
 }
 
@@ -188,16 +193,19 @@ export const redisWorker = defineIsolate<Setup, SliceRequest, RedisSlice>(
     // optimising compiler runs late) are the warm-up. Every slice goes on where the last one stopped.
     const instances = new Map<string, { decide: Decide; from: number; sent: number }>()
     for (const { name, namespace } of contenders) {
-      const create = await contenderNamed(name).load()
+      const contender = contenderNamed(name)
+      const kind = contender.client ?? 'ioredis'
+      const create = await contender.load()
       for (const variantName of variants) {
         const variant: Variant = VARIANTS[variantName]
-        const decide = await create(connect(target), variant.config, `${namespace}-${variantName}`)
+        const client = (await connectAs(kind, target)) as Parameters<RedisFactory>[0]
+        const decide = await create(client, variant.config, `${namespace}-${variantName}`)
         for (let p = 0; p < variant.prefill; p++) {
           await drive(decide, keys, 0, SETUP_LANES, { calls: keys.length })
         }
         await drive(decide, sequence, offset, SETUP_LANES, { calls: warmupCalls })
         const sent = countSent
-          ? await sentPerDecision(create, target, variant, `${namespace}-count-${variantName}`)
+          ? await sentPerDecision(create, kind, target, variant, `${namespace}-count-${variantName}`)
           : Number.NaN
         instances.set(`${name}/${variantName}`, {
           decide,

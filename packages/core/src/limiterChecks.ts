@@ -93,7 +93,7 @@ function redisClient(value: unknown): { what: string; wrap: string } | undefined
   if (typeof c.sendCommand === 'function' && 'isOpen' in c) {
     return {
       what: 'a node-redis client',
-      wrap: "sluice has no node-redis store yet: use an ioredis client, ioredisStore({ client: new Redis(url) }) from '@sluice/ioredis'",
+      wrap: "nodeRedisStore({ client }) from '@sluice/node-redis', then createRateLimiter({ store, algorithm })",
     }
   }
   return undefined

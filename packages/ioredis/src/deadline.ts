@@ -1,13 +1,13 @@
 // The ioredis store's deadline errors: ioredis's messages, each failure a named sluice error.
 import { SluiceError, StoreError, StoreTimeoutError } from '@sluice/core'
-import type { Cluster, Redis } from 'ioredis'
+import type { IoredisStoreClient } from './client.ts'
 
 /**
  * The store's deadline errors with ioredis's messages. A timed-out command goes on: ioredis may
  * hold it in its offline queue and send it once reconnected.
  */
 export function storeDeadlineErrors(
-  client: Redis | Cluster,
+  client: IoredisStoreClient,
   timeoutMs: number,
 ): {
   timeoutError(operation: string): StoreTimeoutError

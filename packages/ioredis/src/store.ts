@@ -7,12 +7,12 @@ import {
   type ScriptClient,
   scriptStore,
 } from '@sluice/redis-scripts'
-import type { Cluster, Redis } from 'ioredis'
+import type { IoredisStoreClient } from './client.ts'
 import { storeDeadlineErrors } from './deadline.ts'
 import { type IoredisStoreOptions, resolveOptions } from './options.ts'
-import { checkServerVersion } from './version.ts'
+import { versionCheck } from './version.ts'
 
-type Client = Redis | Cluster
+type Client = IoredisStoreClient
 type ScriptCommand = (...args: string[]) => Promise<unknown>
 
 /**
@@ -92,7 +92,7 @@ function adapter(client: Client): ScriptClient {
     del: (keys) => client.del(...keys),
     // A Cluster's masters by slot, as ioredis routes: decisions on one master share a call.
     ...(slots === undefined ? {} : { nodeOf: (slot: number) => slots[slot]?.[0] }),
-    ready: () => checkServerVersion(client),
+    ready: versionCheck(client),
   }
 }
 

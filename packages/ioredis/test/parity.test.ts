@@ -13,6 +13,7 @@ import {
 import { storeKeys } from '@sluice/redis-scripts'
 import { referenceStore } from '@sluice/store-conformance'
 import * as fc from 'fast-check'
+import type { Cluster, Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { ioredisStore } from '../src/index.ts'
 import { clusterClient, randomPrefix, redisClient } from './support/clients.ts'
@@ -97,7 +98,7 @@ function advanceBy(
 
 type Trace = typeof traceArb extends fc.Arbitrary<infer T> ? T : never
 
-type Client = Parameters<typeof ioredisStore>[0]['client']
+type Client = Redis | Cluster
 
 /**
  * The store, with every key it touched made persistent after each call. Redis expires keys on its

@@ -10,8 +10,20 @@ export {
   type ScriptClock,
   singleArgs,
 } from './layout.ts'
+export {
+  type RedisStoreClientRules,
+  type RedisStoreOptions,
+  type ResolvedRedisStoreOptions,
+  resolveRedisStoreOptions,
+} from './options.ts'
 export { LUA_SOURCES } from './scripts.generated.ts'
 export { ENGINE_SCRIPT, KIND_SCRIPTS, type LuaScript, scriptFingerprint } from './scripts.ts'
 export { keySlot } from './slot.ts'
 export { type ScriptStore, type ScriptStoreOptions, scriptStore } from './store.ts'
-export { isSupportedRedisVersion, MINIMUM_REDIS_VERSION, redisVersionOf } from './version.ts'
+export {
+  checkServerVersion,
+  isSupportedRedisVersion,
+  MINIMUM_REDIS_VERSION,
+  redisVersionOf,
+  type ServerVersionProbe,
+} from './version.ts'

@@ -24,7 +24,7 @@ describe('a Redis client where the store belongs says to wrap it', () => {
     [
       'node-redis',
       { sendCommand() {}, isOpen: false, connect() {} },
-      /store is a node-redis client, not a sluice store; wrap it: sluice has no node-redis store yet: use an ioredis client/,
+      /store is a node-redis client, not a sluice store; wrap it: nodeRedisStore\(\{ client \}\) from '@sluice\/node-redis'/,
     ],
   ])('%s', (_, client, message) => {
     expect(make(client)).toThrow(ConfigError)

@@ -1,0 +1,46 @@
+// What the store needs of a node-redis client or cluster: structural types that v4, v5 and v6 all fit.
+
+/**
+ * A node-redis client (`createClient()` of the `redis` package, v4 to v6), as the store uses it:
+ * raw commands and whether it is open.
+ */
+export interface NodeRedisClient {
+  sendCommand(args: string[]): Promise<unknown>
+  readonly isOpen: boolean
+  readonly isReady?: boolean
+}
+
+/**
+ * A node-redis cluster (`createCluster()`, v4 to v6), as the store uses it: raw commands routed by
+ * their first key, whether it is open, and each slot's master.
+ */
+export interface NodeRedisCluster {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>
+  readonly isOpen: boolean
+  readonly isReady?: boolean
+  /** node-redis's slot table: index = slot, the shard that serves it (once discovered). */
+  readonly slots: ArrayLike<{ readonly master: { readonly address: string } } | undefined>
+}
+
+export type NodeRedisClientOrCluster = NodeRedisClient | NodeRedisCluster
+
+/** Whether `client` is a cluster: only a cluster has a slot table. */
+export function isCluster(client: NodeRedisClientOrCluster): client is NodeRedisCluster {
+  return 'slots' in client
+}
+
+/** A command to the server that serves `key` (any server of a cluster when there is none). */
+export function send(
+  client: NodeRedisClientOrCluster,
+  key: string | undefined,
+  args: string[],
+): Promise<unknown> {
+  return isCluster(client) ? client.sendCommand(key, false, args) : client.sendCommand(args)
+}
+
+/** The client's state for messages: why a call might get no answer. */
+export function clientState(client: NodeRedisClientOrCluster): string {
+  if (!client.isOpen) return 'closed: call `await client.connect()` before the first call'
+  if (client.isReady === false) return 'open, not ready: connecting or reconnecting'
+  return client.isReady === true ? 'ready' : 'open'
+}
