@@ -1,6 +1,7 @@
 // allow and deny: client addresses (CIDR, IPv4-mapped) and keys answered before the store: 403, or a pass uncounted.
 import { accessList, type Decision, fixedWindow, StoreError } from '@sluice/core'
 import { describe, expect, it } from 'vitest'
+import { problemContentType } from './adapter.ts'
 import type { Harness } from './harness.ts'
 import { headersOf, json, PEER_HEADER } from './harness.ts'
 
@@ -32,7 +33,7 @@ export function listCases<Req, M>(h: Harness<Req, M>): void {
         expect(
           headersOf(res, 'content-type', 'cache-control', 'retry-after', 'ratelimit', 'ratelimit-policy'),
         ).toEqual({
-          'content-type': 'application/problem+json',
+          'content-type': problemContentType(adapter),
           'cache-control': 'no-store',
           'retry-after': null,
           ratelimit: null,

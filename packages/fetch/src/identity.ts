@@ -17,9 +17,10 @@ const WAYS =
   "key: (request) => string (an authenticated user id, an API key), ipHeader: 'cf-connecting-ip' | 'x-real-ip' | 'x-vercel-forwarded-for' | 'fly-client-ip' | 'x-nf-client-connection-ip' | 'x-forwarded-for' (the header your platform sets), or clientAddress: (request, ctx) => string (the runtime's peer address: on Bun (request, server) => server.requestIP(request)?.address, on Deno (request, info) => info.remoteAddr.hostname)"
 
 /**
- * Checks how the options name the client, once, and returns what core needs to know: exactly one of
- * `key`, `ipHeader` and `clientAddress` (or `descriptors` with a rules limiter), else a
- * `ConfigError` that lists the three ways. Options core rejects anyway (not an object, no limiter)
+ * Checks how the options name the client, once, and returns what core needs to know: at least one
+ * of `key`, `ipHeader` and `clientAddress` (or `descriptors` with a rules limiter), else a
+ * `ConfigError` that lists the three ways; at most one of `ipHeader` and `clientAddress`. With a
+ * `key`, an address source is optional and feeds the allow/deny lists. Options core rejects anyway (not an object, no limiter)
  * are left to core, so its message comes first.
  */
 export function identitySpec<Ctx>(options: unknown, f: string): BindingSpec<Call<Ctx>> {
@@ -33,9 +34,12 @@ export function identitySpec<Ctx>(options: unknown, f: string): BindingSpec<Call
       `${f}: say who the client is, one of three ways: ${WAYS}. No header is read by default, since a client can write any header its platform does not overwrite`,
     )
   }
-  if (given.length > 1) {
+  // key (or descriptors) says what is counted; ipHeader or clientAddress where the address is, which
+  // the allow/deny lists match even when a key counts: one of each kind at most.
+  const addresses = given.filter((name) => name === 'ipHeader' || name === 'clientAddress')
+  if (addresses.length > 1) {
     throw new ConfigError(
-      `${f}: ${given.join(' and ')} each say who the client is; give one of them${given.includes('descriptors') ? ' (with rules, put the client in a descriptor: { key: "ip", value: … })' : ''}`,
+      `${f}: ipHeader and clientAddress each say where the client's address is; give one of them`,
     )
   }
   if (o.ipHeader !== undefined) {

@@ -26,14 +26,9 @@ describe('construction', () => {
 
   it.each<[string, Partial<RateLimitOptions>, RegExp]>([
     [
-      'key and ipHeader',
-      { key: () => 'k', ipHeader: 'x-real-ip' },
-      /key and ipHeader each say who the client is; give one/,
-    ],
-    [
       'ipHeader and clientAddress',
       { ipHeader: 'x-real-ip', clientAddress: () => '::1' },
-      /ipHeader and clientAddress each say/,
+      /ipHeader and clientAddress each say where the client's address is; give one/,
     ],
     [
       "ipHeader: 'x-client-ip'",
@@ -169,5 +164,21 @@ describe('clientAddress and key', () => {
     const skipped = await handler(request({ 'x-cost': '5' }), { user: 'admin' })
     expect(skipped.status).toBe(200)
     expect(skipped.headers.get('ratelimit')).toBeNull()
+  })
+
+  it('key with ipHeader: the key is counted, the header’s address is matched by deny', async () => {
+    const limiter = perMinute(1)
+    const check = rateLimit({
+      limiter,
+      key: (req) => req.headers.get('x-user') ?? 'anonymous',
+      ipHeader: 'cf-connecting-ip',
+      deny: { addresses: ['203.0.113.0/24'] },
+    })
+    const from = (address: string, user: string) => request({ 'cf-connecting-ip': address, 'x-user': user })
+    expect((await check(from('203.0.113.7', 'ann')))?.status).toBe(403)
+    expect(await check(from('198.51.100.7', 'ann'))).toBeNull()
+    expect((await check(from('198.51.100.8', 'ann')))?.status).toBe(429)
+    expect((await limiter.peek('ann')).remaining).toBe(0)
+    expect((await limiter.peek('198.51.100.7')).remaining).toBe(1)
   })
 })

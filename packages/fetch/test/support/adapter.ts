@@ -20,14 +20,16 @@ export interface NodeEnv {
 export const socketAddress = (_request: Request, env: NodeEnv) => env.incoming.socket.remoteAddress
 
 export const fetchAdapter: BindingAdapter<Request, RateLimit<NodeEnv>> = {
-  // The suite's default identity is the peer address: here it must be said, as clientAddress.
+  // The suite's peer address must be said here, as clientAddress: it is the default key, and what
+  // the allow/deny lists match when a key counts.
   rateLimit: (options) =>
     rateLimit<NodeEnv>(
       // Bad options (none at all, say) go to the binding as they are, for its ConfigError.
       typeof options === 'object' &&
         options !== null &&
-        options.key === undefined &&
-        options.descriptors === undefined
+        options.descriptors === undefined &&
+        !('ipHeader' in options) &&
+        !('clientAddress' in options)
         ? ({ clientAddress: socketAddress, ...options } as RateLimitOptions<NodeEnv>)
         : (options as RateLimitOptions<NodeEnv>),
     ),
