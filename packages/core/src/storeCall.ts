@@ -2,7 +2,7 @@
 import type { Algorithm, LimitDecision } from './algorithm.ts'
 import { combine, decideOne } from './combine.ts'
 import type { Decision } from './decision.ts'
-import { SluiceError, StoreError, StoreTimeoutError } from './errors.ts'
+import { ConfigError, SluiceError, StoreError, StoreTimeoutError } from './errors.ts'
 import type { CallTrace } from './events/decisionEvent.ts'
 import type { EventHub } from './events/hub.ts'
 import { checkDecision, checkReply } from './reply.ts'
@@ -12,7 +12,7 @@ import { DenyCache } from './resilience/denyCache.ts'
 import { type Resilience, resolveResilience } from './resilience/options.ts'
 import { monotonicNow } from './resilience/runtime.ts'
 import { answerWithoutStore } from './resilience/storeErrorMode.ts'
-import type { Store, StoreRequest } from './store.ts'
+import type { RefundRequest, Store, StoreRequest } from './store.ts'
 
 /** Runs one store request and folds its per-limit decisions into one `Decision`. */
 export interface StoreCall {
@@ -24,6 +24,11 @@ export interface StoreCall {
    * no deny cache, a one-limit call allocates no request, no joined key and no reply array.
    */
   keyed(start: string, limits: readonly Algorithm[]): KeyedCall
+  /**
+   * Gives units back in the store (`Store.refund`) within the deadline, and forgets the key's
+   * cached denials. No breaker, no store-error mode: a failed refund rejects with its `StoreError`.
+   */
+  refund(request: RefundRequest): Promise<void>
   /** Forgets `limiterKey` under `limits` in the store, the fallback store and the deny cache. */
   reset(limiterKey: string, limits: readonly Algorithm[]): Promise<void>
   /** Lets pending calls settle (each within its deadline), then stops timers; later calls reject. */
@@ -222,6 +227,19 @@ export function storeCall(
         // A denial answered after the reset was asked for may predate it: forget again once done.
         .then(() => cache?.forget(limiterKey, limits))
     )
+  }
+  call.refund = (request) => {
+    if (deadlines.closed) return Promise.reject(closedError())
+    const refund = store.refund?.bind(store)
+    if (refund === undefined) {
+      return Promise.reject(
+        new ConfigError(
+          `${store.name} store cannot give units back (it has no refund method); use a store that can, such as memoryStore() or ioredisStore({ client })`,
+        ),
+      )
+    }
+    cache?.forget(request.key, request.limits)
+    return deadlines.run('refund', () => refund(request)).then(() => undefined)
   }
   call.close = async () => {
     await deadlines.close()

@@ -10,8 +10,9 @@ export {
   type ScriptClock,
   singleArgs,
 } from './layout.ts'
+export { refundArgs } from './refund.ts'
 export { LUA_SOURCES } from './scripts.generated.ts'
-export { ENGINE_SCRIPT, KIND_SCRIPTS, type LuaScript, scriptFingerprint } from './scripts.ts'
+export { ENGINE_SCRIPT, KIND_SCRIPTS, type LuaScript, REFUND_SCRIPT, scriptFingerprint } from './scripts.ts'
 export { keySlot } from './slot.ts'
 export { type ScriptStore, type ScriptStoreOptions, scriptStore } from './store.ts'
 export { isSupportedRedisVersion, MINIMUM_REDIS_VERSION, redisVersionOf } from './version.ts'
