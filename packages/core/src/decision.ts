@@ -64,7 +64,9 @@ export interface Decision extends LimitDecision {
    * the units were sent back; `false`, doing nothing, for a refused or degraded decision (the store
    * counted nothing) or when this decision was already refunded. Windows give back only to the
    * window the units were taken from: after it rolled, nothing (see docs/algorithms.md). A store
-   * failure rejects with its `StoreError`. Not enumerable: decisions compare and serialise as before.
+   * failure rejects with a `StoreError`; the decision then counts as refunded all the same (a
+   * timed-out refund may have landed: trying again could give back twice). Not enumerable:
+   * decisions compare and serialise as before.
    *
    * @example
    * const decision = await limiter.limit(userId)

@@ -239,7 +239,18 @@ export function storeCall(
       )
     }
     cache?.forget(request.key, request.limits)
-    return deadlines.run('refund', () => refund(request)).then(() => undefined)
+    return deadlines
+      .run('refund', () => refund(request))
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (error instanceof SluiceError) throw error
+          throw new StoreError(
+            `${store.name} store: refund failed: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          )
+        },
+      )
   }
   call.close = async () => {
     await deadlines.close()

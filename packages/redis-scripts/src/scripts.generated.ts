@@ -674,9 +674,10 @@ local function slidingLogRefund(key, newest, now, cost, takenEnd, limit, windowM
     for k = 0, counts[at] - 1 do redis.call('ZREM', key, at .. ':' .. (n - k)) end
   end
   local _, left = slidingLogRead(key)
-  local _, _, _, _, ttlMs, threshold = slidingLogStep(key, left, nil, nil, now, 0, limit, windowMs)
+  local _, _, _, _, ttlMs = slidingLogStep(key, left, nil, nil, now, 0, limit, windowMs)
   if ttlMs > 0 then
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', formatNumber(threshold))
+    -- Pruned as judged before the refund (at t): a lagging caller must not see expired entries again.
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', formatNumber(t - windowMs))
     redis.call('PEXPIRE', key, string.format('%d', ceil(ttlMs + graceMs)))
   else
     redis.call('DEL', key)
