@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { refundStep } from '../src/entries/store.ts'
 import {
   type Algorithm,
   type AlgorithmState,
@@ -10,7 +11,6 @@ import {
   slidingWindow,
   tokenBucket,
 } from '../src/index.ts'
-import { refundStep } from '../src/entries/store.ts'
 import { storedTime } from './clocks.ts'
 
 /** Random limits of every kind with small numbers, so traces hit the edges often. */
