@@ -16,7 +16,7 @@ export interface RefundOptions {
 }
 
 /** What one consuming call took, kept by its decision's `refund`. */
-export interface Take {
+interface Take {
   /** The limiter key is `start` + `key` (joined only when refunded: takes are many, refunds few). */
   readonly start: string
   readonly key: string
