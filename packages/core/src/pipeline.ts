@@ -104,8 +104,14 @@ export function createPipeline<P extends Plan>(
   events?: EventHub,
 ): Pipeline {
   const fixed = planner.fixed
-  const keyed = fixed === undefined ? undefined : call.keyed(fixed.start, fixed.limits)
   const refunds = createRefunds(call, clock)
+  // A plain limiter's decisions are made refundable in the store call's own step (no extra promise).
+  const keyed =
+    fixed === undefined
+      ? undefined
+      : call.keyed(fixed.start, fixed.limits, (decision, key, cost, now) =>
+          refunds.attach(decision, { start: fixed.start, key, limits: fixed.limits, cost, now }),
+        )
 
   function decide(input: unknown, given: unknown, consume: boolean): Promise<Decision> {
     // A plain limiter: the same checks in the same order, planned in place.
@@ -174,19 +180,14 @@ export function createPipeline<P extends Plan>(
     } catch (error) {
       return Promise.reject(error)
     }
-    if (listened === undefined) {
-      const decided = keyedCall(key, cost, consume, now, maxDelayMs)
-      return consume
-        ? decided.then((decision) => refunds.attach(decision, { start, key, limits, cost, now }))
-        : decided
-    }
+    if (listened === undefined) return keyedCall(key, cost, consume, now, maxDelayMs)
     const trace: CallTrace = { storeLatencyMs: undefined, cached: false }
     const timeMs = now ?? Date.now()
     return keyedCall(key, cost, consume, now, maxDelayMs, trace).then((decision) => {
       // What the event reads of the call, as `decide`'s request would carry it.
       const request: StoreRequest = { key: start + key, limits, cost, consume, now, maxDelayMs }
       emitDecision(listened, input, decision.limits ?? limits, request, decision, trace, timeMs)
-      return consume ? refunds.attach(decision, { start, key, limits, cost, now }) : decision
+      return decision
     })
   }
 

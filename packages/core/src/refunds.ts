@@ -30,6 +30,93 @@ interface Take {
 /** Marks the refunds of one limiter, so it can tell its decisions from another limiter's. */
 class Owner {}
 
+/** What every decision of one limiter shares for its refund. */
+interface Limiter {
+  readonly owner: Owner
+  readonly clock: (() => number) | undefined
+  send(request: RefundRequest): Promise<boolean>
+}
+
+/**
+ * A decision of `limit()`: its fields, copied, and `refund` on the prototype (a getter), so it is
+ * not an own property: decisions compare, spread and serialise as before. A class instance, not
+ * `Object.defineProperty` on the store's object: that would cost more than the call itself.
+ */
+class Taken implements Decision {
+  readonly allowed: boolean
+  readonly limit: number
+  readonly remaining: number
+  readonly resetAfterMs: number
+  readonly retryAfterMs: number
+  readonly delayMs: number
+  readonly policy: string
+  readonly policies: Decision['policies']
+  declare readonly shadow?: Decision['shadow']
+  declare readonly limits?: Decision['limits']
+  declare readonly unlimited?: Decision['unlimited']
+  declare readonly degraded?: Decision['degraded']
+  readonly #take: Take
+  readonly #limiter: Limiter
+  /** Monotonic time the decision arrived (without a clock: the take's time is known to the round trip). */
+  readonly #receivedAt: number
+  #spent = false
+
+  constructor(d: Decision, take: Take, limiter: Limiter) {
+    this.allowed = d.allowed
+    this.limit = d.limit
+    this.remaining = d.remaining
+    this.resetAfterMs = d.resetAfterMs
+    this.retryAfterMs = d.retryAfterMs
+    this.delayMs = d.delayMs
+    this.policy = d.policy
+    this.policies = d.policies
+    // Optional fields only when present, as the store's decision had them.
+    const self = this as { -readonly [K in keyof Decision]: Decision[K] }
+    if (d.shadow !== undefined || 'shadow' in d) self.shadow = d.shadow
+    if (d.limits !== undefined || 'limits' in d) self.limits = d.limits
+    if (d.unlimited !== undefined || 'unlimited' in d) self.unlimited = d.unlimited
+    if (d.degraded !== undefined || 'degraded' in d) self.degraded = d.degraded
+    this.#take = take
+    this.#limiter = limiter
+    this.#receivedAt = limiter.clock === undefined ? monotonicNow() : 0
+  }
+
+  /** `decision.refund()`; with another limiter's `Owner` (from `limiter.refund`), an `InputError`. */
+  get refund(): (asker?: unknown) => Promise<boolean> {
+    return (asker?: unknown) => this.#refund(asker)
+  }
+
+  #refund(asker: unknown): Promise<boolean> {
+    if (asker instanceof Owner && asker !== this.#limiter.owner) {
+      return Promise.reject(
+        new InputError(
+          'refund(decision): this decision was made by another limiter; refund it with that limiter (or decision.refund())',
+        ),
+      )
+    }
+    const take = this.#take
+    // Refused, degraded (the store did not count it) or already given back: nothing to return.
+    if (this.#spent || !this.allowed || this.degraded !== undefined || take.cost === 0) {
+      return Promise.resolve(false)
+    }
+    this.#spent = true
+    let request: RefundRequest
+    try {
+      const clock = this.#limiter.clock
+      const now = clock === undefined ? undefined : readClock(clock)
+      const elapsed = now === undefined ? monotonicNow() - this.#receivedAt : now - (take.now as number)
+      // Without a clock the take's time is known to the round trip: an upper bound, 1 ms over for
+      // the store's whole-millisecond clock.
+      const slack = now === undefined ? 1 : 0
+      const takenResetMs = this.policies.map((p) => Math.ceil(p.resetAfterMs - elapsed) + slack)
+      request = { key: take.start + take.key, limits: take.limits, cost: take.cost, now, takenResetMs }
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#limiter.send(request)
+  }
+}
+
 /** The refunds of one limiter. */
 export interface Refunds {
   /** Gives `decision` its `refund` (not enumerable: decisions compare and serialise as before). */
@@ -54,46 +141,10 @@ export interface Refunds {
  */
 export function createRefunds(call: StoreCall, clock: (() => number) | undefined): Refunds {
   const owner = new Owner()
-
-  function send(request: RefundRequest): Promise<boolean> {
-    return call.refund(request).then(() => true)
-  }
+  const limiter: Limiter = { owner, clock, send: (request) => call.refund(request).then(() => true) }
 
   function attach(decision: Decision, take: Take): Decision {
-    const receivedAt = clock === undefined ? monotonicNow() : 0
-    let spent = false
-    const refund = (asker?: unknown): Promise<boolean> => {
-      if (asker instanceof Owner && asker !== owner) {
-        return Promise.reject(
-          new InputError(
-            'refund(decision): this decision was made by another limiter; refund it with that limiter (or decision.refund())',
-          ),
-        )
-      }
-      // Refused, degraded (the store did not count it) or already given back: nothing to return.
-      if (spent || !decision.allowed || decision.degraded !== undefined || take.cost === 0) {
-        return Promise.resolve(false)
-      }
-      spent = true
-      let request: RefundRequest
-      try {
-        const now = clock === undefined ? undefined : readClock(clock)
-        const elapsed = now === undefined ? monotonicNow() - receivedAt : now - (take.now as number)
-        // Without a clock the take's time is known to the round trip: an upper bound, 1 ms over
-        // for the store's whole-millisecond clock.
-        const slack = now === undefined ? 1 : 0
-        const takenResetMs = decision.policies.map((p) => Math.ceil(p.resetAfterMs - elapsed) + slack)
-        request = { key: take.start + take.key, limits: take.limits, cost: take.cost, now, takenResetMs }
-      } catch (error) {
-        return Promise.reject(error)
-      }
-      return send(request)
-    }
-    // A decision made for this call is a fresh object; a shared or frozen one is copied first.
-    const own =
-      Object.isExtensible(decision) && !Object.hasOwn(decision, 'refund') ? decision : { ...decision }
-    Object.defineProperty(own, 'refund', { value: refund })
-    return own
+    return new Taken(decision, take, limiter)
   }
 
   return {
@@ -119,7 +170,7 @@ export function createRefunds(call: StoreCall, clock: (() => number) | undefined
       }
       if (limits.length === 0) return Promise.resolve(false)
       const now = clock === undefined ? undefined : readClock(clock)
-      return send({ key: limiterKey, limits, cost, now, takenResetMs: undefined })
+      return limiter.send({ key: limiterKey, limits, cost, now, takenResetMs: undefined })
     },
   }
 }
