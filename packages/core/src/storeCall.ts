@@ -42,7 +42,7 @@ export interface StoreCall {
  * What a limiter makes of a consuming call's decision (`limit()`: it makes it refundable), given
  * the call's key, cost and clock reading.
  */
-export type TakenHook = (decision: Decision, key: string, cost: number, now: number | undefined) => Decision
+type TakenHook = (decision: Decision, key: string, cost: number, now: number | undefined) => Decision
 
 /** A {@link StoreCall} for fixed limits: the caller's key and the request's other fields. */
 export type KeyedCall = (
