@@ -39,8 +39,8 @@ export const CORE_LAYERS: readonly (readonly string[])[] = [
   ['events/'],
   // A call to the store: deadlines, breaker, deny cache, what to answer without the store.
   ['resilience/', 'storeCall.ts'],
-  // One limiter pipeline and waiting on it (wait, throttle), the rules planner, the limiter.
-  ['callOptions.ts', 'pipeline.ts', 'wait.ts', 'throttle.ts'],
+  // One limiter pipeline, its refunds and waiting on it (wait, throttle), the rules planner, the limiter.
+  ['callOptions.ts', 'refunds.ts', 'pipeline.ts', 'wait.ts', 'throttle.ts'],
   ['rules/'],
   ['limiter.ts', 'limiterChecks.ts', 'sharedCounters.ts'],
   // HTTP: what bindings share.

@@ -63,4 +63,21 @@ export interface Decision extends LimitDecision {
    * is open, and the limiter's `onStoreError` mode answered (see `Degraded`).
    */
   readonly degraded?: Degraded
+  /**
+   * Present on every decision `limit()` (and `wait()`) returns, not on a peek's: gives back what
+   * this call took (its key, its cost, under its limits), atomically, never past full, for a
+   * request that should not count after all (it failed, it was a cache hit). Resolves `true` when
+   * the units were sent back; `false`, doing nothing, for a refused or degraded decision (the store
+   * counted nothing) or when this decision was already refunded. Windows give back only to the
+   * window the units were taken from: after it rolled, nothing (see docs/algorithms.md). A store
+   * failure rejects with a `StoreError`; the decision then counts as refunded all the same (a
+   * timed-out refund may have landed: trying again could give back twice). Not enumerable:
+   * decisions compare and serialise as before.
+   *
+   * @example
+   * const decision = await limiter.limit(userId)
+   * const response = await upstream()
+   * if (!response.ok) await decision.refund?.()
+   */
+  readonly refund?: () => Promise<boolean>
 }

@@ -63,7 +63,13 @@ export {
   type StoreErrorEvent,
 } from './events/types.ts'
 export { MAX_KEY_LENGTH } from './keys.ts'
-export { type CallOptions, createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.ts'
+export {
+  type CallOptions,
+  createRateLimiter,
+  type RateLimiter,
+  type RateLimiterOptions,
+  type RefundOptions,
+} from './limiter.ts'
 export { type CircuitBreakerOptions, CircuitOpenError } from './resilience/circuitBreaker.ts'
 export type { DenyCacheOption } from './resilience/denyCache.ts'
 export type { ResilienceOptions, StoreErrorMode, StoreErrorPolicy, StoreFault } from './resilience/options.ts'

@@ -14,6 +14,7 @@ import type { LimiterEvents } from './events/types.ts'
 import { checkKey, checkPrefix, keyPrefix } from './keys.ts'
 import { checkAlgorithms, checkStore } from './limiterChecks.ts'
 import { createPipeline, type Plan, type Planner } from './pipeline.ts'
+import type { RefundOptions } from './refunds.ts'
 import { type ResilienceOptions, resolveResilience } from './resilience/options.ts'
 import { rulesPlanner } from './rules/planner.ts'
 import type { RulesLimiterOptions, RulesRateLimiter } from './rules/ruleLimiter.ts'
@@ -25,6 +26,7 @@ import { flag, optionsObject } from './validate.ts'
 import { type WaitOptions, waitForAdmission } from './wait.ts'
 
 export type { CallOptions } from './callOptions.ts'
+export type { RefundOptions } from './refunds.ts'
 
 /**
  * Besides these, the failure options of {@link ResilienceOptions}: `timeoutMs`, `onStoreError`,
@@ -101,6 +103,21 @@ export interface RateLimiter {
    * const decision = await limiter.wait('user:42', { maxWaitMs: '5s', signal: AbortSignal.timeout(10_000) })
    */
   wait(key: string, options: WaitOptions): Promise<Decision>
+  /**
+   * Gives units back. `refund(decision)`: what that decision of this limiter took, as
+   * `decision.refund()` does (`false` for a refused, degraded or already refunded decision; another
+   * limiter's decision is an `InputError`). `refund(key, { cost })`: `cost` units (default 1, a
+   * whole number up to the most the limits admit at once, else an `InputError`) back to `key` under
+   * every limit, from the current window (a sliding log: its newest entries). Atomic, never past
+   * full; resolves `true` once sent. The store must have `refund` (memory and Redis stores do).
+   *
+   * @example
+   * const decision = await limiter.limit('user:42')
+   * if (cacheHit) await limiter.refund(decision)
+   * await limiter.refund('user:42', { cost: 2 })
+   */
+  refund(decision: Decision): Promise<boolean>
+  refund(key: string, options?: RefundOptions): Promise<boolean>
   /** Forgets `key` under every limit of this limiter (and in its deny cache and fallback store). */
   reset(key: string): Promise<void>
   /**
@@ -208,15 +225,17 @@ export function createRateLimiter(
   const limit = (input: unknown, callOptions: unknown) => pipeline.decide(input, callOptions, true)
   const peek = (input: unknown, callOptions: unknown) => pipeline.decide(input, callOptions, false)
   const reset = (input: unknown) => pipeline.reset(input)
+  const refund = (input: unknown, refundOptions?: unknown) => pipeline.refund(input, refundOptions)
   const wait = (input: unknown, waitOptions: unknown) =>
     waitForAdmission(limit, algorithms, input, waitOptions)
-  if (rules === undefined) return { limit, peek, wait, reset, close, algorithms, store, events }
+  if (rules === undefined) return { limit, peek, wait, refund, reset, close, algorithms, store, events }
   const rulesLimiter = planner as ReturnType<typeof rulesPlanner>
   return registerHub(
     {
       limit,
       peek,
       wait,
+      refund,
       reset,
       close,
       store,

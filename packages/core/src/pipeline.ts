@@ -6,9 +6,11 @@ import { checkCallOptions, checkCost, checkMaxDelay } from './callOptions.ts'
 import { readClock } from './clock.ts'
 import { combine } from './combine.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
+import { InputError } from './errors.ts'
 import { type CallTrace, emitDecision } from './events/decisionEvent.ts'
 import type { EventHub } from './events/hub.ts'
 import { checkKey } from './keys.ts'
+import { createRefunds } from './refunds.ts'
 import type { StoreRequest } from './store.ts'
 import type { KeyedCall, StoreCall } from './storeCall.ts'
 
@@ -66,6 +68,12 @@ export interface Pipeline {
   decide(input: unknown, options: unknown, consume: boolean): Promise<Decision>
   /** Forgets the counters a call with `input` would use (shadow ones included). */
   reset(input: unknown): Promise<void>
+  /**
+   * `limiter.refund(decision)`: what that decision took (see `Decision.refund`); or
+   * `limiter.refund(input, { cost })`: `cost` units back to the counters a call with `input` uses,
+   * from their current windows (shadow ones are not refunded).
+   */
+  refund(input: unknown, options: unknown): Promise<boolean>
 }
 
 const NO_LIMIT: Decision = Object.freeze({
@@ -98,7 +106,14 @@ export function createPipeline<P extends Plan>(
   lists?: AccessLists,
 ): Pipeline {
   const fixed = planner.fixed
-  const keyed = fixed === undefined ? undefined : call.keyed(fixed.start, fixed.limits)
+  const refunds = createRefunds(call, clock)
+  // A plain limiter's decisions are made refundable in the store call's own step (no extra promise).
+  const keyed =
+    fixed === undefined
+      ? undefined
+      : call.keyed(fixed.start, fixed.limits, (decision, key, cost, now) =>
+          refunds.attach(decision, { start: fixed.start, key, limits: fixed.limits, cost, now }),
+        )
 
   function decide(input: unknown, given: unknown, consume: boolean): Promise<Decision> {
     // A plain limiter: the same checks in the same order, planned in place.
@@ -123,17 +138,20 @@ export function createPipeline<P extends Plan>(
     } catch (error) {
       return Promise.reject(error)
     }
-    // Nobody listens: a limiter with fixed limits answers with the store call's own promise.
-    if (events === undefined || !events.wants('decision')) {
-      return planner.perCall ? withPlan(plan, request, undefined) : call(request)
-    }
-    const trace: CallTrace = { storeLatencyMs: undefined, cached: false }
-    const timeMs = request.now ?? Date.now()
+    const listened = events?.wants('decision') === true
+    const trace: CallTrace | undefined = listened ? { storeLatencyMs: undefined, cached: false } : undefined
+    const timeMs = listened ? (request.now ?? Date.now()) : 0
     const decided = planner.perCall ? withPlan(plan, request, trace) : call(request, trace)
+    // Nobody listens, and a peek: the store call's own promise.
+    if (!listened && !consume) return decided
     return decided.then((decision) => {
       // The decision's own limits when it has them: a blocking rule replaces the planned ones.
-      emitDecision(events, input, decision.limits ?? plan.limits, request, decision, trace, timeMs)
-      return decision
+      const limits = decision.limits ?? plan.limits
+      if (listened)
+        emitDecision(events as EventHub, input, limits, request, decision, trace as CallTrace, timeMs)
+      if (!consume) return decision
+      const { cost, now } = request
+      return refunds.attach(decision, { start: '', key: plan.limiterKey, limits, cost, now })
     })
   }
 
@@ -252,6 +270,25 @@ export function createPipeline<P extends Plan>(
 
   return {
     decide,
+    refund(input, options) {
+      if (typeof input === 'object' && input !== null && 'policies' in input) {
+        if (options !== undefined) {
+          return Promise.reject(
+            new InputError(
+              'refund(decision) gives back what that decision took and takes no options; to give back other units, call refund(key, { cost })',
+            ),
+          )
+        }
+        return refunds.ofDecision(input as Decision)
+      }
+      let plan: P
+      try {
+        plan = planner.plan(input)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return refunds.byKey(plan.limiterKey, plan.limits, plan.maxCost, options)
+    },
     async reset(input) {
       const plan = planner.plan(input)
       const limits = plan.shadow === undefined ? plan.limits : plan.limits.concat(plan.shadow)

@@ -42,6 +42,29 @@ export interface StoreRequest {
 }
 
 /**
+ * One atomic refund: give `cost` units back to every limit under one limiter key, as core's
+ * `refundAll` does (see `refundStep` for each algorithm), never past full. Nothing is denied and
+ * nothing is answered: a limit with nothing to give back is left alone.
+ */
+export interface RefundRequest {
+  /** The limiter key, as in `StoreRequest`. */
+  readonly key: string
+  /** One to `MAX_LIMITS_PER_REQUEST` limits with distinct ids. */
+  readonly limits: readonly Algorithm[]
+  /** Units to give back: a whole number from 1 to the limits' tightest `maxCost`. */
+  readonly cost: number
+  /** Milliseconds since the epoch from the limiter's clock, or `undefined` for the store's own clock. */
+  readonly now: number | undefined
+  /**
+   * Which take the units came from, one number per limit: the latest time, in ms from the refund's
+   * `now` (negative: before it), at which that take's units stopped counting (its decision's
+   * `resetAfterMs` after its time). Windows and logs give back only what that take counted.
+   * `undefined`: a refund by key, from the current window and the newest log entries.
+   */
+  readonly takenResetMs: readonly number[] | undefined
+}
+
+/**
  * The contract between core and a backend. Every method is atomic on its backend: a store never
  * exposes get/set, so no read-modify-write can race across processes.
  *
@@ -81,6 +104,11 @@ export interface Store {
         out: { -readonly [F in keyof LimitDecision]: LimitDecision[F] },
       ) => void)
     | undefined
+  /**
+   * Optional: gives units back atomically (see `RefundRequest`), exactly as core's `refundAll`
+   * on the same states. A store without it cannot serve `limiter.refund` (a `ConfigError` there).
+   */
+  refund?(request: RefundRequest): Promise<void>
   /** Forgets the counter of every given limit under the limiter key `key`. */
   reset(key: string, limits: readonly Algorithm[]): Promise<void>
   /**

@@ -2,7 +2,7 @@
 import type { Algorithm, LimitDecision } from './algorithm.ts'
 import { combine, decideOne } from './combine.ts'
 import type { Decision } from './decision.ts'
-import { SluiceError, StoreError, StoreTimeoutError } from './errors.ts'
+import { ConfigError, SluiceError, StoreError, StoreTimeoutError } from './errors.ts'
 import type { CallTrace } from './events/decisionEvent.ts'
 import type { EventHub } from './events/hub.ts'
 import { checkDecision, checkReply } from './reply.ts'
@@ -12,23 +12,37 @@ import { DenyCache } from './resilience/denyCache.ts'
 import { type Resilience, resolveResilience } from './resilience/options.ts'
 import { monotonicNow } from './resilience/runtime.ts'
 import { answerWithoutStore } from './resilience/storeErrorMode.ts'
-import type { Store, StoreRequest } from './store.ts'
+import type { RefundRequest, Store, StoreRequest } from './store.ts'
 
 /** Runs one store request and folds its per-limit decisions into one `Decision`. */
 export interface StoreCall {
-  /** With a `trace` (only when someone listens), says how the decision was made. */
-  (request: StoreRequest, trace?: CallTrace): Promise<Decision>
+  /**
+   * With a `trace` (only when someone listens), says how the decision was made. `taken` turns the
+   * store's decision into the one answered (a refundable one) in the same step: no extra promise.
+   */
+  (request: StoreRequest, trace?: CallTrace, taken?: (decision: Decision) => Decision): Promise<Decision>
   /**
    * The call of a limiter whose limits are the same on every call, by the caller's key: the same
    * as `call({ key: start + key, limits, … })`. On a synchronous store with a `syncDecider` and
    * no deny cache, a one-limit call allocates no request, no joined key and no reply array.
    */
-  keyed(start: string, limits: readonly Algorithm[]): KeyedCall
+  keyed(start: string, limits: readonly Algorithm[], taken?: TakenHook): KeyedCall
+  /**
+   * Gives units back in the store (`Store.refund`) within the deadline, and forgets the key's
+   * cached denials. No breaker, no store-error mode: a failed refund rejects with its `StoreError`.
+   */
+  refund(request: RefundRequest): Promise<void>
   /** Forgets `limiterKey` under `limits` in the store, the fallback store and the deny cache. */
   reset(limiterKey: string, limits: readonly Algorithm[]): Promise<void>
   /** Lets pending calls settle (each within its deadline), then stops timers; later calls reject. */
   close(): Promise<void>
 }
+
+/**
+ * What a limiter makes of a consuming call's decision (`limit()`: it makes it refundable), given
+ * the call's key, cost and clock reading.
+ */
+type TakenHook = (decision: Decision, key: string, cost: number, now: number | undefined) => Decision
 
 /** A {@link StoreCall} for fixed limits: the caller's key and the request's other fields. */
 export type KeyedCall = (
@@ -39,6 +53,14 @@ export type KeyedCall = (
   maxDelayMs: number | undefined,
   trace?: CallTrace,
 ) => Promise<Decision>
+
+/** A decision answered without the store (degraded), through `taken` too: off the fast path. */
+function answered(
+  decided: Promise<Decision>,
+  taken: ((d: Decision) => Decision) | undefined,
+): Promise<Decision> {
+  return taken === undefined ? decided : decided.then(taken)
+}
 
 /**
  * Every limiter sends its store requests through here, so store-level behaviour is the same for
@@ -136,7 +158,11 @@ export function storeCall(
     }
   }
 
-  const call = ((request: StoreRequest, trace?: CallTrace): Promise<Decision> => {
+  const call = ((
+    request: StoreRequest,
+    trace?: CallTrace,
+    taken?: (decision: Decision) => Decision,
+  ): Promise<Decision> => {
     if (deadlines.closed) return Promise.reject(closedError())
     if (direct) {
       // In-process store: one promise per call; a throw (a bad reply too) is the store-error mode's to answer.
@@ -145,9 +171,9 @@ export function storeCall(
         const reply = (applySync as NonNullable<typeof applySync>)(request)
         const decision = combine(request.limits, checkReply(store.name, request.limits.length, reply))
         if (trace !== undefined) trace.storeLatencyMs = monotonicNow() - started
-        return Promise.resolve(decision)
+        return Promise.resolve(taken === undefined ? decision : taken(decision))
       } catch (error) {
-        return failed(request, error)
+        return answered(failed(request, error), taken)
       }
     }
     const t = cache === undefined ? 0 : DenyCache.clock(request)
@@ -155,16 +181,19 @@ export function storeCall(
       const denial = cache.answer(request, t)
       if (denial !== undefined) {
         if (trace !== undefined || events !== undefined) cacheHit(request, denial, trace)
-        return Promise.resolve(denial)
+        return Promise.resolve(taken === undefined ? denial : taken(denial))
       }
     }
     if (breaker !== undefined && !breaker.admit()) {
-      return answerWithoutStore(
-        storeErrorMode,
-        request,
-        breaker.error(store.name),
-        'circuit-open',
-        breaker.retryAfterMs,
+      return answered(
+        answerWithoutStore(
+          storeErrorMode,
+          request,
+          breaker.error(store.name),
+          'circuit-open',
+          breaker.retryAfterMs,
+        ),
+        taken,
       )
     }
     const started = trace === undefined ? 0 : monotonicNow()
@@ -176,21 +205,25 @@ export function storeCall(
           try {
             decisions = checkReply(store.name, request.limits.length, reply)
           } catch (error) {
-            return failed(request, error)
+            return answered(failed(request, error), taken)
           }
           if (trace !== undefined) trace.storeLatencyMs = monotonicNow() - started
           succeeded()
           const decision = combine(request.limits, decisions)
           if (cache !== undefined && !decision.allowed) cache.remember(request, t, decision)
-          return decision
+          return taken === undefined ? decision : taken(decision)
         },
-        (error: unknown) => failed(request, error),
+        (error: unknown) => answered(failed(request, error), taken),
       )
   }) as StoreCall
 
-  call.keyed = (start, limits) => {
+  call.keyed = (start, limits, taken) => {
     const joined: KeyedCall = (key, cost, consume, now, maxDelayMs, trace) =>
-      call({ key: start + key, limits, cost, consume, now, maxDelayMs }, trace)
+      call(
+        { key: start + key, limits, cost, consume, now, maxDelayMs },
+        trace,
+        consume && taken !== undefined ? (d) => taken(d, key, cost, now) : undefined,
+      )
     const decide =
       direct && limits.length === 1 ? store.syncDecider?.(start, limits[0] as Algorithm) : undefined
     if (decide === undefined) return joined
@@ -205,9 +238,13 @@ export function storeCall(
         // The same contract check as every reply: a third-party decider is no more trusted.
         checkDecision(store.name, 0, out)
         if (trace !== undefined) trace.storeLatencyMs = monotonicNow() - started
-        return Promise.resolve(decideOne(out, policy))
+        const decision = decideOne(out, policy)
+        return Promise.resolve(consume && taken !== undefined ? taken(decision, key, cost, now) : decision)
       } catch (error) {
-        return failed({ key: start + key, limits, cost, consume, now, maxDelayMs }, error)
+        const request = { key: start + key, limits, cost, consume, now, maxDelayMs }
+        return consume && taken !== undefined
+          ? failed(request, error).then((d) => taken(d, key, cost, now))
+          : failed(request, error)
       }
     }
   }
@@ -222,6 +259,30 @@ export function storeCall(
         // A denial answered after the reset was asked for may predate it: forget again once done.
         .then(() => cache?.forget(limiterKey, limits))
     )
+  }
+  call.refund = (request) => {
+    if (deadlines.closed) return Promise.reject(closedError())
+    const refund = store.refund?.bind(store)
+    if (refund === undefined) {
+      return Promise.reject(
+        new ConfigError(
+          `${store.name} store cannot give units back (it has no refund method); use a store that can, such as memoryStore() or ioredisStore({ client })`,
+        ),
+      )
+    }
+    cache?.forget(request.key, request.limits)
+    return deadlines
+      .run('refund', () => refund(request))
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (error instanceof SluiceError) throw error
+          throw new StoreError(
+            `${store.name} store: refund failed: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          )
+        },
+      )
   }
   call.close = async () => {
     await deadlines.close()

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { refundStep } from '../src/entries/store.ts'
 import {
   type Algorithm,
   type AlgorithmState,
@@ -252,5 +253,67 @@ describe('exact arithmetic with fractional intervals', () => {
     const empty = a.step(undefined, 0, 1).state
     expect(a.step(empty, 2999, 1).decision.allowed).toBe(false)
     expect(a.step(empty, 3000, 1).decision.allowed).toBe(true)
+  })
+})
+
+describe('properties of refunds (reference refundStep)', () => {
+  const peekAt = (a: Algorithm, state: AlgorithmState | undefined, t: number, cost = 0) =>
+    a.step(state, t, cost).decision
+
+  it('a take refunded at the same instant leaves every decision at that instant as before', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const { state, now } = replay(s)
+        const take = s.algorithm.step(state, now, s.cost)
+        fc.pre(take.decision.allowed)
+        // Exactly what decision.refund() sends on a limiter clock: the take's time + resetAfterMs.
+        const back = refundStep(s.algorithm, take.state, now, s.cost, now + take.decision.resetAfterMs)
+        const after = back === undefined ? take.state : back.state
+        for (const cost of [0, 1, s.cost, s.algorithm.maxCost]) {
+          expect(peekAt(s.algorithm, after, now, cost)).toStrictEqual(peekAt(s.algorithm, state, now, cost))
+        }
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('a refund never takes (remaining never drops, now or later) and never gives past a fresh key', () => {
+    fc.assert(
+      fc.property(
+        scenarioArb,
+        fc.option(fc.integer({ min: -5000, max: 5000 })),
+        fc.integer({ min: 0, max: 5000 }),
+        (s, taken, later) => {
+          const { state, now } = replay(s)
+          const back = refundStep(s.algorithm, state, now, s.cost, taken === null ? undefined : now + taken)
+          const after = back === undefined ? state : back.state
+          if (back !== undefined) expect(Number.isFinite(back.ttlMs)).toBe(true)
+          for (const t of [now, now + later]) {
+            const before = peekAt(s.algorithm, state, t).remaining
+            const refunded = peekAt(s.algorithm, after, t).remaining
+            expect(refunded).toBeGreaterThanOrEqual(before)
+            expect(refunded).toBeLessThanOrEqual(peekAt(s.algorithm, undefined, t).remaining)
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('a fixed window gives nothing back once the window it was taken from rolled', () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.integer({ min: 0, max: 5000 }), (s, wait) => {
+        fc.pre(s.algorithm.kind === 'fixedWindow')
+        const { state, now } = replay(s)
+        const take = s.algorithm.step(state, now, s.cost)
+        fc.pre(take.decision.allowed)
+        const end = now + take.decision.resetAfterMs
+        const later = now + wait
+        const back = refundStep(s.algorithm, take.state, later, s.cost, end)
+        if (later >= end) expect(back).toBeUndefined()
+        else expect(back?.state[1]).toBe((take.state[1] as number) - s.cost)
+      }),
+      { numRuns: 1000 },
+    )
   })
 })

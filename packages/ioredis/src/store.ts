@@ -4,6 +4,7 @@ import {
   ENGINE_SCRIPT,
   KIND_SCRIPTS,
   type LuaScript,
+  REFUND_SCRIPT,
   type ScriptClient,
   scriptStore,
 } from '@sluice/redis-scripts'
@@ -70,6 +71,7 @@ function adapter(client: Client): ScriptClient {
   const commands = new Map<LuaScript, Map<number, ScriptCommand>>()
   for (const script of Object.values(KIND_SCRIPTS)) commands.set(script, defined(client, script, [1]))
   commands.set(ENGINE_SCRIPT, defined(client, ENGINE_SCRIPT, ENGINE_KEY_COUNTS))
+  commands.set(REFUND_SCRIPT, defined(client, REFUND_SCRIPT, ENGINE_KEY_COUNTS))
   const slots = 'nodes' in client ? client.slots : undefined
   return {
     async run(script, keys, args) {

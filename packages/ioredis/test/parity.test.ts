@@ -22,7 +22,8 @@ import { clusterClient, randomPrefix, redisClient } from './support/clients.ts'
 const SLOW_MACHINE_MS = 20_000
 
 // Random traces through the Lua (via the store) and through core's stepAll on a reference Map:
-// identical decisions at every step. Composites, costs 0..max, peeks, resets, and time steps
+// identical decisions at every step. Composites, costs 0..max, peeks, resets, refunds (of earlier
+// decisions and by key), and time steps
 // that are 0, 1 ms, random, or land exactly on (or 1 ms before) a limit's boundary; in a second
 // property the clock also steps back, so states hold times ahead of the caller's.
 
@@ -65,7 +66,9 @@ const backArb: fc.Arbitrary<Advance> = fc.record({
 })
 const opArbWith = (advance: fc.Arbitrary<Advance>) =>
   fc.record({
-    op: fc.constantFrom('limit', 'limit', 'limit', 'peek', 'reset'),
+    // refund: an earlier limit decision of the key (`pick` back from the latest); refundKey: by key.
+    op: fc.constantFrom('limit', 'limit', 'limit', 'peek', 'reset', 'refund', 'refundKey'),
+    pick: fc.nat(3),
     key: fc.constantFrom('a', 'b{x}%'),
     cost: fc.nat(12),
     advance,
@@ -116,6 +119,10 @@ function persistingStore(client: Client, prefix: string): Store {
       for (const key of storeKeys(prefix, request.key, request.limits)) await client.persist(key)
       return decisions
     },
+    async refund(request) {
+      await store.refund?.(request)
+      for (const key of storeKeys(prefix, request.key, request.limits)) await client.persist(key)
+    },
     reset: (key, limits) => store.reset(key, limits),
   }
 }
@@ -133,10 +140,24 @@ async function runTrace(client: Client, trace: Trace, skewed = false) {
   const expected = createRateLimiter({ store: referenceStore(), algorithm, clock })
   const maxCost = limits.reduce((most, l) => Math.min(most, l.maxCost), Number.POSITIVE_INFINITY)
   let last: Decision | undefined
+  // Each key's limit decisions on both sides, latest last, for refund steps.
+  const taken = new Map<string, [Decision, Decision][]>()
   for (const [i, step] of ops.entries()) {
     now += advanceBy(step.advance, limits, now, last)
     if (step.op === 'reset') {
       await Promise.all([actual.reset(step.key), expected.reset(step.key)])
+      continue
+    }
+    if (step.op === 'refundKey') {
+      const cost = 1 + (step.cost % maxCost)
+      expect(await actual.refund(step.key, { cost })).toBe(await expected.refund(step.key, { cost }))
+      continue
+    }
+    if (step.op === 'refund') {
+      const mine = taken.get(step.key) ?? []
+      if (mine.length === 0) continue
+      const [got, want] = mine[mine.length - 1 - (step.pick % mine.length)] as [Decision, Decision]
+      expect(await got.refund?.(), `step ${i}: refund`).toBe(await want.refund?.())
       continue
     }
     const cost = step.cost % (maxCost + 1)
@@ -147,6 +168,7 @@ async function runTrace(client: Client, trace: Trace, skewed = false) {
       `step ${i}: ${step.op}(${step.key}, cost ${cost}) at +${now - EPOCH - trace.offset} ms`,
     ).toStrictEqual(want)
     last = want
+    if (step.op === 'limit') taken.set(step.key, (taken.get(step.key) ?? []).concat([[got, want]]))
   }
 }
 
@@ -154,6 +176,22 @@ const redis = redisClient()
 const cluster = clusterClient({ enableAutoPipelining: true })
 
 describe('parity of the Lua twins with core, through the store', () => {
+  it('a sliding log refund by key from a lagging caller (a state ahead of its clock) matches core', async () => {
+    const step = (op: string, advance: Advance) => ({ op, key: 'a', cost: 0, pick: 0, advance })
+    // Entries at +300 and +1400 (which pruned +300); a caller at +1000 refunds the newest, then peeks.
+    const trace = {
+      offset: 0,
+      limits: [slidingLog({ limit: 3, window: 1000 })],
+      ops: [
+        step('limit', { by: 'ms', ms: 300 }),
+        step('limit', { by: 'ms', ms: 1100 }),
+        step('refundKey', { by: 'back', ms: 400 }),
+        step('peek', { by: 'ms', ms: 0 }),
+      ],
+    } as unknown as Trace
+    await runTrace(redis, trace, true)
+  }, 60_000)
+
   it('on Redis', async () => {
     await fc.assert(
       fc.asyncProperty(traceArb, (trace) => runTrace(redis, trace)),

@@ -1,6 +1,8 @@
 import { type Algorithm, InputError, type LimitDecision } from '@sluice/core'
 import {
   ALGORITHM_KINDS,
+  type RefundRequest,
+  refundAll,
   type StateWrite,
   type Store,
   type StoreRequest,
@@ -185,6 +187,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     return decisions
   }
 
+  /** Gives units back (see `Store.refund`): core's `refundAll` on every limit, in one synchronous section. */
+  function refundSync({ key: whole, limits, cost, now = Date.now(), takenResetMs }: RefundRequest): void {
+    const start = startOf(whole)
+    const key = start === '' ? whole : whole.slice(start.length)
+    const states = limits.map((limit) => {
+      const slot = find(limit, start, key, false)
+      return slot === 0 ? undefined : entries.state(slot, false)
+    })
+    const writes = refundAll(limits, states, now, cost, takenResetMs)
+    writes.forEach((w, i) => {
+      const limit = limits[i] as Algorithm
+      // Found again: an earlier write's purge may have dropped this entry and reused its slot.
+      if (w !== undefined) write(limit, start, key, find(limit, start, key, false), now, w)
+    })
+  }
+
   /**
    * `applySync` for one limit under `start`, by the caller's key: no request, no joined key, no
    * reply array. None for a start that is no limiter prefix (one `:`, at its end), or whose keys
@@ -221,6 +239,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     apply: async (request) => applySync(request),
     applySync,
     syncDecider,
+    refund: async (request) => refundSync(request),
     reset: async (whole, limits) => {
       const start = startOf(whole)
       const key = start === '' ? whole : whole.slice(start.length)

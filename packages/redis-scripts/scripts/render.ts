@@ -15,6 +15,7 @@ export const LUA_FILES = [
   'leakyBucket',
   'single',
   'engine',
+  'refund',
 ] as const
 
 export type LuaFile = (typeof LUA_FILES)[number]

@@ -87,3 +87,14 @@ export function scriptFingerprint(text: string): string {
   }
   return (hash >>> 0).toString(16).padStart(8, '0')
 }
+
+/**
+ * The refund script (`refund.lua`): gives units back to every limit of one limiter key, every
+ * kind's functions included (their steps give the refunded state's TTL). KEYS and ARGV come from
+ * `refundArgs`.
+ */
+export const REFUND_SCRIPT: LuaScript = script('refund', [
+  LUA_SOURCES.shared,
+  ...ALL_FILES.map((file) => LUA_SOURCES[file]),
+  LUA_SOURCES.refund,
+])

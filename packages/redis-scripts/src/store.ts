@@ -24,7 +24,8 @@ import {
   singleArgs,
   specOf,
 } from './layout.ts'
-import { ENGINE_SCRIPT, KIND_SCRIPTS } from './scripts.ts'
+import { refundArgs } from './refund.ts'
+import { ENGINE_SCRIPT, KIND_SCRIPTS, REFUND_SCRIPT } from './scripts.ts'
 
 export interface ScriptStoreOptions {
   /** The store's name in messages and `store.name`: `'ioredis'`, `'upstash'`. */
@@ -139,6 +140,16 @@ export function scriptStore(options: ScriptStoreOptions): ScriptStore {
     capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true },
     timeoutMs,
     apply: (request) => deadlines.run('apply', () => start(request)),
+    // One script call, not batched: refunds are few, and each is atomic over its limiter key.
+    refund: (request) =>
+      deadlines.run('refund', async () => {
+        const keys = storeKeys(prefix, request.key, request.limits)
+        const args = refundArgs(request, clock)
+        await client.ready?.()
+        const reply = await client.run(REFUND_SCRIPT, keys, args)
+        if (reply !== 1)
+          throw badReply(new TypeError(`expected 1 from the refund script, got ${String(reply)}`))
+      }),
     reset: (key, limits) =>
       deadlines.run('reset', async () => {
         if (limits.length > 0) await client.del(storeKeys(prefix, key, limits))

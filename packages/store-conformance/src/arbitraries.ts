@@ -136,9 +136,15 @@ export type Advance =
 
 export interface Operation {
   readonly advance: Advance
-  readonly op: 'limit' | 'peek' | 'reset'
+  /**
+   * `refund`: `decision.refund()` of one of the key's earlier `limit` decisions (refused, already
+   * refunded or rolled-over ones included); `refundKey`: `limiter.refund(key, { cost })`.
+   */
+  readonly op: 'limit' | 'peek' | 'reset' | 'refund' | 'refundKey'
   /** Which of two keys; mostly the first. */
   readonly key: number
+  /** `refund`: which earlier decision of the key, counted back from the latest (modulo how many). */
+  readonly pick: number
   /** Reduced modulo (the limiter's largest admissible cost + 1). */
   readonly cost: number
   /** The shaping bound passed to `limit` (none mostly). */
@@ -173,7 +179,10 @@ const operation: fc.Arbitrary<Operation> = fc.record({
     { arbitrary: fc.constant('limit' as const), weight: 6 },
     { arbitrary: fc.constant('peek' as const), weight: 2 },
     { arbitrary: fc.constant('reset' as const), weight: 1 },
+    { arbitrary: fc.constant('refund' as const), weight: 2 },
+    { arbitrary: fc.constant('refundKey' as const), weight: 1 },
   ),
+  pick: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.nat(5), weight: 1 }),
   key: fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.constant(1), weight: 1 }),
   cost: fc.oneof({ arbitrary: fc.constant(1), weight: 3 }, { arbitrary: fc.nat(20), weight: 2 }),
   maxDelayMs: fc.oneof(

@@ -6,6 +6,8 @@ export interface ConformanceOptions {
   readonly algorithms?: readonly AlgorithmKind[]
   /** Whether to test composite (several limits) all-or-nothing; default true. */
   readonly composite?: boolean
+  /** Whether to test refunds (`Store.refund`); default true. `false` for a store without `refund`. */
+  readonly refunds?: boolean
   /** 'controlled' (default): limiters get a `clock` option and the store must honour `request.now`.
    *  'store': limiters get no clock, so the store uses its own clock (e.g. Redis server TIME); only the areas that do not need controlled time are registered (concurrency, isolation, composite, bad input), using long windows (e.g. '1d') and slow refills so real time passing cannot change the outcome. */
   readonly time?: 'controlled' | 'store'
@@ -18,6 +20,7 @@ export interface ConformanceOptions {
 export interface ResolvedOptions {
   readonly algorithms: readonly AlgorithmKind[]
   readonly composite: boolean
+  readonly refunds: boolean
   readonly time: 'controlled' | 'store'
   readonly numRuns: number
   readonly timeoutMs: number | undefined
@@ -52,5 +55,12 @@ export function resolveOptions(options: ConformanceOptions = {}): ResolvedOption
   }
   // Keep the suite's own order, whatever order the caller listed the kinds in.
   const kinds = ALGORITHM_KINDS.filter((kind) => algorithms.includes(kind))
-  return { algorithms: kinds, composite: options.composite ?? true, time, numRuns, timeoutMs }
+  return {
+    algorithms: kinds,
+    composite: options.composite ?? true,
+    refunds: options.refunds ?? true,
+    time,
+    numRuns,
+    timeoutMs,
+  }
 }

@@ -30,6 +30,7 @@ async function runTrace(
   h: Harness,
   specs: readonly LimitSpec[],
   trace: { offset: number; operations: readonly Operation[] },
+  refunds: boolean,
 ): Promise<void> {
   const limits = specs.map(build)
   const algorithm: Algorithm | Algorithm[] = limits.length === 1 ? (limits[0] as Algorithm) : limits
@@ -47,11 +48,18 @@ async function runTrace(
   })
   const maxCost = limits.reduce((least, l) => Math.min(least, l.maxCost), Number.POSITIVE_INFINITY)
   let previous: Decision | undefined
+  // Each key's `limit` decisions on both sides, latest last: what `refund` steps give back.
+  const taken = new Map<string, [got: Decision, want: Decision][]>()
   for (const [i, step] of trace.operations.entries()) {
     clock.advance(advanceBy(step.advance, limits, clock.now, previous))
     const key = KEYS[step.key] as string
     if (step.op === 'reset') {
       await Promise.all([actual.reset(key), expected.reset(key)])
+      continue
+    }
+    if (step.op === 'refund' || step.op === 'refundKey') {
+      // A store without refund (`refunds: false`) skips these steps.
+      if (refunds) await refundStep(actual, expected, key, step, taken.get(key) ?? [], maxCost)
       continue
     }
     const cost = step.cost % (maxCost + 1)
@@ -61,12 +69,37 @@ async function runTrace(
     const where = `step ${i}: ${step.op}(${JSON.stringify(key)}, ${JSON.stringify(options)}) at t = +${clock.now - start} ms`
     expect(comparable(got), where).toStrictEqual(comparable(want))
     previous = want
+    if (step.op === 'limit') taken.set(key, (taken.get(key) ?? []).concat([[got, want]]))
   }
 }
 
 /**
+ * A refund step on both limiters: `decision.refund()` of one earlier `limit` decision of `key`
+ * (any: refused, already refunded, rolled over) or a refund by key, with the same answer on both.
+ * The decisions after it show whether the store gave back what the reference did.
+ */
+async function refundStep(
+  actual: RateLimiter,
+  expected: RateLimiter,
+  key: string,
+  step: Operation,
+  decisions: readonly [Decision, Decision][],
+  maxCost: number,
+): Promise<void> {
+  if (step.op === 'refundKey') {
+    const cost = 1 + (step.cost % maxCost)
+    expect(await actual.refund(key, { cost })).toBe(await expected.refund(key, { cost }))
+    return
+  }
+  if (decisions.length === 0) return
+  const [got, want] = decisions[decisions.length - 1 - (step.pick % decisions.length)] as [Decision, Decision]
+  const wanted = await want.refund?.()
+  expect(await got.refund?.(), `refund of ${JSON.stringify(comparable(want))}`).toBe(wanted)
+}
+
+/**
  * Area 2: store/reference parity. For each algorithm kind, random parameters and random traces of
- * limit/peek/reset with random costs, run on the store and on core's `stepAll` over a Map that drops
+ * limit/peek/reset/refund (of earlier decisions and by key) with random costs, run on the store and on core's `stepAll` over a Map that drops
  * states at their TTL; the decisions must be identical. Then the same for random composites of 2–3
  * limits. Needs controlled time: registers nothing in 'store' time.
  */
@@ -79,7 +112,9 @@ export function describeParity(name: string, factory: StoreFactory, options?: Co
     for (const kind of resolved.algorithms) {
       h.test(`${kind}: random parameters and traces decide like stepAll`, async () => {
         await fc.assert(
-          fc.asyncProperty(specArbitrary(kind), traceArbitrary, (spec, trace) => runTrace(h, [spec], trace)),
+          fc.asyncProperty(specArbitrary(kind), traceArbitrary, (spec, trace) =>
+            runTrace(h, [spec], trace, resolved.refunds),
+          ),
           runs,
         )
       })
@@ -88,7 +123,7 @@ export function describeParity(name: string, factory: StoreFactory, options?: Co
       h.test('composite: random 2–3 limits of random kinds decide like stepAll, all-or-nothing', async () => {
         await fc.assert(
           fc.asyncProperty(compositeArbitrary(resolved.algorithms), traceArbitrary, (specs, trace) =>
-            runTrace(h, specs, trace),
+            runTrace(h, specs, trace, resolved.refunds),
           ),
           runs,
         )

@@ -1,7 +1,7 @@
 // The reference store: core's stepAll over a Map. The one model every store is held to, and the
 // simplest correct store for tests that need one without a backend.
 import type { Algorithm, AlgorithmKind, AlgorithmState } from '@sluice/core'
-import { ALGORITHM_KINDS, type Store, type StoreRequest, stepAll } from '@sluice/core/store'
+import { ALGORITHM_KINDS, refundAll, type Store, type StoreRequest, stepAll } from '@sluice/core/store'
 
 interface Entry {
   readonly state: AlgorithmState
@@ -56,6 +56,21 @@ export function referenceStore(options: ReferenceStoreOptions = {}): Store {
     name: 'reference',
     capabilities: { algorithms, composite },
     apply: async (request) => applySync(request),
+    // core's refundAll on the live states, written like a step's writes.
+    async refund({ key, limits, cost, now = clock(), takenResetMs }) {
+      const entries = counters.get(key)
+      if (entries === undefined) return
+      const states = limits.map((limit) => {
+        const entry = entries.get(limit.id)
+        return entry !== undefined && now < entry.expiresAt ? entry.state : undefined
+      })
+      refundAll(limits, states, now, cost, takenResetMs).forEach((write, i) => {
+        if (write === undefined) return
+        const id = (limits[i] as Algorithm).id
+        if (write.ttlMs > 0) entries.set(id, { state: write.state, expiresAt: now + write.ttlMs })
+        else entries.delete(id)
+      })
+    },
     ...(options.sync === true ? { applySync } : {}),
     async reset(key, limits) {
       const entries = counters.get(key)

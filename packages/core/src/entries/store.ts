@@ -2,6 +2,7 @@
 // match, the deadline a store call keeps, and the option checks every store shares. Edge-safe.
 
 export { ALGORITHM_KINDS } from '../algorithm.ts'
+export { refundAll, refundStep } from '../algorithms/refund.ts'
 export { type DurationRule, MAX_TIMER_MS, parseDuration } from '../duration.ts'
 export {
   createStoreDeadlines,
@@ -10,5 +11,11 @@ export {
   storeTimeoutMs,
 } from '../resilience/deadlines.ts'
 export { type StateWrite, type StepAllResult, stepAll, stepWithin } from '../stepAll.ts'
-export { MAX_LIMITS_PER_REQUEST, type Store, type StoreCapabilities, type StoreRequest } from '../store.ts'
+export {
+  MAX_LIMITS_PER_REQUEST,
+  type RefundRequest,
+  type Store,
+  type StoreCapabilities,
+  type StoreRequest,
+} from '../store.ts'
 export { optionsObject } from '../validate.ts'

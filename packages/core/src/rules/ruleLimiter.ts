@@ -4,6 +4,7 @@ import type { CallOptions } from '../callOptions.ts'
 import type { Decision } from '../decision.ts'
 import type { ObservabilityOptions } from '../events/options.ts'
 import type { LimiterEvents } from '../events/types.ts'
+import type { RefundOptions } from '../refunds.ts'
 import type { ResilienceOptions } from '../resilience/options.ts'
 import type { Store } from '../store.ts'
 import type { WaitOptions } from '../wait.ts'
@@ -55,6 +56,12 @@ export interface RulesRateLimiter {
    */
   wait(request: DescriptorRequest, options: WaitOptions): Promise<Decision>
   /** Forgets the counters of every limit these descriptors match (shadow ones included). */
+  /**
+   * As `RateLimiter.refund`: what a decision of this limiter took (its matched limits, not its
+   * shadow ones), or `cost` units back to the counters `request` matches, from their current windows.
+   */
+  refund(decision: Decision): Promise<boolean>
+  refund(request: DescriptorRequest, options?: RefundOptions): Promise<boolean>
   reset(request: DescriptorRequest): Promise<void>
   /**
    * Puts a new rule set in force between two requests: a request uses one rule set from start to

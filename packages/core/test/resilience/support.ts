@@ -15,7 +15,7 @@ export function testStore(options: { sync?: boolean; timeoutMs?: number } = {}) 
   const decide = reference.applySync as (request: StoreRequest) => readonly LimitDecision[]
   let fault: Fault = 'none'
   const hanging: (() => void)[] = []
-  const counts = { apply: 0, reset: 0 }
+  const counts = { apply: 0, reset: 0, refund: 0 }
 
   function countedDecide(request: StoreRequest): readonly LimitDecision[] {
     counts.apply++
@@ -42,6 +42,11 @@ export function testStore(options: { sync?: boolean; timeoutMs?: number } = {}) 
     name: 'test',
     capabilities: reference.capabilities,
     apply,
+    refund(request) {
+      counts.refund++
+      if (fault === 'fail') return Promise.reject(new (class extends Error {})('connection refused'))
+      return (reference.refund as NonNullable<Store['refund']>)(request)
+    },
     reset(key, limits) {
       counts.reset++
       return reference.reset(key, limits)

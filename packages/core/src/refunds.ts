@@ -1,0 +1,190 @@
+// Refunds on the limiter side: decision.refund() for what one limit() call took, and refunds by key.
+import type { Algorithm } from './algorithm.ts'
+import { unadmittable } from './callOptions.ts'
+import { readClock } from './clock.ts'
+import type { Decision } from './decision.ts'
+import { InputError } from './errors.ts'
+import { monotonicNow } from './resilience/runtime.ts'
+import type { RefundRequest } from './store.ts'
+import type { StoreCall } from './storeCall.ts'
+import { optionsObject, show } from './validate.ts'
+
+/** What `limiter.refund(key, options)` accepts. */
+export interface RefundOptions {
+  /** Units to give back: a whole number from 1 to the most the limits admit at once. Default 1. */
+  readonly cost?: number
+}
+
+/** What one consuming call took, kept by its decision's `refund`. */
+interface Take {
+  /** The limiter key is `start` + `key` (joined only when refunded: takes are many, refunds few). */
+  readonly start: string
+  readonly key: string
+  /** The limits that counted it, in the order of the decision's `policies`. */
+  readonly limits: readonly Algorithm[]
+  readonly cost: number
+  /** The limiter clock's reading for the call, or `undefined` when the store's clock decided. */
+  readonly now: number | undefined
+}
+
+/** Marks the refunds of one limiter, so it can tell its decisions from another limiter's. */
+class Owner {}
+
+/** What every decision of one limiter shares for its refund. */
+interface Limiter {
+  readonly owner: Owner
+  readonly clock: (() => number) | undefined
+  send(request: RefundRequest): Promise<boolean>
+}
+
+/**
+ * A decision of `limit()`: its fields, copied, and `refund` on the prototype (a getter), so it is
+ * not an own property: decisions compare, spread and serialise as before. A class instance, not
+ * `Object.defineProperty` on the store's object: that would cost more than the call itself.
+ */
+class Taken implements Decision {
+  readonly allowed: boolean
+  readonly limit: number
+  readonly remaining: number
+  readonly resetAfterMs: number
+  readonly retryAfterMs: number
+  readonly delayMs: number
+  readonly policy: string
+  readonly policies: Decision['policies']
+  declare readonly shadow?: Decision['shadow']
+  declare readonly limits?: Decision['limits']
+  declare readonly unlimited?: Decision['unlimited']
+  declare readonly degraded?: Decision['degraded']
+  readonly #take: Take
+  readonly #limiter: Limiter
+  /** Monotonic time the decision arrived (without a clock: the take's time is known to the round trip). */
+  readonly #receivedAt: number
+  #spent = false
+
+  constructor(d: Decision, take: Take, limiter: Limiter) {
+    this.allowed = d.allowed
+    this.limit = d.limit
+    this.remaining = d.remaining
+    this.resetAfterMs = d.resetAfterMs
+    this.retryAfterMs = d.retryAfterMs
+    this.delayMs = d.delayMs
+    this.policy = d.policy
+    this.policies = d.policies
+    // Optional fields only when present, as the store's decision had them.
+    const self = this as { -readonly [K in keyof Decision]: Decision[K] }
+    if (d.shadow !== undefined || 'shadow' in d) self.shadow = d.shadow
+    if (d.limits !== undefined || 'limits' in d) self.limits = d.limits
+    if (d.unlimited !== undefined || 'unlimited' in d) self.unlimited = d.unlimited
+    if (d.degraded !== undefined || 'degraded' in d) self.degraded = d.degraded
+    this.#take = take
+    this.#limiter = limiter
+    this.#receivedAt = limiter.clock === undefined ? monotonicNow() : 0
+  }
+
+  /** `decision.refund()`; with another limiter's `Owner` (from `limiter.refund`), an `InputError`. */
+  get refund(): (asker?: unknown) => Promise<boolean> {
+    return (asker?: unknown) => this.#refund(asker)
+  }
+
+  #refund(asker: unknown): Promise<boolean> {
+    if (asker instanceof Owner && asker !== this.#limiter.owner) {
+      return Promise.reject(
+        new InputError(
+          'refund(decision): this decision was made by another limiter; refund it with that limiter (or decision.refund())',
+        ),
+      )
+    }
+    const take = this.#take
+    // Refused, degraded (the store did not count it) or already given back: nothing to return.
+    if (this.#spent || !this.allowed || this.degraded !== undefined || take.cost === 0) {
+      return Promise.resolve(false)
+    }
+    this.#spent = true
+    let request: RefundRequest
+    try {
+      const clock = this.#limiter.clock
+      const now = clock === undefined ? undefined : readClock(clock)
+      const elapsed = now === undefined ? monotonicNow() - this.#receivedAt : now - (take.now as number)
+      // Without a clock the take's time is known to the round trip: an upper bound, 1 ms over for
+      // the store's whole-millisecond clock.
+      const slack = now === undefined ? 1 : 0
+      const takenResetMs = this.policies.map((p) => Math.ceil(p.resetAfterMs - elapsed) + slack)
+      request = { key: take.start + take.key, limits: take.limits, cost: take.cost, now, takenResetMs }
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#limiter.send(request)
+  }
+}
+
+/** The refunds of one limiter. */
+export interface Refunds {
+  /** Gives `decision` its `refund` (not enumerable: decisions compare and serialise as before). */
+  attach(decision: Decision, take: Take): Decision
+  /** `limiter.refund(decision)`: its own refund; another limiter's decision is an `InputError`. */
+  ofDecision(decision: Decision): Promise<boolean>
+  /** `limiter.refund(key, { cost })`, once the key is planned: from the current windows. */
+  byKey(limiterKey: string, limits: readonly Algorithm[], maxCost: number, options: unknown): Promise<boolean>
+}
+
+/**
+ * The refunds of the limiter whose store calls go through `call` and whose clock is `clock`.
+ *
+ * A decision knows when its take counted only to the limiter's clock: with `clock`, its refund
+ * names the take's windows exactly; without one (the store's clock), to within the call's round
+ * trip plus 1 ms, which names them exactly unless the refund waits in the store for longer than a
+ * window minus that round trip (see `RefundRequest.takenResetMs`).
+ *
+ * @example
+ * const refunds = createRefunds(call, undefined)
+ * return refunds.attach(decision, { start, key, limits, cost, now })
+ */
+export function createRefunds(call: StoreCall, clock: (() => number) | undefined): Refunds {
+  const owner = new Owner()
+  const limiter: Limiter = { owner, clock, send: (request) => call.refund(request).then(() => true) }
+
+  function attach(decision: Decision, take: Take): Decision {
+    return new Taken(decision, take, limiter)
+  }
+
+  return {
+    attach,
+    ofDecision(decision) {
+      const refund = (decision as { refund?: unknown } | null)?.refund
+      if (typeof refund !== 'function') {
+        return Promise.reject(
+          new InputError(
+            `refund(decision): not a decision of limit() (a peek's, or no decision at all): ${show(decision)}`,
+          ),
+        )
+      }
+      return (refund as (asker: Owner) => Promise<boolean>)(owner)
+    },
+    byKey(limiterKey, limits, maxCost, options) {
+      let cost: number
+      try {
+        optionsObject(options ?? {}, 'refund', ['cost'], { points: 'use cost' }, InputError)
+        cost = refundCost((options as RefundOptions | undefined)?.cost, limits, maxCost)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      if (limits.length === 0) return Promise.resolve(false)
+      const now = clock === undefined ? undefined : readClock(clock)
+      return limiter.send({ key: limiterKey, limits, cost, now, takenResetMs: undefined })
+    },
+  }
+}
+
+/** A refund's `cost`: a whole number from 1 to what the limits admit at once (default 1). */
+function refundCost(cost: unknown, limits: readonly Algorithm[], maxCost: number): number {
+  if (cost === undefined) return 1
+  if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 1) {
+    throw new InputError(`refund: cost must be a whole number of units, at least 1, got ${show(cost)}`)
+  }
+  if (unadmittable(cost, limits, maxCost) !== undefined) {
+    throw new InputError(
+      `refund: cost ${cost} is more than was ever taken at once: these limits admit at most ${maxCost}; give back at most that`,
+    )
+  }
+  return cost
+}
