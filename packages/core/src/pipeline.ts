@@ -112,7 +112,7 @@ export function createPipeline<P extends Plan>(
     fixed === undefined
       ? undefined
       : call.keyed(fixed.start, fixed.limits, (decision, key, cost, now) =>
-          refunds.attach(decision, { start: fixed.start, key, limits: fixed.limits, cost, now }),
+          refunds.attach(decision, fixed.start, key, fixed.limits, cost, now),
         )
 
   function decide(input: unknown, given: unknown, consume: boolean): Promise<Decision> {
@@ -151,7 +151,7 @@ export function createPipeline<P extends Plan>(
         emitDecision(events as EventHub, input, limits, request, decision, trace as CallTrace, timeMs)
       if (!consume) return decision
       const { cost, now } = request
-      return refunds.attach(decision, { start: '', key: plan.limiterKey, limits, cost, now })
+      return refunds.attach(decision, '', plan.limiterKey, limits, cost, now)
     })
   }
 

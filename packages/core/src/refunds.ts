@@ -15,18 +15,6 @@ export interface RefundOptions {
   readonly cost?: number
 }
 
-/** What one consuming call took, kept by its decision's `refund`. */
-interface Take {
-  /** The limiter key is `start` + `key` (joined only when refunded: takes are many, refunds few). */
-  readonly start: string
-  readonly key: string
-  /** The limits that counted it, in the order of the decision's `policies`. */
-  readonly limits: readonly Algorithm[]
-  readonly cost: number
-  /** The limiter clock's reading for the call, or `undefined` when the store's clock decided. */
-  readonly now: number | undefined
-}
-
 /** Marks the refunds of one limiter, so it can tell its decisions from another limiter's. */
 class Owner {}
 
@@ -55,13 +43,28 @@ class Taken implements Decision {
   declare readonly limits?: Decision['limits']
   declare readonly unlimited?: Decision['unlimited']
   declare readonly degraded?: Decision['degraded']
-  readonly #take: Take
+  // What the call took, kept in the decision itself (no second object per call): the limiter key
+  // is #start + #key (joined only when refunded: takes are many, refunds few), #limits in the
+  // order of `policies`, #now the limiter clock's reading (undefined: the store's clock decided).
+  readonly #start: string
+  readonly #key: string
+  readonly #limits: readonly Algorithm[]
+  readonly #cost: number
+  readonly #now: number | undefined
   readonly #limiter: Limiter
   /** Monotonic time the decision arrived (without a clock: the take's time is known to the round trip). */
   readonly #receivedAt: number
   #spent = false
 
-  constructor(d: Decision, take: Take, limiter: Limiter) {
+  constructor(
+    d: Decision,
+    start: string,
+    key: string,
+    limits: readonly Algorithm[],
+    cost: number,
+    now: number | undefined,
+    limiter: Limiter,
+  ) {
     this.allowed = d.allowed
     this.limit = d.limit
     this.remaining = d.remaining
@@ -76,7 +79,11 @@ class Taken implements Decision {
     if (d.limits !== undefined || 'limits' in d) self.limits = d.limits
     if (d.unlimited !== undefined || 'unlimited' in d) self.unlimited = d.unlimited
     if (d.degraded !== undefined || 'degraded' in d) self.degraded = d.degraded
-    this.#take = take
+    this.#start = start
+    this.#key = key
+    this.#limits = limits
+    this.#cost = cost
+    this.#now = now
     this.#limiter = limiter
     this.#receivedAt = limiter.clock === undefined ? monotonicNow() : 0
   }
@@ -94,9 +101,8 @@ class Taken implements Decision {
         ),
       )
     }
-    const take = this.#take
     // Refused, degraded (the store did not count it) or already given back: nothing to return.
-    if (this.#spent || !this.allowed || this.degraded !== undefined || take.cost === 0) {
+    if (this.#spent || !this.allowed || this.degraded !== undefined || this.#cost === 0) {
       return Promise.resolve(false)
     }
     this.#spent = true
@@ -104,12 +110,12 @@ class Taken implements Decision {
     try {
       const clock = this.#limiter.clock
       const now = clock === undefined ? undefined : readClock(clock)
-      const elapsed = now === undefined ? monotonicNow() - this.#receivedAt : now - (take.now as number)
+      const elapsed = now === undefined ? monotonicNow() - this.#receivedAt : now - (this.#now as number)
       // Without a clock the take's time is known to the round trip: an upper bound, 1 ms over for
       // the store's whole-millisecond clock.
       const slack = now === undefined ? 1 : 0
       const takenResetMs = this.policies.map((p) => Math.ceil(p.resetAfterMs - elapsed) + slack)
-      request = { key: take.start + take.key, limits: take.limits, cost: take.cost, now, takenResetMs }
+      request = { key: this.#start + this.#key, limits: this.#limits, cost: this.#cost, now, takenResetMs }
     } catch (error) {
       return Promise.reject(error)
     }
@@ -120,7 +126,14 @@ class Taken implements Decision {
 /** The refunds of one limiter. */
 export interface Refunds {
   /** Gives `decision` its `refund` (not enumerable: decisions compare and serialise as before). */
-  attach(decision: Decision, take: Take): Decision
+  attach(
+    decision: Decision,
+    start: string,
+    key: string,
+    limits: readonly Algorithm[],
+    cost: number,
+    now: number | undefined,
+  ): Decision
   /** `limiter.refund(decision)`: its own refund; another limiter's decision is an `InputError`. */
   ofDecision(decision: Decision): Promise<boolean>
   /** `limiter.refund(key, { cost })`, once the key is planned: from the current windows. */
@@ -137,14 +150,21 @@ export interface Refunds {
  *
  * @example
  * const refunds = createRefunds(call, undefined)
- * return refunds.attach(decision, { start, key, limits, cost, now })
+ * return refunds.attach(decision, start, key, limits, cost, now)
  */
 export function createRefunds(call: StoreCall, clock: (() => number) | undefined): Refunds {
   const owner = new Owner()
   const limiter: Limiter = { owner, clock, send: (request) => call.refund(request).then(() => true) }
 
-  function attach(decision: Decision, take: Take): Decision {
-    return new Taken(decision, take, limiter)
+  function attach(
+    decision: Decision,
+    start: string,
+    key: string,
+    limits: readonly Algorithm[],
+    cost: number,
+    now: number | undefined,
+  ): Decision {
+    return new Taken(decision, start, key, limits, cost, now, limiter)
   }
 
   return {
