@@ -92,7 +92,8 @@ describe('decisions of one turn', () => {
 
   it('a decision awaited alone is one call of its own, and batch: false sends each alone', async () => {
     const { store, prefix } = await warmStore()
-    const limits = [tokenBucket({ capacity: 3, refillRate: 1 })]
+    // One token an hour: however long the machine stalls between calls, no key lapses and refills.
+    const limits = [tokenBucket({ capacity: 3, refillRate: 1, refillInterval: '1h' })]
     await resetStats()
     for (let i = 0; i < 4; i++) await store.apply(request(`${prefix}alone`, limits))
     expect(await scriptCalls()).toBe(4)

@@ -103,6 +103,18 @@ async function decideAll(requests: readonly StoreRequest[]): Promise<(readonly L
   return parseEngineReply(await client.eval(ENGINE_SCRIPT.lua, keys.length, ...keys, ...args), decisions)
 }
 
+/** Runs a fresh trace of `steps` as several engine calls, cut at `cuts`, and compares it with core. */
+async function splitTrace(steps: readonly Step[], cuts: readonly number[]): Promise<void> {
+  const requests = requestsOf(steps, trace++)
+  const bounds = [0, ...cuts.filter((c) => c < requests.length).sort((a, b) => a - b), requests.length]
+  const outcomes: (readonly LimitDecision[] | string)[] = []
+  for (let i = 1; i < bounds.length; i++) {
+    const part = requests.slice(bounds[i - 1], bounds[i])
+    if (part.length > 0) for (const outcome of await decideAll(part)) outcomes.push(outcome)
+  }
+  expect(outcomes).toStrictEqual(expected(requests))
+}
+
 describe('the engine decides a batch in order, like core one decision after another', () => {
   it('random traces of single and composite decisions on shared counters, in one call', async () => {
     await fc.assert(
@@ -120,18 +132,18 @@ describe('the engine decides a batch in order, like core one decision after anot
         fc.array(stepArb, { minLength: 2, maxLength: 30 }),
         fc.array(fc.integer({ min: 1, max: 29 }), { maxLength: 4 }),
         async (steps, cuts) => {
-          const requests = requestsOf(steps, trace++)
-          const bounds = [
-            0,
-            ...cuts.filter((c) => c < requests.length).sort((a, b) => a - b),
-            requests.length,
-          ]
-          const outcomes: (readonly LimitDecision[] | string)[] = []
-          for (let i = 1; i < bounds.length; i++) {
-            const part = requests.slice(bounds[i - 1], bounds[i])
-            if (part.length > 0) for (const outcome of await decideAll(part)) outcomes.push(outcome)
+          // Separate calls are apart in real time, and Redis keeps a caller-timed state its TTL + 1 s
+          // on its own clock: a run that failed after 900 ms may have met a stall, so it runs again
+          // on fresh keys (3 runs at most). A wrong decision fails every run.
+          for (let attempt = 1; ; attempt++) {
+            const started = Date.now()
+            try {
+              await splitTrace(steps, cuts)
+              return
+            } catch (error) {
+              if (attempt >= 3 || Date.now() - started <= 900) throw error
+            }
           }
-          expect(outcomes).toStrictEqual(expected(requests))
         },
       ),
       { numRuns: 50 },

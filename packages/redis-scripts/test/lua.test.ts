@@ -207,7 +207,8 @@ async function readState(key: string, kind: AlgorithmKind): Promise<AlgorithmSta
   return flat.filter((_, i) => i % 2 === 1).map(Number)
 }
 
-async function check({ via, algorithm, state, now, cost, consume }: Case): Promise<void> {
+async function check(c: Case, attempt = 1): Promise<void> {
+  const { via, algorithm, state, now, cost, consume } = c
   const request = { key: `k${sequence++}`, limits: [algorithm], cost, consume, now }
   const key = keysOf(request)[0] as string
   if (state !== undefined) await writeState(key, algorithm.kind, state)
@@ -220,6 +221,12 @@ async function check({ via, algorithm, state, now, cost, consume }: Case): Promi
   const pttl = await client.pttl(key)
   // The TTL has run down by at most the time from sending the script to reading it (+1 ms rounding).
   const elapsed = Math.ceil(performance.now() - sent) + 1
+  // A write lives at least GRACE_MS on Redis's clock: only a machine stalled that long can have let
+  // it lapse before the reads above. Then the same case runs again on a fresh key (twice at most).
+  if (elapsed >= GRACE_MS && attempt < 3) {
+    await client.del(key)
+    return check(c, attempt + 1)
+  }
   const write = expected.writes[0]
   if (write === undefined) {
     // Nothing written: not a value, not a pruned log entry, not a TTL.
@@ -246,7 +253,10 @@ describe('the Lua twins decide like core on arbitrary states', () => {
   ]
   for (const kind of kinds) {
     it(kind, async () => {
-      await fc.assert(fc.asyncProperty(caseArb(kind), check), { numRuns: 150 })
+      await fc.assert(
+        fc.asyncProperty(caseArb(kind), (c) => check(c)),
+        { numRuns: 150 },
+      )
     })
   }
 })
@@ -348,7 +358,8 @@ describe('the scripts themselves', () => {
   })
 
   it('log one unique sorted-set member per admitted unit, several calls in one millisecond included', async () => {
-    const algorithm = slidingLog({ limit: 10, window: 1000 })
+    // An hour: the log outlives any stall of the machine between the calls and the reads.
+    const algorithm = slidingLog({ limit: 10, window: 3_600_000 })
     const now = EPOCH + 5
     for (const [cost, via] of [
       [3, 'kind'],

@@ -2,6 +2,7 @@ import { type Algorithm, createRateLimiter, type RateLimiter } from '@sluice/cor
 import type { Store } from '@sluice/core/store'
 import { beforeAll, it } from 'vitest'
 import type { ResolvedOptions } from './options.ts'
+import { despiteStalls } from './stalls.ts'
 
 /** 2023-11-14T22:13:20Z: a realistic clock that is a multiple of 100 s, so aligned to 1 s and 5 s windows. */
 export const EPOCH = 1_700_000_000_000
@@ -55,8 +56,17 @@ export interface Harness {
     algorithm: Algorithm | readonly Algorithm[],
     setup?: { clock?: Clock; prefix?: string },
   ): RateLimiter
-  /** `it` with the configured per-test timeout. */
+  /**
+   * `it` with the configured per-test timeout, for a deterministic test that makes its limiters
+   * (fresh keys) inside `fn`. In 'controlled' time it runs under `despiteStalls`: a failure after
+   * more than `STALL_MS` of real time (a store's real-time TTL may have lapsed) is run again.
+   */
   test(name: string, fn: () => Promise<void>): void
+  /**
+   * `it` with the configured timeout and no rerun, for a fast-check property: rerunning it would
+   * draw new random cases and could hide a rare failure. Guard each case with `despiteStalls` instead.
+   */
+  property(name: string, fn: () => Promise<void>): void
 }
 
 /** Call inside a `describe`: registers a `beforeAll` that makes the store. */
@@ -82,6 +92,7 @@ export function harness(area: string, factory: StoreFactory, options: ResolvedOp
         denyCache: false,
         ...(controlled ? { clock: (setup.clock ?? controlledClock()).read } : {}),
       }),
-    test: (name, fn) => it(name, fn, options.timeoutMs),
+    test: (name, fn) => it(name, controlled ? () => despiteStalls(fn) : fn, options.timeoutMs),
+    property: (name, fn) => it(name, fn, options.timeoutMs),
   }
 }

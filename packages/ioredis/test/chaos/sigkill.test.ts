@@ -86,8 +86,11 @@ function checkRecords(
   records: readonly CallRecord[],
   { killedAt, restartAt, upAt, lagMs }: { killedAt: number; restartAt: number; upAt: number; lagMs: number },
 ): void {
+  // Calls begun and ended while no server ran. One begun before the restart may end after it,
+  // decided by the fresh server (a breaker probe waiting in ioredis's offline queue, sent on
+  // reconnection): the store answering it is right, so it is no outage call.
   const outage = records.filter(
-    (r) => r.start > killedAt + TIMEOUT_MS + MARGIN_MS + lagMs && r.start < restartAt,
+    (r) => r.start > killedAt + TIMEOUT_MS + MARGIN_MS + lagMs && r.end < restartAt,
   )
   const backAt = records
     .filter((r) => r.start >= upAt && r.degraded === undefined)
