@@ -62,7 +62,14 @@ function harnessOver(store: Store): Harness {
 
 // A 1 ms sliding log, used up, then asked again at the same instant: its state has a 1 ms TTL.
 const spec: LimitSpec = { kind: 'slidingLog', limit: 1, window: 1 }
-const limit: Operation = { advance: { by: 'ms', ms: 0 }, op: 'limit', key: 0, cost: 1, maxDelayMs: undefined, pick: 0 }
+const limit: Operation = {
+  advance: { by: 'ms', ms: 0 },
+  op: 'limit',
+  key: 0,
+  cost: 1,
+  maxDelayMs: undefined,
+  pick: 0,
+}
 const trace = { offset: 0, operations: [limit, limit] }
 const STALL = GRACE_MS + 100
 
