@@ -1,10 +1,17 @@
 import { createRateLimiter, gcra } from '@sluice/core'
-import { eventLoopLag, type RedisCluster, startCluster } from '@sluice/test-services'
+import {
+  eventLoopLag,
+  type RedisCluster,
+  sleep,
+  startCluster,
+  startLoad,
+  until,
+  worstLatency,
+} from '@sluice/test-services'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { ioredisStore } from '../../src/index.ts'
 import { closeQuietly } from '../support/clients.ts'
-import { sleep, startLoad, until, worstLatency } from './load.ts'
 
 const TIMEOUT_MS = 300
 // A failover loads this 2-core machine (6 nodes electing, slot refreshes): a wider margin than

@@ -1,11 +1,18 @@
 // node-redis v6 on a Cluster whose master is SIGKILLed under load: calls settle by policy within
 // timeoutMs, and decisions come from Redis again once a replica took over.
 import { createRateLimiter, gcra } from '@sluice/core'
-import { eventLoopLag, type RedisCluster, startCluster } from '@sluice/test-services'
+import {
+  eventLoopLag,
+  type RedisCluster,
+  sleep,
+  startCluster,
+  startLoad,
+  until,
+  worstLatency,
+} from '@sluice/test-services'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { nodeRedisStore } from '../../src/index.ts'
 import { closeQuietly, type TestCluster, V6 } from '../support/clients.ts'
-import { sleep, startLoad, until, worstLatency } from './load.ts'
 
 const TIMEOUT_MS = 300
 // A failover loads this 2-core machine (6 nodes electing, slot refreshes): a wider margin than

@@ -3,11 +3,19 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { createRateLimiter, tokenBucket } from '@sluice/core'
-import { eventLoopLag, type RedisServer, startRedis } from '@sluice/test-services'
+import {
+  type CallRecord,
+  eventLoopLag,
+  type RedisServer,
+  sleep,
+  startLoad,
+  startRedis,
+  until,
+  worstLatency,
+} from '@sluice/test-services'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { nodeRedisStore } from '../../src/index.ts'
 import { closeQuietly, type TestClient, V6 } from '../support/clients.ts'
-import { type CallRecord, sleep, startLoad, until, worstLatency } from './load.ts'
 
 const TIMEOUT_MS = 300
 /** What "settles within timeoutMs" may overrun by, besides the event loop's measured lag. */

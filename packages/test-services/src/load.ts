@@ -1,5 +1,9 @@
-// The load of the chaos tests: workers keeping calls in flight, every call recorded (as @sluice/ioredis's chaos tests).
-import type { RateLimiter } from '@sluice/core'
+// The load of the Redis stores' chaos tests: workers keeping calls in flight, every call recorded.
+
+/** What the load calls: a sluice limiter (typed by shape: this package does not depend on core). */
+export interface LoadedLimiter {
+  limit(key: string): Promise<{ readonly allowed: boolean; readonly degraded?: { readonly reason: string } }>
+}
 
 /** One call as the load saw it; times in ms from `performance.now()`. */
 export interface CallRecord {
@@ -17,7 +21,7 @@ export interface CallRecord {
  * Keeps `workers` calls in flight on `keys` keys until `stop()`, recording every call. Under a
  * failure policy no call may reject; a rejection is recorded, not thrown, so the test can say so.
  */
-export function startLoad(limiter: RateLimiter, options: { workers: number; keys: number }) {
+export function startLoad(limiter: LoadedLimiter, options: { workers: number; keys: number }) {
   const records: CallRecord[] = []
   let running = true
   const worker = async (w: number) => {
