@@ -13,9 +13,15 @@ export interface CallOptions {
    * instead, taking nothing, with `retryAfterMs` the extra wait. Default: no bound.
    */
   readonly maxDelayMs?: Duration
+  /**
+   * What picks this call's limits, for a limiter whose `algorithm` is a function
+   * (`algorithm: ({ key, context }) => PLANS[context]`): the caller's plan, tier or account. Any
+   * other limiter refuses it (`InputError`).
+   */
+  readonly context?: unknown
 }
 
-const CALL_OPTIONS = ['cost', 'maxDelayMs']
+const CALL_OPTIONS = ['cost', 'maxDelayMs', 'context']
 
 /** Names other rate limiters give the units a request takes. */
 const FOREIGN_CALL_OPTIONS: Record<string, string> = {
@@ -27,7 +33,7 @@ const FOREIGN_CALL_OPTIONS: Record<string, string> = {
 
 /**
  * The options argument of `limit(key, options)` or `peek(key, options)`: absent, or an object
- * with only `cost` and `maxDelayMs`. An `InputError` otherwise: `limit('k', 5)` says to pass
+ * with only `cost`, `maxDelayMs` and `context`. An `InputError` otherwise: `limit('k', 5)` says to pass
  * `{ cost: 5 }`, and a misspelt option says "did you mean".
  *
  * @example checkCallOptions({ cost: 2 }, 'limit') // { cost: 2 }

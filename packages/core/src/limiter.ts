@@ -13,6 +13,7 @@ import type { ObservabilityOptions } from './events/options.ts'
 import type { LimiterEvents } from './events/types.ts'
 import { checkKey, checkPrefix, keyPrefix } from './keys.ts'
 import { checkAlgorithms, checkStore } from './limiterChecks.ts'
+import { type LimitsPerCaller, perCallerPlanner } from './perCaller.ts'
 import { createPipeline, type Plan, type Planner } from './pipeline.ts'
 import type { RefundOptions } from './refunds.ts'
 import { type ResilienceOptions, resolveResilience } from './resilience/options.ts'
@@ -37,9 +38,16 @@ export interface RateLimiterOptions extends ResilienceOptions, ObservabilityOpti
   readonly store: Store
   /**
    * One limit, or several (up to `MAX_LIMITS_PER_REQUEST`) checked and consumed together,
-   * all-or-nothing.
+   * all-or-nothing. Or a function that picks them per call (limits per caller: plan, tier, API
+   * key), from the call's key and its `context` option; see {@link LimitsPerCaller}. Its
+   * decisions carry the limits that decided (`decision.limits`), and `limiter.algorithms` is empty.
+   *
+   * @example
+   * const PLANS = { free: fixedWindow({ limit: 100, window: '1h' }), pro: fixedWindow({ limit: 10_000, window: '1h' }) }
+   * const limiter = createRateLimiter({ store, algorithm: ({ context }) => PLANS[context ?? 'free'] })
+   * await limiter.limit('user:42', { context: user.plan })
    */
-  readonly algorithm: Algorithm | readonly Algorithm[]
+  readonly algorithm: Algorithm | readonly Algorithm[] | LimitsPerCaller
   /**
    * Namespaces this limiter's counters in the store, at most `MAX_KEY_LENGTH` characters: each
    * call's limiter key is `prefix:key` (a Redis key `{prefix:key}:<limit id>`). Defaults to
@@ -118,15 +126,18 @@ export interface RateLimiter {
    */
   refund(decision: Decision): Promise<boolean>
   refund(key: string, options?: RefundOptions): Promise<boolean>
-  /** Forgets `key` under every limit of this limiter (and in its deny cache and fallback store). */
-  reset(key: string): Promise<void>
+  /**
+   * Forgets `key` under every limit of this limiter (and in its deny cache and fallback store).
+   * Per-caller limits: under the limits `algorithm` picks for `key` and `options.context`.
+   */
+  reset(key: string, options?: { readonly context?: unknown }): Promise<void>
   /**
    * Lets pending calls settle (each within its deadline), stops the limiter's timers and empties
    * its deny cache; later calls reject with a `StoreError`. It does not close the store: close
    * that yourself (`store.close?.()`), and your Redis client after it. Idempotent.
    */
   close(): Promise<void>
-  /** The limits, in order. */
+  /** The limits, in order; empty when `algorithm` is a function (each decision's `limits` then says). */
   readonly algorithms: readonly Algorithm[]
   readonly store: Store
   /**
@@ -197,7 +208,9 @@ export function createRateLimiter(
   optionsObject(options, 'createRateLimiter', LIMITER_OPTIONS, FOREIGN_OPTIONS)
   const store = checkStore(options.store)
   const rules = 'rules' in options && options.rules !== undefined ? checkRules(options, store) : undefined
-  const algorithms = rules?.algorithms ?? checkAlgorithms(options.algorithm, store)
+  const pick = rules === undefined ? perCaller(options.algorithm) : undefined
+  const algorithms =
+    rules?.algorithms ?? (pick === undefined ? checkAlgorithms(options.algorithm, store) : NO_LIMITS)
   const prefix = checkPrefix(options.prefix, 'createRateLimiter')
   const clock = checkClock(options.clock, 'createRateLimiter')
   const share = flag((options as RateLimiterOptions).shareCounters, 'createRateLimiter: shareCounters')
@@ -206,9 +219,11 @@ export function createRateLimiter(
   const events = new EventHub(prefix, start, options.exposeKey)
   const call = storeCall(store, resolveResilience(options, store, algorithms), events)
   const planner =
-    rules === undefined
-      ? fixedLimits(start, algorithms)
-      : rulesPlanner(options as RulesLimiterOptions, rules, start, store)
+    rules !== undefined
+      ? rulesPlanner(options as RulesLimiterOptions, rules, start, store)
+      : pick !== undefined
+        ? perCallerPlanner(pick, start, store)
+        : fixedLimits(start, algorithms)
   const lists = rules === undefined ? checkLists(options as RateLimiterOptions) : undefined
   const pipeline = createPipeline<Plan>(planner, call, clock, events, lists)
   if (logger !== undefined) attachLogger(events, logger)
@@ -217,14 +232,14 @@ export function createRateLimiter(
   // (through `close`) exactly as long as it lives; see claimCounters.
   const release = share
     ? undefined
-    : claimCounters(store, prefix, counterSpaces(rules?.compiled.ruleSet.domain, algorithms))
+    : claimCounters(store, prefix, counterSpaces(rules?.compiled.ruleSet.domain, algorithms, pick))
   const close = () => {
     release?.()
     return call.close()
   }
   const limit = (input: unknown, callOptions: unknown) => pipeline.decide(input, callOptions, true)
   const peek = (input: unknown, callOptions: unknown) => pipeline.decide(input, callOptions, false)
-  const reset = (input: unknown) => pipeline.reset(input)
+  const reset = (input: unknown, resetOptions?: unknown) => pipeline.reset(input, resetOptions)
   const refund = (input: unknown, refundOptions?: unknown) => pipeline.refund(input, refundOptions)
   const wait = (input: unknown, waitOptions: unknown) =>
     waitForAdmission(limit, algorithms, input, waitOptions)
@@ -280,11 +295,24 @@ function fixedLimits(start: string, algorithms: readonly Algorithm[]): Planner {
  * The counters a limiter counts under, besides its prefix: one per limit id; for a rules limiter,
  * its domain (every counter of a rules limiter lives under the prefix and the domain).
  */
-function counterSpaces(domain: string | undefined, algorithms: readonly Algorithm[]): CounterSpace[] {
+function counterSpaces(
+  domain: string | undefined,
+  algorithms: readonly Algorithm[],
+  pick: LimitsPerCaller | undefined,
+): CounterSpace[] {
+  // Per-caller limits are known only per call: the limiter claims its prefix as a whole.
+  if (pick !== undefined) return [{ id: 'per-caller', label: 'per-caller limits (algorithm: a function)' }]
   if (domain !== undefined) {
     return [{ id: `domain:${domain}`, label: `rules domain ${JSON.stringify(domain)}` }]
   }
   return algorithms.map((a) => ({ id: `limit:${a.id}`, label: `limit ${a.name}` }))
+}
+
+const NO_LIMITS: readonly Algorithm[] = Object.freeze([])
+
+/** `algorithm` when it is a function (limits per caller), else `undefined`. */
+function perCaller(algorithm: unknown): LimitsPerCaller | undefined {
+  return typeof algorithm === 'function' ? (algorithm as LimitsPerCaller) : undefined
 }
 
 /** The limiter's allow and deny lists, or `undefined` for none (the pipeline then skips them). */

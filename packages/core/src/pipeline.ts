@@ -13,6 +13,7 @@ import { checkKey } from './keys.ts'
 import { createRefunds } from './refunds.ts'
 import type { StoreRequest } from './store.ts'
 import type { KeyedCall, StoreCall } from './storeCall.ts'
+import { optionsObject, show } from './validate.ts'
 
 /** What a planner makes of one call's input (a key, a descriptor request): which counters, under which limits. */
 export interface Plan {
@@ -38,8 +39,13 @@ export interface Plan {
 
 /** Turns what a caller passes into a {@link Plan}: the only part in which limiters differ. */
 export interface Planner<P extends Plan = Plan> {
-  /** Plans one call; bad input is an `InputError` (the pipeline rejects with it, before any store call). */
-  plan(input: unknown): P
+  /**
+   * Plans one call; bad input is an `InputError` (the pipeline rejects with it, before any store
+   * call). `context` is the call's `context` option, given only to a planner that `readsContext`.
+   */
+  plan(input: unknown, context?: unknown): P
+  /** True when the limits depend on the call's `context` option (per-caller limits); else `context` is refused. */
+  readonly readsContext?: boolean
   /** True when the limits differ per call (rules): decisions then carry `limits`, and `shadow`. */
   readonly perCall: boolean
   /** Sees the shadow policies of a consuming call (to report those that would have denied). */
@@ -66,8 +72,8 @@ type FixedLimits = NonNullable<Planner['fixed']>
 export interface Pipeline {
   /** `limit()` (consume) or `peek()`. Never throws: bad input is a rejection. */
   decide(input: unknown, options: unknown, consume: boolean): Promise<Decision>
-  /** Forgets the counters a call with `input` would use (shadow ones included). */
-  reset(input: unknown): Promise<void>
+  /** Forgets the counters a call with `input` (and `options.context`) would use (shadow ones included). */
+  reset(input: unknown, options?: unknown): Promise<void>
   /**
    * `limiter.refund(decision)`: what that decision took (see `Decision.refund`); or
    * `limiter.refund(input, { cost })`: `cost` units back to the counters a call with `input` uses,
@@ -125,7 +131,7 @@ export function createPipeline<P extends Plan>(
     let request: StoreRequest
     try {
       const options = checkCallOptions(given, consume ? 'limit' : 'peek')
-      plan = planner.plan(input)
+      plan = planner.plan(input, contextOf(planner, options))
       const cost = options?.cost
       request = {
         key: plan.limiterKey,
@@ -174,6 +180,7 @@ export function createPipeline<P extends Plan>(
     let maxDelayMs: number | undefined
     try {
       const options = given === undefined ? undefined : checkCallOptions(given, consume ? 'limit' : 'peek')
+      if (options?.context !== undefined) contextOf(planner, options)
       key = checkKey(input)
       const asked = options?.cost
       cost = asked === undefined ? (consume ? 1 : 0) : checkCost(asked, limits, maxCost)
@@ -283,18 +290,43 @@ export function createPipeline<P extends Plan>(
       }
       let plan: P
       try {
-        plan = planner.plan(input)
+        plan = planner.plan(input, contextOf(planner, options as { context?: unknown } | undefined))
       } catch (error) {
         return Promise.reject(error)
       }
       return refunds.byKey(plan.limiterKey, plan.limits, plan.maxCost, options)
     },
-    async reset(input) {
-      const plan = planner.plan(input)
+    async reset(input, options) {
+      const plan = planner.plan(input, contextOf(planner, checkResetOptions(options)))
       const limits = plan.shadow === undefined ? plan.limits : plan.limits.concat(plan.shadow)
       if (limits.length > 0) await call.reset(plan.limiterKey, limits)
     },
   }
+}
+
+/**
+ * A call's `context` option, for a planner that reads it; an `InputError` for one that does not, so
+ * a context meant to pick a plan never goes silently unused.
+ */
+function contextOf(planner: Planner, options: { readonly context?: unknown } | undefined): unknown {
+  const context = typeof options === 'object' && options !== null ? options.context : undefined
+  if (context !== undefined && planner.readsContext !== true) {
+    throw new InputError(
+      "context picks the limits of a limiter whose algorithm is a function, algorithm: ({ key, context }) => limits; this limiter's limits do not depend on it, so leave context out",
+    )
+  }
+  return context
+}
+
+/** `reset(key, options)`: absent, or `{ context }`. */
+function checkResetOptions(options: unknown): { readonly context?: unknown } | undefined {
+  if (options === undefined) return undefined
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InputError(
+      `reset(key, options): options must be an object such as { context }, got ${show(options)}`,
+    )
+  }
+  return optionsObject(options as { context?: unknown }, 'reset', ['context'], {}, InputError)
 }
 
 /** What limits that refuse every cost above 0 say to `cost`, each on its own (they keep no state). */

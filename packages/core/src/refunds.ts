@@ -13,6 +13,8 @@ import { optionsObject, show } from './validate.ts'
 export interface RefundOptions {
   /** Units to give back: a whole number from 1 to the most the limits admit at once. Default 1. */
   readonly cost?: number
+  /** For per-caller limits: the `context` that picks the limits to refund (as `limit(key, { context })`). */
+  readonly context?: unknown
 }
 
 /** Marks the refunds of one limiter, so it can tell its decisions from another limiter's. */
@@ -183,7 +185,7 @@ export function createRefunds(call: StoreCall, clock: (() => number) | undefined
     byKey(limiterKey, limits, maxCost, options) {
       let cost: number
       try {
-        optionsObject(options ?? {}, 'refund', ['cost'], { points: 'use cost' }, InputError)
+        optionsObject(options ?? {}, 'refund', ['cost', 'context'], { points: 'use cost' }, InputError)
         cost = refundCost((options as RefundOptions | undefined)?.cost, limits, maxCost)
       } catch (error) {
         return Promise.reject(error)

@@ -23,6 +23,8 @@ export interface WaitOptions {
   readonly signal?: AbortSignalLike
   /** Units the request takes, as for `limit` (default 1). */
   readonly cost?: number
+  /** For per-caller limits: what picks the limits, as for `limit(key, { context })`. */
+  readonly context?: unknown
 }
 
 /**
@@ -49,7 +51,7 @@ export class WaitTimeoutError extends SluiceError {
   }
 }
 
-const WAIT_OPTIONS = ['maxWaitMs', 'signal', 'cost']
+const WAIT_OPTIONS = ['maxWaitMs', 'signal', 'cost', 'context']
 
 /** Names other libraries, or sluice's own `limit`, give what `wait` calls `maxWaitMs`. */
 export const FOREIGN_WAIT_OPTIONS: Readonly<Record<string, string>> = {
@@ -91,7 +93,10 @@ export function checkSignal(value: unknown, method: string, error: ErrorClass): 
 }
 
 /** What `wait` asks of its limiter: one `limit` call with a shaping bound. */
-export type LimitCall = (input: unknown, options: { cost?: number; maxDelayMs: number }) => Promise<Decision>
+export type LimitCall = (
+  input: unknown,
+  options: { cost?: number; maxDelayMs: number; context?: unknown },
+) => Promise<Decision>
 
 /**
  * `limiter.wait(input, options)` over the limiter's `limit`: asks the store; when denied, sleeps
@@ -118,15 +123,12 @@ export async function waitForAdmission(
   const options = optionsObject(given as WaitOptions, 'wait', WAIT_OPTIONS, FOREIGN_WAIT_OPTIONS, InputError)
   const maxWaitMs = checkMaxWait(options.maxWaitMs, 'wait', InputError)
   const signal = checkSignal(options.signal, 'wait', InputError)
-  const cost = options.cost
+  const { cost, context } = options
   const start = monotonicNow()
   for (;;) {
     if (signal?.aborted) throw abortReason(signal)
     const leftMs = Math.max(0, Math.floor(maxWaitMs - (monotonicNow() - start)))
-    const decision = await limit(
-      input,
-      cost === undefined ? { maxDelayMs: leftMs } : { cost, maxDelayMs: leftMs },
-    )
+    const decision = await limit(input, { cost, maxDelayMs: leftMs, context })
     if (signal?.aborted) throw abortReason(signal)
     if (decision.allowed) {
       // A shaping limit admitted with a turn later on: the caller may go only then.

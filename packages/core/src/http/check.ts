@@ -57,7 +57,7 @@ export function createRateLimitCheck<Req>(
   spec: BindingSpec<Req>,
 ): { readonly options: ResolvedBindingOptions<Req>; readonly check: RateLimitCheck<Req> } {
   const resolved = resolveBindingOptions(options, spec)
-  const { limiter, skip, cost, descriptors, allow, deny } = resolved
+  const { limiter, skip, cost, descriptors, allow, deny, perCaller } = resolved
   const fixed = headerFormatter(resolved.headers, resolved.policies)
   const f = spec.factory
   const headersFor = matchedHeaders(resolved.headers, f)
@@ -77,14 +77,21 @@ export function createRateLimitCheck<Req>(
   // Only a limiter that can shape (a leaky bucket; a rules limiter may match one) needs places.
   const holds =
     waitBound > 0 &&
-    (descriptors !== undefined || (limiter as RateLimiter).algorithms.some((a) => a.kind === 'leakyBucket'))
+    (descriptors !== undefined ||
+      perCaller ||
+      (limiter as RateLimiter).algorithms.some((a) => a.kind === 'leakyBucket'))
   const parking = createParking(resolved.maxParked)
 
   // The usual request: a fixed cost, no skip, no descriptors, no place to hold. Its call options are
   // the same every time (those `general` passes for it), so they are made once.
   const lists = allow !== undefined || deny !== undefined
   const direct =
-    skip === undefined && descriptors === undefined && typeof cost === 'number' && !holds && !lists
+    skip === undefined &&
+    descriptors === undefined &&
+    !perCaller &&
+    typeof cost === 'number' &&
+    !holds &&
+    !lists
   const directOptions: CallOptions = Object.freeze({ cost: cost as number, maxDelayMs: waitBound })
   const answerDirect = (decision: Decision) =>
     answerDecision(answers, decision, cost as number, waitBound, undefined, resolved.policies, fixed)
@@ -149,7 +156,19 @@ export function createRateLimitCheck<Req>(
           cost: units,
           maxDelayMs: bound,
         })
-        return await answerDecision(answers, decision, units, bound, signal, resolved.policies, fixed)
+        if (!perCaller) {
+          return await answerDecision(answers, decision, units, bound, signal, resolved.policies, fixed)
+        }
+        const picked = headersFor(decision.limits ?? [])
+        return await answerDecision(
+          answers,
+          decision,
+          units,
+          bound,
+          signal,
+          picked.policies,
+          picked.formatter,
+        )
       }
       const decision = await (limiter as RulesRateLimiter).limit(
         { descriptors: list },

@@ -117,6 +117,11 @@ export interface ResolvedBindingOptions<Req> {
   readonly key: ((req: Req) => MaybePromise<string>) | undefined
   readonly cost: number | ((req: Req) => MaybePromise<number>)
   readonly skip: ((req: Req) => MaybePromise<boolean>) | undefined
+  /**
+   * A limiter whose limits it picks per call (`algorithm: ({ key, context }) => limits`): as for
+   * rules, `policies` is empty and each decision's `limits` give the headers.
+   */
+  readonly perCaller: boolean
   readonly headers: HeaderMode
   readonly policies: readonly PolicyInfo[]
   readonly maxDelayMs: number
@@ -203,15 +208,22 @@ export function resolveBindingOptions<Req>(
   }
   const cost = checkCost(o.cost, f)
   if (typeof cost === 'number' && descriptors === undefined) checkFixedCost(cost, limiter as RateLimiter, f)
+  const perCaller = descriptors === undefined && (limiter as RateLimiter).algorithms.length === 0
+  if (perCaller && o.policyName !== undefined) {
+    throw new ConfigError(
+      `${f}: policyName names a limiter's one set of limits, and this limiter picks its limits per caller; name each limit instead (fixedWindow({ limit, window, name: 'pro' }))`,
+    )
+  }
   return {
     limiter,
     descriptors,
     key,
     cost,
     skip: optionalFunction(o.skip, `${f}: skip`, '(req) => boolean'),
+    perCaller,
     headers: checkHeaders(o.headers, f),
     policies:
-      descriptors === undefined
+      descriptors === undefined && !perCaller
         ? describePolicies((limiter as RateLimiter).algorithms, checkPolicyName(o.policyName, f), f)
         : [],
     maxDelayMs: checkMaxDelay(o.maxDelayMs, f),
@@ -243,7 +255,8 @@ function checkLimiter(value: unknown, f: string, rules: boolean): RateLimiter | 
     )
   }
   if (isRules) return l as RulesRateLimiter
-  if (typeof l?.limit !== 'function' || !Array.isArray(l.algorithms) || l.algorithms.length === 0) {
+  // No algorithms: a limiter that picks its limits per caller (its decisions name them).
+  if (typeof l?.limit !== 'function' || !Array.isArray(l.algorithms)) {
     throw new ConfigError(
       `${f}: limiter must come from createRateLimiter({ store, algorithm }), got ${show(value)}`,
     )
