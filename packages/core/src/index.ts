@@ -82,6 +82,8 @@ export type {
   Descriptor,
   DescriptorEntry,
   DescriptorRequest,
+  DescriptorWithLimit,
+  LimitOverride,
   RuleDescriptor,
   RuleLimit,
   RuleSet,

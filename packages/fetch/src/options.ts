@@ -1,6 +1,6 @@
 // The options of @sluice/fetch's rateLimit: the shared binding options, with request and ctx.
 
-import type { Descriptor } from '@sluice/core'
+import type { DescriptorRequest } from '@sluice/core'
 import type { MaybePromise, RateLimitBindingOptions, RateLimited } from '@sluice/core/http'
 import type { IpHeader } from './ipHeader.ts'
 
@@ -58,7 +58,7 @@ export interface RateLimitOptions<Ctx = unknown> extends Shared {
   /** Return true to let a request through without counting it or adding headers. */
   readonly skip?: (request: Request, ctx: Ctx) => MaybePromise<boolean>
   /** With a rules limiter: what this request is, as descriptors (identity included). */
-  readonly descriptors?: (request: Request, ctx: Ctx) => MaybePromise<readonly Descriptor[]>
+  readonly descriptors?: (request: Request, ctx: Ctx) => MaybePromise<DescriptorRequest['descriptors']>
   /** Custom response for a refused request; default an `application/problem+json` body. */
   readonly onLimited?: OnLimited<Ctx>
 }

@@ -5,7 +5,7 @@ import { MAX_TIMER_MS } from '../duration.ts'
 import type { RateLimiter } from '../limiter.ts'
 import type { AbortSignalLike } from '../resilience/runtime.ts'
 import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
-import type { Descriptor } from '../rules/types.ts'
+import type { DescriptorRequest } from '../rules/types.ts'
 import { DENIED_OUTCOME, listedAddress } from './accessLists.ts'
 import { type AnswerSpec, answerDecision, invalidRequest, type ParkedCount } from './answer.ts'
 import { headerFormatter } from './headers.ts'
@@ -132,7 +132,7 @@ export function createRateLimitCheck<Req>(
     let place = false
     try {
       let key: string | undefined
-      let list: readonly Descriptor[] | undefined
+      let list: DescriptorRequest['descriptors'] | undefined
       if (descriptors === undefined) key = await resolveKey(resolved, spec, req)
       else list = await resolveDescriptors(descriptors, req, f)
       if (lists) {

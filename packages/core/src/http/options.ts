@@ -5,7 +5,7 @@ import { MAX_TIMER_MS, parseDuration } from '../duration.ts'
 import { ConfigError } from '../errors.ts'
 import type { RateLimiter } from '../limiter.ts'
 import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
-import type { Descriptor } from '../rules/types.ts'
+import type { DescriptorRequest } from '../rules/types.ts'
 import { optionsObject, show } from '../validate.ts'
 import { checkIpv6Subnet } from './clientAddress.ts'
 import { HEADER_MODES, type HeaderMode, type PolicyInfo } from './headers.ts'
@@ -31,7 +31,7 @@ export interface RateLimitBindingOptions<Req> {
    * [{ key: 'user', value: id }]]`). Every limit they match is checked at once; headers list each
    * of them. An empty or malformed list is an `InputError`, never "no limit".
    */
-  readonly descriptors?: (req: Req) => MaybePromise<readonly Descriptor[]>
+  readonly descriptors?: (req: Req) => MaybePromise<DescriptorRequest['descriptors']>
   /**
    * Who is limited: a non-empty string per request. Default: the client address, IPv6 grouped by
    * `ipv6Subnet`. A returned value that is not a usable key (`''`, `undefined`, longer than the
@@ -113,7 +113,7 @@ export interface BindingSpec<Req> {
 export interface ResolvedBindingOptions<Req> {
   readonly limiter: RateLimiter | RulesRateLimiter
   /** Set for a rules limiter, whose policies (and so `policies` here, empty) vary per request. */
-  readonly descriptors: ((req: Req) => MaybePromise<readonly Descriptor[]>) | undefined
+  readonly descriptors: ((req: Req) => MaybePromise<DescriptorRequest['descriptors']>) | undefined
   readonly key: ((req: Req) => MaybePromise<string>) | undefined
   readonly cost: number | ((req: Req) => MaybePromise<number>)
   readonly skip: ((req: Req) => MaybePromise<boolean>) | undefined
@@ -187,7 +187,7 @@ export function resolveBindingOptions<Req>(
   }
   const known = spec.extraOptions === undefined ? COMMON : COMMON.concat(spec.extraOptions)
   const o = optionsObject(options as Record<string, unknown>, f, known, FOREIGN)
-  const descriptors = optionalFunction<(req: Req) => MaybePromise<readonly Descriptor[]>>(
+  const descriptors = optionalFunction<(req: Req) => MaybePromise<DescriptorRequest['descriptors']>>(
     o.descriptors,
     `${f}: descriptors`,
     '(req) => [[{ key, value }], …]',

@@ -1,7 +1,7 @@
 // One request's skip, key, cost and descriptors, from the binding's options; every failure an InputError.
 
 import type { InputError } from '../errors.ts'
-import type { Descriptor } from '../rules/types.ts'
+import type { DescriptorRequest } from '../rules/types.ts'
 import { show } from '../validate.ts'
 import { DEFAULT_IPV6_SUBNET, groupAddress } from './clientAddress.ts'
 import { appInputError, requestInputError } from './invalid.ts'
@@ -190,10 +190,10 @@ function checkedCost(value: unknown, factory: string): number {
  * The entries themselves are checked by the rules limiter.
  */
 export async function resolveDescriptors<Req>(
-  fn: (req: Req) => MaybePromise<readonly Descriptor[]>,
+  fn: (req: Req) => MaybePromise<DescriptorRequest['descriptors']>,
   req: Req,
   factory: string,
-): Promise<readonly Descriptor[]> {
+): Promise<DescriptorRequest['descriptors']> {
   let value: unknown
   try {
     value = await fn(req)
@@ -209,7 +209,7 @@ export async function resolveDescriptors<Req>(
       `${factory}: the descriptors function must return a non-empty list such as [[{ key: 'route', value: path }]], got ${Array.isArray(value) ? 'an empty list' : show(value)}; use skip(req) for requests that should not be limited`,
     )
   }
-  return value as readonly Descriptor[]
+  return value as DescriptorRequest['descriptors']
 }
 
 function describe(error: unknown): string {

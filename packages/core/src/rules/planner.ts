@@ -10,6 +10,7 @@ import { flag, show } from '../validate.ts'
 import { blockLimit } from './block.ts'
 import { counterLimit } from './counter.ts'
 import { matchDescriptor } from './match.ts'
+import { overrideCache } from './override.ts'
 import { checkDescriptors } from './request.ts'
 import type { RulesLimiterOptions } from './ruleLimiter.ts'
 import { type PreparedRules, prepareRules } from './ruleSet.ts'
@@ -52,10 +53,11 @@ export function rulesPlanner(
   }
   // The one reference every request reads, once, at its start: swapping it is atomic.
   let current = prepared.compiled
+  const overrideLimits = overrideCache()
 
   function plan(request: unknown): RulesPlan {
     const compiled = current
-    const descriptors = checkDescriptors(request)
+    const { list: descriptors, overrides } = checkDescriptors(request)
     // No store request can carry more limits than a store takes: checkDescriptors allows at most
     // MAX_LIMITS_PER_REQUEST descriptors, and each matches at most one limit.
     const matched = descriptors.map((d) => matchDescriptor(compiled, d))
@@ -67,6 +69,21 @@ export function rulesPlanner(
     const shadowBlocked: Match[] = []
     const unlimited: string[] = []
     matched.forEach((m, i) => {
+      const override = overrides?.[i]
+      if (override !== undefined) {
+        // As in the Envoy service: the request's limit stands whatever rule matched (none, an
+        // unlimited one, a shadow one), and neither replaces nor is replaced.
+        const descriptor = descriptors[i] as Descriptor
+        const name = m?.name ?? descriptor.map((e) => e.key).join('.')
+        const algorithm =
+          override.requestsPerUnit === 0
+            ? blockLimit(name, override.windowMs)
+            : overrideLimits.get(override, name)
+        const match = { algorithm, name, descriptor, index: i, levels: undefined }
+        if (override.requestsPerUnit === 0) (globalShadow ? shadowBlocked : blocked).push(match)
+        else (globalShadow ? shadow : enforced).push(match)
+        return
+      }
       const limit = m?.rule.rateLimit
       if (m === undefined || limit === undefined) return
       if (limit.name !== undefined && replaced.has(limit.name)) return

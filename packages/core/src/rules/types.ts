@@ -9,9 +9,28 @@ export interface DescriptorEntry {
 /** A request descriptor: a list of entries, matched level by level against the rules' tree. */
 export type Descriptor = readonly DescriptorEntry[]
 
+/**
+ * A limit that replaces, for one request, the limit its descriptor's rule sets: Envoy's
+ * `RateLimitDescriptor.limit` (`RateLimitOverride`), named as in the rules file. A fixed window of
+ * `requests_per_unit` per `unit` (`second` … `year`, any case); 0 refuses every request.
+ */
+export interface LimitOverride {
+  readonly requests_per_unit: number
+  readonly unit: string
+}
+
+/**
+ * A descriptor with a limit of its own, as Envoy sends it (`{ entries, limit }`). The limit comes
+ * from a trusted source (your code, a plan in your database), never from what the client sends.
+ */
+export interface DescriptorWithLimit {
+  readonly entries: Descriptor
+  readonly limit: LimitOverride
+}
+
 /** What a rules limiter limits: every descriptor of one request, checked together. */
 export interface DescriptorRequest {
-  readonly descriptors: readonly Descriptor[]
+  readonly descriptors: readonly (Descriptor | DescriptorWithLimit)[]
 }
 
 /** The limit of one rule (`rate_limit` in the file), validated. */
