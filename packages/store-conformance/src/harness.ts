@@ -1,4 +1,4 @@
-import { type Algorithm, createRateLimiter, type RateLimiter } from '@sluice/core'
+import { type Algorithm, createRateLimiter, type LimitsPerCaller, type RateLimiter } from '@sluice/core'
 import type { Store } from '@sluice/core/store'
 import { beforeAll, it } from 'vitest'
 import type { ResolvedOptions } from './options.ts'
@@ -53,7 +53,7 @@ export interface Harness {
    * time it reads `clock` (a frozen clock at EPOCH when none is given); in 'store' time it gets no clock.
    */
   limiter(
-    algorithm: Algorithm | readonly Algorithm[],
+    algorithm: Algorithm | readonly Algorithm[] | LimitsPerCaller,
     setup?: { clock?: Clock; prefix?: string },
   ): RateLimiter
   /**

@@ -116,6 +116,25 @@ function registerKind(h: Harness, kind: AlgorithmKind): void {
     await three.reset('k')
     expect((await five.limit('k')).allowed).toBe(false)
   })
+
+  h.test(
+    `${kind}: limits per caller: each plan of one key counts apart, and a plan resumes its count`,
+    async () => {
+      const plans: Record<string, Algorithm> = { small: algorithmOf(kind, 3), large: algorithmOf(kind, 5) }
+      const limiter = h.limiter(({ context }) => plans[context as string] as Algorithm)
+      const small = { context: 'small' }
+      const large = { context: 'large' }
+      await limiter.limit('k', { ...small, cost: 2 })
+      expect((await limiter.peek('k', large)).remaining).toBe(plans.large?.limit)
+      await limiter.limit('k', { ...large, cost: 4 })
+      expect((await limiter.peek('k', small)).remaining).toBe(1) // the small plan's count stands
+      const picked = await limiter.peek('k', large)
+      expect(picked.limits?.map((l) => l.id)).toEqual([plans.large?.id])
+      await limiter.reset('k', large)
+      expect((await limiter.peek('k', large)).remaining).toBe(plans.large?.limit)
+      expect((await limiter.peek('k', small)).remaining).toBe(1)
+    },
+  )
 }
 
 /**
