@@ -1,4 +1,4 @@
-import { createRateLimiter, type DecisionEvent, explainDecision } from '@sluice/core'
+import { createExplainer, createRateLimiter, type DecisionEvent } from '@sluice/core'
 import { memoryStore } from '@sluice/memory'
 import type { Contender } from './algorithms.ts'
 import type { TrafficPattern } from './trafficPatterns.ts'
@@ -59,6 +59,7 @@ export async function simulate(
     last = event
   })
   const outcomes: RequestOutcome[] = []
+  const explain = createExplainer()
   for (const arrivalMs of pattern.arrivalsMs) {
     simulatedNow = startMs + arrivalMs
     await limiter.limit('client')
@@ -70,7 +71,7 @@ export async function simulate(
       retryAfterMs: event.retryAfterMs,
       remaining: event.remaining,
       ...(event.key === undefined ? {} : { key: event.key }),
-      explanation: explainDecision(event),
+      explanation: explain(event),
     })
   }
   return outcomes

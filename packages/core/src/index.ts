@@ -46,6 +46,7 @@ export {
   UnsupportedAlgorithmError,
 } from './errors.ts'
 export { explainDecision } from './events/explain.ts'
+export { createExplainer } from './events/explainer.ts'
 export { channelName, type ExposeKey } from './events/hub.ts'
 export type { Logger } from './events/logger.ts'
 export type { ObservabilityOptions } from './events/options.ts'

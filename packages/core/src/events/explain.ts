@@ -11,7 +11,7 @@ import { decidingLimit } from './decisionEvent.ts'
 import type { DecisionEvent } from './types.ts'
 
 /** The numbers of one decision an explanation reads (a `DecisionEvent` has them all). */
-type Explained = Pick<
+export type Explained = Pick<
   DecisionEvent,
   | 'allowed'
   | 'cost'
@@ -28,6 +28,14 @@ type Explained = Pick<
   | 'policy'
 >
 
+/** What an explainer remembers of the last decision for a key and limit (`createExplainer`). */
+export interface Earlier {
+  /** When it was judged, ms since the epoch. */
+  readonly timeMs: number
+  /** A token bucket's tokens after it. */
+  readonly tokens: number
+}
+
 /**
  * One line saying why the limiter decided as it did, e.g. `token bucket user:42: 3.4 tokens (refill
  * 10 per 1 s), cost 1 → allowed, 2.4 left, full in 7.6 s`. It is what `NODE_DEBUG=sluice` prints,
@@ -39,7 +47,7 @@ type Explained = Pick<
  * limiter.events.on('decision', (event) => console.log(explainDecision(event)))
  * // fixed window user:42: window 12:00:00.000–12:01:00.000, count 10/10, cost 1 → denied, resets in 14 s
  */
-export function explainDecision(event: Explained): string {
+export function explainDecision(event: Explained, earlier?: Earlier): string {
   const who = event.key === undefined ? '' : ` ${event.key}`
   const listed = event.decision.listed
   if (listed !== undefined) {
@@ -62,7 +70,7 @@ export function explainDecision(event: Explained): string {
   }
   const suffix =
     event.limits.length > 1 ? ` (decided by ${event.policy}, 1 of ${event.limits.length} limits)` : ''
-  return `${head}: ${EXPLAIN[limit.kind](limit as Algorithm<never>, event)}${suffix}`
+  return `${head}: ${EXPLAIN[limit.kind](limit as Algorithm<never>, event, earlier)}${suffix}`
 }
 
 const LABELS: Record<Algorithm['kind'], string> = {
@@ -74,7 +82,10 @@ const LABELS: Record<Algorithm['kind'], string> = {
   leakyBucket: 'leaky bucket',
 }
 
-const EXPLAIN: Record<Algorithm['kind'], (limit: Algorithm<never>, e: Explained) => string> = {
+const EXPLAIN: Record<
+  Algorithm['kind'],
+  (limit: Algorithm<never>, e: Explained, earlier: Earlier | undefined) => string
+> = {
   fixedWindow(limit, e) {
     const { limit: quota, windowMs } = limit.params as FixedWindowParams
     const end = e.timeMs + e.resetAfterMs
@@ -102,15 +113,21 @@ const EXPLAIN: Record<Algorithm['kind'], (limit: Algorithm<never>, e: Explained)
     if (!e.allowed) return `${estimate}, cost ${e.cost} → denied, room in ${duration(e.retryAfterMs)}`
     return `${estimate}, cost ${e.cost} → allowed, ${e.remaining} left`
   },
-  tokenBucket(limit, e) {
+  tokenBucket(limit, e, earlier) {
     const { capacity, refillRate, refillIntervalMs } = limit.params as TokenBucketParams
     // resetAfterMs is the time to refill to capacity, so it tells the tokens left (±1 ms of refill).
     const left = Math.max(0, capacity - (e.resetAfterMs * refillRate) / refillIntervalMs)
+    const had = e.allowed ? left + e.cost : left
     const refill = `refill ${refillRate} per ${duration(refillIntervalMs)}`
+    // With the last request's time and tokens (an explainer's memory): how long it refilled since.
+    const since =
+      earlier === undefined || e.timeMs < earlier.timeMs
+        ? ''
+        : ` after ${duration(e.timeMs - earlier.timeMs)} of refill (${tokens(earlier.tokens)} at the last request)`
     if (!e.allowed) {
-      return `${tokens(left)} tokens (${refill}), cost ${e.cost} → denied, enough in ${duration(e.retryAfterMs)}`
+      return `${tokens(had)} tokens${since} (${refill}), cost ${e.cost} → denied, enough in ${duration(e.retryAfterMs)}`
     }
-    return `${tokens(left + e.cost)} tokens (${refill}), cost ${e.cost} → allowed, ${tokens(left)} left, full in ${duration(e.resetAfterMs)}`
+    return `${tokens(had)} tokens${since} (${refill}), cost ${e.cost} → allowed, ${tokens(left)} left, full in ${duration(e.resetAfterMs)}`
   },
   gcra(limit, e) {
     const { rate, periodMs, burst } = limit.params as GcraParams

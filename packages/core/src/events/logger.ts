@@ -3,6 +3,7 @@
 import { ConfigError } from '../errors.ts'
 import { show } from '../validate.ts'
 import { explainDecision } from './explain.ts'
+import { createExplainer } from './explainer.ts'
 import type { EventHub } from './hub.ts'
 import { debugLog } from './runtime.ts'
 import type { LimiterEventMap, LimiterEventName } from './types.ts'
@@ -70,8 +71,10 @@ export function checkLogger(value: unknown, factory: string): Logger | undefined
  */
 export function attachLogger(hub: EventHub, logger: Logger): void {
   const enabled = levelCheck(logger)
+  const explain = createExplainer()
   for (const name of Object.keys(LOGGED) as LimiterEventName[]) {
-    const [level, message] = LOGGED[name] as readonly [Level, (e: unknown) => string]
+    const [level, logged] = LOGGED[name] as readonly [Level, (e: unknown) => string]
+    const message = name === 'decision' ? (explain as (e: unknown) => string) : logged
     const method = logger[level]
     if (method === undefined || !enabled(level)) continue
     hub.on(name, (event) => {
@@ -96,8 +99,10 @@ export function attachLogger(hub: EventHub, logger: Logger): void {
 export function attachDebugLog(hub: EventHub): void {
   const log = debugLog('sluice')
   if (log === undefined || !log.enabled) return
+  const explain = createExplainer()
   for (const name of Object.keys(LOGGED) as LimiterEventName[]) {
-    const message = (LOGGED[name] as readonly [Level, (e: unknown) => string])[1]
+    const logged = (LOGGED[name] as readonly [Level, (e: unknown) => string])[1]
+    const message = name === 'decision' ? (explain as (e: unknown) => string) : logged
     hub.on(name, (event) => log(`[${hub.limiter}] ${message(event)}`))
   }
 }
