@@ -61,7 +61,7 @@ function asStoreError(client: ValkeyGlideClient, error: unknown, operation: stri
 }
 
 /** Whether `error` is the server's answer (such as an ACL refusing INFO), not a lost connection. */
-export function isReplyError(error: unknown): boolean {
+function isReplyError(error: unknown): boolean {
   return is(error, RequestError) && !is(error, TimeoutError) && !is(error, ConnectionError)
 }
 
