@@ -16,7 +16,7 @@ import type { Options as ExpressRateLimitOptions } from 'express-rate-limit'
 import type { Cluster, Redis } from 'ioredis'
 import type { RedisReply } from 'rate-limit-redis'
 import { type Observer, observerLabel, observerOf } from '../observers.ts'
-import type { ClientKind, NodeRedisClient } from './target.ts'
+import type { ClientKind, NodeRedisClient, ValkeyGlideClient } from './target.ts'
 
 export interface LimitConfig {
   /** Requests admitted per window (a burst / capacity of the same size for the bucket algorithms). */
@@ -40,7 +40,7 @@ export type RedisFactory = (
 export interface RedisContender {
   readonly name: string
   readonly group: 'sluice' | 'peer' | 'floor'
-  /** The client it is handed: an ioredis one unless it says node-redis (its factory then takes that). */
+  /** The client it is handed: an ioredis one unless it says node-redis or valkey-glide (its factory then takes that). */
   readonly client?: ClientKind
   /** Imports the contender's library (only that one) and returns a maker of fresh instances. */
   load(): Promise<RedisFactory>
@@ -235,10 +235,62 @@ const nodeRedisFloor: RedisContender = {
   },
 }
 
+/**
+ * sluice on Valkey GLIDE as its README shows it: `valkeyGlideStore({ client })` under
+ * `createRateLimiter`, defaults but a longer deadline. Handed a GLIDE client.
+ */
+function sluiceOnGlide(algorithm: SluiceAlgorithm, batch = true): RedisContender {
+  return {
+    name: `sluice ${algorithm} on valkey-glide${batch ? '' : UNBATCHED}`,
+    group: 'sluice',
+    client: 'valkey-glide',
+    async load() {
+      const core = await import('@sluice/core')
+      const { valkeyGlideStore } = await import('@sluice/valkey-glide')
+      return async (client, config, namespace) => {
+        const limiter = core.createRateLimiter({
+          store: valkeyGlideStore({
+            client: client as unknown as ValkeyGlideClient,
+            timeoutMs: 30_000,
+            batch,
+          }),
+          algorithm: ALGORITHMS[algorithm](core, config),
+          prefix: namespace,
+        })
+        return async (key) => (await limiter.limit(key)).allowed
+      }
+    },
+  }
+}
+
+/**
+ * A bare GLIDE `invokeScript` of INCR + PEXPIRE (EVALSHA; GLIDE loads it on NOSCRIPT), as sluice's
+ * GLIDE store runs its scripts: the floor of the GLIDE rows.
+ */
+const glideFloor: RedisContender = {
+  name: 'floor: valkey-glide invokeScript of INCR + PEXPIRE',
+  group: 'floor',
+  client: 'valkey-glide',
+  async load() {
+    const { Script } = await import('@valkey/valkey-glide')
+    const script = new Script(FLOOR_SCRIPT)
+    return async (given, { limit, windowMs }, namespace) => {
+      const client = given as unknown as ValkeyGlideClient
+      const px = String(windowMs)
+      const start = `${namespace}:`
+      return async (key) =>
+        ((await client.invokeScript(script, { keys: [start + key], args: [px] })) as number) <= limit
+    }
+  },
+}
+
 export const FLOOR = floor.name
 export const NODE_REDIS_FLOOR = nodeRedisFloor.name
 /** The node-redis rows, each against the node-redis floor and the same row on ioredis. */
 export const NODE_REDIS_ROWS = ['sluice gcra on node-redis', 'sluice gcra on node-redis, unbatched'] as const
+export const GLIDE_FLOOR = glideFloor.name
+/** The GLIDE rows, each against the GLIDE floor and the same row on ioredis. */
+export const GLIDE_ROWS = ['sluice gcra on valkey-glide', 'sluice gcra on valkey-glide, unbatched'] as const
 export const PEERS = [rateLimiterFlexible.name, rateLimitRedis.name] as const
 
 /** The algorithms the goals are about; slidingLog is reported apart (no goal). */
@@ -272,6 +324,9 @@ export const REDIS_CONTENDERS: readonly RedisContender[] = [
   sluiceOnNodeRedis('gcra'),
   sluiceOnNodeRedis('gcra', false),
   nodeRedisFloor,
+  sluiceOnGlide('gcra'),
+  sluiceOnGlide('gcra', false),
+  glideFloor,
 ]
 
 export function contenderNamed(name: string): RedisContender {

@@ -7,6 +7,7 @@
  */
 import type { NodeRedisClientOrCluster } from '@sluice/node-redis'
 import { ensureRedisInstalled, startCluster, startRedis } from '@sluice/test-services'
+import { GlideClient, GlideClusterClient } from '@valkey/valkey-glide'
 import { Cluster, Redis } from 'ioredis'
 import { createClient, createCluster } from 'redis'
 import { onCleanup } from '../cleanup.ts'
@@ -26,8 +27,21 @@ export type RedisClient = Redis | Cluster
 /** A node-redis (the `redis` package) client or cluster, as sluice's store takes it, and closable. */
 export type NodeRedisClient = NodeRedisClientOrCluster & { destroy(): void }
 
+/** A Valkey GLIDE client (`@valkey/valkey-glide`), standalone or cluster. */
+export type ValkeyGlideClient = GlideClient | GlideClusterClient
+
 /** Which client library a contender is handed. */
-export type ClientKind = 'ioredis' | 'node-redis'
+export type ClientKind = 'ioredis' | 'node-redis' | 'valkey-glide'
+
+/** A fresh GLIDE client to the target (GLIDE connects as it makes one); a benchmark's long deadline. */
+async function connectGlide(target: RedisTarget): Promise<ValkeyGlideClient> {
+  const addresses = target.nodes.map(({ host, port }) => ({ host, port }))
+  // GLIDE's default requestTimeout (250 ms) is meant for production, as sluice's 1 s deadline is.
+  const requestTimeout = 30_000
+  return target.topology === 'cluster'
+    ? GlideClusterClient.createClient({ addresses, requestTimeout })
+    : GlideClient.createClient({ addresses, requestTimeout })
+}
 
 /** A fresh node-redis client (a connection of its own) to the target, as its users would make it. */
 async function connectNodeRedis(target: RedisTarget): Promise<NodeRedisClient> {
@@ -46,13 +60,15 @@ async function connectNodeRedis(target: RedisTarget): Promise<NodeRedisClient> {
 export async function connectAs(
   kind: ClientKind,
   target: RedisTarget,
-): Promise<RedisClient | NodeRedisClient> {
+): Promise<RedisClient | NodeRedisClient | ValkeyGlideClient> {
+  if (kind === 'valkey-glide') return connectGlide(target)
   return kind === 'node-redis' ? connectNodeRedis(target) : connect(target)
 }
 
-/** Closes a client of either kind at once. */
-export function disconnect(client: RedisClient | NodeRedisClient): void {
+/** Closes a client of any kind at once. */
+export function disconnect(client: RedisClient | NodeRedisClient | ValkeyGlideClient): void {
   if (client instanceof Redis || client instanceof Cluster) client.disconnect()
+  else if (client instanceof GlideClient || client instanceof GlideClusterClient) client.close()
   else client.destroy()
 }
 

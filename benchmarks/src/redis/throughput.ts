@@ -29,6 +29,8 @@ import {
 import type { Bar, Chart } from '../svg.ts'
 import {
   FLOOR,
+  GLIDE_FLOOR,
+  GLIDE_ROWS,
   GOAL_ALGORITHMS,
   NODE_REDIS_FLOOR,
   NODE_REDIS_ROWS,
@@ -213,29 +215,35 @@ function report(
   ]
   const throughputAlign = ['left', ...Array<'right'>(8).fill('right')] as const
   const separate = new Set<string>(SEPARATE)
-  const nodeRedis = new Set<string>([...NODE_REDIS_ROWS, NODE_REDIS_FLOOR])
+  const nodeRedis = new Set<string>([...NODE_REDIS_ROWS, NODE_REDIS_FLOOR, ...GLIDE_ROWS, GLIDE_FLOOR])
   const main = REDIS_CONTENDERS.filter((c) => !separate.has(c.name) && !nodeRedis.has(c.name)).map((c) =>
     throughputRow(c.name),
   )
   // node-redis: each row against a bare node-redis EVALSHA of the floor script, and the same
   // limiter on ioredis (its row in the table above).
-  const nodeRedisRow = (name: string): string[] => {
-    const list = slices(name)
-    const s = spread(rates(name))
-    const onIoredis = name.replace(' on node-redis', '')
-    return [
-      name,
-      formatRate(s.median),
-      formatRateRange(s.min, s.max),
-      formatMs(median(list.map((r) => r.p50Ms))),
-      formatMs(median(list.map((r) => r.p99Ms))),
-      formatRatio(medianRatio(rates(name), rates(NODE_REDIS_FLOOR))),
-      name === NODE_REDIS_FLOOR
-        ? formatRatio(medianRatio(rates(name), rates(FLOOR)))
-        : formatRatio(medianRatio(rates(name), rates(onIoredis))),
-    ]
-  }
-  const nodeRedisRows = [...NODE_REDIS_ROWS, NODE_REDIS_FLOOR].map(nodeRedisRow)
+  // GLIDE likewise, against a bare GLIDE invokeScript of the floor script.
+  const otherClientRow =
+    (clientFloor: string, on: string) =>
+    (name: string): string[] => {
+      const list = slices(name)
+      const s = spread(rates(name))
+      const onIoredis = name.replace(on, '')
+      return [
+        name,
+        formatRate(s.median),
+        formatRateRange(s.min, s.max),
+        formatMs(median(list.map((r) => r.p50Ms))),
+        formatMs(median(list.map((r) => r.p99Ms))),
+        formatRatio(medianRatio(rates(name), rates(clientFloor))),
+        name === clientFloor
+          ? formatRatio(medianRatio(rates(name), rates(FLOOR)))
+          : formatRatio(medianRatio(rates(name), rates(onIoredis))),
+      ]
+    }
+  const nodeRedisRows = [...NODE_REDIS_ROWS, NODE_REDIS_FLOOR].map(
+    otherClientRow(NODE_REDIS_FLOOR, ' on node-redis'),
+  )
+  const glideRows = [...GLIDE_ROWS, GLIDE_FLOOR].map(otherClientRow(GLIDE_FLOOR, ' on valkey-glide'))
   const apart = SEPARATE.map((name) => throughputRow(name))
 
   const costRows = REDIS_CONTENDERS.map((c) => [
@@ -314,7 +322,16 @@ function report(
       detail: `${formatRatio(toFloor)} node-redis floor`,
     })
   }
-  const roundTripNames = [...GOAL_ALGORITHMS, ...UNBATCHED_GOAL_ALGORITHMS, ...NODE_REDIS_ROWS]
+  for (const name of GLIDE_ROWS) {
+    const toFloor = medianRatio(rates(name), rates(GLIDE_FLOOR))
+    const floorGoal = name.endsWith('unbatched') ? GOAL_FLOOR_RATIO : GOAL_BATCHED_FLOOR_RATIO[topology]
+    goals.push({
+      goal: `${name} decisions/s ≥ ${floorGoal}× the valkey-glide floor, ${on}, ${variantName}`,
+      met: toFloor >= floorGoal,
+      detail: `${formatRatio(toFloor)} valkey-glide floor`,
+    })
+  }
+  const roundTripNames = [...GOAL_ALGORITHMS, ...UNBATCHED_GOAL_ALGORITHMS, ...NODE_REDIS_ROWS, ...GLIDE_ROWS]
   const roundTrips = roundTripNames.map((name) => median(slices(name).map((s) => s.sentPerDecision)))
   goals.push({
     goal: `sluice: at most one round trip per decision (commands sent), ${on}, ${variantName}`,
@@ -354,6 +371,22 @@ function report(
         '÷ on ioredis',
       ],
       nodeRedisRows,
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    'sluice on Valkey GLIDE (`@valkey/valkey-glide` v2: `valkeyGlideStore({ client })`), each contender with its ' +
+      'own GLIDE client, against a bare GLIDE `invokeScript` of the floor script (EVALSHA, as the store runs its ' +
+      'scripts); *÷ on ioredis*: the same limiter on ioredis (for the GLIDE floor: the ioredis floor).',
+    table(
+      [
+        'contender',
+        'decisions/s (median)',
+        'spread (min–max)',
+        'p50 latency',
+        'p99 latency',
+        '÷ valkey-glide floor',
+        '÷ on ioredis',
+      ],
+      glideRows,
       ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
     `Reported apart (no goal): slidingLog keeps one sorted-set entry per admitted request, so its cost grows with the traffic a key had.`,

@@ -147,14 +147,18 @@ async function sentPerDecision(
 ): Promise<number> {
   const client = await connectAs(kind, target)
   let sent = 0
-  // Both libraries send every command through their client's sendCommand (node-redis: the store's
-  // raw commands; a Cluster's routing happens below it).
+  // ioredis and node-redis send every command through their client's sendCommand (node-redis: the
+  // store's raw commands; a Cluster's routing happens below it); GLIDE has a method per command:
+  // the ones its store and floor use.
   type Send = (...args: unknown[]) => unknown
-  const counted = client as unknown as { sendCommand: Send }
-  const send = counted.sendCommand
-  counted.sendCommand = (...args: unknown[]) => {
-    sent++
-    return send.apply(client, args)
+  const methods = kind === 'valkey-glide' ? ['invokeScript', 'customCommand', 'del'] : ['sendCommand']
+  const counted = client as unknown as Record<string, Send>
+  for (const method of methods) {
+    const send = counted[method] as Send
+    counted[method] = (...args: unknown[]) => {
+      sent++
+      return send.apply(client, args)
+    }
   }
   try {
     const keys = Array.from({ length: COUNT_KEYS }, (_, i) => `user:${i}`)

@@ -73,7 +73,8 @@ function storeProblem(s: Partial<Store>): string | undefined {
 
 /**
  * A Redis client given where a store belongs, told apart by what only each client has: ioredis
- * (`defineCommand`), node-redis (`sendCommand` and `isOpen`), @upstash/redis (`createScript`).
+ * (`defineCommand`), node-redis (`sendCommand` and `isOpen`), @upstash/redis (`createScript`),
+ * Valkey GLIDE (`invokeScript` and `customCommand`).
  */
 function redisClient(value: unknown): { what: string; wrap: string } | undefined {
   if (typeof value !== 'object' || value === null) return undefined
@@ -88,6 +89,12 @@ function redisClient(value: unknown): { what: string; wrap: string } | undefined
     return {
       what: 'an @upstash/redis client',
       wrap: "upstashStore({ client }) from '@sluice/upstash', then createRateLimiter({ store, algorithm })",
+    }
+  }
+  if (typeof c.invokeScript === 'function' && typeof c.customCommand === 'function') {
+    return {
+      what: 'a Valkey GLIDE client',
+      wrap: "valkeyGlideStore({ client }) from '@sluice/valkey-glide', then createRateLimiter({ store, algorithm })",
     }
   }
   if (typeof c.sendCommand === 'function' && 'isOpen' in c) {

@@ -26,6 +26,11 @@ describe('a Redis client where the store belongs says to wrap it', () => {
       { sendCommand() {}, isOpen: false, connect() {} },
       /store is a node-redis client, not a sluice store; wrap it: nodeRedisStore\(\{ client \}\) from '@sluice\/node-redis'/,
     ],
+    [
+      '@valkey/valkey-glide',
+      { invokeScript() {}, customCommand() {}, isClosed: false },
+      /store is a Valkey GLIDE client, not a sluice store; wrap it: valkeyGlideStore\(\{ client \}\) from '@sluice\/valkey-glide'/,
+    ],
   ])('%s', (_, client, message) => {
     expect(make(client)).toThrow(ConfigError)
     expect(make(client)).toThrow(message)

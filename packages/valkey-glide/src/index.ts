@@ -1,0 +1,3 @@
+export type { ValkeyGlideClient } from './client.ts'
+export type { ValkeyGlideStoreOptions } from './options.ts'
+export { type ValkeyGlideStore, valkeyGlideStore } from './store.ts'
