@@ -19,6 +19,13 @@ import { backgroundInterval, stopInterval } from './timer.ts'
  * local share would schedule requests the shared schedule never saw).
  */
 const SUPPORTED: readonly AlgorithmKind[] = ['fixedWindow', 'slidingWindow', 'tokenBucket']
+const UNSUPPORTED = {
+  slidingLog:
+    'a local share cannot serve it exactly: its state is one timestamp per request, not a count that merges',
+  gcra: 'a local share cannot serve it exactly: its state is one schedule time a share would advance unseen',
+  leakyBucket:
+    'a local share cannot serve it exactly: its state is one schedule time a share would advance unseen',
+} as const
 
 /** What a hybrid store has done since it was made, for monitoring and the benchmarks. */
 export interface HybridStoreStats {
@@ -214,6 +221,7 @@ export function hybridStore(options: HybridStoreOptions): HybridStore {
     capabilities: {
       algorithms: SUPPORTED.filter((kind) => shared.capabilities.algorithms.includes(kind)),
       composite: shared.capabilities.composite,
+      unsupported: UNSUPPORTED,
     },
     async apply(request) {
       if (closing) throw closedError()
@@ -223,7 +231,7 @@ export function hybridStore(options: HybridStoreOptions): HybridStore {
       for (const limit of request.limits) {
         if (!SUPPORTED.includes(limit.kind)) {
           throw new UnsupportedAlgorithmError(
-            `hybridStore: cannot serve ${limit.kind} from a local share (its state is not a count that merges); use ${SUPPORTED.join(', ')}, or the shared store directly`,
+            `hybridStore: cannot serve ${limit.kind} (${UNSUPPORTED[limit.kind as keyof typeof UNSUPPORTED]}); use ${SUPPORTED.join(', ')}, or the shared store directly`,
           )
         }
       }
