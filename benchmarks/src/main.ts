@@ -21,6 +21,7 @@ import { memoryThroughput } from './memory/throughput.ts'
 import { redisConcurrency } from './redis/concurrency.ts'
 import { redisProcesses } from './redis/processes.ts'
 import { redisClusterThroughput, redisThroughput } from './redis/throughput.ts'
+import { regionsStudy } from './regions/study.ts'
 import type { Section } from './report.ts'
 import { type FamilyReport, familyDocument, readmeBlock, resultsDocument } from './results.ts'
 import { renderChart } from './svg.ts'
@@ -37,6 +38,7 @@ const CASES: readonly Case[] = [
   upstashThroughput,
   httpThroughput,
   accuracyStudy,
+  regionsStudy,
 ]
 
 const USAGE = `usage: pnpm bench [--quick] [case or family …]     (or: pnpm bench -- [--quick] …)

@@ -59,6 +59,31 @@ export function counterFrom(
 }
 
 /**
+ * The counter of a fixed window's next window, started as the window starts everywhere: empty, so
+ * this instance's share is `ceil(limit / instances)` (no more than a sync could give: the bound
+ * holds) without a round trip; its first sync is due at once and learns what others merged.
+ * `undefined` for windows aligned to each key's first request, which only the shared store knows.
+ */
+export function nextWindow(stale: Counter, now: number, instances: number): Counter | undefined {
+  const { key, limit } = stale
+  if ((limit.params as { align?: string }).align === 'first-request') return undefined
+  const w = limit.windowMs
+  return {
+    key,
+    limit,
+    allowance: shareOf(limit.limit, instances),
+    used: 0,
+    pending: 0,
+    remaining: limit.limit,
+    syncedAt: now,
+    resetAt: Math.floor(now / w) * w + w,
+    nextSyncAt: now,
+    dirty: false,
+    syncing: undefined,
+  }
+}
+
+/**
  * A fixed window's counter is stale once its window ended: the next window starts from what the
  * shared store says, never from the old share (another instance may have spent the new window).
  */

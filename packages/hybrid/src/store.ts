@@ -8,7 +8,7 @@ import {
   UnsupportedAlgorithmError,
 } from '@sluice/core'
 import type { Store, StoreRequest } from '@sluice/core/store'
-import { type Counter, counterFrom, fits, isStale, localDecision, shareOf } from './counter.ts'
+import { type Counter, counterFrom, fits, isStale, localDecision, nextWindow, shareOf } from './counter.ts'
 import { merge } from './merge.ts'
 import { type HybridStoreOptions, resolveOptions } from './options.ts'
 import { backgroundInterval, stopInterval } from './timer.ts'
@@ -53,8 +53,8 @@ export interface HybridStore extends Store {
  * A local-first store: each instance decides in process against its share of what the shared
  * store has left (`ceil(remaining / instances)`), and merges what it admitted into the shared store
  * every `syncIntervalMs` (or every `syncEvery` units), learning the global usage and renewing its
- * share on each sync. A counter it knows nothing of yet (and a fixed window's new window) is asked
- * of the shared store directly. Over-admission is bounded (see the README): at most
+ * share on each sync. A counter it knows nothing of yet is asked of the shared store (one round
+ * trip); a fixed window's next window starts from a share of a full one and syncs at once. Over-admission is bounded (see the README): at most
  * `instances × ceil(limit / instances)` units above the limit, and in practice what the other
  * instances admit within one sync interval.
  *
@@ -178,8 +178,14 @@ export function hybridStore(options: HybridStoreOptions): HybridStore {
     const { key, limits, cost, consume } = request
     const found: Counter[] = []
     for (const limit of limits) {
-      const c = counters.get(idOf(key, limit))
-      if (c === undefined || isStale(c, now)) return forward(request, now)
+      const id = idOf(key, limit)
+      let c = counters.get(id)
+      if (c === undefined) return forward(request, now)
+      if (isStale(c, now)) {
+        c = nextWindow(c, now, instances)
+        if (c === undefined) return forward(request, now)
+        counters.set(id, c)
+      }
       found.push(c)
     }
     const allowed = found.every((c) => fits(c, cost))

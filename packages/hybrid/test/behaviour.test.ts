@@ -93,15 +93,19 @@ describe('hybridStore', () => {
     expect(denied?.retryAfterMs).toBe(100)
   })
 
-  it("starts a new fixed window from the shared store, dropping the old window's counts", async () => {
+  it("starts a fixed window's next window from a full share, dropping the old window's pending counts", async () => {
     const { store: shared, calls } = countedShared()
     const hybrid = hybridStore({ store: shared, instances: 1, syncIntervalMs: '1h', timer: false })
     const limit = fixedWindow({ limit: 3, window: 1000 })
     for (let i = 0; i < 3; i++) expect((await take(hybrid, limit, T0 + i))?.allowed).toBe(true)
     expect((await take(hybrid, limit, T0 + 5))?.allowed).toBe(false)
     const before = calls.length
+    // decided locally (not forwarded), and merged at once in the background
     expect(await take(hybrid, limit, T0 + 1000)).toMatchObject({ allowed: true, remaining: 2 })
+    expect(hybrid.stats().forwarded).toBe(1)
+    await settle()
     expect(calls.length).toBe(before + 1)
+    expect((await peekShared(shared, limit, T0 + 1000))?.remaining).toBe(2)
   })
 
   it('merges on syncEvery units without waiting for the interval', async () => {
