@@ -9,9 +9,10 @@ export interface Merged {
   readonly left: number
 }
 
-// A merge refused for want of room retries with what the store said is left; another instance
-// may take that room in between, so it gives up after a few tries and keeps the rest pending.
-const MAX_TRIES = 3
+// A merge refused for want of room retries once with what the store said is left (another
+// instance may take that room in between): each try is a round trip that a renewing caller waits
+// for, so the rest stays pending for the next sync rather than costing more trips now.
+const MAX_TRIES = 2
 
 /**
  * Adds `units` to one shared counter. The Store contract has no unconditional "add n": `apply`
@@ -45,7 +46,8 @@ export async function merge(
     last = d as LimitDecision
     if (last.allowed) {
       left -= cost
-      room = Number.POSITIVE_INFINITY
+      // Taken what the store said was left: it is full now, the rest waits for the next sync.
+      if (room !== Number.POSITIVE_INFINITY) break
       continue
     }
     tries += 1

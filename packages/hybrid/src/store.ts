@@ -92,8 +92,13 @@ export function hybridStore(options: HybridStoreOptions): HybridStore {
     const run = async (): Promise<void> => {
       const id = idOf(c.key, c.limit)
       if (isStale(c, now)) {
-        // The window ended: its pending units can no longer change any decision.
-        if (counters.get(id) === c) counters.delete(id)
+        // The window ended: its pending units can no longer change any decision. The next window
+        // starts from a fresh share (or, for windows only the shared store knows, a forward).
+        if (counters.get(id) === c) {
+          const next = nextWindow(c, now, instances)
+          if (next === undefined) counters.delete(id)
+          else counters.set(id, next)
+        }
         return
       }
       const units = c.pending
@@ -133,8 +138,7 @@ export function hybridStore(options: HybridStoreOptions): HybridStore {
     const jobs: Promise<void>[] = []
     for (const [id, c] of counters) {
       if (c.syncing) continue
-      if (isStale(c, now)) counters.delete(id)
-      else if (c.dirty || c.pending > 0) {
+      if (c.dirty || c.pending > 0) {
         if (now >= c.nextSyncAt) jobs.push(sync(c, now))
       } else if (now >= c.nextSyncAt) counters.delete(id)
     }

@@ -26,7 +26,7 @@ const limitArb: fc.Arbitrary<Algorithm> = fc.oneof(
     .map((o) => tokenBucket(o)),
 )
 
-export const scenarioArb = fc
+const scenarioArb = fc
   .record({
     limit: limitArb,
     instances: fc.integer({ min: 1, max: 6 }),
@@ -56,7 +56,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve))
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer S> ? S : never
 
 /** Runs one scenario, asserts the bound, and answers the over-admission seen. */
-export async function check(s: Scenario): Promise<number> {
+async function check(s: Scenario): Promise<number> {
   const shared = memoryStore()
   let now = T0
   const nodes: HybridStore[] = []
