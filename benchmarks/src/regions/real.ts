@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import type { Case, RunContext } from '../case.ts'
-import { quantiles } from '../harness.ts'
+import { largest, quantiles } from '../harness.ts'
 import { connectEachNode, type RedisTarget, startTarget, type Topology } from '../redis/target.ts'
 import { formatMs, formatPerCall, formatPercent, type GoalCheck, type Section, table } from '../report.ts'
 import type { Chart } from '../svg.ts'
@@ -179,7 +179,7 @@ function render(rows: readonly Row[], durationMs: number): Section {
       ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
   ].join('\n')
-  const worst = Math.max(...rows.filter((r) => r.syncIntervalMs > 0).map((r) => r.worstOver))
+  const worst = largest(rows.filter((r) => r.syncIntervalMs > 0).map((r) => r.worstOver))
   const goals: GoalCheck[] = [
     {
       goal: `hybrid real run: no window over the limit by more than the bound (${BOUND})`,

@@ -15,20 +15,20 @@ import type { VirtualTime } from './virtualTime.ts'
 const LOCAL_ONE_WAY_MS = 0.5
 const KEY = 'global'
 
-export interface World {
+interface World {
   readonly vt: VirtualTime
   /** The global limit per window. */
   readonly limit: number
   readonly windowMs: number
 }
 
-export interface Verdict {
+interface Verdict {
   readonly allowed: boolean
   /** When the deciding store decided (virtual ms): the time its window is judged at. */
   readonly at: number
 }
 
-export interface Strategy {
+interface Strategy {
   decide(region: number): Promise<Verdict>
   /** Store operations so far, anywhere: local, central and replicated writes. */
   storeOps(): number

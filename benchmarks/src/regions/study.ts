@@ -7,15 +7,15 @@
  */
 
 import type { Case, RunContext } from '../case.ts'
-import { quantiles } from '../harness.ts'
+import { largest, quantiles } from '../harness.ts'
 import { formatPerCall, formatPercent, type GoalCheck, type Section, table } from '../report.ts'
 import type { Chart } from '../svg.ts'
 import { STRATEGIES, type StrategyKind } from './strategies.ts'
 import { arrivals, MIXES, type Mix, REGION_LATENCY_MS, REGIONS } from './traffic.ts'
 import { VirtualTime } from './virtualTime.ts'
 
-export const LIMIT = 100
-export const WINDOW_MS = 1000
+const LIMIT = 100
+const WINDOW_MS = 1000
 /** Total demand: 1.5× the global limit, so every strategy must refuse some. */
 const DEMAND = 1.5
 const SEED = 20_261_203
@@ -56,7 +56,7 @@ export async function simulate(kind: StrategyKind, mix: Mix, durationMs: number)
     })
   }
   // Past the last arrival by more than the longest round trip: every decision is back.
-  await vt.run(durationMs + 4 * Math.max(...REGION_LATENCY_MS))
+  await vt.run(durationMs + 4 * largest(REGION_LATENCY_MS))
   let exact = 0
   let over = 0
   let under = 0
@@ -99,7 +99,7 @@ function render(outcomes: readonly Outcome[], durationMs: number): Section {
     formatPerCall(o.opsPerDecision),
   ])
   const hybrid = outcomes.filter((o) => o.strategy.startsWith('local-first'))
-  const worst = Math.max(...hybrid.map((o) => o.worstOver))
+  const worst = largest(hybrid.map((o) => o.worstOver))
   const goals: GoalCheck[] = [
     {
       goal: `local-first: no window over the limit by more than instances × ceil(limit / instances) = ${HYBRID_BOUND}`,

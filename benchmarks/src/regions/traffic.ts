@@ -36,8 +36,3 @@ export function arrivals(mix: Mix, ratePerMs: number, durationMs: number, seed: 
   })
   return all.sort((a, b) => a.at - b.at || a.region - b.region)
 }
-
-/** Whether a region is down at `at` (failover's region 1, from halfway). */
-export function isDown(mix: Mix, region: number, at: number, durationMs: number): boolean {
-  return mix === 'failover' && region === 1 && at >= durationMs / 2
-}
