@@ -11,7 +11,15 @@ import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'esbuild'
 
 /** The packages that must run on edge runtimes, by folder under packages/. */
-export const EDGE_PACKAGES = ['core', 'memory', 'redis-scripts', 'upstash', 'hono', 'fetch'] as const
+export const EDGE_PACKAGES = [
+  'core',
+  'memory',
+  'redis-scripts',
+  'upstash',
+  'hono',
+  'fetch',
+  'hybrid',
+] as const
 
 /**
  * Entries of edge packages that are for Node only, by folder: core's YAML rules and file watching

@@ -21,6 +21,8 @@ import { memoryThroughput } from './memory/throughput.ts'
 import { redisConcurrency } from './redis/concurrency.ts'
 import { redisProcesses } from './redis/processes.ts'
 import { redisClusterThroughput, redisThroughput } from './redis/throughput.ts'
+import { regionsReal } from './regions/real.ts'
+import { regionsStudy } from './regions/study.ts'
 import type { Section } from './report.ts'
 import { type FamilyReport, familyDocument, readmeBlock, resultsDocument } from './results.ts'
 import { renderChart } from './svg.ts'
@@ -37,6 +39,8 @@ const CASES: readonly Case[] = [
   upstashThroughput,
   httpThroughput,
   accuracyStudy,
+  regionsStudy,
+  regionsReal,
 ]
 
 const USAGE = `usage: pnpm bench [--quick] [case or family …]     (or: pnpm bench -- [--quick] …)

@@ -21,6 +21,7 @@ const FAMILY_TITLES: Readonly<Record<string, string>> = {
   upstash: 'Upstash REST (local server)',
   http: 'HTTP (Express, Koa, Hono)',
   accuracy: 'Accuracy: each algorithm against the exact sliding log',
+  'multi-region': 'Multi-region: central, independent, local-first and replicated',
 }
 
 function load(l: readonly number[]): string {

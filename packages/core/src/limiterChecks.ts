@@ -128,8 +128,9 @@ export function checkAlgorithms(algorithm: unknown, store: Store): readonly Algo
     }
     const kind = (a as Algorithm).kind
     if (!store.capabilities.algorithms.includes(kind)) {
+      const why = store.capabilities.unsupported?.[kind]
       throw new UnsupportedAlgorithmError(
-        `createRateLimiter: the ${store.name} store cannot run ${kind}; it supports ${store.capabilities.algorithms.join(', ')}`,
+        `createRateLimiter: the ${store.name} store cannot run ${kind}${typeof why === 'string' ? ` (${why})` : ''}; it supports ${store.capabilities.algorithms.join(', ')}`,
       )
     }
   }

@@ -6,6 +6,11 @@ export interface StoreCapabilities {
   readonly algorithms: readonly AlgorithmKind[]
   /** Can apply several limits to one limiter key all-or-nothing in one atomic step. */
   readonly composite: boolean
+  /**
+   * Optional: why the store cannot run a kind it leaves out of `algorithms`, added to the
+   * `UnsupportedAlgorithmError` a limiter throws at construction (`'its state is no count'`).
+   */
+  readonly unsupported?: Readonly<Partial<Record<AlgorithmKind, string>>>
 }
 
 /**

@@ -42,8 +42,9 @@ export function prepareRules(rules: unknown, store: Store, factory: string): Pre
   collect(ruleSet.descriptors)
   for (const a of algorithms) {
     if (!store.capabilities.algorithms.includes(a.kind)) {
+      const why = store.capabilities.unsupported?.[a.kind]
       throw new UnsupportedAlgorithmError(
-        `${factory}: the ${store.name} store cannot run ${a.kind}, which the rules of domain ${JSON.stringify(ruleSet.domain)} use; it supports ${store.capabilities.algorithms.join(', ')}`,
+        `${factory}: the ${store.name} store cannot run ${a.kind}${typeof why === 'string' ? ` (${why})` : ''}, which the rules of domain ${JSON.stringify(ruleSet.domain)} use; it supports ${store.capabilities.algorithms.join(', ')}`,
       )
     }
   }

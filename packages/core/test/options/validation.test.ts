@@ -121,6 +121,17 @@ describe('createRateLimiter validates at construction', () => {
     const two = [fixedWindow({ limit: 1, window: 1000 }), fixedWindow({ limit: 5, window: 60_000 })]
     expect(() => createRateLimiter({ store: limited, algorithm: two })).toThrow(/cannot apply several limits/)
   })
+
+  it('says why a store cannot run an algorithm when the store tells', () => {
+    const base = referenceStore({ algorithms: ['fixedWindow'], composite: false })
+    const store = {
+      ...base,
+      capabilities: { ...base.capabilities, unsupported: { gcra: 'no schedule here' } },
+    }
+    expect(() => createRateLimiter({ store, algorithm: gcra({ rate: 1, period: 1000 }) })).toThrow(
+      /cannot run gcra \(no schedule here\); it supports fixedWindow/,
+    )
+  })
 })
 
 describe('calls reject bad input with an InputError and consume nothing', () => {
