@@ -69,7 +69,7 @@ export function resolveOptions(options: UpstashStoreOptions): ResolvedOptions {
 }
 
 /** The methods of an `@upstash/redis` client the store calls. */
-const CLIENT_METHODS = ['createScript', 'evalsha', 'eval', 'del'] as const
+const CLIENT_METHODS = ['createScript', 'evalsha', 'eval', 'scriptLoad', 'del'] as const
 
 function checkClient(client: unknown): Redis {
   if (client === undefined || client === null) {

@@ -90,7 +90,7 @@ describe('upstashStore options', () => {
     [
       'an ioredis client',
       { client: new IoRedisLike({ lazyConnect: true }) },
-      /without createScript\. For ioredis use @sluice\/ioredis/,
+      /without createScript, scriptLoad\. For ioredis use @sluice\/ioredis/,
     ],
     [
       'timeoutMs 0',
