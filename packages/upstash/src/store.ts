@@ -18,7 +18,8 @@ import { scriptRunner, UPSTASH_CALL_BYTES } from './scripts.ts'
  * not the database.
  *
  * Time is the limiter's clock (`Date.now()` of the calling process unless the limiter has a
- * `clock`), passed into the script: Upstash discourages clock reads inside scripts.
+ * `clock`), passed into the script, as Upstash's scripting docs advise; `clock: 'server'` reads the
+ * database's clock in the script instead.
  *
  * Every call settles within `timeoutMs`, with `StoreTimeoutError` when no answer comes and
  * `StoreError` on any other failure (the server's error text, a refused token as HTTP 401, a reply
@@ -35,13 +36,12 @@ import { scriptRunner, UPSTASH_CALL_BYTES } from './scripts.ts'
  * const decision = await limiter.limit('user:42')
  */
 export function upstashStore(options: UpstashStoreOptions): Store {
-  const { client, prefix, timeoutMs, batch } = resolveOptions(options)
+  const { client, prefix, clock, timeoutMs, batch } = resolveOptions(options)
   return scriptStore({
     name: 'upstash',
     client: adapter(client),
     prefix,
-    // Upstash discourages clock reads in scripts: the limiter's clock, or this process's.
-    clock: 'client',
+    clock,
     timeoutMs,
     batch,
     ...storeDeadlineErrors(timeoutMs, clientSecrets(client)),
