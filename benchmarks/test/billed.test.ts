@@ -25,6 +25,8 @@ describe('billed commands per decision (EVALSHA + the commands the script runs)'
     ['slidingWindow', 3, 2],
     ['tokenBucket', 3, 2],
     ['gcra', 3, 2],
+    // ZRANGE (newest) + ZCOUNT; admitted: ZCOUNT, ZADD, ZREMRANGEBYSCORE, PEXPIRE; denied: ZCARD, ZRANGE.
+    ['slidingLog', 7, 5],
   ]
   it.each(sluice)('sluice %s: %d admitted, %d denied', async (algorithm, admitted, denied) => {
     expect(await billedCommands(target, 'sluice', algorithm)).toEqual({ admitted, denied })

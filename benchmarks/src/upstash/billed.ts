@@ -9,7 +9,7 @@
 import { redisCommand } from '@sluice/test-services'
 import { Redis as UpstashRedis } from '@upstash/redis'
 
-export type BilledAlgorithm = 'fixedWindow' | 'slidingWindow' | 'tokenBucket' | 'gcra'
+export type BilledAlgorithm = 'fixedWindow' | 'slidingWindow' | 'tokenBucket' | 'gcra' | 'slidingLog'
 
 export interface BilledCost {
   /** Commands per admitted decision, on average over the admitted decisions of a fresh key. */
@@ -54,6 +54,7 @@ async function sluiceDecide(
     slidingWindow: () => core.slidingWindow({ limit: LIMIT, window: WINDOW_MS }),
     tokenBucket: () => core.tokenBucket({ capacity: LIMIT, refillRate: LIMIT, refillInterval: WINDOW_MS }),
     gcra: () => core.gcra({ rate: LIMIT, period: WINDOW_MS }),
+    slidingLog: () => core.slidingLog({ limit: LIMIT, window: WINDOW_MS }),
   }
   const limiter = core.createRateLimiter({
     store: upstashStore({ client }),
@@ -67,6 +68,8 @@ async function sluiceDecide(
 }
 
 async function peerDecide(client: UpstashRedis, algorithm: BilledAlgorithm, prefix: string): Promise<Decide> {
+  if (algorithm === 'gcra' || algorithm === 'slidingLog')
+    throw new Error(`@upstash/ratelimit has no ${algorithm}`)
   const { Ratelimit } = await import('@upstash/ratelimit')
   const window = `${WINDOW_MS} ms` as const
   const limiter =
