@@ -5,7 +5,7 @@ import type {} from '@sluice/test-services/vitest'
 import { Redis as Admin } from 'ioredis'
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest'
 import { upstashStore } from '../src/index.ts'
-import { UPSTASH_TASK_BYTES } from '../src/scripts.ts'
+import { KEY_LOCKING_SHEBANG, UPSTASH_TASK_BYTES } from '../src/scripts.ts'
 import { randomPrefix, upstashClient } from './support/clients.ts'
 import { recordRequests, type SentRequest } from './support/requests.ts'
 
@@ -75,7 +75,7 @@ describe('a burst of 1,000 decisions right after SCRIPT FLUSH', () => {
       expect(new Set(loads).size).toBe(loads.length)
       expect(named(sent, 'eval')).toEqual([])
       expect(named(sent, 'evalsha').length).toBeGreaterThan(loads.length)
-      for (const text of loads) expect(text.startsWith('#!lua flags=allow-key-locking\n')).toBe(true)
+      for (const text of loads) expect(text.startsWith(KEY_LOCKING_SHEBANG)).toBe(true)
       for (const r of sent) expect(r.bytes).toBeLessThan(UPSTASH_MAX_REQUEST)
     },
   )

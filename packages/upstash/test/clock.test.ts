@@ -69,7 +69,9 @@ describe('clock', () => {
     // A minute behind: judged at the stored time, so the new entry lands there, not in the past.
     await store.apply(request('a', ahead - 60_000))
     const [redisKey] = storeKeys(prefix, 'a', limits)
-    const scores = (await admin.zrange(redisKey as string, '0', '-1', 'WITHSCORES')).filter((_, i) => i % 2 === 1)
+    const scores = (await admin.zrange(redisKey as string, '0', '-1', 'WITHSCORES')).filter(
+      (_, i) => i % 2 === 1,
+    )
     expect(scores.map(Number)).toEqual([ahead, ahead])
   })
 
