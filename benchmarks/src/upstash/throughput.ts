@@ -40,6 +40,7 @@ import {
   table,
 } from '../report.ts'
 import type { Chart } from '../svg.ts'
+import { type BilledAlgorithm, type BilledCost, billedCommands } from './billed.ts'
 import { contenderNamed, type Decide, FLOOR, SHARED_ALGORITHMS, UPSTASH_CONTENDERS } from './contenders.ts'
 
 const KEY_COUNT = 10_000
@@ -123,9 +124,29 @@ const isolate = defineIsolate<Setup, Request, UpstashSlice>(
   },
 )
 
+function formatBilled(value: number | undefined): string {
+  return value === undefined ? '–' : Number.isInteger(value) ? String(value) : value.toFixed(1)
+}
+
 function peerOf(name: string): string | undefined {
   const algorithm = /^sluice (\w+)$/.exec(name)?.[1]
   return SHARED_ALGORITHMS.some((a) => a === algorithm) ? `@upstash/ratelimit ${algorithm}` : undefined
+}
+
+/** The library and algorithm of a contender whose billed commands are counted (not the floor). */
+function billedOf(name: string): ['sluice' | '@upstash/ratelimit', BilledAlgorithm] | undefined {
+  const match = /^(sluice|@upstash\/ratelimit) (fixedWindow|slidingWindow|tokenBucket|gcra)$/.exec(name)
+  return match ? [match[1] as 'sluice' | '@upstash/ratelimit', match[2] as BilledAlgorithm] : undefined
+}
+
+/** Each contender's billed commands per decision, one contender at a time (see billed.ts). */
+async function billedCosts(target: Parameters<typeof billedCommands>[0]): Promise<Map<string, BilledCost>> {
+  const costs = new Map<string, BilledCost>()
+  for (const c of UPSTASH_CONTENDERS) {
+    const of = billedOf(c.name)
+    if (of !== undefined) costs.set(c.name, await billedCommands(target, ...of))
+  }
+  return costs
 }
 
 async function run(context: RunContext): Promise<Section> {
@@ -137,6 +158,9 @@ async function run(context: RunContext): Promise<Section> {
   const node = redis.target.nodes[0] as { host: string; port: number }
   const server = await startUpstashServer({ redisUrl: `redis://${node.host}:${node.port}` })
   const stopServer = onCleanup(() => server.stop())
+  context.progress('upstash-throughput: counting billed commands per decision (INFO commandstats)')
+  // Before the workers start: INFO commandstats counts every client of this redis-server.
+  const billed = await billedCosts({ url: server.url, token: server.token, redis: node })
   const clients: Awaited<ReturnType<typeof isolate.start>>[] = []
   try {
     context.progress(
@@ -206,6 +230,7 @@ async function run(context: RunContext): Promise<Section> {
           formatPercent(list.reduce((t, r) => t + r.admitted, 0) / list.reduce((t, r) => t + r.calls, 0)),
           formatRatio(medianRatio(rates(c.name), rates(FLOOR))),
           peer === undefined ? '–' : formatRatio(medianRatio(rates(c.name), rates(peer))),
+          formatBilled(billed.get(c.name)?.[variantName]),
         ]
       })
       parts.push(
@@ -220,9 +245,10 @@ async function run(context: RunContext): Promise<Section> {
             'admitted',
             '÷ floor',
             '÷ peer',
+            'billed commands / decision',
           ],
           rows,
-          ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+          ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
         ),
       )
       for (const algorithm of SHARED_ALGORITHMS) {
@@ -247,6 +273,14 @@ async function run(context: RunContext): Promise<Section> {
         })
       }
     }
+    parts.push(
+      'Billed commands / decision: what Upstash bills for one decision (the EVALSHA and every command the ' +
+        'script runs), counted from redis-server `INFO commandstats` one decision at a time on a fresh key ' +
+        '(admitted: the mean over its first 5 decisions, limit 5; denied: the next 5), denial caches off; ' +
+        "@upstash/ratelimit sends PEXPIRE only on a key's first request, hence its fractions. Reproduce: " +
+        '`pnpm exec vitest run benchmarks/test/billed.test.ts`. A Global database replicates every write to each ' +
+        'read region: see the upstash package README for what that adds to the bill.',
+    )
     parts.push(
       'In the denied variant both libraries answer many calls from memory: @upstash/ratelimit from its ephemeral ' +
         'cache (a key it saw over its limit stays blocked until its reset), sluice from its deny cache (`denyCache`, on ' +

@@ -61,7 +61,7 @@ describe('@upstash/redis against the shared server', () => {
     const { url } = inject('upstash')
     const redis = new Redis({ url, token: 'not-the-token', retry: false })
     const error = (await redis.get('k').catch((e: unknown) => e)) as Error
-    expect(error.message).toContain('Unauthorized')
+    expect(error.message).toContain('WRONGPASS invalid or missing auth token')
     expect(error.message).not.toContain(inject('upstash').token)
   })
 })
@@ -116,6 +116,35 @@ describe('@upstash/redis scripts', () => {
     expect(await script.exec([key], [])).toBe(7)
     const after = await scriptCalls()
     expect(after.eval - warm.eval).toBe(1)
+  })
+
+  it('enforces allow-key-locking: declared keys only, no database-wide commands, pcall included', async () => {
+    const [a, b] = [`${prefix}locked-a`, `${prefix}locked-b`]
+    const flagged = (body: string) => `#!lua flags=allow-key-locking\n${body}`
+    // Declared keys, TIME and multi-key commands over declared keys run as on Redis.
+    const fine = flagged(
+      "redis.call('SET', KEYS[1], '1') redis.call('TIME') return redis.call('DEL', KEYS[1], KEYS[2])",
+    )
+    expect(await redis.eval(fine, [a, b], [])).toBe(1)
+    const refused: [string, RegExp][] = [
+      [flagged("return redis.call('GET', ARGV[1])"), /accessed key '.*locked-b', which is not in KEYS/],
+      [flagged("return redis.pcall('SET', ARGV[1], 'x')"), /accessed key '.*locked-b', which is not in KEYS/],
+      [
+        flagged("return redis.call('DEL', KEYS[1], ARGV[1])"),
+        /accessed key '.*locked-b', which is not in KEYS/,
+      ],
+      [flagged("return redis.call('FLUSHDB')"), /'flushdb' needs database-wide access/],
+      [flagged("return redis.call('SCAN', '0')"), /'scan' needs database-wide access/],
+    ]
+    for (const [text, message] of refused) {
+      await expect(redis.eval(text, [a], [b]), text).rejects.toThrow(message)
+      // By SHA too: the rules come with the cached script.
+      const sha = await redis.scriptLoad(text)
+      await expect(redis.evalsha(sha, [a], [b]), text).rejects.toThrow(message)
+    }
+    expect(await redis.exists(b)).toBe(0) // the refused SET wrote nothing
+    // The same text without the flag runs: the rules are the flag's.
+    expect(await redis.eval("return redis.call('GET', ARGV[1])", [a], [b])).toBeNull()
   })
 
   it('recovers concurrent auto-pipelined script calls after SCRIPT FLUSH', async () => {

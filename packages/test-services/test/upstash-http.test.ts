@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { redisCommand, startUpstashServer, type UpstashServer } from '../src/index.ts'
+import { MAX_KEY_BYTES } from '../src/upstash/commands.ts'
 import { sha1 } from '../src/upstash/scripts.ts'
+import { MAX_REQUEST_BYTES } from '../src/upstash/server.ts'
 
 let server: UpstashServer
 const prefix = `upstash-http:${randomUUID()}:`
@@ -43,7 +45,7 @@ describe('auth', () => {
     for (const token of [null, 'wrong-token', `${server.token}x`, server.token.slice(1)]) {
       const reply = await post('/', ['PING'], { token })
       expect(reply.status).toBe(401)
-      expect(reply.json).toEqual({ error: expect.stringContaining('Unauthorized') })
+      expect(reply.json).toEqual({ error: 'WRONGPASS invalid or missing auth token' })
       expect(reply.text).not.toContain(server.token)
       if (token) expect(reply.text).not.toContain(token)
     }
@@ -159,11 +161,36 @@ describe('POST / (one command)', () => {
     }
   })
 
-  it('answers 413 for a body over 32 MB', async () => {
-    const reply = await post('/', ['SET', `${prefix}huge`, 'x'.repeat(32 * 1024 * 1024)])
-    expect(reply.status).toBe(413)
-    expect(reply.json).toEqual({ error: expect.stringContaining('larger than') })
-    expect((await post('/', ['EXISTS', `${prefix}huge`])).json).toEqual({ result: 0 })
+  it("refuses a body over Upstash's 10 MB with its error, and takes one just under it", async () => {
+    // The JSON around the value: ["SET","<key>","<value>"] is 13 bytes plus the key.
+    const key = `${prefix}huge`
+    const fits = MAX_REQUEST_BYTES - 13 - key.length
+    const reply = await post('/', ['SET', key, 'x'.repeat(fits + 1)])
+    expect(reply.status).toBe(400)
+    expect(reply.json).toEqual({ error: 'ERR max request size exceeded' })
+    expect((await post('/', ['EXISTS', key])).json).toEqual({ result: 0 })
+    expect((await post('/', ['SET', key, 'x'.repeat(fits)])).json).toEqual({ result: 'OK' })
+    expect((await post('/', ['DEL', key])).json).toEqual({ result: 1 })
+  })
+
+  it("refuses a key over Upstash's 32 kB with its error, in any command and as a script's key", async () => {
+    const long = `${prefix}${'k'.repeat(MAX_KEY_BYTES)}`
+    const error = `ERR max key size exceeded. Limit: ${MAX_KEY_BYTES} bytes, Actual: ${Buffer.byteLength(long)} bytes`
+    expect(await post('/', ['SET', long, 'v'])).toMatchObject({ status: 400, json: { error } })
+    expect(
+      (
+        await post('/pipeline', [
+          ['GET', `${prefix}short`],
+          ['DEL', `${prefix}a`, long],
+        ])
+      ).json,
+    ).toEqual([{ result: null }, { error }])
+    expect((await post('/', ['EVAL', 'return 1', '2', `${prefix}a`, long])).json).toEqual({ error })
+    // An argument that is no key may be longer; a key of exactly 32 kB is taken.
+    expect((await post('/', ['EVAL', 'return #ARGV[1]', '0', long])).json).toEqual({ result: long.length })
+    const exact = `${prefix}${'k'.repeat(MAX_KEY_BYTES - Buffer.byteLength(prefix))}`
+    expect((await post('/', ['SET', exact, 'v'])).json).toEqual({ result: 'OK' })
+    expect((await post('/', ['DEL', exact])).json).toEqual({ result: 1 })
   })
 
   it('answers 404 for an unknown endpoint and 405 for GET', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { ScriptShas, sha1, withoutUpstashFlags } from '../src/upstash/scripts.ts'
+import {
+  KEY_LOCKING_GUARD,
+  ScriptShas,
+  sha1,
+  withKeyLockingGuard,
+  withoutUpstashFlags,
+} from '../src/upstash/scripts.ts'
 
 describe('withoutUpstashFlags', () => {
   it('drops only allow-key-locking from the shebang, and flags= when nothing is left', () => {
@@ -20,9 +26,20 @@ describe('withoutUpstashFlags', () => {
   })
 })
 
+describe('withKeyLockingGuard', () => {
+  it("puts the guard on the script's first line of code, so its line numbers stay", () => {
+    expect(withKeyLockingGuard('#!lua flags=allow-key-locking\nreturn 1\nreturn 2')).toBe(
+      `#!lua\n${KEY_LOCKING_GUARD} return 1\nreturn 2`,
+    )
+    expect(withKeyLockingGuard('#!lua flags=allow-key-locking')).toBe(`#!lua\n${KEY_LOCKING_GUARD}`)
+    expect(withKeyLockingGuard('#!lua flags=no-writes\nreturn 1')).toBeUndefined()
+    expect(KEY_LOCKING_GUARD).not.toContain('\n')
+  })
+})
+
 describe('ScriptShas', () => {
   const original = '#!lua flags=allow-key-locking\nreturn 1'
-  const rewritten = '#!lua\nreturn 1'
+  const rewritten = `#!lua\n${KEY_LOCKING_GUARD} return 1`
 
   it('rewrites EVAL and maps the client SHA1 to the stored one for EVALSHA', () => {
     const shas = new ScriptShas()

@@ -17,6 +17,16 @@ export interface UpstashStoreOptions {
    */
   readonly prefix?: string
   /**
+   * Whose clock decides when the limiter passes none: `'client'` (default) sends this process's
+   * `Date.now()`, as @upstash/ratelimit does and as Upstash's scripting docs advise (no clock reads
+   * in scripts); `'server'` reads the database's clock (`TIME`) in the script, so app servers with
+   * skewed clocks agree (Upstash advises against clock reads in scripts, it does not forbid them:
+   * try it on your database with `pnpm test:upstash-live`). Either way a
+   * key's time never moves backwards: a request is judged at the later of its time and the time
+   * the key's state holds. The limiter's own `clock` option overrides both.
+   */
+  readonly clock?: 'client' | 'server'
+  /**
    * Deadline of every call: milliseconds, or a duration such as `'500ms'`; past it the call fails
    * with `StoreTimeoutError`. Default 1000.
    */
@@ -32,12 +42,13 @@ export interface UpstashStoreOptions {
 export interface ResolvedOptions {
   readonly client: Redis
   readonly prefix: string
+  readonly clock: 'client' | 'server'
   readonly timeoutMs: number
   readonly batch: boolean
 }
 
 const EXAMPLE = "upstashStore({ client: Redis.fromEnv() }) with Redis from '@upstash/redis'"
-const KNOWN = ['client', 'prefix', 'timeoutMs', 'batch']
+const KNOWN = ['client', 'prefix', 'clock', 'timeoutMs', 'batch']
 // Names @upstash/ratelimit and other rate limiters use for these options.
 const FOREIGN: Readonly<Record<string, string>> = {
   timeout: "use timeoutMs (milliseconds, or a duration such as '500ms')",
@@ -61,15 +72,22 @@ export function resolveOptions(options: UpstashStoreOptions): ResolvedOptions {
   if (prefixProblem !== undefined) throw new ConfigError(`upstashStore: ${prefixProblem}`)
   // The one duration rule ('500ms' or 500), at most a timer's longest wait; default 1000.
   const timeoutMs = storeTimeoutMs(options.timeoutMs, 'upstashStore')
+  const clock = options.clock ?? 'client'
+  if (clock !== 'client' && clock !== 'server') {
+    // A function is the limiter's clock option: createRateLimiter({ clock }).
+    const shown =
+      typeof clock === 'function' ? 'a function (pass that to createRateLimiter)' : JSON.stringify(clock)
+    throw new ConfigError(`upstashStore: clock must be 'client' or 'server', got ${shown}`)
+  }
   const batch = options.batch ?? true
   if (typeof batch !== 'boolean') {
     throw new ConfigError(`upstashStore: batch must be true or false, got ${JSON.stringify(batch)}`)
   }
-  return { client, prefix, timeoutMs, batch }
+  return { client, prefix, clock, timeoutMs, batch }
 }
 
 /** The methods of an `@upstash/redis` client the store calls. */
-const CLIENT_METHODS = ['createScript', 'evalsha', 'eval', 'del'] as const
+const CLIENT_METHODS = ['createScript', 'evalsha', 'eval', 'scriptLoad', 'del'] as const
 
 function checkClient(client: unknown): Redis {
   if (client === undefined || client === null) {

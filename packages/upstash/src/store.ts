@@ -1,28 +1,25 @@
 // The Upstash store: sluice's Redis scripts (scriptStore) through @upstash/redis's script support.
 import type { Store } from '@sluice/core/store'
-import { type LuaScript, type ScriptClient, scriptStore } from '@sluice/redis-scripts'
+import { type ScriptClient, scriptStore } from '@sluice/redis-scripts'
 import type { Redis } from '@upstash/redis'
 import { storeDeadlineErrors } from './deadline.ts'
 import { resolveOptions, type UpstashStoreOptions } from './options.ts'
 import { clientSecrets } from './redact.ts'
-
-/**
- * The most bytes of keys and arguments one batch's script call carries: a tenth of Upstash's
- * documented request size limit (10 MB on the Free and Pay-as-you-go plans, "ERR max request size
- * exceeded"), so that the calls the client's auto-pipelining joins into one request stay far below it.
- */
-const UPSTASH_CALL_BYTES = 1_000_000
+import { scriptRunner, UPSTASH_CALL_BYTES } from './scripts.ts'
 
 /**
  * A sluice store on Upstash Redis through `@upstash/redis` (REST over `fetch`), for Node and edge
  * runtimes alike. Every decision, every limit of a composite included, is one Lua script call in
  * one HTTP request, atomic on the server; the decisions of one event-loop turn share one script call
  * (`batch`, the default), each still atomic and all-or-nothing on its own, and with the client's
- * auto-pipelining (its default) one request. The client's own script support computes the SHA,
- * sends `EVALSHA`, and sends the script again on `NOSCRIPT`.
+ * auto-pipelining (its default) one request of at most 5 MB (Upstash refuses requests over 10 MB).
+ * Scripts go by `EVALSHA`; on `NOSCRIPT` (a new database, SCRIPT FLUSH) one `SCRIPT LOAD` serves the
+ * whole burst. Every script carries Upstash's `allow-key-locking` flag: it locks only its own keys,
+ * not the database.
  *
  * Time is the limiter's clock (`Date.now()` of the calling process unless the limiter has a
- * `clock`), passed into the script: Upstash discourages clock reads inside scripts.
+ * `clock`), passed into the script, as Upstash's scripting docs advise; `clock: 'server'` reads the
+ * database's clock in the script instead.
  *
  * Every call settles within `timeoutMs`, with `StoreTimeoutError` when no answer comes and
  * `StoreError` on any other failure (the server's error text, a refused token as HTTP 401, a reply
@@ -39,13 +36,12 @@ const UPSTASH_CALL_BYTES = 1_000_000
  * const decision = await limiter.limit('user:42')
  */
 export function upstashStore(options: UpstashStoreOptions): Store {
-  const { client, prefix, timeoutMs, batch } = resolveOptions(options)
+  const { client, prefix, clock, timeoutMs, batch } = resolveOptions(options)
   return scriptStore({
     name: 'upstash',
     client: adapter(client),
     prefix,
-    // Upstash discourages clock reads in scripts: the limiter's clock, or this process's.
-    clock: 'client',
+    clock,
     timeoutMs,
     batch,
     ...storeDeadlineErrors(timeoutMs, clientSecrets(client)),
@@ -54,16 +50,8 @@ export function upstashStore(options: UpstashStoreOptions): Store {
 
 /** What the shared script store needs of an `@upstash/redis` client. */
 function adapter(client: Redis): ScriptClient {
-  const scripts = new Map<LuaScript, ReturnType<Redis['createScript']>>()
   return {
-    run(script, keys, args) {
-      let made = scripts.get(script)
-      if (made === undefined) {
-        made = client.createScript<unknown>(script.lua)
-        scripts.set(script, made)
-      }
-      return made.exec(keys, args)
-    },
+    run: scriptRunner(client),
     del: (keys) => client.del(...keys),
     maxRequestBytes: UPSTASH_CALL_BYTES,
   }

@@ -84,13 +84,17 @@ describe('upstashStore options', () => {
       /unknown option "url"; pass a client made with the url and token/,
     ],
     ['redis', { redis: client }, /unknown option "redis"; pass your @upstash\/redis client as client/],
-    ['anything else', { client, max: 10 }, /unknown option "max"; the options are client, prefix, timeoutMs/],
+    [
+      'anything else',
+      { client, max: 10 },
+      /unknown option "max"; the options are client, prefix, clock, timeoutMs/,
+    ],
     ['a missing client', {}, /client is missing; pass your @upstash\/redis client/],
     ['something else as client', { client: { get() {} } }, /must be an @upstash\/redis Redis instance/],
     [
       'an ioredis client',
       { client: new IoRedisLike({ lazyConnect: true }) },
-      /without createScript\. For ioredis use @sluice\/ioredis/,
+      /without createScript, scriptLoad\. For ioredis use @sluice\/ioredis/,
     ],
     [
       'timeoutMs 0',

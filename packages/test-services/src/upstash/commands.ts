@@ -40,9 +40,53 @@ const BLOCKING = new Set([
   'waitaof',
 ])
 
+/** Upstash's hardcoded key size limit ("32Kb", docs/redis/troubleshooting/max_key_size_exceeded). */
+export const MAX_KEY_BYTES = 32 * 1024
+
+// Commands whose first argument is not a key (the rest: the first argument is, as for GET and SET).
+const NO_KEY = new Set([
+  'command',
+  'config',
+  'dbsize',
+  'echo',
+  'flushall',
+  'flushdb',
+  'info',
+  'keys',
+  'ping',
+  'publish',
+  'randomkey',
+  'scan',
+  'script',
+  'time',
+])
+
+/** The key arguments of a command, as far as the size check goes. */
+function keysOf(name: string, args: readonly string[]): readonly string[] {
+  if (name === 'eval' || name === 'evalsha' || name === 'eval_ro' || name === 'evalsha_ro') {
+    const count = Number(args[2])
+    return Number.isInteger(count) && count > 0 ? args.slice(3, 3 + count) : []
+  }
+  if (name === 'del' || name === 'unlink' || name === 'exists' || name === 'touch' || name === 'mget')
+    return args.slice(1)
+  return NO_KEY.has(name) || args[1] === undefined ? [] : [args[1]]
+}
+
+/** Upstash's error for a key over MAX_KEY_BYTES, or undefined. */
+function keySizeProblem(name: string, args: readonly string[]): string | undefined {
+  for (const key of keysOf(name, args)) {
+    const bytes = Buffer.byteLength(key)
+    if (bytes > MAX_KEY_BYTES)
+      return `ERR max key size exceeded. Limit: ${MAX_KEY_BYTES} bytes, Actual: ${bytes} bytes`
+  }
+  return undefined
+}
+
 /** Why the local server will not run this command, or undefined when it will. */
 export function refusal(args: readonly string[]): string | undefined {
   const name = (args[0] as string).toLowerCase()
+  const tooLarge = keySizeProblem(name, args)
+  if (tooLarge) return tooLarge
   const blocking =
     BLOCKING.has(name) ||
     ((name === 'xread' || name === 'xreadgroup') && args.some((arg) => arg.toLowerCase() === 'block'))

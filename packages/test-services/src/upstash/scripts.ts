@@ -1,7 +1,8 @@
 // Upstash accepts the script flag `allow-key-locking` (which @upstash/ratelimit 2.x puts on every
 // script); Redis 7.0 rejects it with "ERR Unexpected flag in script shebang". We drop that one
-// flag before a script reaches Redis and remember which SHA1 the client computed (of the original
-// text) for the SHA1 Redis stores (of the rewritten text), so EVALSHA with the client's SHA works.
+// flag before a script reaches Redis, put in its place a guard enforcing the flag's rules, and
+// remember which SHA1 the client computed (of the original text) for the SHA1 Redis stores (of the
+// rewritten text), so EVALSHA with the client's SHA works.
 import { createHash } from 'node:crypto'
 
 const UPSTASH_ONLY_FLAG = 'allow-key-locking'
@@ -29,6 +30,46 @@ export function withoutUpstashFlags(script: string): string | undefined {
   return rewritten === shebang ? undefined : rewritten + script.slice(shebang.length)
 }
 
+/**
+ * The rules of `allow-key-locking` as Upstash documents them (docs/redis/features/key-locking and
+ * the EVAL page: "every key the script touches must appear in KEYS, and commands that need
+ * database-wide access, such as FLUSHDB, are rejected"), as Lua run before the script's own code:
+ * a local `redis` whose call and pcall check each command first and fail the script (pcall too:
+ * Upstash refuses the script, it does not hand it an error to catch). One line, so that the script's
+ * own line numbers stay as they were. The key of a command is its first argument, all arguments for
+ * the multi-key commands below, none for TIME, PING and ECHO: the commands rate limiters use.
+ */
+export const KEY_LOCKING_GUARD = [
+  'local redis = (function(r)',
+  'local declared = {} for _, k in ipairs(KEYS) do declared[k] = true end',
+  "local global = { flushdb = 1, flushall = 1, keys = 1, scan = 1, dbsize = 1, randomkey = 1, swapdb = 1, move = 1, copy = 1, script = 1, ['function'] = 1 }",
+  'local keyless = { time = 1, ping = 1, echo = 1 }',
+  'local allKeys = { del = 1, unlink = 1, exists = 1, touch = 1, mget = 1 }',
+  "local function refuse(text) error(r.error_reply('ERR ' .. text)) end",
+  'local function check(name, ...)',
+  'local lower = string.lower(tostring(name)) local args = { ... }',
+  `if global[lower] then refuse("command '" .. lower .. "' needs database-wide access, which a script flagged allow-key-locking may not use") end`,
+  'if keyless[lower] then return end',
+  'local last = 1 if allKeys[lower] then last = #args end',
+  `for i = 1, last do local key = args[i] if key ~= nil and not declared[tostring(key)] then refuse("script flagged allow-key-locking accessed key '" .. tostring(key) .. "', which is not in KEYS: pass every key the script touches in KEYS") end end`,
+  'end',
+  'return setmetatable({ call = function(...) check(...) return r.call(...) end, pcall = function(...) check(...) return r.pcall(...) end }, { __index = r })',
+  'end)(redis)',
+].join(' ')
+
+/**
+ * The script as the local server runs it when its shebang has `allow-key-locking`: the flag
+ * dropped and the guard enforcing its rules put before the script's code; undefined for a script
+ * without the flag.
+ */
+export function withKeyLockingGuard(script: string): string | undefined {
+  const rewritten = withoutUpstashFlags(script)
+  if (rewritten === undefined) return undefined
+  const eol = rewritten.indexOf('\n')
+  if (eol === -1) return `${rewritten}\n${KEY_LOCKING_GUARD}`
+  return `${rewritten.slice(0, eol + 1)}${KEY_LOCKING_GUARD} ${rewritten.slice(eol + 1)}`
+}
+
 /** A command ready for Redis, and how to turn Redis's reply back into what Upstash would say. */
 export interface PreparedCommand {
   args: string[]
@@ -49,7 +90,7 @@ export class ScriptShas {
 
   #rewrite(script: string): Rewrite | undefined {
     if (this.#rewrites.has(script)) return this.#rewrites.get(script)
-    const rewritten = withoutUpstashFlags(script)
+    const rewritten = withKeyLockingGuard(script)
     const rewrite = rewritten === undefined ? undefined : { script: rewritten, clientSha: sha1(script) }
     if (rewrite) this.#redisShaOf.set(rewrite.clientSha, sha1(rewrite.script))
     if (this.#rewrites.size >= MAX_CACHED_SCRIPTS) this.#rewrites.clear()

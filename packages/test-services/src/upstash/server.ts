@@ -13,6 +13,11 @@ export interface StartUpstashOptions {
   token?: string
   /** Fixed port on 127.0.0.1. Default: a free one. */
   port?: number
+  /**
+   * The largest request body, in bytes, answered 400 "ERR max request size exceeded" above it.
+   * Default MAX_REQUEST_BYTES, Upstash's limit on the Free and Pay-as-you-go plans.
+   */
+  maxRequestBytes?: number
 }
 
 /** What the server does with requests: serve them, or fail in one of three ways (chaos tests). */
@@ -33,20 +38,24 @@ export interface UpstashServer {
 }
 
 const FAULTS: readonly UpstashFault[] = ['none', '5xx', 'hang', 'close']
-/** Upstash's own default limit is 1 MB (more on paid plans); tests stay far below this. */
-const MAX_BODY_BYTES = 32 * 1024 * 1024
+/**
+ * Upstash's request size limit: "10MB for Free and Pay as you go databases", more on higher plans
+ * (docs/redis/troubleshooting/max_request_size_exceeded). 10,000,000 bytes: the strict reading.
+ */
+export const MAX_REQUEST_BYTES = 10_000_000
+/** Upstash's error text for a request over the limit. */
+const REQUEST_TOO_LARGE = 'ERR max request size exceeded'
 
 class PayloadTooLarge extends Error {}
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       // Keep reading (and dropping) the rest, so the 413 reaches the client.
-      if (size > MAX_BODY_BYTES)
-        reject(new PayloadTooLarge(`ERR the request body is larger than ${MAX_BODY_BYTES} bytes`))
+      if (size > maxBytes) reject(new PayloadTooLarge(REQUEST_TOO_LARGE))
       else chunks.push(chunk)
     })
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
@@ -88,13 +97,19 @@ function validate(options: StartUpstashOptions): void {
   const { port } = options
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
     throw new RangeError(`port must be an integer from 0 to 65535, got ${port}`)
+  const max = options.maxRequestBytes
+  if (max !== undefined && !(Number.isSafeInteger(max) && max > 0))
+    throw new RangeError(`maxRequestBytes must be a positive integer, got ${max}`)
 }
 
 /**
  * Starts a local server that speaks the Upstash Redis REST API over a real Redis, on 127.0.0.1:
  * `POST /` with one command as a JSON array, `POST /pipeline` and `POST /multi-exec` with arrays
  * of commands, bearer-token auth, `{"result"}`/`{"error"}` replies, `Upstash-Encoding: base64`.
- * Scripts flagged `allow-key-locking` (Upstash-only) run on Redis 7.0 with the flag dropped.
+ * Upstash's limits, with its error texts: request bodies up to 10 MB, keys up to 32 kB, `WRONGPASS`
+ * for a missing or wrong token. Scripts flagged `allow-key-locking` (Upstash-only) run on Redis 7.0
+ * with the flag dropped and its rules enforced (only keys declared in KEYS, no database-wide
+ * commands).
  *
  * @example
  * const upstash = await startUpstashServer({ redisUrl: 'redis://127.0.0.1:6380' })
@@ -105,6 +120,7 @@ export async function startUpstashServer(options: StartUpstashOptions): Promise<
   validate(options)
   const token = options.token ?? randomBytes(16).toString('hex')
   const tokenBytes = Buffer.from(token)
+  const maxRequestBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES
   const redis = new Redis(options.redisUrl, {
     // Upstash answers in RESP2 shapes (flat arrays for maps, doubles as strings).
     protocol: 2,
@@ -135,7 +151,8 @@ export async function startUpstashServer(options: StartUpstashOptions): Promise<
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (!authorized(req, url, tokenBytes)) {
-      send(res, 401, { error: 'Unauthorized: send the server token as "Authorization: Bearer <token>"' })
+      // Upstash's answer to a missing or wrong token (docs/redis/troubleshooting/http_unauthorized).
+      send(res, 401, { error: 'WRONGPASS invalid or missing auth token' })
       return
     }
     if (req.method !== 'POST') {
@@ -151,7 +168,7 @@ export async function startUpstashServer(options: StartUpstashOptions): Promise<
     try {
       let body: unknown
       try {
-        body = JSON.parse(await readBody(req))
+        body = JSON.parse(await readBody(req, maxRequestBytes))
       } catch (error) {
         if (error instanceof PayloadTooLarge) throw error
         throw new BadRequest(`ERR the request body is not valid JSON: ${(error as Error).message}`)
@@ -164,7 +181,7 @@ export async function startUpstashServer(options: StartUpstashOptions): Promise<
     } catch (error) {
       if (res.headersSent || res.destroyed) return
       if (error instanceof BadRequest) send(res, 400, { error: error.message })
-      else if (error instanceof PayloadTooLarge) send(res, 413, { error: error.message })
+      else if (error instanceof PayloadTooLarge) send(res, 400, { error: error.message })
       else send(res, 500, { error: `ERR the local Upstash server failed: ${(error as Error).message}` })
     }
   }

@@ -1,9 +1,10 @@
 import { vi } from 'vitest'
 
-/** One HTTP request the client sent: its path and the commands in its body. */
+/** One HTTP request the client sent: its path, the commands in its body and the body's size. */
 export interface SentRequest {
   readonly path: string
   readonly commands: unknown[][]
+  readonly bytes: number
 }
 
 /**
@@ -15,9 +16,10 @@ export function recordRequests(): { sent: SentRequest[]; stop: () => void } {
   const original = globalThis.fetch
   const spy = vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) => {
     const url = new URL(String(input instanceof Request ? input.url : input))
-    const body = JSON.parse(String(init?.body ?? 'null')) as unknown[]
+    const text = String(init?.body ?? 'null')
+    const body = JSON.parse(text) as unknown[]
     const commands = Array.isArray(body[0]) ? (body as unknown[][]) : [body]
-    sent.push({ path: url.pathname, commands })
+    sent.push({ path: url.pathname, commands, bytes: Buffer.byteLength(text) })
     return original(input, init)
   })
   return { sent, stop: () => spy.mockRestore() }
