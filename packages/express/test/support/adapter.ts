@@ -12,8 +12,11 @@ export function expressAdapter(createApp: typeof express): BindingAdapter<Reques
       const app = createApp()
       if (trustProxy) app.set('trust proxy', 'loopback')
       for (const middleware of middlewares) app.use(middleware)
-      app.use((req, res) => {
-        res.json(handle(req.rateLimit))
+      // Express 4 does not catch a rejected handler: next(error) does.
+      app.use((req, res, next) => {
+        handle(req.rateLimit).then(({ status, body }) => {
+          res.status(status).json(body)
+        }, next)
       })
       const onError: ErrorRequestHandler = (error, _req, res, _next) => {
         failed(error)

@@ -35,7 +35,10 @@ export const fetchAdapter: BindingAdapter<Request, RateLimit<NodeEnv>> = {
     ),
   app: ({ middlewares, handle, failed }) => {
     // Outer first: the first middleware wraps all the others.
-    let handler: FetchHandler<[NodeEnv]> = (request) => Response.json(handle(getRateLimit(request)))
+    let handler: FetchHandler<[NodeEnv]> = async (request) => {
+      const { status, body } = await handle(getRateLimit(request))
+      return Response.json(body, { status })
+    }
     for (const limit of [...middlewares].reverse()) handler = limit.withRateLimit(handler)
     return getRequestListener(async (request, env) => {
       try {

@@ -2,6 +2,7 @@
 import { getRequestListener } from '@hono/node-server'
 import type { BindingAdapter } from '@sluice/binding-conformance'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { type OnLimited, type RateLimitOptions, rateLimit } from '../../src/index.ts'
 
 export const honoAdapter: BindingAdapter<Context, MiddlewareHandler> = {
@@ -13,7 +14,10 @@ export const honoAdapter: BindingAdapter<Context, MiddlewareHandler> = {
       return c.text('error handler', 500)
     })
     for (const middleware of middlewares) app.use(middleware)
-    app.all('*', (c) => c.json(handle(c.get('rateLimit')) as object))
+    app.all('*', async (c) => {
+      const { status, body } = await handle(c.get('rateLimit'))
+      return c.json(body as object, status as ContentfulStatusCode)
+    })
     return getRequestListener(app.fetch)
   },
   header: (c, name) => c.req.header(name),

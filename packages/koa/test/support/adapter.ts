@@ -16,8 +16,10 @@ export function koaAdapter(KoaApp: typeof Koa): BindingAdapter<Ctx, Middleware> 
       // Koa's own error handling answers 500; listening also keeps it from logging the error.
       app.on('error', failed)
       for (const middleware of middlewares) app.use(middleware)
-      app.use((ctx) => {
-        ctx.body = handle(ctx.state.rateLimit)
+      app.use(async (ctx) => {
+        const { status, body } = await handle(ctx.state.rateLimit)
+        ctx.status = status
+        ctx.body = body
       })
       return app.callback()
     },

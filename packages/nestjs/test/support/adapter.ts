@@ -49,8 +49,11 @@ function catchAll(
     @All(ANY_PATH[platform])
     @HttpCode(200)
     @UseGuards(...guards)
-    handle(@Req() req: Request): unknown {
-      return spec.handle(req.rateLimit)
+    async handle(@Req() req: Request): Promise<unknown> {
+      const { status, body } = await spec.handle(req.rateLimit)
+      // Nest sends a handler's result with the route's status: any other is an HttpException.
+      if (status !== 200) throw new HttpException(body as object, status)
+      return body
     }
   }
   return CatchAllController
