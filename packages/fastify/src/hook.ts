@@ -42,10 +42,12 @@ const spec: BindingSpec<FastifyRequest> = {
  * app.setNotFoundHandler({ preHandler: limited }, (request, reply) => reply.code(404).send())
  */
 export function rateLimitHook(options: RateLimitHookOptions): RateLimitHook {
-  const { check, options: resolved, settle, events } = createRateLimitCheck<FastifyRequest, FastifyReply>(
-    options,
-    spec,
-  )
+  const {
+    check,
+    options: resolved,
+    settle,
+    events,
+  } = createRateLimitCheck<FastifyRequest, FastifyReply>(options, spec)
   const onLimited = resolved.onLimited as OnLimited | undefined
   function rateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     check(request, closeSignal).then((outcome) => {

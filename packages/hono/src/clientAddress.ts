@@ -40,7 +40,12 @@ function socketAddress(c: Context): string | undefined {
 export function honoSpec(): BindingSpec<Context> {
   const runtime = NO_SOCKET[getRuntimeKey()]
   if (runtime === undefined) {
-    return { factory: 'rateLimit', binding: 'hono', clientAddress: socketAddress, clientAddressSource: SOURCE }
+    return {
+      factory: 'rateLimit',
+      binding: 'hono',
+      clientAddress: socketAddress,
+      clientAddressSource: SOURCE,
+    }
   }
   return {
     factory: 'rateLimit',

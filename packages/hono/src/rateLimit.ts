@@ -34,14 +34,18 @@ import type { OnLimited, RateLimitOptions } from './options.ts'
  */
 /** The middleware, with its event stream (`request`, `refund`: docs/observability.md). */
 // biome-ignore lint/suspicious/noExplicitAny: Hono's own default, as in MiddlewareHandler
-export type RateLimitMiddleware<E extends Env = any> = MiddlewareHandler<E> & { readonly events: BindingEvents }
+export type RateLimitMiddleware<E extends Env = any> = MiddlewareHandler<E> & {
+  readonly events: BindingEvents
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: Hono's own default, as in MiddlewareHandler
 export function rateLimit<E extends Env = any>(options: RateLimitOptions<E>): RateLimitMiddleware<E> {
-  const { check, options: resolved, settle, events } = createRateLimitCheck<Context<E>, Response>(
-    options,
-    honoSpec(),
-  )
+  const {
+    check,
+    options: resolved,
+    settle,
+    events,
+  } = createRateLimitCheck<Context<E>, Response>(options, honoSpec())
   const onLimited = resolved.onLimited as OnLimited<E> | undefined
 
   const middleware: MiddlewareHandler<E> = async function rateLimit(c, next) {

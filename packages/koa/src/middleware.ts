@@ -53,10 +53,12 @@ export function rateLimit<StateT = DefaultState, ContextT = DefaultContext>(
   options: RateLimitOptions<ParameterizedContext<StateT, ContextT>>,
 ): RateLimitMiddleware<StateT, ContextT> {
   type Ctx = ParameterizedContext<StateT, ContextT>
-  const { check, options: resolved, settle, events } = createRateLimitCheck<Ctx, Response>(
-    options,
-    spec as BindingSpec<Ctx>,
-  )
+  const {
+    check,
+    options: resolved,
+    settle,
+    events,
+  } = createRateLimitCheck<Ctx, Response>(options, spec as BindingSpec<Ctx>)
   const onLimited = resolved.onLimited as OnLimited<Ctx> | undefined
   async function rateLimit(ctx: Ctx, next: Next): Promise<void> {
     const outcome = await check(ctx, responseSignal)
@@ -69,11 +71,7 @@ export function rateLimit<StateT = DefaultState, ContextT = DefaultContext>(
   return Object.assign(rateLimit, { events })
 }
 
-function watch<Ctx extends AnyContext>(
-  settle: Settle<Ctx, Response>,
-  decision: Decision,
-  ctx: Ctx,
-): void {
+function watch<Ctx extends AnyContext>(settle: Settle<Ctx, Response>, decision: Decision, ctx: Ctx): void {
   onResponseEnd(ctx.res, (end) => settle(decision, ctx, ctx.response, end))
 }
 

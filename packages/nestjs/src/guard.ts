@@ -41,10 +41,12 @@ export function makeLimit(options: unknown, factory: string): Limit {
     clientAddressSource: 'req.ip',
     binding: 'nestjs',
   }
-  const { check, options: resolved, settle, events } = createRateLimitCheck<HttpRequest, HttpResponse>(
-    options,
-    spec,
-  )
+  const {
+    check,
+    options: resolved,
+    settle,
+    events,
+  } = createRateLimitCheck<HttpRequest, HttpResponse>(options, spec)
   return {
     check,
     settle,

@@ -109,7 +109,9 @@ export class BindingEventHub implements BindingEvents {
   on<K extends BindingEventName>(name: K, listener: (event: BindingEventMap[K]) => void): () => void {
     const list = this.#list(name, 'on')
     if (typeof listener !== 'function') {
-      throw new ConfigError(`events.on('${name}', listener): listener must be a function, got ${show(listener)}`)
+      throw new ConfigError(
+        `events.on('${name}', listener): listener must be a function, got ${show(listener)}`,
+      )
     }
     // Copy on write: an emit in progress keeps iterating the list it started with.
     this.#listeners[name] = list.concat(listener as Listener)

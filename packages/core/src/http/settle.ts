@@ -103,7 +103,11 @@ export function createSettle<Req, Res>(
   function failed(decision: Decision, end: ResponseEnd, reason: 'failed' | 'successful', error: unknown) {
     // Nothing was given back: the request stays counted, the safe side for a limiter.
     if (hub.wants('refund')) hub.emit('refund', event(decision, end, reason, false, error))
-    else reportError(`sluice ${source.binding}: a request's units could not be given back; it stays counted`, error)
+    else
+      reportError(
+        `sluice ${source.binding}: a request's units could not be given back; it stays counted`,
+        error,
+      )
   }
 
   function event(
