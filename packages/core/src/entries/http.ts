@@ -17,13 +17,13 @@ export { createRateLimitCheck, type RateLimitCheck, type RateLimitChecker } from
 export { type ClientAddressOptions, clientAddressKey } from '../http/clientAddress.ts'
 export type { HeaderEntry, HeaderMode } from '../http/headers.ts'
 export type { InvalidPart } from '../http/invalid.ts'
+export { type NodeResponseLike, onResponseEnd } from '../http/nodeResponse.ts'
 export type {
   BindingSpec,
   MaybePromise,
   RateLimitBindingOptions,
   ResolvedBindingOptions,
 } from '../http/options.ts'
-export { type NodeResponseLike, onResponseEnd } from '../http/nodeResponse.ts'
 export type { InvalidRequest, RateLimited, RateLimitOutcome } from '../http/outcome.ts'
 export type { BadRequestProblem, ProblemDetails } from '../http/problem.ts'
 export type { OutcomeOptions, Settle } from '../http/settle.ts'

@@ -105,6 +105,7 @@ function sharedChannels(): Readonly<Record<BindingEventName, ChannelLike | undef
 export class BindingEventHub implements BindingEvents {
   readonly #listeners: Record<BindingEventName, Listener[]> = { request: [], refund: [] }
   readonly #channels = sharedChannels()
+  readonly #requestChannel = this.#channels.request
 
   on<K extends BindingEventName>(name: K, listener: (event: BindingEventMap[K]) => void): () => void {
     const list = this.#list(name, 'on')
@@ -131,6 +132,11 @@ export class BindingEventHub implements BindingEvents {
   /** True when an event `name` would reach anyone: build it only then. */
   wants(name: BindingEventName): boolean {
     return this.#listeners[name].length > 0 || this.#channels[name]?.hasSubscribers === true
+  }
+
+  /** `wants('request')`, asked once per request: two field reads, no lookup by name. */
+  wantsRequest(): boolean {
+    return this.#listeners.request.length > 0 || this.#requestChannel?.hasSubscribers === true
   }
 
   /** Delivers `event` to the listeners, then to the `sluice:binding:<name>` channel. */

@@ -133,7 +133,7 @@ export function createRateLimitCheck<Req, Res = unknown>(
 
   function check(req: Req, abortSignal?: (req: Req) => AbortSignalLike): Promise<RateLimitOutcome> {
     // Nobody listening (the usual case): one array length and one channel flag, nothing built.
-    if (hub.wants('request')) return observed(req, abortSignal)
+    if (hub.wantsRequest()) return observed(req, abortSignal)
     if (!direct) return general(req, abortSignal, undefined)
     let key: MaybePromise<string>
     try {
