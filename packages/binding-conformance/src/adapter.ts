@@ -1,7 +1,7 @@
 // The contract between the suite and a binding: how to build its middleware and serve an app with it.
 import type { RequestListener } from 'node:http'
 import type { Decision } from '@sluice/core'
-import type { RateLimitBindingOptions, RateLimited } from '@sluice/core/http'
+import type { BindingEvents, RateLimitBindingOptions, RateLimited } from '@sluice/core/http'
 
 /**
  * The options the suite passes to the binding's factory: the names every sluice binding shares,
@@ -79,6 +79,11 @@ export interface BindingAdapter<Req, Middleware> {
    * binding promises for any `onLimited` that throws.
    */
   readonly onLimited: (reply: LimitedReply) => unknown
+  /**
+   * The middleware's own event stream (`rateLimit(…).events`), for a binding whose factory returns
+   * one; omit it where the stream is only passed in (`events` option), as for a Fastify registration.
+   */
+  readonly events?: (middleware: Middleware) => BindingEvents
   /** How the binding names the client address in its errors: `'req.ip'`, `'ctx.ip'`. */
   readonly clientAddressSource: string
   /**

@@ -85,6 +85,17 @@ export function eventCases<Req, M>(h: Harness<Req, M>): void {
       expect(heard).toEqual(['allow'])
     })
 
+    it.runIf(adapter.events !== undefined)("the middleware's own stream hears its requests", async () => {
+      const middleware = h.rateLimit({ limiter: perMinute(1) })
+      const events = adapter.events?.(middleware)
+      const actions: string[] = []
+      events?.on('request', (e) => actions.push(e.action))
+      const { url } = await h.app([middleware])
+      expect((await fetch(url)).status).toBe(200)
+      expect((await fetch(url)).status).toBe(429)
+      expect(actions).toEqual(['allow', 'limit'])
+    })
+
     it('publishes to the sluice:binding:request diagnostics channel', async () => {
       const published: BindingRequestEvent[] = []
       const listener = (message: unknown) => published.push(message as BindingRequestEvent)

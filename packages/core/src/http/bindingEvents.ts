@@ -67,7 +67,7 @@ export interface BindingEventMap {
 export type BindingEventName = keyof BindingEventMap
 
 /** The names, in the order every list of them follows. */
-export const BINDING_EVENT_NAMES: readonly BindingEventName[] = Object.freeze(['request', 'refund'])
+const BINDING_EVENT_NAMES: readonly BindingEventName[] = Object.freeze(['request', 'refund'])
 
 /** A binding's event stream: the shape of `limiter.events`, with the binding's own events. */
 export interface BindingEvents {
@@ -82,7 +82,7 @@ export interface BindingEvents {
 type Listener = (event: never) => void
 
 /** The channel of each binding event: `sluice:binding:request`, `sluice:binding:refund`. */
-export function bindingChannelName(name: BindingEventName): string {
+function bindingChannelName(name: BindingEventName): string {
   return `sluice:binding:${name}`
 }
 

@@ -6,7 +6,7 @@ import type { RateLimitOutcome } from './outcome.ts'
 export const ALLOW_LISTED: RateLimitOutcome = Object.freeze({ action: 'skip' })
 
 /** What a request event says besides the outcome: who emits it. */
-export interface RequestEventSource {
+interface RequestEventSource {
   readonly binding: string
   readonly limiter: string | undefined
 }

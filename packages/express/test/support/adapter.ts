@@ -3,7 +3,12 @@
 import type { BindingAdapter } from '@sluice/binding-conformance'
 import type express from 'express'
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
-import { type OnLimited, type RateLimitOptions, rateLimit } from '../../src/index.ts'
+import {
+  type OnLimited,
+  type RateLimitMiddleware,
+  type RateLimitOptions,
+  rateLimit,
+} from '../../src/index.ts'
 
 export function expressAdapter(createApp: typeof express): BindingAdapter<Request, RequestHandler> {
   return {
@@ -32,6 +37,7 @@ export function expressAdapter(createApp: typeof express): BindingAdapter<Reques
       async (req, res, _next, limited) => {
         res.status(limited.status).json(await reply(limited, req.rateLimit))
       },
+    events: (middleware) => (middleware as RateLimitMiddleware).events,
     clientAddressSource: 'req.ip',
     trustProxy: true,
   }

@@ -56,6 +56,7 @@ export const fetchAdapter: BindingAdapter<Request, RateLimit<NodeEnv>> = {
     (reply): OnLimited =>
     async (request, limited) =>
       Response.json(await reply(limited, getRateLimit(request)), { status: limited.status }),
+  events: (limit) => limit.events,
   clientAddressSource: 'clientAddress(request, ctx)',
   // No trusted-proxy setting: ipHeader is tested in identity.test.ts.
   trustProxy: false,

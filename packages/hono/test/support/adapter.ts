@@ -3,7 +3,12 @@ import { getRequestListener } from '@hono/node-server'
 import type { BindingAdapter } from '@sluice/binding-conformance'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { type OnLimited, type RateLimitOptions, rateLimit } from '../../src/index.ts'
+import {
+  type OnLimited,
+  type RateLimitMiddleware,
+  type RateLimitOptions,
+  rateLimit,
+} from '../../src/index.ts'
 
 export const honoAdapter: BindingAdapter<Context, MiddlewareHandler> = {
   rateLimit: (options) => rateLimit(options as RateLimitOptions),
@@ -30,6 +35,7 @@ export const honoAdapter: BindingAdapter<Context, MiddlewareHandler> = {
         status: limited.status,
         headers: { 'content-type': 'application/json' },
       }),
+  events: (middleware) => (middleware as RateLimitMiddleware).events,
   clientAddressSource: 'c.env.incoming.socket.remoteAddress',
   // Hono has no trusted-proxy setting: the binding reads only the socket.
   trustProxy: false,

@@ -3,7 +3,12 @@
 import type { BindingAdapter } from '@sluice/binding-conformance'
 import type Koa from 'koa'
 import type { Middleware, ParameterizedContext } from 'koa'
-import { type OnLimited, type RateLimitOptions, rateLimit } from '../../src/index.ts'
+import {
+  type OnLimited,
+  type RateLimitMiddleware,
+  type RateLimitOptions,
+  rateLimit,
+} from '../../src/index.ts'
 
 type Ctx = ParameterizedContext
 
@@ -31,6 +36,7 @@ export function koaAdapter(KoaApp: typeof Koa): BindingAdapter<Ctx, Middleware> 
       async (ctx, limited) => {
         ctx.body = await reply(limited, ctx.state.rateLimit)
       },
+    events: (middleware) => (middleware as RateLimitMiddleware).events,
     clientAddressSource: 'ctx.ip',
     trustProxy: true,
   }

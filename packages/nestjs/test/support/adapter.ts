@@ -17,6 +17,7 @@ import {
   type HttpRequest,
   type OnLimited,
   RateLimit,
+  type RateLimitGuardOf,
   type RateLimitOptions,
   rateLimit,
   SluiceModule,
@@ -91,6 +92,7 @@ export function guardAdapter(platform: Platform): BindingAdapter<Request, CanAct
     ...shared,
     problemContentType: PROBLEM_CONTENT_TYPE[platform],
     rateLimit: (options) => rateLimit(options as RateLimitOptions<Request>),
+    events: (guard) => (guard as RateLimitGuardOf).events,
     app: (spec) =>
       serve(platform, spec, () => {
         const controller = catchAll(platform, spec, spec.middlewares)
