@@ -4,7 +4,9 @@ import { ConfigError } from '../errors.ts'
 import { show } from '../validate.ts'
 import type { BindingEventHub, ResponseEnd } from './bindingEvents.ts'
 import { reportError } from './bindingEvents.ts'
-import type { MaybePromise } from './options.ts'
+
+/** A value or a promise of it (as options.ts's; not imported from there: options.ts imports this file). */
+type MaybePromise<T> = T | Promise<T>
 
 /**
  * What a binding calls once an admitted request's response has ended: `end` is its status, or
