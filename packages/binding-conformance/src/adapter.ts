@@ -1,7 +1,7 @@
 // The contract between the suite and a binding: how to build its middleware and serve an app with it.
 import type { RequestListener } from 'node:http'
 import type { Decision } from '@sluice/core'
-import type { RateLimitBindingOptions, RateLimited } from '@sluice/core/http'
+import type { BindingEvents, RateLimitBindingOptions, RateLimited } from '@sluice/core/http'
 
 /**
  * The options the suite passes to the binding's factory: the names every sluice binding shares,
@@ -13,6 +13,12 @@ export interface BindingOptions<Req> extends RateLimitBindingOptions<Req> {
 
 /** What the suite asks `onLimited` to send: a JSON body, built from the refusal and the decision. */
 export type LimitedReply = (limited: RateLimited, decision: Decision | undefined) => Promise<unknown>
+
+/** What the suite's route handler answers: a status and a JSON body. */
+export interface HandlerReply {
+  readonly status: number
+  readonly body: unknown
+}
 
 /** One app under test, as the suite describes it to the adapter. */
 export interface AppSpec<Middleware> {
@@ -26,10 +32,11 @@ export interface AppSpec<Middleware> {
   readonly trustProxy: boolean
   /**
    * The route handler, for every method and path: call `handle` with the decision the binding
-   * exposes to handlers (`req.rateLimit`, `ctx.state.rateLimit`, `c.get('rateLimit')`) and answer
-   * 200 with what it returns as JSON.
+   * exposes to handlers (`req.rateLimit`, `ctx.state.rateLimit`, `c.get('rateLimit')`), await it
+   * and answer its `status` (200, or an error status ≥ 400) with its `body` as JSON. A rejection is the handler's throw: let it
+   * reach the framework's error handling (as an async handler's throw does).
    */
-  readonly handle: (decision: Decision | undefined) => unknown
+  readonly handle: (decision: Decision | undefined) => Promise<HandlerReply>
   /** The framework's own error handler: call `failed` with the error, then answer 500. */
   readonly failed: (error: unknown) => void
 }
@@ -72,6 +79,11 @@ export interface BindingAdapter<Req, Middleware> {
    * binding promises for any `onLimited` that throws.
    */
   readonly onLimited: (reply: LimitedReply) => unknown
+  /**
+   * The middleware's own event stream (`rateLimit(…).events`), for a binding whose factory returns
+   * one; omit it where the stream is only passed in (`events` option), as for a Fastify registration.
+   */
+  readonly events?: (middleware: Middleware) => BindingEvents
   /** How the binding names the client address in its errors: `'req.ip'`, `'ctx.ip'`. */
   readonly clientAddressSource: string
   /**

@@ -3,6 +3,7 @@ import { describe } from 'vitest'
 import type { BindingAdapter } from './adapter.ts'
 import { badRequestCases } from './badRequests.ts'
 import { constructionCases } from './construction.ts'
+import { eventCases } from './events.ts'
 import { failureCases } from './failures.ts'
 import { type Harness, harness } from './harness.ts'
 import { headerCases } from './headers.ts'
@@ -11,6 +12,7 @@ import { identityCases } from './identity.ts'
 import { keyCases } from './keys.ts'
 import { listCases } from './lists.ts'
 import { type BindingArea, type BindingSuiteOptions, resolveSuiteOptions } from './options.ts'
+import { outcomeCases } from './outcomes.ts'
 import { refusalCases } from './refusal.ts'
 import { ruleCases } from './rules.ts'
 import { shapingCases } from './shaping.ts'
@@ -28,6 +30,8 @@ const AREAS: Record<BindingArea, (h: Harness<any, any>) => void> = {
   rules: ruleCases,
   options: constructionCases,
   hostile: hostileCases,
+  outcomes: outcomeCases,
+  events: eventCases,
 }
 
 /**
@@ -35,7 +39,7 @@ const AREAS: Record<BindingArea, (h: Harness<any, any>) => void> = {
  * codes, draft-10 / legacy / both / no headers, the problem+json body, client identity (peer
  * address, trusted proxy, IPv6 grouping, IPv4 carried in IPv6), shaping waits and bounds, failure
  * modes, key / cost / skip, allow and deny lists, rules descriptors, 400s for unusable input, construction errors and
- * hostile header values. Call it at the top level of a vitest test file.
+ * hostile header values, counting by outcome (skipFailedRequests and co.) and the binding's events. Call it at the top level of a vitest test file.
  *
  * @example
  * import { describeBinding } from '@sluice/binding-conformance'

@@ -4,12 +4,13 @@ import type { AddressInfo } from 'node:net'
 import {
   type Algorithm,
   createRateLimiter,
+  type Decision,
   fixedWindow,
   type RateLimiter,
   type RateLimiterOptions,
 } from '@sluice/core'
 import { onTestFinished } from 'vitest'
-import type { BindingAdapter, BindingOptions } from './adapter.ts'
+import type { BindingAdapter, BindingOptions, HandlerReply } from './adapter.ts'
 import type { ResolvedSuiteOptions } from './options.ts'
 
 /** A limiter clock 42 s before a minute boundary: every 1-minute window shows t=42. */
@@ -38,6 +39,8 @@ export interface ServeOptions {
   readonly peer?: 'header' | 'gone'
   /** The address to listen on. Default `127.0.0.1`. */
   readonly host?: string
+  /** The route handler. Default: 200 with `{ rateLimit: decision }`. */
+  readonly route?: (decision: Decision | undefined) => Promise<HandlerReply>
 }
 
 /** A served app: its base URL, the errors its error handler saw, and how often its handler ran. */
@@ -45,6 +48,8 @@ interface Served {
   readonly url: string
   readonly errors: unknown[]
   handled(): number
+  /** Resolves when the server next sees a response close (sent, or its client gone). */
+  nextClose(): Promise<void>
 }
 
 export interface Harness<Req, M> {
@@ -98,16 +103,25 @@ export function harness<Req, M>(
   async function app(middlewares: readonly M[], serve: ServeOptions = {}): Promise<Served> {
     let handled = 0
     const errors: unknown[] = []
+    let closing: (() => void)[] = []
+    const nextClose = () => new Promise<void>((resolve) => closing.push(resolve))
     const listener = adapter.app({
       middlewares,
       trustProxy: serve.trustProxy === true,
       handle: (decision) => {
         handled++
-        return { rateLimit: decision ?? null }
+        if (serve.route !== undefined) return serve.route(decision)
+        return Promise.resolve({ status: 200, body: { rateLimit: decision ?? null } })
       },
       failed: (error) => errors.push(error),
     })
     const url = await listen((req, res) => {
+      // Before the app's own listeners: a waiter runs after all of them, once the close is seen.
+      res.once('close', () => {
+        const waiting = closing
+        closing = []
+        for (const resolve of waiting) resolve()
+      })
       if (serve.peer === 'gone') req.socket.destroy()
       if (serve.peer === 'header') {
         // Redefined on every request: a kept-alive socket carries several.
@@ -116,7 +130,7 @@ export function harness<Req, M>(
       }
       listener(req, res)
     }, serve.host)
-    return { url, errors, handled: () => handled }
+    return { url, errors, handled: () => handled, nextClose }
   }
 
   return {

@@ -14,13 +14,26 @@ export const BINDING_AREAS = [
   'rules',
   'options',
   'hostile',
+  'outcomes',
+  'events',
 ] as const
 
 /** One area of the suite: `'headers'`, `'shaping'`, … */
 export type BindingArea = (typeof BINDING_AREAS)[number]
 
-/** Areas whose answers do not depend on the store: options, unusable input, hostile values, lists. */
-const STORELESS: ReadonlySet<BindingArea> = new Set(['badRequests', 'options', 'hostile', 'lists'])
+/**
+ * Areas whose answers do not depend on the store (options, unusable input, hostile values, lists,
+ * events), or that test the binding's wiring once on memory (outcomes: the refunds themselves are
+ * each store's conformance).
+ */
+const STORELESS: ReadonlySet<BindingArea> = new Set([
+  'badRequests',
+  'options',
+  'hostile',
+  'lists',
+  'outcomes',
+  'events',
+])
 
 /**
  * The areas whose answers come from the store: what to run again on a second store (say Redis) once

@@ -2,11 +2,14 @@
 import type { Decision } from '@sluice/core'
 import {
   applyHeaders,
+  type BindingEvents,
   type BindingSpec,
   createRateLimitCheck,
   type HeaderTarget,
+  onResponseEnd,
   type RateLimited,
   type RateLimitOutcome,
+  type Settle,
 } from '@sluice/core/http'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { OnLimited, RateLimitOptions } from './options.ts'
@@ -26,7 +29,11 @@ const spec: BindingSpec<Request> = {
   // req.ip follows Express's own `trust proxy` setting: X-Forwarded-For counts only when it is set.
   clientAddress: (req) => req.ip,
   clientAddressSource: 'req.ip',
+  binding: 'express',
 }
+
+/** The middleware, with its event stream (`request`, `refund`: docs/observability.md). */
+export type RateLimitMiddleware = RequestHandler & { readonly events: BindingEvents }
 
 /**
  * Express middleware (Express 4 and 5) that rate-limits requests with a sluice limiter.
@@ -37,25 +44,29 @@ const spec: BindingSpec<Request> = {
  * Leaky-bucket delays hold the request up to `maxDelayMs`, at most `maxParked` (1,000) at once; a
  * client that disconnects meanwhile is dropped. A key, cost or address the request makes unusable
  * is a 400 problem body; a throw from your key, cost or skip function and store faults go to
- * `next(err)`, never to a 429. The decision is on `req.rateLimit`.
+ * `next(err)`, never to a 429. The decision is on `req.rateLimit`. With `skipFailedRequests` or
+ * `skipSuccessfulRequests`, an admitted request gives its units back once its response has closed
+ * (`requestWasSuccessful(req, res)`, default `res.statusCode < 400`; a client that left first is a
+ * failure). `events.on('request' | 'refund', listener)` reports each outcome.
  *
  * @example
  * const limiter = createRateLimiter({ store: memoryStore(), algorithm: gcra({ rate: 100, period: '1m' }) })
  * app.use(rateLimit({ limiter }))
  * app.post('/login', rateLimit({ limiter: loginLimiter, key: (req) => req.body.email, policyName: 'login' }), login)
  */
-export function rateLimit(options: RateLimitOptions): RequestHandler {
-  const { check, options: resolved } = createRateLimitCheck(options, spec)
+export function rateLimit(options: RateLimitOptions): RateLimitMiddleware {
+  const { check, options: resolved, settle, events } = createRateLimitCheck<Request, Response>(options, spec)
   const onLimited = resolved.onLimited as OnLimited | undefined
-  return function rateLimit(req: Request, res: Response, next: NextFunction): void {
+  function rateLimit(req: Request, res: Response, next: NextFunction): void {
     check(req, closeSignal).then((outcome) => {
       try {
-        respond(outcome, req, res, next, onLimited)
+        respond(outcome, req, res, next, onLimited, settle)
       } catch (error) {
         next(error)
       }
     }, next)
   }
+  return Object.assign(rateLimit, { events })
 }
 
 function respond(
@@ -64,6 +75,7 @@ function respond(
   res: Response,
   next: NextFunction,
   onLimited: OnLimited | undefined,
+  settle: Settle<Request, Response> | undefined,
 ): void {
   switch (outcome.action) {
     case 'skip':
@@ -78,6 +90,11 @@ function respond(
     case 'allow':
       req.rateLimit = outcome.decision
       applyHeaders(outcome.headers, new ResponseHeaders(res))
+      // Counting by outcome: the units go back, or not, once the response has closed.
+      if (settle !== undefined) {
+        const { decision } = outcome
+        onResponseEnd(res, (end) => settle(decision, req, res, end))
+      }
       next()
       return
     case 'limit':

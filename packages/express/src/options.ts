@@ -14,7 +14,7 @@ export type OnLimited = (
 ) => void | Promise<void>
 
 /** Options of `rateLimit`: the same names in `@sluice/express`, `@sluice/koa` and `@sluice/hono`. */
-export interface RateLimitOptions extends RateLimitBindingOptions<Request> {
+export interface RateLimitOptions extends RateLimitBindingOptions<Request, Response> {
   /** Custom response for a refused request. Default: the problem+json body with `statusCode`. */
   readonly onLimited?: OnLimited
 }

@@ -2,27 +2,34 @@
 import {
   type AbortSignalLike,
   applyHeaders,
+  type BindingEvents,
   type BindingSpec,
   createRateLimitCheck,
   type HeaderTarget,
+  onResponseEnd,
   type RateLimited,
   type RateLimitOutcome,
+  type Settle,
 } from '@sluice/core/http'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { OnLimited, RateLimitHookOptions } from './options.ts'
 
 /** A callback-style `onRequest` / `preHandler` hook: no async function, so no extra promise per request. */
-export type RateLimitHook = (
+export type RateLimitHook = ((
   request: FastifyRequest,
   reply: FastifyReply,
   done: HookHandlerDoneFunction,
-) => void
+) => void) & {
+  /** The hook's event stream (`request`, `refund`: docs/observability.md). */
+  readonly events: BindingEvents
+}
 
 const spec: BindingSpec<FastifyRequest> = {
   factory: 'rateLimit',
   // request.ip follows Fastify's `trustProxy` option: X-Forwarded-For counts only when it is set.
   clientAddress: (request) => request.ip,
   clientAddressSource: 'request.ip',
+  binding: 'fastify',
 }
 
 /**
@@ -35,17 +42,23 @@ const spec: BindingSpec<FastifyRequest> = {
  * app.setNotFoundHandler({ preHandler: limited }, (request, reply) => reply.code(404).send())
  */
 export function rateLimitHook(options: RateLimitHookOptions): RateLimitHook {
-  const { check, options: resolved } = createRateLimitCheck(options, spec)
+  const {
+    check,
+    options: resolved,
+    settle,
+    events,
+  } = createRateLimitCheck<FastifyRequest, FastifyReply>(options, spec)
   const onLimited = resolved.onLimited as OnLimited | undefined
-  return function rateLimit(request, reply, done) {
+  function rateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     check(request, closeSignal).then((outcome) => {
       try {
-        respond(outcome, request, reply, done, onLimited)
+        respond(outcome, request, reply, done, onLimited, settle)
       } catch (error) {
         done(error as Error)
       }
     }, done)
   }
+  return Object.assign(rateLimit, { events })
 }
 
 function respond(
@@ -54,6 +67,7 @@ function respond(
   reply: FastifyReply,
   done: HookHandlerDoneFunction,
   onLimited: OnLimited | undefined,
+  settle: Settle<FastifyRequest, FastifyReply> | undefined,
 ): void {
   switch (outcome.action) {
     case 'skip':
@@ -69,6 +83,11 @@ function respond(
     case 'allow':
       request.rateLimit = outcome.decision
       applyHeaders(outcome.headers, new ReplyHeaders(reply))
+      // Counting by outcome: the units go back, or not, once the response has closed.
+      if (settle !== undefined) {
+        const { decision } = outcome
+        onResponseEnd(reply.raw, (end) => settle(decision, request, reply, end))
+      }
       done()
       return
     case 'limit':

@@ -19,7 +19,7 @@ export type RateLimitHookName = 'onRequest' | 'preHandler'
  * Options of `rateLimitHook` (and the core of the plugin's): the same names as `@sluice/express`,
  * `@sluice/koa` and `@sluice/hono`. `key`, `cost`, `skip` and `descriptors` receive the Fastify request.
  */
-export interface RateLimitHookOptions extends RateLimitBindingOptions<FastifyRequest> {
+export interface RateLimitHookOptions extends RateLimitBindingOptions<FastifyRequest, FastifyReply> {
   /** Custom response for a refused request. Default: the problem+json body with `statusCode`. */
   readonly onLimited?: OnLimited
 }

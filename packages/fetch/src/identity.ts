@@ -24,7 +24,11 @@ const WAYS =
  * are left to core, so its message comes first.
  */
 export function identitySpec<Ctx>(options: unknown, f: string): BindingSpec<Call<Ctx>> {
-  const spec: BindingSpec<Call<Ctx>> = { factory: f, extraOptions: ['ipHeader', 'clientAddress'] }
+  const spec: BindingSpec<Call<Ctx>> = {
+    factory: f,
+    binding: 'fetch',
+    extraOptions: ['ipHeader', 'clientAddress'],
+  }
   if (typeof options !== 'object' || options === null) return spec
   const o = options as Record<string, unknown>
   if (o.limiter === undefined) return spec

@@ -20,7 +20,10 @@ export type OnLimited<Ctx = unknown> = (
 ) => Response | Promise<Response>
 
 /** The options every binding shares, less the functions, which here also receive `ctx`. */
-type Shared = Omit<RateLimitBindingOptions<Request>, 'key' | 'cost' | 'skip' | 'descriptors'>
+type Shared = Omit<
+  RateLimitBindingOptions<Request, Response>,
+  'key' | 'cost' | 'skip' | 'descriptors' | 'requestWasSuccessful'
+>
 
 /**
  * Options of `rateLimit` and `withRateLimit`: the same names as `@sluice/express`, `@sluice/koa` and
@@ -59,6 +62,12 @@ export interface RateLimitOptions<Ctx = unknown> extends Shared {
   readonly skip?: (request: Request, ctx: Ctx) => MaybePromise<boolean>
   /** With a rules limiter: what this request is, as descriptors (identity included). */
   readonly descriptors?: (request: Request, ctx: Ctx) => MaybePromise<DescriptorRequest['descriptors']>
+  /**
+   * Whether the handler's `Response` counts as a success, for `skipFailedRequests` /
+   * `skipSuccessfulRequests`; may be async. Default `response.status < 400`. Only `withRateLimit`
+   * sees the response: the plain check (`rateLimit(…)(request)`) takes without giving back.
+   */
+  readonly requestWasSuccessful?: (request: Request, response: Response) => MaybePromise<boolean>
   /** Custom response for a refused request; default an `application/problem+json` body. */
   readonly onLimited?: OnLimited<Ctx>
 }

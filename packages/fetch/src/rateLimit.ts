@@ -1,6 +1,11 @@
 // The fetch-standard binding: one shared check per request, answered with a Response or null.
 import { ConfigError } from '@sluice/core'
-import { createRateLimitCheck, type RateLimitOutcome } from '@sluice/core/http'
+import {
+  type BindingEvents,
+  createRateLimitCheck,
+  type RateLimitOutcome,
+  type ResponseEnd,
+} from '@sluice/core/http'
 import { Call, identitySpec } from './identity.ts'
 import type { OnLimited, RateLimitOptions } from './options.ts'
 import { finish, record } from './state.ts'
@@ -29,6 +34,8 @@ export interface RateLimit<Ctx = unknown> {
   withRateLimit<Rest extends unknown[]>(
     handler: FetchHandler<Rest>,
   ): (request: Request, ...rest: Rest) => Promise<Response>
+  /** The event stream of this limit (`request`, `refund`: docs/observability.md). */
+  readonly events: BindingEvents
 }
 
 /**
@@ -58,7 +65,12 @@ export interface RateLimit<Ctx = unknown> {
  */
 export function rateLimit<Ctx = unknown>(options: RateLimitOptions<Ctx>): RateLimit<Ctx> {
   const spec = identitySpec<Ctx>(options, 'rateLimit')
-  const { check: decide, options: resolved } = createRateLimitCheck<Call<Ctx>>(withCall(options), spec)
+  const {
+    check: decide,
+    options: resolved,
+    settle,
+    events,
+  } = createRateLimitCheck<Call<Ctx>, Response>(withCall(options), spec)
   const onLimited = resolved.onLimited as OnLimited<Ctx> | undefined
 
   async function check(request: Request, ctx?: Ctx): Promise<Response | null> {
@@ -104,13 +116,27 @@ export function rateLimit<Ctx = unknown>(options: RateLimitOptions<Ctx>): RateLi
   function withRateLimit<Rest extends unknown[]>(handler: FetchHandler<Rest>) {
     checkHandler(handler, 'rateLimit(…).withRateLimit')
     return async function withRateLimit(request: Request, ...rest: Rest): Promise<Response> {
-      const refused = await check(request, rest[0] as Ctx)
+      const call = new Call(request, rest[0] as Ctx)
+      const outcome = await decide(call, requestSignal)
+      const refused = await answer(call, outcome)
       if (refused !== null) return refused
-      return finish(request, responseOf(await handler(request, ...rest), 'the handler'))
+      if (settle === undefined || outcome.action !== 'allow') {
+        return finish(request, responseOf(await handler(request, ...rest), 'the handler'))
+      }
+      // Counting by outcome: the units go back, or not, once the handler has answered.
+      let end: ResponseEnd = 'threw'
+      let response: Response | undefined
+      try {
+        response = responseOf(await handler(request, ...rest), 'the handler')
+        end = request.signal.aborted ? 'aborted' : response.status
+        return finish(request, response)
+      } finally {
+        settle(outcome.decision, call, response as Response, end)
+      }
     }
   }
 
-  return Object.assign(check, { check, withRateLimit }) as RateLimit<Ctx>
+  return Object.assign(check, { check, withRateLimit, events }) as RateLimit<Ctx>
 }
 
 /**
@@ -131,11 +157,15 @@ export function withRateLimit<Ctx = unknown, Rest extends unknown[] = [Ctx?, ...
 function withCall(options: unknown): unknown {
   if (typeof options !== 'object' || options === null) return options
   const o = { ...(options as Record<string, unknown>) }
-  for (const name of ['key', 'cost', 'skip', 'descriptors'] as const) {
+  for (const name of ['key', 'cost', 'skip', 'descriptors', 'requestWasSuccessful'] as const) {
     const fn = o[name]
     // Anything else is left for core to refuse with its message.
     if (typeof fn === 'function') {
-      o[name] = (call: Call<unknown>) => fn(call.request, call.ctx)
+      // requestWasSuccessful gets the handler's Response, the others the runtime's ctx.
+      o[name] =
+        name === 'requestWasSuccessful'
+          ? (call: Call<unknown>, response: Response) => fn(call.request, response)
+          : (call: Call<unknown>) => fn(call.request, call.ctx)
     }
   }
   return o

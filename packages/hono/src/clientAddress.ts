@@ -40,10 +40,16 @@ function socketAddress(c: Context): string | undefined {
 export function honoSpec(): BindingSpec<Context> {
   const runtime = NO_SOCKET[getRuntimeKey()]
   if (runtime === undefined) {
-    return { factory: 'rateLimit', clientAddress: socketAddress, clientAddressSource: SOURCE }
+    return {
+      factory: 'rateLimit',
+      binding: 'hono',
+      clientAddress: socketAddress,
+      clientAddressSource: SOURCE,
+    }
   }
   return {
     factory: 'rateLimit',
+    binding: 'hono',
     missingKeyHelp: `on ${runtime} a request carries no socket address, and sluice never trusts a header such as X-Forwarded-For by default; pass key: (c) => string, such as an authenticated user id, or a header your platform itself sets (on Cloudflare: (c) => c.req.header('cf-connecting-ip'))`,
   }
 }

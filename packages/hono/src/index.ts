@@ -1,2 +1,2 @@
 export type { OnLimited, RateLimitOptions, RateLimitVariables } from './options.ts'
-export { rateLimit } from './rateLimit.ts'
+export { type RateLimitMiddleware, rateLimit } from './rateLimit.ts'

@@ -22,7 +22,7 @@ export type OnLimited<E extends Env = Env> = (
  * `skip` receive the Hono context `c`.
  */
 // biome-ignore lint/suspicious/noExplicitAny: Hono's own default Env; lets c.get() accept any app's variables
-export interface RateLimitOptions<E extends Env = any> extends RateLimitBindingOptions<Context<E>> {
+export interface RateLimitOptions<E extends Env = any> extends RateLimitBindingOptions<Context<E>, Response> {
   /** Custom response for a refused request; default an `application/problem+json` body. */
   readonly onLimited?: OnLimited<E>
 }

@@ -1,6 +1,7 @@
 // The Hono middleware: one shared check per request, its outcome sent in Hono's terms.
-import { createRateLimitCheck } from '@sluice/core/http'
-import type { Context, Env, MiddlewareHandler } from 'hono'
+import type { Decision } from '@sluice/core'
+import { type BindingEvents, createRateLimitCheck, type ResponseEnd, type Settle } from '@sluice/core/http'
+import type { Context, Env, MiddlewareHandler, Next } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { honoSpec } from './clientAddress.ts'
 import { keepHeaders, setHeaders } from './headers.ts'
@@ -31,22 +32,34 @@ import type { OnLimited, RateLimitOptions } from './options.ts'
  * app.post('/login', rateLimit({ limiter: loginLimiter, key: async (c) => (await c.req.json()).email, policyName: 'login' }), login)
  * app.get('/me', (c) => c.json({ left: c.get('rateLimit')?.remaining }))
  */
+/** The middleware, with its event stream (`request`, `refund`: docs/observability.md). */
 // biome-ignore lint/suspicious/noExplicitAny: Hono's own default, as in MiddlewareHandler
-export function rateLimit<E extends Env = any>(options: RateLimitOptions<E>): MiddlewareHandler<E> {
-  const { check, options: resolved } = createRateLimitCheck<Context<E>>(options, honoSpec())
+export type RateLimitMiddleware<E extends Env = any> = MiddlewareHandler<E> & {
+  readonly events: BindingEvents
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Hono's own default, as in MiddlewareHandler
+export function rateLimit<E extends Env = any>(options: RateLimitOptions<E>): RateLimitMiddleware<E> {
+  const {
+    check,
+    options: resolved,
+    settle,
+    events,
+  } = createRateLimitCheck<Context<E>, Response>(options, honoSpec())
   const onLimited = resolved.onLimited as OnLimited<E> | undefined
 
-  return async function rateLimit(c, next) {
+  const middleware: MiddlewareHandler<E> = async function rateLimit(c, next) {
     const outcome = await check(c, requestSignal)
     switch (outcome.action) {
       case 'skip':
         return next()
       case 'allow': {
         c.set('rateLimit', outcome.decision)
-        if (outcome.headers.length === 0) return next()
+        if (outcome.headers.length === 0 && settle === undefined) return next()
         const written = setHeaders(c, outcome.headers, false)
         // Awaited, not returned: an async function returning a promise takes two more turns.
-        await next()
+        if (settle === undefined) await next()
+        else await settled(settle, outcome.decision, c, next)
         if (written !== undefined) keepHeaders(c, written)
         return
       }
@@ -70,9 +83,28 @@ export function rateLimit<E extends Env = any>(options: RateLimitOptions<E>): Mi
         return new Response(null, { status: 499 })
     }
   }
+  return Object.assign(middleware, { events })
 }
 
 /** Aborts when the client goes away: asked for only by a request that waits its turn. */
+/** Runs the rest of the chain, then settles the request on how it ended (counting by outcome). */
+async function settled<E extends Env>(
+  settle: Settle<Context<E>, Response>,
+  decision: Decision,
+  c: Context<E>,
+  next: Next,
+): Promise<void> {
+  let end: ResponseEnd = 'threw'
+  try {
+    await next()
+    // Hono's compose catches a handler's throw into c.error (onError made the response).
+    if (c.error !== undefined) end = 'threw'
+    else end = c.req.raw.signal.aborted ? 'aborted' : c.res.status
+  } finally {
+    settle(decision, c, c.res, end)
+  }
+}
+
 function requestSignal(c: Context): AbortSignal {
   return c.req.raw.signal
 }

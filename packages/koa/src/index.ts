@@ -1,2 +1,2 @@
-export { rateLimit } from './middleware.ts'
+export { type RateLimitMiddleware, rateLimit } from './middleware.ts'
 export type { OnLimited, RateLimitOptions, RateLimitState } from './options.ts'

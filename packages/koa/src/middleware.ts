@@ -1,13 +1,17 @@
 // The Koa middleware: one shared check per request, its outcome sent through the context.
+import type { Decision } from '@sluice/core'
 import {
   type AbortSignalLike,
   applyHeaders,
+  type BindingEvents,
   type BindingSpec,
   createRateLimitCheck,
   type HeaderTarget,
+  onResponseEnd,
   type RateLimitOutcome,
+  type Settle,
 } from '@sluice/core/http'
-import type { DefaultContext, DefaultState, Middleware, Next, ParameterizedContext } from 'koa'
+import type { DefaultContext, DefaultState, Middleware, Next, ParameterizedContext, Response } from 'koa'
 import type { OnLimited, RateLimitOptions, RateLimitState } from './options.ts'
 import { closeSignal } from './signal.ts'
 
@@ -19,7 +23,14 @@ const spec: BindingSpec<AnyContext> = {
   // counts only when it is set. Koa gives '' when the socket is already gone.
   clientAddress: (ctx) => ctx.ip,
   clientAddressSource: 'ctx.ip',
+  binding: 'koa',
 }
+
+/** The middleware, with its event stream (`request`, `refund`: docs/observability.md). */
+export type RateLimitMiddleware<StateT = DefaultState, ContextT = DefaultContext> = Middleware<
+  StateT,
+  ContextT
+> & { readonly events: BindingEvents }
 
 /**
  * Koa middleware (Koa 2 and 3) that rate-limits requests with a sluice limiter.
@@ -40,15 +51,28 @@ const spec: BindingSpec<AnyContext> = {
  */
 export function rateLimit<StateT = DefaultState, ContextT = DefaultContext>(
   options: RateLimitOptions<ParameterizedContext<StateT, ContextT>>,
-): Middleware<StateT, ContextT> {
+): RateLimitMiddleware<StateT, ContextT> {
   type Ctx = ParameterizedContext<StateT, ContextT>
-  const { check, options: resolved } = createRateLimitCheck<Ctx>(options, spec as BindingSpec<Ctx>)
+  const {
+    check,
+    options: resolved,
+    settle,
+    events,
+  } = createRateLimitCheck<Ctx, Response>(options, spec as BindingSpec<Ctx>)
   const onLimited = resolved.onLimited as OnLimited<Ctx> | undefined
-  return async function rateLimit(ctx: Ctx, next: Next): Promise<void> {
+  async function rateLimit(ctx: Ctx, next: Next): Promise<void> {
     const outcome = await check(ctx, responseSignal)
+    // Counting by outcome: the units go back, or not, once the response has closed (after Koa
+    // has written it, its own error handling included).
+    if (settle !== undefined && outcome.action === 'allow') watch(settle, outcome.decision, ctx)
     // Awaited, not returned: an async function returning a promise takes two more turns.
     await respond(outcome, ctx, next, onLimited)
   }
+  return Object.assign(rateLimit, { events })
+}
+
+function watch<Ctx extends AnyContext>(settle: Settle<Ctx, Response>, decision: Decision, ctx: Ctx): void {
+  onResponseEnd(ctx.res, (end) => settle(decision, ctx, ctx.response, end))
 }
 
 /** Sends an outcome; a promise only when something after it runs (`next()`, `onLimited`). */

@@ -1,6 +1,6 @@
 import type { Decision } from '@sluice/core'
 import type { RateLimitBindingOptions, RateLimited } from '@sluice/core/http'
-import type { DefaultContext, DefaultState, ParameterizedContext } from 'koa'
+import type { DefaultContext, DefaultState, ParameterizedContext, Response } from 'koa'
 
 /**
  * Sends the response of a refused request instead of the default problem+json body. When it runs,
@@ -15,7 +15,7 @@ export type OnLimited<Ctx> = (ctx: Ctx, limited: RateLimited) => unknown
  * `skip` receive the Koa context.
  */
 export interface RateLimitOptions<Ctx = ParameterizedContext<DefaultState, DefaultContext>>
-  extends RateLimitBindingOptions<Ctx> {
+  extends RateLimitBindingOptions<Ctx, Response> {
   /** Custom response for a refused request; default an `application/problem+json` body. */
   readonly onLimited?: OnLimited<Ctx>
 }

@@ -5,18 +5,25 @@ import type { Decision } from '@sluice/core'
 import { ConfigError } from '@sluice/core'
 import {
   applyHeaders,
+  type BindingEvents,
   type BindingSpec,
   createRateLimitCheck,
+  type NodeResponseLike,
+  onResponseEnd,
   type RateLimitCheck,
   type RateLimited,
+  type Settle,
 } from '@sluice/core/http'
 import { RateLimitBadRequestException, RateLimitException } from './exceptions.ts'
-import type { HttpRequest, OnLimited, RateLimitOptions } from './options.ts'
+import type { HttpRequest, HttpResponse, OnLimited, RateLimitOptions } from './options.ts'
 import { closeSignal, type PlatformResponse, problemResponse, ResponseHeaders } from './reply.ts'
 
 /** One configured limit: its per-request check and what it throws when it refuses. */
 export interface Limit {
   readonly check: RateLimitCheck<HttpRequest>
+  /** Counting by outcome: called once the response has closed (undefined: nothing to give back). */
+  readonly settle: Settle<HttpRequest, HttpResponse> | undefined
+  readonly events: BindingEvents
   readonly onLimited: OnLimited | undefined
   /** The options it was made from, for `@RateLimit` adjustments of an inherited limit. */
   readonly options: Readonly<Record<string, unknown>>
@@ -32,10 +39,18 @@ export function makeLimit(options: unknown, factory: string): Limit {
     factory,
     clientAddress: (req) => req.ip,
     clientAddressSource: 'req.ip',
+    binding: 'nestjs',
   }
-  const { check, options: resolved } = createRateLimitCheck(options, spec)
+  const {
+    check,
+    options: resolved,
+    settle,
+    events,
+  } = createRateLimitCheck<HttpRequest, HttpResponse>(options, spec)
   return {
     check,
+    settle,
+    events,
     onLimited: resolved.onLimited as OnLimited | undefined,
     options: options as Record<string, unknown>,
   }
@@ -67,10 +82,19 @@ export async function enforce(limits: readonly Limit[], context: ExecutionContex
         // The request's key, cost, address or descriptors cannot be used: the client's fault, a 400.
         problemResponse(res, outcome.invalid.contentType)
         throw new RateLimitBadRequestException(outcome.invalid)
-      case 'allow':
+      case 'allow': {
         req.rateLimit = outcome.decision
         applyHeaders(outcome.headers, new ResponseHeaders(res))
+        const { settle } = limit
+        if (settle !== undefined) {
+          const { decision } = outcome
+          // Both platforms' objects carry the status; the Node response tells when it closed.
+          const raw = ('raw' in res ? res.raw : res) as unknown as NodeResponseLike
+          const platform = res as unknown as HttpResponse
+          onResponseEnd(raw, (end) => settle(decision, req, platform, end))
+        }
         continue
+      }
       case 'limit':
         req.rateLimit = outcome.decision
         applyHeaders(outcome.headers, new ResponseHeaders(res))
@@ -117,7 +141,13 @@ async function customRefusal(
  * \@UseGuards(rateLimit({ limiter: login, key: (req: Request) => String(req.body.email) }))
  * signIn() {}
  */
-export function rateLimit<Req = HttpRequest>(options: RateLimitOptions<Req>): CanActivate {
-  const limits = [makeLimit(options, 'rateLimit')]
-  return { canActivate: (context) => enforce(limits, context) }
+export function rateLimit<Req = HttpRequest>(options: RateLimitOptions<Req>): RateLimitGuardOf {
+  const limit = makeLimit(options, 'rateLimit')
+  const limits = [limit]
+  return { canActivate: (context) => enforce(limits, context), events: limit.events }
+}
+
+/** The guard `rateLimit(options)` makes, with its event stream (`request`, `refund`). */
+export interface RateLimitGuardOf extends CanActivate {
+  readonly events: BindingEvents
 }

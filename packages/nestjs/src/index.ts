@@ -1,9 +1,10 @@
 export { RateLimit, SkipRateLimit } from './decorators.ts'
 export { RateLimitBadRequestException, RateLimitException } from './exceptions.ts'
-export { rateLimit } from './guard.ts'
+export { type RateLimitGuardOf, rateLimit } from './guard.ts'
 export { RateLimitGuard, SluiceModule } from './module.ts'
 export type {
   HttpRequest,
+  HttpResponse,
   OnLimited,
   RateLimitAdjustment,
   RateLimitOptions,

@@ -19,6 +19,14 @@ export interface HttpRequest {
  * and `request.rateLimit` holds the decision. What it returns (or resolves to) is thrown, so your
  * exception filters see it; a throw or rejection of its own is thrown in the same way.
  */
+/**
+ * The platform's response as `requestWasSuccessful(req, res)` gets it: Express `res` or Fastify
+ * `reply`, both with the status sent.
+ */
+export interface HttpResponse {
+  readonly statusCode: number
+}
+
 export type OnLimited = (limited: RateLimited, context: ExecutionContext) => unknown
 
 /**
@@ -26,7 +34,7 @@ export type OnLimited = (limited: RateLimited, context: ExecutionContext) => unk
  * `@sluice/express`, `@sluice/koa` and `@sluice/hono`. `key`, `cost`, `skip` and `descriptors`
  * receive the platform request.
  */
-export interface RateLimitOptions<Req = HttpRequest> extends RateLimitBindingOptions<Req> {
+export interface RateLimitOptions<Req = HttpRequest> extends RateLimitBindingOptions<Req, HttpResponse> {
   /** The error to throw for a refused request. Default: a `RateLimitException` (429). */
   readonly onLimited?: OnLimited
 }

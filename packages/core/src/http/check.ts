@@ -8,13 +8,16 @@ import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
 import type { DescriptorRequest } from '../rules/types.ts'
 import { DENIED_OUTCOME, listedAddress } from './accessLists.ts'
 import { type AnswerSpec, answerDecision, invalidRequest, type ParkedCount } from './answer.ts'
+import { type BindingEvents, hubFor } from './bindingEvents.ts'
 import { headerFormatter } from './headers.ts'
 import type { BindingSpec, MaybePromise, ResolvedBindingOptions } from './options.ts'
 import { resolveBindingOptions } from './options.ts'
 import type { RateLimitOutcome } from './outcome.ts'
 import { createParking } from './parking.ts'
 import { resolveCost, resolveDescriptors, resolveKey, resolveSkip } from './request.ts'
+import { ALLOW_LISTED, requestEvent } from './requestEvent.ts'
 import { matchedHeaders } from './ruleHeaders.ts'
+import { createSettle, type Settle } from './settle.ts'
 
 /**
  * Runs one request through the limiter. `abortSignal` is called, with the request, only when the
@@ -38,6 +41,27 @@ export type RateLimitCheck<Req> = (
 
 const SKIP: RateLimitOutcome = Object.freeze({ action: 'skip' })
 
+/** What `createRateLimitCheck` gives a binding. */
+export interface RateLimitChecker<Req, Res> {
+  readonly options: ResolvedBindingOptions<Req, Res>
+  readonly check: RateLimitCheck<Req>
+  /**
+   * The "response ended" hook, `undefined` when nothing waits for a response's end (no
+   * `skipFailedRequests` / `skipSuccessfulRequests`): then watch nothing. Otherwise call it once per
+   * `allow` outcome when the response has ended (see `Settle`).
+   */
+  readonly settle: Settle<Req, Res> | undefined
+  /** The binding's event stream (the `events` option's, or its own): expose it as `events`. */
+  readonly events: BindingEvents
+}
+
+/** The part of a limiter's event hub the request events use, duck-typed (core/http may be bundled apart). */
+interface LimiterHubLike {
+  readonly limiter?: string
+  readonly exposesKeys?: boolean
+  showKey?(key: string): string | undefined
+}
+
 /**
  * The shared logic of every binding: validates the options once (throwing `ConfigError`), and
  * returns the per-request check. A binding is then a thin adapter: call the check, apply headers
@@ -52,11 +76,11 @@ const SKIP: RateLimitOutcome = Object.freeze({ action: 'skip' })
  * const { check } = createRateLimitCheck(options, { factory: 'rateLimit', clientAddress: (req) => req.ip })
  * const outcome = await check(req, (req) => abortedWhenClientLeaves(req)) // your framework's close event
  */
-export function createRateLimitCheck<Req>(
+export function createRateLimitCheck<Req, Res = unknown>(
   options: unknown,
   spec: BindingSpec<Req>,
-): { readonly options: ResolvedBindingOptions<Req>; readonly check: RateLimitCheck<Req> } {
-  const resolved = resolveBindingOptions(options, spec)
+): RateLimitChecker<Req, Res> {
+  const resolved = resolveBindingOptions<Req, Res>(options, spec)
   const { limiter, skip, cost, descriptors, allow, deny, perCaller } = resolved
   const fixed = headerFormatter(resolved.headers, resolved.policies)
   const f = spec.factory
@@ -64,7 +88,15 @@ export function createRateLimitCheck<Req>(
   // Where the requests waiting their turn are counted (`limiter.events.parked`, a gauge for
   // @sluice/otel): two integer updates per shaped request, nothing on any other path.
   // Duck-typed, not instanceof: @sluice/core and @sluice/core/http may be bundled apart.
-  const events = (limiter as { readonly events?: Partial<ParkedCount> }).events
+  const events = (limiter as { readonly events?: Partial<ParkedCount> & LimiterHubLike }).events
+  const hub = hubFor(resolved.events, `${f}: events`)
+  const source = { binding: spec.binding ?? f, limiter: events?.limiter }
+  const settle = createSettle(resolved.outcomes, hub, source)
+  // Keys in request events only as the limiter's exposeKey shows them (its hub decides).
+  const showKey =
+    events?.exposesKeys === true && typeof events.showKey === 'function'
+      ? (key: string) => (events as Required<LimiterHubLike>).showKey(key)
+      : undefined
   const answers: AnswerSpec = {
     maxDelayMs: resolved.maxDelayMs,
     // The wait bound goes into the atomic step, so a request refused for waiting too long takes
@@ -107,7 +139,9 @@ export function createRateLimitCheck<Req>(
   }
 
   function check(req: Req, abortSignal?: (req: Req) => AbortSignalLike): Promise<RateLimitOutcome> {
-    if (!direct) return general(req, abortSignal)
+    // Nobody listening (the usual case): one array length and one channel flag, nothing built.
+    if (hub.wantsRequest()) return observed(req, abortSignal)
+    if (!direct) return general(req, abortSignal, undefined)
     let key: MaybePromise<string>
     try {
       key = resolveKey(resolved, spec, req)
@@ -117,13 +151,26 @@ export function createRateLimitCheck<Req>(
     return typeof key === 'string' ? askDirect(key) : key.then(askDirect, invalidRequest)
   }
 
+  /** A request someone listens to: the general path, noting the key, then its `request` event. */
+  async function observed(
+    req: Req,
+    abortSignal: ((req: Req) => AbortSignalLike) | undefined,
+  ): Promise<RateLimitOutcome> {
+    const note: KeyNote = { key: undefined }
+    const outcome = await general(req, abortSignal, note)
+    const key = note.key === undefined || showKey === undefined ? undefined : showKey(note.key)
+    hub.emit('request', requestEvent(source, outcome, key))
+    return outcome
+  }
+
   /**
    * Any other request: `skip`, allow or deny lists, a cost function, descriptors, or a place to
-   * hold while it waits.
+   * hold while it waits. `note` receives the key, for a request event.
    */
   async function general(
     req: Req,
     abortSignal: ((req: Req) => AbortSignalLike) | undefined,
+    note: KeyNote | undefined,
   ): Promise<RateLimitOutcome> {
     if (skip !== undefined && (await resolveSkip(skip, req, f))) return SKIP
     // The lists first read the address: a denied client is refused before its key is even made.
@@ -135,6 +182,7 @@ export function createRateLimitCheck<Req>(
       let list: DescriptorRequest['descriptors'] | undefined
       if (descriptors === undefined) key = await resolveKey(resolved, spec, req)
       else list = await resolveDescriptors(descriptors, req, f)
+      if (note !== undefined) note.key = key
       if (lists) {
         // Deny wins: the key is checked against it before either is checked against allow.
         if (key !== undefined && deny?.matches(key)) return DENIED_OUTCOME
@@ -142,7 +190,7 @@ export function createRateLimitCheck<Req>(
           allow !== undefined &&
           ((address !== undefined && allow.matches(address)) || (key !== undefined && allow.matches(key)))
         ) {
-          return SKIP
+          return ALLOW_LISTED
         }
       }
       const units = await resolveCost(cost, req, f)
@@ -192,7 +240,12 @@ export function createRateLimitCheck<Req>(
     }
   }
 
-  return { options: resolved, check }
+  return { options: resolved, check, settle, events: hub }
+}
+
+/** Where the general path leaves the request's key for its event. */
+interface KeyNote {
+  key: string | undefined
 }
 
 /** A request that failed before the limiter was asked: the `invalid` outcome, or the error thrown on. */

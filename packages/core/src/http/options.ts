@@ -7,10 +7,12 @@ import type { RateLimiter } from '../limiter.ts'
 import type { RulesRateLimiter } from '../rules/ruleLimiter.ts'
 import type { DescriptorRequest } from '../rules/types.ts'
 import { optionsObject, show } from '../validate.ts'
+import type { BindingEvents } from './bindingEvents.ts'
 import { checkIpv6Subnet } from './clientAddress.ts'
 import { HEADER_MODES, type HeaderMode, type PolicyInfo } from './headers.ts'
 import { DEFAULT_MAX_PARKED } from './parking.ts'
 import { describePolicies } from './policies.ts'
+import { checkOutcomeOptions, type OutcomeOptions } from './settle.ts'
 
 /** A value, or a promise of it: key, cost and skip functions may be async. */
 export type MaybePromise<T> = T | Promise<T>
@@ -18,9 +20,10 @@ export type MaybePromise<T> = T | Promise<T>
 /**
  * The options every sluice binding (`@sluice/express`, `@sluice/koa`, `@sluice/hono`) accepts,
  * with the same names; `Req` is what the framework hands the functions (Express `req`, Koa
- * `ctx`, Hono `c`). Each binding adds its own `onLimited`.
+ * `ctx`, Hono `c`), `Res` what `requestWasSuccessful` gets as the response (Express `res`, Koa
+ * `ctx.response`, Hono `c.res`). Each binding adds its own `onLimited`.
  */
-export interface RateLimitBindingOptions<Req> {
+export interface RateLimitBindingOptions<Req, Res = unknown> {
   /**
    * The limiter to consult: `createRateLimiter({ store, algorithm })`, or one made from rules
    * (`createRateLimiter({ store, rules })`, then give `descriptors`). Required.
@@ -89,6 +92,34 @@ export interface RateLimitBindingOptions<Req> {
    * `limited.decision.listed` is `'deny'`.
    */
   readonly deny?: AccessList | AccessListEntries
+  /**
+   * Count only requests that succeed: an admitted request whose response fails (status ≥ 400, or
+   * as `requestWasSuccessful` says), whose client leaves before the response is sent, or whose
+   * handler throws gives its units back once the response has ended (`decision.refund()`, once).
+   * Use it for login limits that should count wrong passwords only. Default `false`.
+   */
+  readonly skipFailedRequests?: boolean
+  /**
+   * Count only requests that fail: an admitted request whose response succeeds (status < 400, or
+   * as `requestWasSuccessful` says) gives its units back once the response has ended. Use it to
+   * limit errors (404 probing, failed uploads) without limiting normal use. Default `false`; not
+   * together with `skipFailedRequests`.
+   */
+  readonly skipSuccessfulRequests?: boolean
+  /**
+   * Whether a finished response counts as a success, for `skipFailedRequests` /
+   * `skipSuccessfulRequests` (required with neither being a ConfigError). Called once the response
+   * has been sent, with the request and the framework's response (Express and Nest `res`, Fastify
+   * `reply`, Koa `ctx.response`, Hono `c.res`, fetch the handler's `Response`); may be async. A
+   * request whose client left or whose handler threw is a failure without asking. A throw keeps
+   * the request counted (reported in the `refund` event). Default: status < 400.
+   */
+  readonly requestWasSuccessful?: (req: Req, res: Res) => MaybePromise<boolean>
+  /**
+   * The event stream this binding emits on, made by `bindingEvents()`, to share one among several
+   * bindings. Default: a stream of its own, exposed as the middleware's `events`.
+   */
+  readonly events?: BindingEvents
 }
 
 /** What a binding tells core about itself, so messages and defaults fit the framework. */
@@ -107,10 +138,12 @@ export interface BindingSpec<Req> {
   readonly missingKeyHelp?: string
   /** Option names the binding accepts besides the common ones (`onLimited` is always accepted). */
   readonly extraOptions?: readonly string[]
+  /** The framework, as binding events name it: `'express'`, `'koa'`, … Default `factory`. */
+  readonly binding?: string
 }
 
 /** The validated options. */
-export interface ResolvedBindingOptions<Req> {
+export interface ResolvedBindingOptions<Req, Res = unknown> {
   readonly limiter: RateLimiter | RulesRateLimiter
   /** Set for a rules limiter, whose policies (and so `policies` here, empty) vary per request. */
   readonly descriptors: ((req: Req) => MaybePromise<DescriptorRequest['descriptors']>) | undefined
@@ -131,6 +164,9 @@ export interface ResolvedBindingOptions<Req> {
   readonly onLimited: ((...args: never[]) => unknown) | undefined
   readonly allow: AccessList | undefined
   readonly deny: AccessList | undefined
+  /** `skipFailedRequests`, `skipSuccessfulRequests`, `requestWasSuccessful`. */
+  readonly outcomes: OutcomeOptions<Req, Res>
+  readonly events: unknown
 }
 
 const COMMON = [
@@ -148,6 +184,10 @@ const COMMON = [
   'descriptors',
   'allow',
   'deny',
+  'skipFailedRequests',
+  'skipSuccessfulRequests',
+  'requestWasSuccessful',
+  'events',
 ]
 
 /** Hints for option names other rate limiters use, so a ported config fails with a pointer. */
@@ -167,6 +207,9 @@ const FOREIGN: Record<string, string> = {
   blackList: "use deny: { keys: [...], addresses: ['10.0.0.0/8'] }",
   allowList: "use allow: { keys: [...], addresses: ['10.0.0.0/8'] }",
   denyList: "use deny: { keys: [...], addresses: ['10.0.0.0/8'] }",
+  skipFailed: 'use skipFailedRequests: true',
+  skipSuccessful: 'use skipSuccessfulRequests: true',
+  isSuccessful: 'use requestWasSuccessful: (req, res) => boolean',
 }
 
 /**
@@ -175,10 +218,10 @@ const FOREIGN: Record<string, string> = {
  * @example
  * const resolved = resolveBindingOptions(options, { factory: 'rateLimit', clientAddress: (req) => req.ip })
  */
-export function resolveBindingOptions<Req>(
+export function resolveBindingOptions<Req, Res = unknown>(
   options: unknown,
   spec: BindingSpec<Req>,
-): ResolvedBindingOptions<Req> {
+): ResolvedBindingOptions<Req, Res> {
   const f = spec.factory
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ConfigError(
@@ -233,6 +276,8 @@ export function resolveBindingOptions<Req>(
     onLimited: optionalFunction(o.onLimited, `${f}: onLimited`, 'a function that sends the response'),
     allow: toAccessList(o.allow, `${f}: allow`),
     deny: toAccessList(o.deny, `${f}: deny`),
+    outcomes: checkOutcomeOptions<Req, Res>(o, f),
+    events: o.events,
   }
 }
 

@@ -3,7 +3,12 @@
 import type { BindingAdapter } from '@sluice/binding-conformance'
 import type express from 'express'
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express'
-import { type OnLimited, type RateLimitOptions, rateLimit } from '../../src/index.ts'
+import {
+  type OnLimited,
+  type RateLimitMiddleware,
+  type RateLimitOptions,
+  rateLimit,
+} from '../../src/index.ts'
 
 export function expressAdapter(createApp: typeof express): BindingAdapter<Request, RequestHandler> {
   return {
@@ -12,8 +17,11 @@ export function expressAdapter(createApp: typeof express): BindingAdapter<Reques
       const app = createApp()
       if (trustProxy) app.set('trust proxy', 'loopback')
       for (const middleware of middlewares) app.use(middleware)
-      app.use((req, res) => {
-        res.json(handle(req.rateLimit))
+      // Express 4 does not catch a rejected handler: next(error) does.
+      app.use((req, res, next) => {
+        handle(req.rateLimit).then(({ status, body }) => {
+          res.status(status).json(body)
+        }, next)
       })
       const onError: ErrorRequestHandler = (error, _req, res, _next) => {
         failed(error)
@@ -29,6 +37,7 @@ export function expressAdapter(createApp: typeof express): BindingAdapter<Reques
       async (req, res, _next, limited) => {
         res.status(limited.status).json(await reply(limited, req.rateLimit))
       },
+    events: (middleware) => (middleware as RateLimitMiddleware).events,
     clientAddressSource: 'req.ip',
     trustProxy: true,
   }

@@ -29,7 +29,11 @@ export function fastifyAdapter(createApp: typeof Fastify): BindingAdapter<Fastif
       // Awaited: the plugin adds its hook to the routes declared after it has loaded (onRoute).
       const ready = (async () => {
         for (const options of middlewares) await app.register(rateLimit, options)
-        app.all('/*', async (request) => handle(request.rateLimit))
+        app.all('/*', async (request, reply) => {
+          const { status, body } = await handle(request.rateLimit)
+          reply.code(status)
+          return body
+        })
         app.setErrorHandler((error, _request, reply) => {
           failed(error)
           reply.code(500).send('error handler')

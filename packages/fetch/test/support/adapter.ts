@@ -35,7 +35,10 @@ export const fetchAdapter: BindingAdapter<Request, RateLimit<NodeEnv>> = {
     ),
   app: ({ middlewares, handle, failed }) => {
     // Outer first: the first middleware wraps all the others.
-    let handler: FetchHandler<[NodeEnv]> = (request) => Response.json(handle(getRateLimit(request)))
+    let handler: FetchHandler<[NodeEnv]> = async (request) => {
+      const { status, body } = await handle(getRateLimit(request))
+      return Response.json(body, { status })
+    }
     for (const limit of [...middlewares].reverse()) handler = limit.withRateLimit(handler)
     return getRequestListener(async (request, env) => {
       try {
@@ -53,6 +56,7 @@ export const fetchAdapter: BindingAdapter<Request, RateLimit<NodeEnv>> = {
     (reply): OnLimited =>
     async (request, limited) =>
       Response.json(await reply(limited, getRateLimit(request)), { status: limited.status }),
+  events: (limit) => limit.events,
   clientAddressSource: 'clientAddress(request, ctx)',
   // No trusted-proxy setting: ipHeader is tested in identity.test.ts.
   trustProxy: false,

@@ -2,7 +2,13 @@
 import { getRequestListener } from '@hono/node-server'
 import type { BindingAdapter } from '@sluice/binding-conformance'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
-import { type OnLimited, type RateLimitOptions, rateLimit } from '../../src/index.ts'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import {
+  type OnLimited,
+  type RateLimitMiddleware,
+  type RateLimitOptions,
+  rateLimit,
+} from '../../src/index.ts'
 
 export const honoAdapter: BindingAdapter<Context, MiddlewareHandler> = {
   rateLimit: (options) => rateLimit(options as RateLimitOptions),
@@ -13,7 +19,10 @@ export const honoAdapter: BindingAdapter<Context, MiddlewareHandler> = {
       return c.text('error handler', 500)
     })
     for (const middleware of middlewares) app.use(middleware)
-    app.all('*', (c) => c.json(handle(c.get('rateLimit')) as object))
+    app.all('*', async (c) => {
+      const { status, body } = await handle(c.get('rateLimit'))
+      return c.json(body as object, status as ContentfulStatusCode)
+    })
     return getRequestListener(app.fetch)
   },
   header: (c, name) => c.req.header(name),
@@ -26,6 +35,7 @@ export const honoAdapter: BindingAdapter<Context, MiddlewareHandler> = {
         status: limited.status,
         headers: { 'content-type': 'application/json' },
       }),
+  events: (middleware) => (middleware as RateLimitMiddleware).events,
   clientAddressSource: 'c.env.incoming.socket.remoteAddress',
   // Hono has no trusted-proxy setting: the binding reads only the socket.
   trustProxy: false,

@@ -3,7 +3,12 @@
 import type { BindingAdapter } from '@sluice/binding-conformance'
 import type Koa from 'koa'
 import type { Middleware, ParameterizedContext } from 'koa'
-import { type OnLimited, type RateLimitOptions, rateLimit } from '../../src/index.ts'
+import {
+  type OnLimited,
+  type RateLimitMiddleware,
+  type RateLimitOptions,
+  rateLimit,
+} from '../../src/index.ts'
 
 type Ctx = ParameterizedContext
 
@@ -16,8 +21,10 @@ export function koaAdapter(KoaApp: typeof Koa): BindingAdapter<Ctx, Middleware> 
       // Koa's own error handling answers 500; listening also keeps it from logging the error.
       app.on('error', failed)
       for (const middleware of middlewares) app.use(middleware)
-      app.use((ctx) => {
-        ctx.body = handle(ctx.state.rateLimit)
+      app.use(async (ctx) => {
+        const { status, body } = await handle(ctx.state.rateLimit)
+        ctx.status = status
+        ctx.body = body
       })
       return app.callback()
     },
@@ -29,6 +36,7 @@ export function koaAdapter(KoaApp: typeof Koa): BindingAdapter<Ctx, Middleware> 
       async (ctx, limited) => {
         ctx.body = await reply(limited, ctx.state.rateLimit)
       },
+    events: (middleware) => (middleware as RateLimitMiddleware).events,
     clientAddressSource: 'ctx.ip',
     trustProxy: true,
   }

@@ -17,6 +17,7 @@ import {
   type HttpRequest,
   type OnLimited,
   RateLimit,
+  type RateLimitGuardOf,
   type RateLimitOptions,
   rateLimit,
   SluiceModule,
@@ -49,8 +50,11 @@ function catchAll(
     @All(ANY_PATH[platform])
     @HttpCode(200)
     @UseGuards(...guards)
-    handle(@Req() req: Request): unknown {
-      return spec.handle(req.rateLimit)
+    async handle(@Req() req: Request): Promise<unknown> {
+      const { status, body } = await spec.handle(req.rateLimit)
+      // Nest sends a handler's result with the route's status: any other is an HttpException.
+      if (status !== 200) throw new HttpException(body as object, status)
+      return body
     }
   }
   return CatchAllController
@@ -88,6 +92,7 @@ export function guardAdapter(platform: Platform): BindingAdapter<Request, CanAct
     ...shared,
     problemContentType: PROBLEM_CONTENT_TYPE[platform],
     rateLimit: (options) => rateLimit(options as RateLimitOptions<Request>),
+    events: (guard) => (guard as RateLimitGuardOf).events,
     app: (spec) =>
       serve(platform, spec, () => {
         const controller = catchAll(platform, spec, spec.middlewares)
