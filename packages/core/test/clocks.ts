@@ -4,6 +4,7 @@ import {
   type Algorithm,
   type AlgorithmKind,
   type AlgorithmState,
+  concurrency,
   fixedWindow,
   gcra,
   leakyBucket,
@@ -26,6 +27,7 @@ export function storedTime(kind: AlgorithmKind, state: AlgorithmState): number |
     case 'slidingWindow':
       return state[0]
     case 'slidingLog':
+    case 'concurrency':
       return state[state.length - 1]
     case 'gcra':
     case 'leakyBucket':
@@ -40,6 +42,8 @@ export function tenPerTenSeconds(kind: AlgorithmKind): Algorithm {
       return fixedWindow({ limit: 10, window: '10s' })
     case 'slidingLog':
       return slidingLog({ limit: 10, window: '10s' })
+    case 'concurrency':
+      return concurrency({ limit: 10, leaseMs: '10s' })
     case 'slidingWindow':
       return slidingWindow({ limit: 10, window: '10s' })
     case 'tokenBucket':
