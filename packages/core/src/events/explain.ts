@@ -1,10 +1,10 @@
 // Says in one line why a decision came out as it did, per algorithm, from the decision's own numbers:
 // the same text for every store (memory, Redis, Upstash), since it needs no access to stored state.
 import type { Algorithm } from '../algorithm.ts'
+import type { ConcurrencyParams } from '../algorithms/concurrency.ts'
 import type { FixedWindowParams } from '../algorithms/fixedWindow.ts'
 import type { GcraParams } from '../algorithms/gcra.ts'
 import type { LeakyBucketParams } from '../algorithms/leakyBucket.ts'
-import type { ConcurrencyParams } from '../algorithms/concurrency.ts'
 import type { SlidingLogParams } from '../algorithms/slidingLog.ts'
 import type { SlidingWindowParams } from '../algorithms/slidingWindow.ts'
 import type { TokenBucketParams } from '../algorithms/tokenBucket.ts'
