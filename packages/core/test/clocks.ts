@@ -35,7 +35,7 @@ export function storedTime(kind: AlgorithmKind, state: AlgorithmState): number |
   }
 }
 
-/** A limit of `kind` that admits 10 at once and earns one back per second: 10 per 10 s for the windows. */
+/** A limit of `kind` that admits 10 at once and earns one back per second: 10 per 10 s for the windows (10 leases of 10 s). */
 export function tenPerTenSeconds(kind: AlgorithmKind): Algorithm {
   switch (kind) {
     case 'fixedWindow':
