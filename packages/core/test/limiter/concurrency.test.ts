@@ -10,6 +10,7 @@ import {
   type Decision,
   fixedWindow,
   InputError,
+  UnsupportedAlgorithmError,
 } from '../../src/index.ts'
 
 const T0 = 1_700_000_000_000
@@ -36,6 +37,19 @@ describe('concurrency(options)', () => {
     ])
     // Its own counter: never shared with a sliding log of the same numbers.
     expect(c.id).toBe('cc:4:30000')
+  })
+
+  it('needs a store that can release (refund): a store without one is refused at construction', () => {
+    const { refund: _, ...store } = referenceStore()
+    expect(() => createRateLimiter({ store, algorithm: concurrency({ limit: 2, leaseMs: 1000 }) })).toThrow(
+      UnsupportedAlgorithmError,
+    )
+    expect(() => createRateLimiter({ store, algorithm: concurrency({ limit: 2, leaseMs: 1000 }) })).toThrow(
+      /cannot release concurrency leases/,
+    )
+    expect(() =>
+      createRateLimiter({ store, algorithm: fixedWindow({ limit: 2, window: 1000 }) }),
+    ).not.toThrow()
   })
 
   it('the worked example of docs/algorithms.md: full until the oldest lease expires or is released', async () => {
@@ -94,6 +108,22 @@ describe('concurrency(options)', () => {
     const counted = await rate.limit('k')
     expect(await rate.release(counted)).toBe(false)
     expect((await rate.peek('k')).remaining).toBe(2)
+  })
+})
+
+describe('the deny cache and leases', () => {
+  it('never answers a full concurrency limit locally: another process may release at any time', async () => {
+    const now = { t: T0 }
+    const store = referenceStore()
+    const algorithm = concurrency({ limit: 1, leaseMs: '1h' })
+    // Two processes' limiters on one store and prefix, each with its (default) deny cache.
+    const here = createRateLimiter({ store, algorithm, clock: () => now.t, prefix: 'shared' })
+    const there = createRateLimiter({ store, algorithm, clock: () => now.t, prefix: 'shared' })
+    const held = await there.limit('k')
+    expect((await here.limit('k')).allowed).toBe(false)
+    expect(await there.release(held)).toBe(true)
+    // An hour before the lease would expire: admitted, since the store is asked.
+    expect((await here.limit('k')).allowed).toBe(true)
   })
 })
 
