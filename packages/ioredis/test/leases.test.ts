@@ -51,7 +51,7 @@ it(`2 processes × ${HOLDERS} holders sharing concurrency({ limit: ${LIMIT} }) o
     // Every holder got all its rounds (releases freed the slots: the day-long leases never expired).
     expect(results.map((r) => r.done)).toStrictEqual([HOLDERS * ROUNDS, HOLDERS * ROUNDS])
     // The shared counter of holders in flight, across both processes, never passed the limit.
-    const most = Math.max(...results.map((r) => r.most))
+    const most = results.reduce((top, r) => Math.max(top, r.most), 0)
     expect(most).toBeLessThanOrEqual(LIMIT)
     expect(most).toBeGreaterThan(0)
     // 12 holders on 3 slots: some were refused while the limit was full.

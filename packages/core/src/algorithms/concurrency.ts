@@ -36,7 +36,7 @@ const PORTED_CONCURRENCY_OPTIONS: Readonly<Record<string, string>> = {
  * released (a refund removes exactly its entries, see `refundStep`). Denied: `retryAfterMs` is the
  * time until enough of the oldest leases expire, an upper bound, since holders may release sooner.
  */
-export function concurrencyStep(
+function concurrencyStep(
   state: AlgorithmState | undefined,
   params: ConcurrencyParams,
   now: number,
