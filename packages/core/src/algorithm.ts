@@ -13,9 +13,10 @@ export const ALGORITHM_KINDS = Object.freeze([
   'tokenBucket',
   'gcra',
   'leakyBucket',
+  'concurrency',
 ] as const)
 
-/** The six algorithm kinds (see {@link ALGORITHM_KINDS}). */
+/** The algorithm kinds (see {@link ALGORITHM_KINDS}): six rate limits and the concurrency limit. */
 export type AlgorithmKind = (typeof ALGORITHM_KINDS)[number]
 
 /** What one limit says about one request. Times are whole milliseconds from now. */
@@ -34,7 +35,7 @@ export interface LimitDecision {
   readonly delayMs: number
 }
 
-/** Per-key state of every algorithm: a short list of numbers (a log of timestamps for slidingLog). */
+/** Per-key state of every algorithm: a short list of numbers (a log of timestamps for slidingLog and concurrency). */
 export type AlgorithmState = readonly number[]
 
 /** The result of one pure step. Stores persist `state` for `ttlMs` only when every limit allowed. */

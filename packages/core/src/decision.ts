@@ -80,4 +80,24 @@ export interface Decision extends LimitDecision {
    * if (!response.ok) await decision.refund?.()
    */
   readonly refund?: () => Promise<boolean>
+  /**
+   * Present wherever `refund` is: releases the leases this call took under its concurrency limits
+   * (see `concurrency`), and nothing else (its rate limits keep what they counted). Call it once
+   * the work the lease guarded is done, whatever its outcome (a `finally`, a response's `close`).
+   * Releases exactly this call's lease: idempotent, it never frees another holder's slot, and after
+   * the lease expired (`leaseMs`) it changes nothing. Resolves `true` when the release was sent;
+   * `false`, doing nothing, for a decision with no concurrency limit, a refused or degraded one,
+   * or one already released or refunded (a refund releases the leases too). A store failure
+   * rejects with a `StoreError` (the lease then expires on its own). Not enumerable.
+   *
+   * @example
+   * const decision = await limiter.limit(tenantId)
+   * if (!decision.allowed) return busy(decision.retryAfterMs)
+   * try {
+   *   return await work()
+   * } finally {
+   *   await decision.release?.()
+   * }
+   */
+  readonly release?: () => Promise<boolean>
 }

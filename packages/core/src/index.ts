@@ -10,6 +10,7 @@ export type {
   CommonOptions,
   StepResult,
 } from './algorithm.ts'
+export { type ConcurrencyOptions, type ConcurrencyParams, concurrency } from './algorithms/concurrency.ts'
 export {
   type FixedWindowAlign,
   type FixedWindowOptions,

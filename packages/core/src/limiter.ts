@@ -127,6 +127,21 @@ export interface RateLimiter {
   refund(decision: Decision): Promise<boolean>
   refund(key: string, options?: RefundOptions): Promise<boolean>
   /**
+   * Releases the concurrency leases `decision` took, as `decision.release()` does (see
+   * `Decision.release`): exactly that call's lease, once; `false` for a decision with no
+   * concurrency limit, a refused, degraded or already released one. Another limiter's decision,
+   * or anything but a decision of `limit()`, is an `InputError`.
+   *
+   * @example
+   * const decision = await limiter.limit(tenantId)
+   * try {
+   *   await work()
+   * } finally {
+   *   await limiter.release(decision)
+   * }
+   */
+  release(decision: Decision): Promise<boolean>
+  /**
    * Forgets `key` under every limit of this limiter (and in its deny cache and fallback store).
    * Per-caller limits: under the limits `algorithm` picks for `key` and `options.context`.
    */
@@ -241,9 +256,11 @@ export function createRateLimiter(
   const peek = (input: unknown, callOptions: unknown) => pipeline.decide(input, callOptions, false)
   const reset = (input: unknown, resetOptions?: unknown) => pipeline.reset(input, resetOptions)
   const refund = (input: unknown, refundOptions?: unknown) => pipeline.refund(input, refundOptions)
+  const releaseLease = (decision: unknown) => pipeline.release(decision)
   const wait = (input: unknown, waitOptions: unknown) =>
     waitForAdmission(limit, algorithms, input, waitOptions)
-  if (rules === undefined) return { limit, peek, wait, refund, reset, close, algorithms, store, events }
+  if (rules === undefined)
+    return { limit, peek, wait, refund, release: releaseLease, reset, close, algorithms, store, events }
   const rulesLimiter = planner as ReturnType<typeof rulesPlanner>
   return registerHub(
     {
@@ -251,6 +268,7 @@ export function createRateLimiter(
       peek,
       wait,
       refund,
+      release: releaseLease,
       reset,
       close,
       store,

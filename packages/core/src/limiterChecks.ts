@@ -133,6 +133,12 @@ export function checkAlgorithms(algorithm: unknown, store: Store): readonly Algo
         `createRateLimiter: the ${store.name} store cannot run ${kind}${typeof why === 'string' ? ` (${why})` : ''}; it supports ${store.capabilities.algorithms.join(', ')}`,
       )
     }
+    // A lease is released through the store's refund: without one, every lease would be held to its expiry.
+    if (kind === 'concurrency' && typeof store.refund !== 'function') {
+      throw new UnsupportedAlgorithmError(
+        `createRateLimiter: the ${store.name} store cannot release concurrency leases (it has no refund method); use a store that can, such as memoryStore() or ioredisStore({ client })`,
+      )
+    }
   }
   const algorithms = list as Algorithm[]
   if (algorithms.length > 1 && !store.capabilities.composite) {

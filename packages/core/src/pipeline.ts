@@ -80,6 +80,8 @@ export interface Pipeline {
    * from their current windows (shadow ones are not refunded).
    */
   refund(input: unknown, options: unknown): Promise<boolean>
+  /** `limiter.release(decision)`: that decision's concurrency leases (see `Decision.release`). */
+  release(input: unknown): Promise<boolean>
 }
 
 const NO_LIMIT: Decision = Object.freeze({
@@ -295,6 +297,9 @@ export function createPipeline<P extends Plan>(
         return Promise.reject(error)
       }
       return refunds.byKey(plan.limiterKey, plan.limits, plan.maxCost, options)
+    },
+    release(input) {
+      return refunds.ofDecision(input as Decision, 'release')
     },
     async reset(input, options) {
       const plan = planner.plan(input, contextOf(planner, checkResetOptions(options)))

@@ -2,7 +2,7 @@
 import type { Algorithm } from './algorithm.ts'
 import { unadmittable } from './callOptions.ts'
 import { readClock } from './clock.ts'
-import type { Decision } from './decision.ts'
+import type { Decision, PolicyDecision } from './decision.ts'
 import { InputError } from './errors.ts'
 import { monotonicNow } from './resilience/runtime.ts'
 import type { RefundRequest } from './store.ts'
@@ -57,6 +57,8 @@ class Taken implements Decision {
   /** Monotonic time the decision arrived (without a clock: the take's time is known to the round trip). */
   readonly #receivedAt: number
   #spent = false
+  /** The concurrency leases were given back (by a release or a refund), or there are none. */
+  #released = false
 
   constructor(
     d: Decision,
@@ -92,14 +94,24 @@ class Taken implements Decision {
 
   /** `decision.refund()`; with another limiter's `Owner` (from `limiter.refund`), an `InputError`. */
   get refund(): (asker?: unknown) => Promise<boolean> {
-    return (asker?: unknown) => this.#refund(asker)
+    return (asker?: unknown) => this.#giveBack(asker, 'refund')
   }
 
-  #refund(asker: unknown): Promise<boolean> {
+  /** `decision.release()`: the concurrency leases only; with another limiter's `Owner`, an `InputError`. */
+  get release(): (asker?: unknown) => Promise<boolean> {
+    return (asker?: unknown) => this.#giveBack(asker, 'release')
+  }
+
+  /**
+   * A refund gives back what every limit took (the leases too); a release only the leases of the
+   * concurrency limits. Each happens once: a release after a refund, or a refund's leases after a
+   * release, have nothing left to give.
+   */
+  #giveBack(asker: unknown, what: 'refund' | 'release'): Promise<boolean> {
     if (asker instanceof Owner && asker !== this.#limiter.owner) {
       return Promise.reject(
         new InputError(
-          'refund(decision): this decision was made by another limiter; refund it with that limiter (or decision.refund())',
+          `${what}(decision): this decision was made by another limiter; ${what} it with that limiter (or decision.${what}())`,
         ),
       )
     }
@@ -107,7 +119,14 @@ class Taken implements Decision {
     if (this.#spent || !this.allowed || this.degraded !== undefined || this.#cost === 0) {
       return Promise.resolve(false)
     }
-    this.#spent = true
+    // Which limits, by index in `policies`: the leases not yet released, and for a refund the rest.
+    const chosen: number[] = []
+    this.#limits.forEach((limit, i) => {
+      if (limit.kind === 'concurrency' ? !this.#released : what === 'refund') chosen.push(i)
+    })
+    if (what === 'refund') this.#spent = true
+    this.#released = true
+    if (chosen.length === 0) return Promise.resolve(false)
     let request: RefundRequest
     try {
       const clock = this.#limiter.clock
@@ -116,8 +135,12 @@ class Taken implements Decision {
       // Without a clock the take's time is known to the round trip: an upper bound, 1 ms over for
       // the store's whole-millisecond clock.
       const slack = now === undefined ? 1 : 0
-      const takenResetMs = this.policies.map((p) => Math.ceil(p.resetAfterMs - elapsed) + slack)
-      request = { key: this.#start + this.#key, limits: this.#limits, cost: this.#cost, now, takenResetMs }
+      const all = chosen.length === this.#limits.length
+      const limits = all ? this.#limits : chosen.map((i) => this.#limits[i] as Algorithm)
+      const takenResetMs = chosen.map(
+        (i) => Math.ceil((this.policies[i] as PolicyDecision).resetAfterMs - elapsed) + slack,
+      )
+      request = { key: this.#start + this.#key, limits, cost: this.#cost, now, takenResetMs }
     } catch (error) {
       return Promise.reject(error)
     }
@@ -136,8 +159,11 @@ export interface Refunds {
     cost: number,
     now: number | undefined,
   ): Decision
-  /** `limiter.refund(decision)`: its own refund; another limiter's decision is an `InputError`. */
-  ofDecision(decision: Decision): Promise<boolean>
+  /**
+   * `limiter.refund(decision)` (or with `'release'`, `limiter.release(decision)`): its own refund or
+   * release; another limiter's decision is an `InputError`.
+   */
+  ofDecision(decision: Decision, what?: 'refund' | 'release'): Promise<boolean>
   /** `limiter.refund(key, { cost })`, once the key is planned: from the current windows. */
   byKey(limiterKey: string, limits: readonly Algorithm[], maxCost: number, options: unknown): Promise<boolean>
 }
@@ -171,16 +197,16 @@ export function createRefunds(call: StoreCall, clock: (() => number) | undefined
 
   return {
     attach,
-    ofDecision(decision) {
-      const refund = (decision as { refund?: unknown } | null)?.refund
-      if (typeof refund !== 'function') {
+    ofDecision(decision, what = 'refund') {
+      const giveBack = (decision as { refund?: unknown; release?: unknown } | null)?.[what]
+      if (typeof giveBack !== 'function') {
         return Promise.reject(
           new InputError(
-            `refund(decision): not a decision of limit() (a peek's, or no decision at all): ${show(decision)}`,
+            `${what}(decision): not a decision of limit() (a peek's, or no decision at all): ${show(decision)}`,
           ),
         )
       }
-      return (refund as (asker: Owner) => Promise<boolean>)(owner)
+      return (giveBack as (asker: Owner) => Promise<boolean>)(owner)
     },
     byKey(limiterKey, limits, maxCost, options) {
       let cost: number

@@ -2,6 +2,7 @@
 import { expect, it } from 'vitest'
 import { ALGORITHM_KINDS } from '../src/entries/store.ts'
 import {
+  concurrency,
   createRateLimiter,
   fixedWindow,
   gcra,
@@ -21,6 +22,7 @@ it('lists the kind of every factory once, in the documented order, and cannot be
     tokenBucket({ capacity: 1, refillRate: 1 }),
     gcra({ rate: 1, period: 1000 }),
     leakyBucket({ capacity: 1, leakRate: 1 }),
+    concurrency({ limit: 1, leaseMs: 1000 }),
   ].map((a) => a.kind)
   expect(ALGORITHM_KINDS).toEqual(made)
   expect(Object.isFrozen(ALGORITHM_KINDS)).toBe(true)
@@ -47,6 +49,6 @@ it('rules accept each kind in the file format (snake_case) and as core spells it
       ],
     }),
   ).toThrow(
-    /did you mean "token_bucket"\?.*one of fixed_window, sliding_log, sliding_window, token_bucket, gcra, leaky_bucket/,
+    /did you mean "token_bucket"\?.*one of fixed_window, sliding_log, sliding_window, token_bucket, gcra, leaky_bucket, concurrency/,
   )
 })

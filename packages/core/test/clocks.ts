@@ -4,6 +4,7 @@ import {
   type Algorithm,
   type AlgorithmKind,
   type AlgorithmState,
+  concurrency,
   fixedWindow,
   gcra,
   leakyBucket,
@@ -26,6 +27,7 @@ export function storedTime(kind: AlgorithmKind, state: AlgorithmState): number |
     case 'slidingWindow':
       return state[0]
     case 'slidingLog':
+    case 'concurrency':
       return state[state.length - 1]
     case 'gcra':
     case 'leakyBucket':
@@ -33,13 +35,15 @@ export function storedTime(kind: AlgorithmKind, state: AlgorithmState): number |
   }
 }
 
-/** A limit of `kind` that admits 10 at once and earns one back per second: 10 per 10 s for the windows. */
+/** A limit of `kind` that admits 10 at once and earns one back per second: 10 per 10 s for the windows (10 leases of 10 s). */
 export function tenPerTenSeconds(kind: AlgorithmKind): Algorithm {
   switch (kind) {
     case 'fixedWindow':
       return fixedWindow({ limit: 10, window: '10s' })
     case 'slidingLog':
       return slidingLog({ limit: 10, window: '10s' })
+    case 'concurrency':
+      return concurrency({ limit: 10, leaseMs: '10s' })
     case 'slidingWindow':
       return slidingWindow({ limit: 10, window: '10s' })
     case 'tokenBucket':

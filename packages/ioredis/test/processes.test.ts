@@ -54,6 +54,7 @@ it(`${CHILDREN} processes × ${CALLS} concurrent calls on one key admit exactly 
         tokenBucket: 100,
         gcra: 100,
         leakyBucket: 100,
+        concurrency: 100,
       })
     }
   } finally {

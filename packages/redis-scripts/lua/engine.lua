@@ -37,6 +37,8 @@ for _ = 1, specCount do
     READS[id], STEPS[id], WRITES[id] = readText, leakyBucketStep, writeText
   elseif kind == 'slidingLog' then
     READS[id], STEPS[id], WRITES[id] = slidingLogRead, slidingLogStep, slidingLogWrite
+  elseif kind == 'concurrency' then
+    READS[id], STEPS[id], WRITES[id] = concurrencyRead, concurrencyStep, concurrencyWrite
   else
     UNKNOWN[id] = 'ERR sluice: unknown algorithm kind ' .. tostring(kind)
   end

@@ -1,8 +1,9 @@
 -- The refund script: twin of core/src/algorithms/refund.ts (refundAll). Gives `cost` units back to
 -- every limit of one limiter key, atomically, never past full: a fixed or sliding window only to the
--- take's window, a sliding log by removing the take's entries, a token bucket up to its capacity, a
--- GCRA or leaky bucket TAT back to no earlier than t. scripts.ts composes it after the helpers and
--- every kind (their steps give the refunded state's TTL, as core's refundStep asks a peek for it).
+-- take's window, a sliding log by removing the take's entries (a concurrency limit: its lease), a
+-- token bucket up to its capacity, a GCRA or leaky bucket TAT back to no earlier than t. scripts.ts
+-- composes it after the helpers and every kind (their steps give the refunded state's TTL, as core's
+-- refundStep asks a peek for it).
 --
 -- KEYS[i]: the i-th limit's key (one Cluster slot: one limiter key).
 -- ARGV[1]: now in ms, or '' for the server's clock.   ARGV[2]: cost.   ARGV[3]: N, the limits.
@@ -129,7 +130,7 @@ for i = 1, n do
   if ARGV[at + 4] == '' then ENDS[i] = math.huge else ENDS[i] = now + tonumber(ARGV[at + 4]) end
   at = at + 5
   local read = readText
-  if kind == 'slidingLog' then
+  if kind == 'slidingLog' or kind == 'concurrency' then
     read = slidingLogRead
   elseif STEP_OF[kind] == nil then
     return redis.error_reply('ERR sluice: unknown algorithm kind ' .. tostring(kind))
@@ -143,6 +144,9 @@ for i = 1, n do
   local kind, key, p1, p2, p3 = KIND[i], KEYS[i], P1[i], P2[i], P3[i]
   if kind == 'slidingLog' then
     slidingLogRefund(key, S1[i], now, cost, ENDS[i], p1, p2, graceMs)
+  elseif kind == 'concurrency' then
+    -- A release: the take's own lease (the sliding log's removal, leaseMs as its window); by key, nothing.
+    if ENDS[i] ~= math.huge then slidingLogRefund(key, S1[i], now, cost, ENDS[i], p1, p2, graceMs) end
   else
     local changed, n1, n2, n3
     if kind == 'fixedWindow' then

@@ -7,6 +7,7 @@
 import {
   type Algorithm,
   type AlgorithmKind,
+  concurrency,
   fixedWindow,
   gcra,
   leakyBucket,
@@ -28,6 +29,7 @@ const PROBES: Readonly<Record<AlgorithmKind, () => Algorithm>> = {
   tokenBucket: () => tokenBucket({ capacity: 5, refillRate: 1 / 3 }),
   gcra: () => gcra({ rate: 30, period: '1m', burst: 16 }),
   leakyBucket: () => leakyBucket({ capacity: 2, leakRate: 0.5 }),
+  concurrency: () => concurrency({ limit: 3, leaseMs: 1000 }),
 }
 
 // What each request field in the ARGV header means; a field the layout sends that is missing here

@@ -13,6 +13,7 @@ export const LUA_FILES = [
   'tokenBucket',
   'gcra',
   'leakyBucket',
+  'concurrency',
   'single',
   'engine',
   'refund',

@@ -15,6 +15,7 @@ const PARAM_NAMES: Readonly<Record<AlgorithmKind, readonly string[]>> = {
   tokenBucket: ['capacity', 'tokenUnits', 'refillUnitsPerMs'],
   gcra: ['intervalNum', 'intervalDen', 'burst'],
   leakyBucket: ['capacity', 'intervalNum', 'intervalDen'],
+  concurrency: ['limit', 'leaseMs'],
 }
 
 /** Params that are words, not numbers: each travels as its index here; an absent one as index 0. */

@@ -10,6 +10,7 @@ type LuaFile =
   | 'tokenBucket'
   | 'gcra'
   | 'leakyBucket'
+  | 'concurrency'
   | 'single'
   | 'engine'
   | 'refund'
@@ -351,6 +352,16 @@ local function leakyBucketStep(key, s1, s2, s3, now, cost, capacity, intervalNum
   return false, remaining, resetAfterMs, retryAfterMs, ttlMs, n1, n2, n3
 end
 `,
+  concurrency: `-- Twin of core/src/algorithms/concurrency.ts. State: the sliding log's sorted set, one member per
+-- unit of a live lease, scored by the time the lease was taken; a lease counts until its time +
+-- leaseMs (the sorted set of lease expiries, shifted by leaseMs). Params: limit, leaseMs.
+--
+-- core's concurrencyStep is the sliding log's step with the lease duration as its window, so its
+-- twin is the sliding log's read, step and write (slidingLog.lua precedes this file). A release is
+-- refund.lua's sliding-log removal of exactly the take's own entries; a refund by key releases
+-- nothing (it would have to pick another holder's lease).
+local concurrencyRead, concurrencyStep, concurrencyWrite = slidingLogRead, slidingLogStep, slidingLogWrite
+`,
   single: `-- The driver of one decision on one limit. scripts.ts composes one such script per algorithm kind:
 -- the helpers, that kind's functions, then \`local READ, STEP, WRITE = …\` naming them, then this.
 --
@@ -432,6 +443,8 @@ for _ = 1, specCount do
     READS[id], STEPS[id], WRITES[id] = readText, leakyBucketStep, writeText
   elseif kind == 'slidingLog' then
     READS[id], STEPS[id], WRITES[id] = slidingLogRead, slidingLogStep, slidingLogWrite
+  elseif kind == 'concurrency' then
+    READS[id], STEPS[id], WRITES[id] = concurrencyRead, concurrencyStep, concurrencyWrite
   else
     UNKNOWN[id] = 'ERR sluice: unknown algorithm kind ' .. tostring(kind)
   end
@@ -580,9 +593,10 @@ return reply
 `,
   refund: `-- The refund script: twin of core/src/algorithms/refund.ts (refundAll). Gives \`cost\` units back to
 -- every limit of one limiter key, atomically, never past full: a fixed or sliding window only to the
--- take's window, a sliding log by removing the take's entries, a token bucket up to its capacity, a
--- GCRA or leaky bucket TAT back to no earlier than t. scripts.ts composes it after the helpers and
--- every kind (their steps give the refunded state's TTL, as core's refundStep asks a peek for it).
+-- take's window, a sliding log by removing the take's entries (a concurrency limit: its lease), a
+-- token bucket up to its capacity, a GCRA or leaky bucket TAT back to no earlier than t. scripts.ts
+-- composes it after the helpers and every kind (their steps give the refunded state's TTL, as core's
+-- refundStep asks a peek for it).
 --
 -- KEYS[i]: the i-th limit's key (one Cluster slot: one limiter key).
 -- ARGV[1]: now in ms, or '' for the server's clock.   ARGV[2]: cost.   ARGV[3]: N, the limits.
@@ -709,7 +723,7 @@ for i = 1, n do
   if ARGV[at + 4] == '' then ENDS[i] = math.huge else ENDS[i] = now + tonumber(ARGV[at + 4]) end
   at = at + 5
   local read = readText
-  if kind == 'slidingLog' then
+  if kind == 'slidingLog' or kind == 'concurrency' then
     read = slidingLogRead
   elseif STEP_OF[kind] == nil then
     return redis.error_reply('ERR sluice: unknown algorithm kind ' .. tostring(kind))
@@ -723,6 +737,9 @@ for i = 1, n do
   local kind, key, p1, p2, p3 = KIND[i], KEYS[i], P1[i], P2[i], P3[i]
   if kind == 'slidingLog' then
     slidingLogRefund(key, S1[i], now, cost, ENDS[i], p1, p2, graceMs)
+  elseif kind == 'concurrency' then
+    -- A release: the take's own lease (the sliding log's removal, leaseMs as its window); by key, nothing.
+    if ENDS[i] ~= math.huge then slidingLogRefund(key, S1[i], now, cost, ENDS[i], p1, p2, graceMs) end
   else
     local changed, n1, n2, n3
     if kind == 'fixedWindow' then

@@ -37,6 +37,12 @@ const KINDS: Readonly<
     step: 'leakyBucketStep',
     write: 'writeText',
   },
+  concurrency: {
+    files: ['slidingLog', 'concurrency'],
+    read: 'concurrencyRead',
+    step: 'concurrencyStep',
+    write: 'concurrencyWrite',
+  },
 }
 
 function script(what: string, parts: readonly string[]): LuaScript {

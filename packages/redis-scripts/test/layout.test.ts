@@ -82,7 +82,7 @@ describe('singleArgs', () => {
   })
 
   it('refuses a limit it has no twin for', () => {
-    const bogus = { ...slidingLog({ limit: 1, window: 1 }), kind: 'concurrency' } as never
+    const bogus = { ...slidingLog({ limit: 1, window: 1 }), kind: 'quota' } as never
     expect(() => singleArgs(request({ limits: [bogus] }), 'server')).toThrow(/no Lua twin/)
   })
 })

@@ -2,6 +2,7 @@ import {
   type Algorithm,
   type AlgorithmKind,
   type AlgorithmState,
+  concurrency,
   fixedWindow,
   gcra,
   type LimitDecision,
@@ -134,6 +135,7 @@ function stateArb(algorithm: Algorithm, now: number): fc.Arbitrary<AlgorithmStat
       )
     }
     case 'slidingLog':
+    case 'concurrency':
       return fc
         .array(
           fc.oneof(
@@ -158,6 +160,8 @@ function algorithmArb(kind: AlgorithmKind): fc.Arbitrary<Algorithm> {
         .map(fixedWindow)
     case 'slidingLog':
       return fc.record({ limit: small, window: duration }).map(slidingLog)
+    case 'concurrency':
+      return fc.record({ limit: small, leaseMs: duration }).map(concurrency)
     case 'slidingWindow':
       return fc.record({ limit: small, window: duration }).map(slidingWindow)
     case 'tokenBucket':
@@ -183,7 +187,7 @@ function caseArb(kind: AlgorithmKind): fc.Arbitrary<Case> {
 }
 
 async function writeState(key: string, kind: AlgorithmKind, state: AlgorithmState): Promise<void> {
-  if (kind !== 'slidingLog') {
+  if (kind !== 'slidingLog' && kind !== 'concurrency') {
     await client.set(key, state.map(String).join(' '))
     return
   }
@@ -198,7 +202,7 @@ async function writeState(key: string, kind: AlgorithmKind, state: AlgorithmStat
 }
 
 async function readState(key: string, kind: AlgorithmKind): Promise<AlgorithmState | undefined> {
-  if (kind !== 'slidingLog') {
+  if (kind !== 'slidingLog' && kind !== 'concurrency') {
     const raw = await client.get(key)
     return raw === null ? undefined : raw.split(' ').map(Number)
   }
@@ -250,6 +254,7 @@ describe('the Lua twins decide like core on arbitrary states', () => {
     'tokenBucket',
     'gcra',
     'leakyBucket',
+    'concurrency',
   ]
   for (const kind of kinds) {
     it(kind, async () => {
@@ -383,7 +388,7 @@ describe('the scripts themselves', () => {
       '1',
       '1',
       'x',
-      'concurrency',
+      'quota',
       '1',
       '1',
       '',
@@ -392,6 +397,6 @@ describe('the scripts themselves', () => {
       '1',
       '1',
     )
-    expect(reply).toStrictEqual([0, 'ERR sluice: unknown algorithm kind concurrency'])
+    expect(reply).toStrictEqual([0, 'ERR sluice: unknown algorithm kind quota'])
   })
 })

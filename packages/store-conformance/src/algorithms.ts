@@ -1,6 +1,7 @@
 import {
   type Algorithm,
   type AlgorithmKind,
+  concurrency,
   fixedWindow,
   gcra,
   leakyBucket,
@@ -16,7 +17,8 @@ export const DAY = 86_400_000
 /**
  * A limit of `kind` that admits exactly `units` at once on a fresh key and earns them all back within
  * `windowMs`: `limit` per window for the window kinds, a bucket of `units` refilled `units` per window,
- * GCRA with burst `units`, or a leaky bucket with `units − 1` waiting places (plus the one leaving now).
+ * GCRA with burst `units`, a leaky bucket with `units − 1` waiting places (plus the one leaving now),
+ * or `units` leases that expire after `windowMs`.
  * The default, one day, is slow enough that real time passing during a test changes nothing.
  */
 export function algorithmOf(kind: AlgorithmKind, units: number, windowMs: number = DAY): Algorithm {
@@ -35,6 +37,8 @@ export function algorithmOf(kind: AlgorithmKind, units: number, windowMs: number
       if (units < 2)
         throw new Error('store-conformance: a leaky bucket admits at least 2 at once (capacity ≥ 1)')
       return leakyBucket({ capacity: units - 1, leakRate: units, leakInterval: windowMs })
+    case 'concurrency':
+      return concurrency({ limit: units, leaseMs: windowMs })
   }
 }
 

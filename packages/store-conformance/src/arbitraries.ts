@@ -1,6 +1,7 @@
 import {
   type Algorithm,
   type AlgorithmKind,
+  concurrency,
   type Decision,
   fixedWindow,
   gcra,
@@ -37,6 +38,7 @@ export type LimitSpec =
       readonly leakRate: number
       readonly leakInterval: number
     }
+  | { readonly kind: 'concurrency'; readonly limit: number; readonly leaseMs: number }
 
 export function build(spec: LimitSpec): Algorithm {
   // The factories refuse options they do not know, `kind` among them.
@@ -64,6 +66,10 @@ export function build(spec: LimitSpec): Algorithm {
     case 'leakyBucket': {
       const { kind: _, ...options } = spec
       return leakyBucket(options)
+    }
+    case 'concurrency': {
+      const { kind: _, ...options } = spec
+      return concurrency(options)
     }
   }
 }
@@ -108,6 +114,8 @@ export function specArbitrary(kind: AlgorithmKind): fc.Arbitrary<LimitSpec> {
       return fc.record({ kind: fc.constant(kind), rate: small, period: duration, burst: small })
     case 'leakyBucket':
       return fc.record({ kind: fc.constant(kind), capacity: small, leakRate: rate, leakInterval: duration })
+    case 'concurrency':
+      return fc.record({ kind: fc.constant(kind), limit: small, leaseMs: duration })
   }
 }
 
@@ -138,9 +146,10 @@ export interface Operation {
   readonly advance: Advance
   /**
    * `refund`: `decision.refund()` of one of the key's earlier `limit` decisions (refused, already
-   * refunded or rolled-over ones included); `refundKey`: `limiter.refund(key, { cost })`.
+   * refunded or rolled-over ones included); `refundKey`: `limiter.refund(key, { cost })`;
+   * `release`: `decision.release()` of one of them (its concurrency leases).
    */
-  readonly op: 'limit' | 'peek' | 'reset' | 'refund' | 'refundKey'
+  readonly op: 'limit' | 'peek' | 'reset' | 'refund' | 'refundKey' | 'release'
   /** Which of two keys; mostly the first. */
   readonly key: number
   /** `refund`: which earlier decision of the key, counted back from the latest (modulo how many). */
@@ -181,6 +190,7 @@ const operation: fc.Arbitrary<Operation> = fc.record({
     { arbitrary: fc.constant('reset' as const), weight: 1 },
     { arbitrary: fc.constant('refund' as const), weight: 2 },
     { arbitrary: fc.constant('refundKey' as const), weight: 1 },
+    { arbitrary: fc.constant('release' as const), weight: 1 },
   ),
   pick: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.nat(5), weight: 1 }),
   key: fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.constant(1), weight: 1 }),

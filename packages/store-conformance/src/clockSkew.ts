@@ -2,6 +2,7 @@
 import {
   type Algorithm,
   type AlgorithmKind,
+  concurrency,
   createRateLimiter,
   fixedWindow,
   gcra,
@@ -41,6 +42,11 @@ const CASES: Readonly<
   // Any (x − window, x] holds at most `limit`; floor(span / window) + 1 of them cover [first, last].
   slidingLog: {
     algorithm: slidingLog({ limit: 10, window: 60 * SECOND }),
+    bound: (first, last) => 10 * (Math.floor((last - first) / (60 * SECOND)) + 1),
+  },
+  // Leases are the sliding log's entries: at most `limit` taken in any lease duration (none released).
+  concurrency: {
+    algorithm: concurrency({ limit: 10, leaseMs: 60 * SECOND }),
     bound: (first, last) => 10 * (Math.floor((last - first) / (60 * SECOND)) + 1),
   },
   // The current window's count never passes `limit` (the previous one only lowers what fits).

@@ -5,6 +5,7 @@ import { describeConcurrency } from './concurrency.ts'
 import { describeExpiry } from './expiry.ts'
 import type { StoreFactory } from './harness.ts'
 import { describeIsolation } from './isolation.ts'
+import { describeLeases } from './leases.ts'
 import { describeOperations } from './operations.ts'
 import type { ConformanceOptions } from './options.ts'
 import { describeParity } from './parity.ts'
@@ -33,4 +34,5 @@ export function describeStore(name: string, factory: StoreFactory, options?: Con
   describeBadInput(name, factory, options)
   describeClockSkew(name, factory, options)
   describeRefunds(name, factory, options)
+  describeLeases(name, factory, options)
 }

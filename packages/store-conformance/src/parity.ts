@@ -58,7 +58,7 @@ export async function runTrace(
       await Promise.all([actual.reset(key), expected.reset(key)])
       continue
     }
-    if (step.op === 'refund' || step.op === 'refundKey') {
+    if (step.op === 'refund' || step.op === 'refundKey' || step.op === 'release') {
       // A store without refund (`refunds: false`) skips these steps.
       if (refunds) await refundStep(actual, expected, key, step, taken.get(key) ?? [], maxCost)
       continue
@@ -75,7 +75,7 @@ export async function runTrace(
 }
 
 /**
- * A refund step on both limiters: `decision.refund()` of one earlier `limit` decision of `key`
+ * A refund step on both limiters: `decision.refund()` (or `release()`) of one earlier `limit` decision of `key`
  * (any: refused, already refunded, rolled over) or a refund by key, with the same answer on both.
  * The decisions after it show whether the store gave back what the reference did.
  */
@@ -94,8 +94,9 @@ async function refundStep(
   }
   if (decisions.length === 0) return
   const [got, want] = decisions[decisions.length - 1 - (step.pick % decisions.length)] as [Decision, Decision]
-  const wanted = await want.refund?.()
-  expect(await got.refund?.(), `refund of ${JSON.stringify(comparable(want))}`).toBe(wanted)
+  const op = step.op === 'release' ? 'release' : 'refund'
+  const wanted = await want[op]?.()
+  expect(await got[op]?.(), `${op} of ${JSON.stringify(comparable(want))}`).toBe(wanted)
 }
 
 /**

@@ -3,6 +3,7 @@
 import {
   type Algorithm,
   type AlgorithmKind,
+  concurrency,
   type Decision,
   fixedWindow,
   gcra,
@@ -116,6 +117,34 @@ const WORKED: Readonly<Record<AlgorithmKind, (h: Harness) => Promise<void>>> = {
     expect(await limiter.refund('k', { cost: 3 })).toBe(true)
     expect((await limiter.limit('k')).delayMs).toBe(0)
   },
+  async concurrency(h) {
+    const clock = controlledClock(EPOCH)
+    const limiter = h.limiter(concurrency({ limit: 2, leaseMs: 1000 }), { clock })
+    const a = await limiter.limit('k')
+    clock.advance(100)
+    const b = await limiter.limit('k')
+    expect([a.remaining, b.remaining]).toStrictEqual([1, 0])
+    clock.advance(100) // t = 200: full; a's lease expires at 1000
+    const full = await limiter.limit('k')
+    expect([full.allowed, full.retryAfterMs]).toStrictEqual([false, 800])
+    clock.advance(100) // t = 300
+    expect(await (a.release as () => Promise<boolean>)()).toBe(true)
+    expect(await remaining(limiter)).toStrictEqual([1])
+    // Twice, or refunded after it: nothing more (b keeps its slot).
+    expect(await limiter.release(a)).toBe(false)
+    expect(await refund(a)).toBe(false)
+    expect(await remaining(limiter)).toStrictEqual([1])
+    const d = await limiter.limit('k')
+    expect(d.remaining).toBe(0)
+    clock.set(EPOCH + 1100) // b expired at 1100 (never released: its holder crashed); d holds until 1300
+    expect(await remaining(limiter)).toStrictEqual([1])
+    // A release after the lease expired, and a refund by key, change nothing.
+    expect(await limiter.release(b)).toBe(true)
+    expect(await limiter.refund('k')).toBe(true)
+    expect(await remaining(limiter)).toStrictEqual([1])
+    expect(await refund(d)).toBe(true)
+    expect(await remaining(limiter)).toStrictEqual([2])
+  },
 }
 
 /** A limit of `kind` whose state real time cannot change within a test: for the store's clock. */
@@ -133,6 +162,8 @@ function slowLimit(kind: AlgorithmKind): Algorithm {
       return gcra({ rate: 5, period: '1d' })
     case 'leakyBucket':
       return leakyBucket({ capacity: 4, leakRate: 1, leakInterval: '1d' })
+    case 'concurrency':
+      return concurrency({ limit: 5, leaseMs: '1d' })
   }
 }
 

@@ -1,6 +1,7 @@
 import {
   type Algorithm,
   type AlgorithmKind,
+  concurrency,
   fixedWindow,
   gcra,
   leakyBucket,
@@ -134,6 +135,20 @@ const SCRIPTS: readonly (readonly [AlgorithmKind, string, () => Algorithm, reado
       { t: 1499, want: no(2, 0, 501, 1) },
       { t: 1500, want: ok(2, 0, 1000) },
       { t: 1500, op: 'peek', cost: 0, want: ok(2, 0, 1000) },
+    ],
+  ],
+  [
+    'concurrency',
+    "concurrency({ limit: 2, leaseMs: '1s' }): full until the oldest lease expires (never released here)",
+    () => concurrency({ limit: 2, leaseMs: '1s' }),
+    [
+      { t: 0, want: ok(2, 1, 1000) },
+      { t: 400, want: ok(2, 0, 1000) },
+      { t: 900, want: no(2, 0, 500, 100) },
+      { t: 1000, want: ok(2, 0, 1000) },
+      { t: 1399, want: no(2, 0, 601, 1) },
+      { t: 1400, want: ok(2, 0, 1000) },
+      { t: 1400, op: 'peek', cost: 0, want: ok(2, 0, 1000) },
     ],
   ],
   [

@@ -20,6 +20,8 @@ import type { TokenBucketParams } from './tokenBucket.ts'
  *   the previous one once the window rolled; nothing once it no longer weighs. Never below 0.
  * - sliding log: removes up to `cost` live entries logged at or before `takenEnd` − window (the
  *   take's own: an exact `takenEnd` names their timestamp), newest first.
+ * - concurrency: a release, the sliding log's refund with the lease duration as its window: the
+ *   take's own lease (its entries at the take's time), nothing once it expired; by key, nothing.
  * - token bucket: adds `cost` tokens after refilling to now, never past `capacity`.
  * - GCRA and leaky bucket: move the TAT back by cost × emission interval, never before now (a
  *   leaky bucket's queue shortens, never below empty).
@@ -57,6 +59,11 @@ function refunded(
     case 'slidingWindow':
       return slidingWindowRefund(state, limit.windowMs, now, cost, takenEnd)
     case 'slidingLog':
+      return slidingLogRefund(state, limit.windowMs, now, cost, takenEnd)
+    case 'concurrency':
+      // A release: only the take's own lease. By key there is no take, and no lease to pick (the
+      // newest would be another holder's), so nothing changes.
+      if (takenEnd === Number.POSITIVE_INFINITY) return undefined
       return slidingLogRefund(state, limit.windowMs, now, cost, takenEnd)
     case 'tokenBucket':
       return tokenBucketRefund(state, limit.params as TokenBucketParams, now, cost)

@@ -1,6 +1,7 @@
 // Says in one line why a decision came out as it did, per algorithm, from the decision's own numbers:
 // the same text for every store (memory, Redis, Upstash), since it needs no access to stored state.
 import type { Algorithm } from '../algorithm.ts'
+import type { ConcurrencyParams } from '../algorithms/concurrency.ts'
 import type { FixedWindowParams } from '../algorithms/fixedWindow.ts'
 import type { GcraParams } from '../algorithms/gcra.ts'
 import type { LeakyBucketParams } from '../algorithms/leakyBucket.ts'
@@ -80,12 +81,22 @@ const LABELS: Record<Algorithm['kind'], string> = {
   tokenBucket: 'token bucket',
   gcra: 'GCRA',
   leakyBucket: 'leaky bucket',
+  concurrency: 'concurrency',
 }
 
 const EXPLAIN: Record<
   Algorithm['kind'],
   (limit: Algorithm<never>, e: Explained, earlier: Earlier | undefined) => string
 > = {
+  concurrency(limit, e) {
+    const { limit: quota, leaseMs } = limit.params as ConcurrencyParams
+    const held = quota - e.remaining
+    const leases = `leases expire ${duration(leaseMs)} after they are taken unless released`
+    if (!e.allowed) {
+      return `${held}/${quota} leases held (${leases}), cost ${e.cost} → denied, a slot frees in ${duration(e.retryAfterMs)} at the latest (sooner if a holder releases)`
+    }
+    return `${held - e.cost}/${quota} leases held (${leases}), cost ${e.cost} → allowed, ${e.remaining} free`
+  },
   fixedWindow(limit, e) {
     const { limit: quota, windowMs } = limit.params as FixedWindowParams
     const end = e.timeMs + e.resetAfterMs

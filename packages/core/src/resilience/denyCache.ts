@@ -44,6 +44,8 @@ interface Exhausted {
  * - the wait is measured from when the request was *sent* (`retryAfterMs` counts from when the
  *   store decided, which is later), on the limiter's clock when it has one, else on this process's
  *   monotonic clock, so clock differences between app and store cannot stretch a denial;
+ * - concurrency limits are never recorded: a release (here or in another process) frees a slot
+ *   before their `retryAfterMs`;
  * - `reset` through the limiter forgets the counters it resets. What it cannot see: a reset by
  *   another process, or a limit raised elsewhere; those take effect here at the end of the wait at
  *   the latest.
@@ -97,7 +99,9 @@ export class DenyCache {
     const policies = decision.policies
     for (let i = 0; i < policies.length; i++) {
       const p = policies[i] as PolicyDecision
-      if (p.allowed || p.retryAfterMs <= 0) continue
+      // A full concurrency limit frees when a holder releases, in any process: its retryAfterMs (the
+      // oldest lease's expiry) is only an upper bound, so it is never answered from here.
+      if (p.allowed || p.retryAfterMs <= 0 || (limits[i] as Algorithm).kind === 'concurrency') continue
       this.#set({
         id: (limits[i] as Algorithm).id,
         limiterKey: request.key,

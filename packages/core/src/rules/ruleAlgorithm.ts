@@ -1,5 +1,6 @@
 // A rule's `algorithm:` name (snake_case or core's spelling) and numbers, as one of core's limits.
 import { ALGORITHM_KINDS, type Algorithm, type AlgorithmKind } from '../algorithm.ts'
+import { concurrency } from '../algorithms/concurrency.ts'
 import { fixedWindow } from '../algorithms/fixedWindow.ts'
 import { gcra } from '../algorithms/gcra.ts'
 import { leakyBucket } from '../algorithms/leakyBucket.ts'
@@ -27,6 +28,7 @@ export const ALGORITHM_PARAMS: Readonly<Record<AlgorithmKind, readonly string[]>
   tokenBucket: ['capacity'],
   gcra: ['burst'],
   leakyBucket: ['capacity'],
+  concurrency: [],
 }
 
 /** Every algorithm parameter any algorithm takes: the extension keys `rate_limit` accepts. */
@@ -46,7 +48,8 @@ export function algorithmKind(name: unknown): AlgorithmKind | string {
  * - fixed_window, sliding_log, sliding_window: `requests_per_unit` per window of one unit;
  * - gcra: rate `requests_per_unit` per unit, `burst` (default `requests_per_unit`);
  * - token_bucket: refills `requests_per_unit` per unit, holds `capacity` (default `requests_per_unit`);
- * - leaky_bucket: leaks `requests_per_unit` per unit, queues `capacity` (default `requests_per_unit`).
+ * - leaky_bucket: leaks `requests_per_unit` per unit, queues `capacity` (default `requests_per_unit`);
+ * - concurrency: `requests_per_unit` leases held at once, each expiring one unit after it was taken.
  * A factory's own `ConfigError` (numbers too large to be exact) comes back as a message.
  */
 export function ruleAlgorithm(
@@ -73,6 +76,8 @@ export function ruleAlgorithm(
           refillInterval: unitMs,
           name,
         })
+      case 'concurrency':
+        return concurrency({ limit: requests, leaseMs: unitMs, name })
       case 'leakyBucket':
         return leakyBucket({
           capacity: params.capacity ?? requests,

@@ -62,6 +62,8 @@ export interface RulesRateLimiter {
    */
   refund(decision: Decision): Promise<boolean>
   refund(request: DescriptorRequest, options?: RefundOptions): Promise<boolean>
+  /** As `RateLimiter.release`: the concurrency leases a decision of this limiter took. */
+  release(decision: Decision): Promise<boolean>
   reset(request: DescriptorRequest): Promise<void>
   /**
    * Puts a new rule set in force between two requests: a request uses one rule set from start to

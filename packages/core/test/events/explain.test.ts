@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   type Algorithm,
+  concurrency,
   createRateLimiter,
   type DecisionEvent,
   explainDecision,
@@ -76,6 +77,9 @@ describe('explainDecision', () => {
     )
     expect((await explain(slidingLog({ limit: 2, window: 1000 }), [[0], [10], [20]]))[2]).toBe(
       'sliding log user:42: 2/2 admitted in the last 1 s, cost 1 → denied, room in 980 ms (when the oldest leaves the window)',
+    )
+    expect((await explain(concurrency({ limit: 2, leaseMs: 1000 }), [[0], [100], [200]]))[2]).toBe(
+      'concurrency user:42: 2/2 leases held (leases expire 1 s after they are taken unless released), cost 1 → denied, a slot frees in 800 ms at the latest (sooner if a holder releases)',
     )
     expect((await explain(slidingWindow({ limit: 4, window: 1000 }), [[0], [0], [1250]]))[2]).toBe(
       'sliding window user:42: previous window × 75% + current ≈ 2/4, cost 1 → allowed, 1 left',

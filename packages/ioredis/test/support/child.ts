@@ -6,6 +6,7 @@
 import { createInterface } from 'node:readline'
 import {
   type Algorithm,
+  concurrency,
   createRateLimiter,
   fixedWindow,
   gcra,
@@ -33,6 +34,8 @@ const LIMITS: Record<string, Algorithm> = {
   gcra: gcra({ rate: 100, period: '1d' }),
   // Capacity 99 waiting plus the one leaving now: 100 at once.
   leakyBucket: leakyBucket({ capacity: 99, leakRate: 1, leakInterval: '1d' }),
+  // 100 leases, none released: the 101st call finds every slot held.
+  concurrency: concurrency({ limit: 100, leaseMs: '1d' }),
 }
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
