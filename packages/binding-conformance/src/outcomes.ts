@@ -1,5 +1,5 @@
 // Counting by outcome: skipFailedRequests, skipSuccessfulRequests and requestWasSuccessful give units back once the response has ended.
-import { ConfigError, type Decision } from '@sluice/core'
+import { ConfigError, concurrency, type Decision } from '@sluice/core'
 import { type BindingEvents, type BindingRefundEvent, bindingEvents } from '@sluice/core/http'
 import { describe, expect, it } from 'vitest'
 import type { HandlerReply } from './adapter.ts'
@@ -94,6 +94,38 @@ export function outcomeCases<Req, M>(h: Harness<Req, M>): void {
       expect((await fetch(url, { headers: { 'x-ok': 'yes' } })).status).toBe(429)
       // Asked once per admitted request, never for the refusal.
       expect(seen).toEqual([false, true, true])
+    })
+
+    it('holds a concurrency lease while the handler runs and releases it when the response ends', async () => {
+      const limiter = h.limiterOf(concurrency({ limit: 1, leaseMs: '1h', name: 'inflight' }))
+      let entered!: () => void
+      const inHandler = new Promise<void>((resolve) => (entered = resolve))
+      let finish!: () => void
+      const finished = new Promise<void>((resolve) => (finish = resolve))
+      let calls = 0
+      const route = async (): Promise<HandlerReply> => {
+        if (++calls === 1) {
+          entered()
+          await finished
+        }
+        return { status: 200, body: {} }
+      }
+      const served = await serve({ limiter }, { route })
+      const slow = fetch(served.url)
+      await inHandler
+      const refused = await fetch(served.url)
+      expect(refused.status).toBe(429) // the one slot is held by the running request
+      const closed = served.nextClose()
+      finish()
+      expect((await slow).status).toBe(200)
+      await closed
+      // The release is one store call after the response ended: wait for it, bounded.
+      const deadline = Date.now() + 5000
+      while ((await limiter.peek('127.0.0.1')).remaining === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      expect((await limiter.peek('127.0.0.1')).remaining).toBe(1)
+      expect((await fetch(served.url)).status).toBe(200)
     })
 
     it('a client that leaves before the response is a failed request: given back', async () => {

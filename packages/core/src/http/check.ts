@@ -91,7 +91,13 @@ export function createRateLimitCheck<Req, Res = unknown>(
   const events = (limiter as { readonly events?: Partial<ParkedCount> & LimiterHubLike }).events
   const hub = hubFor(resolved.events, `${f}: events`)
   const source = { binding: spec.binding ?? f, limiter: events?.limiter }
-  const settle = createSettle(resolved.outcomes, hub, source)
+  // A request may hold a concurrency lease until its response ends: a plain limiter's limits say
+  // whether; a rules or per-caller limiter's differ per request, so their requests are watched.
+  const leases =
+    descriptors !== undefined ||
+    perCaller ||
+    (limiter as RateLimiter).algorithms.some((a) => a.kind === 'concurrency')
+  const settle = createSettle(resolved.outcomes, hub, source, leases)
   // Keys in request events only as the limiter's exposeKey shows them (its hub decides).
   const showKey =
     events?.exposesKeys === true && typeof events.showKey === 'function'

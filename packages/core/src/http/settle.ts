@@ -78,18 +78,36 @@ interface SettleSource {
 
 /**
  * The "response ended" hook of one binding, or `undefined` when nothing waits for a response's end
- * (no outcome option): then the binding watches no response at all, and a request pays nothing.
+ * (no outcome option, no concurrency lease to release): then the binding watches no response at
+ * all, and a request pays nothing. With `leases` (the limiter may take concurrency leases), every
+ * admitted request's lease is released when its response ends, unless its units are given back
+ * (a refund releases it too).
  *
  * @example
- * const settle = createSettle(outcomes, hub, { binding: 'express', limiter: 'sluice' })
+ * const settle = createSettle(outcomes, hub, { binding: 'express', limiter: 'sluice' }, false)
  */
 export function createSettle<Req, Res>(
   outcomes: OutcomeOptions<Req, Res>,
   hub: BindingEventHub,
   source: SettleSource,
+  leases: boolean,
 ): Settle<Req, Res> | undefined {
   const { skipFailedRequests, requestWasSuccessful } = outcomes
-  if (!skipFailedRequests && !outcomes.skipSuccessfulRequests) return undefined
+  const counting = skipFailedRequests || outcomes.skipSuccessfulRequests
+  if (!counting && !leases) return undefined
+
+  /** The request's concurrency leases back (none: resolves false, no store call). */
+  function release(decision: Decision): void {
+    if (!leases) return
+    decision
+      .release?.()
+      .then(undefined, (error: unknown) =>
+        reportError(
+          `sluice ${source.binding}: a request's concurrency lease could not be released; it expires after its leaseMs`,
+          error,
+        ),
+      )
+  }
 
   /** Gives the units back; the refund's own guard makes a second call a no-op. */
   function giveBack(decision: Decision, end: ResponseEnd, succeeded: boolean): void {
@@ -141,14 +159,17 @@ export function createSettle<Req, Res>(
     ) {
       return
     }
+    if (!counting) return release(decision)
     // A client that left or a handler that threw is a failed request: no response to judge.
     if (typeof end !== 'number') {
       if (skipFailedRequests) giveBack(decision, end, false)
+      else release(decision)
       return
     }
     if (requestWasSuccessful === undefined) {
       // Exactly one flag is set: give back what succeeded under one, what failed under the other.
       if (end < 400 !== skipFailedRequests) giveBack(decision, end, end < 400)
+      else release(decision)
       return
     }
     let verdict: MaybePromise<boolean>
@@ -156,6 +177,7 @@ export function createSettle<Req, Res>(
       verdict = requestWasSuccessful(req, res)
     } catch (error) {
       failed(decision, end, skipFailedRequests ? 'failed' : 'successful', error)
+      release(decision)
       return
     }
     Promise.resolve(verdict).then(
@@ -163,8 +185,12 @@ export function createSettle<Req, Res>(
         // Truthy is success, as express-rate-limit reads it.
         const ok = Boolean(succeeded)
         if (ok !== skipFailedRequests) giveBack(decision, end, ok)
+        else release(decision)
       },
-      (error: unknown) => failed(decision, end, skipFailedRequests ? 'failed' : 'successful', error),
+      (error: unknown) => {
+        failed(decision, end, skipFailedRequests ? 'failed' : 'successful', error)
+        release(decision)
+      },
     )
   }
 }

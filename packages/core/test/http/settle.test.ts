@@ -39,7 +39,7 @@ describe('createSettle', () => {
       skipSuccessfulRequests: false,
       requestWasSuccessful: undefined,
     }
-    expect(createSettle(outcomes, new BindingEventHub(), source)).toBeUndefined()
+    expect(createSettle(outcomes, new BindingEventHub(), source, false)).toBeUndefined()
   })
 
   it('gives back exactly what the options say, for any end, predicate and decision', async () => {
@@ -69,6 +69,7 @@ describe('createSettle', () => {
           },
           hub,
           source,
+          false,
         )
         const { decision, refund } = taken(k)
         settle?.(decision, {}, {}, e)
