@@ -63,7 +63,13 @@ describe('a descriptor that overrides its limit', () => {
     const store = referenceStore()
     let calls = 0
     const l = createRateLimiter({
-      store: { ...store, apply: (r) => (calls++, store.apply(r)) },
+      store: {
+        ...store,
+        apply: (r) => {
+          calls++
+          return store.apply(r)
+        },
+      },
       rules,
       clock: () => T0,
     })
