@@ -8,6 +8,7 @@ import { describeIsolation } from './isolation.ts'
 import { describeOperations } from './operations.ts'
 import type { ConformanceOptions } from './options.ts'
 import { describeParity } from './parity.ts'
+import { describePenalties } from './penalties.ts'
 import { describeRefunds } from './refunds.ts'
 import { describeWorkedExamples } from './workedExamples.ts'
 
@@ -33,4 +34,5 @@ export function describeStore(name: string, factory: StoreFactory, options?: Con
   describeBadInput(name, factory, options)
   describeClockSkew(name, factory, options)
   describeRefunds(name, factory, options)
+  describePenalties(name, factory, options)
 }
