@@ -15,7 +15,7 @@ import { show } from './validate.ts'
  * 4. `capabilities.algorithms` is a list of algorithm kinds (`ALGORITHM_KINDS`), and
  *    `capabilities.composite` is `true` or `false`;
  * 5. `applySync`, `syncDecider`, `close`, `refund`, `ban` and `unban`, when present, are functions
- *    (`ban` and `unban` must be, with `capabilities.penalties` true), and `syncDecider` comes
+ *    (a limiter with `blockDuration` needs `ban` and `unban`: see `resolvePenalty`), and `syncDecider` comes
  *    with `applySync` (it answers like `applySync` for one limit);
  * 6. `timeoutMs`, when present, is a whole number of milliseconds from 1 to `MAX_TIMER_MS`.
  * Then `checkAlgorithms` checks that the store can run the limits it is given.
@@ -60,9 +60,6 @@ function storeProblem(s: Partial<Store>): string | undefined {
   const penalties = capabilities.penalties
   if (penalties !== undefined && typeof penalties !== 'boolean') {
     return `capabilities.penalties must be true or false when present, got ${show(penalties)}`
-  }
-  if (penalties === true && (typeof s.ban !== 'function' || typeof s.unban !== 'function')) {
-    return 'capabilities.penalties is true, so ban and unban must be functions'
   }
   for (const method of ['applySync', 'syncDecider', 'close', 'refund', 'ban', 'unban'] as const) {
     if (s[method] !== undefined && typeof s[method] !== 'function') {

@@ -61,6 +61,12 @@ export function resolvePenalty(options: PenaltyOptions, store: Store, rules: boo
       `createRateLimiter: the ${store.name} store cannot keep blocks (capabilities.penalties is not true); use memoryStore() or a Redis store, or drop blockDuration`,
     )
   }
+  if (typeof store.ban !== 'function' || typeof store.unban !== 'function') {
+    // A wrapper that copies another store's capabilities but not its ban and unban.
+    throw new ConfigError(
+      `createRateLimiter: the ${store.name} store declares capabilities.penalties but has no ban or unban method; a store that keeps blocks needs both (see docs/writing-a-store.md)`,
+    )
+  }
   if (blockEscalation === undefined) return { blockMs, factor: 1, maxBlockMs: blockMs, forgetAfterMs: 0 }
   optionsObject(blockEscalation, 'createRateLimiter: blockEscalation', ESCALATION_OPTIONS, {
     maxBlockMs: 'use maxBlockDuration (a Duration: "1h")',

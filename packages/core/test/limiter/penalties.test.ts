@@ -246,8 +246,11 @@ describe('options', () => {
     ).toThrow(/rules limiter/)
   })
 
-  it('a store claiming penalties without ban and unban breaks the Store contract', () => {
-    const broken = { ...referenceStore(), ban: undefined }
-    expect(() => createRateLimiter({ store: broken, algorithm })).toThrow(/ban and unban must be functions/)
+  it('a store claiming penalties without ban and unban cannot take blockDuration (other limiters still can)', () => {
+    const wrapped = { ...referenceStore(), ban: undefined }
+    expect(() => createRateLimiter({ store: wrapped, algorithm, blockDuration: 0 })).toThrow(
+      /no ban or unban/,
+    )
+    expect(createRateLimiter({ store: wrapped, algorithm }).algorithms).toHaveLength(1)
   })
 })
