@@ -42,7 +42,7 @@ describe('layout', () => {
       },
       {
         allowed: false,
-        limit: 1,
+        limit: 2,
         remaining: 0,
         resetAfterMs: 9000,
         retryAfterMs: 9000,
