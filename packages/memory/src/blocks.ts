@@ -21,7 +21,14 @@ export const BLOCK_LIMIT: Algorithm = Object.freeze({
     return {
       state: state ?? [],
       ttlMs: 0,
-      decision: { allowed: true, limit: 1, remaining: live ? 0 : 1, resetAfterMs: 0, retryAfterMs: 0, delayMs: 0 },
+      decision: {
+        allowed: true,
+        limit: 1,
+        remaining: live ? 0 : 1,
+        resetAfterMs: 0,
+        retryAfterMs: 0,
+        delayMs: 0,
+      },
     }
   },
 })

@@ -164,7 +164,10 @@ describe('ban and unban', () => {
     const seen: unknown[] = []
     const spy = {
       ...store,
-      apply: (r: Parameters<typeof store.apply>[0]) => (seen.push(r.penalty), store.apply(r)),
+      apply: (r: Parameters<typeof store.apply>[0]) => {
+        seen.push(r.penalty)
+        return store.apply(r)
+      },
     }
     const limiter = createRateLimiter({ store: spy, algorithm: fixedWindow({ limit: 1, window: 1000 }) })
     await expect(limiter.ban('k', 1000)).rejects.toThrow(ConfigError)
@@ -186,7 +189,13 @@ describe('ban and unban', () => {
     const now = { t: T0 }
     const reference = referenceStore()
     let calls = 0
-    const store: Store = { ...reference, apply: (r) => (calls++, reference.apply(r)) }
+    const store: Store = {
+      ...reference,
+      apply: (r) => {
+        calls++
+        return reference.apply(r)
+      },
+    }
     const limiter = createRateLimiter({
       store,
       algorithm: fixedWindow({ limit: 5, window: 1000 }),
