@@ -30,7 +30,6 @@ import { flag, optionsObject } from './validate.ts'
 import { type WaitOptions, waitForAdmission } from './wait.ts'
 
 export type { CallOptions } from './callOptions.ts'
-export type { BlockEscalation, PenaltyOptions } from './penaltyOptions.ts'
 export type { RefundOptions } from './refunds.ts'
 
 /**
