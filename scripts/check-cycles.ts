@@ -30,7 +30,7 @@ export const CORE_LAYERS: readonly (readonly string[])[] = [
     'resilience/runtime.ts',
   ],
   // Algorithms: pure steps.
-  ['algorithm.ts', 'algorithms/', 'stepAll.ts'],
+  ['algorithm.ts', 'algorithms/', 'stepAll.ts', 'penalty.ts'],
   // Decisions and the Store contract (and the shape of a rule set, which events name).
   ['decision.ts', 'combine.ts', 'store.ts', 'reply.ts', 'plan.ts', 'rules/types.ts'],
   // Allow and deny lists (IP text, ranges) and the decisions they make without a store.
@@ -42,7 +42,7 @@ export const CORE_LAYERS: readonly (readonly string[])[] = [
   // One limiter pipeline, its refunds and waiting on it (wait, throttle), the rules planner, the limiter.
   ['callOptions.ts', 'refunds.ts', 'pipeline.ts', 'wait.ts', 'throttle.ts'],
   ['rules/'],
-  ['limiter.ts', 'limiterChecks.ts', 'sharedCounters.ts'],
+  ['limiter.ts', 'limiterChecks.ts', 'sharedCounters.ts', 'penaltyOptions.ts', 'penaltyCalls.ts'],
   // HTTP: what bindings share.
   ['http/'],
 ]

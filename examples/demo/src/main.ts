@@ -5,6 +5,7 @@ import { NOMINAL_RATE, sameRateContenders } from './algorithms.ts'
 import { parseExplain, renderExplanations } from './explain.ts'
 import { renderHtmlReport } from './htmlReport.ts'
 import { httpDemo } from './http/demo.ts'
+import { renderPenalties, simulatePenalties } from './penalties.ts'
 import { simulateAll } from './simulation.ts'
 import { measureStateSize } from './stateSize.ts'
 import { renderIntro, renderPattern, renderStateSizes, styleFor } from './terminalReport.ts'
@@ -36,6 +37,8 @@ results.forEach((run, i) => {
   console.log(renderPattern(run, i + 1, results.length, NOMINAL_RATE, style))
   if (explain !== undefined) console.log(renderExplanations(run, explain, style))
 })
+
+console.log(renderPenalties(await simulatePenalties(NOMINAL_RATE), style))
 
 const sizes = await measureStateSize(contenders)
 console.log(renderStateSizes(sizes, style))

@@ -33,6 +33,11 @@ export interface LimitDecision {
   readonly retryAfterMs: number
   /** Shaping only (leaky bucket): how long to hold the request before it runs. 0 otherwise. */
   readonly delayMs: number
+  /**
+   * Present only when the limiter key is blocked (a penalty: `blockDuration`, or `limiter.ban`):
+   * when the block ends, in ms since the epoch. Absent otherwise, so decisions compare as before.
+   */
+  readonly blockedUntil?: number
 }
 
 /** Per-key state of every algorithm: a short list of numbers (a log of timestamps for slidingLog and concurrency). */

@@ -6,6 +6,7 @@ import type { Algorithm } from './algorithm.ts'
 import { type CallOptions, tightestCost } from './callOptions.ts'
 import { checkClock } from './clock.ts'
 import type { Decision } from './decision.ts'
+import type { Duration } from './duration.ts'
 import { ConfigError } from './errors.ts'
 import { EventHub, registerHub } from './events/hub.ts'
 import { attachDebugLog, attachLogger, checkLogger } from './events/logger.ts'
@@ -14,6 +15,9 @@ import type { LimiterEvents } from './events/types.ts'
 import { checkKey, checkPrefix, keyPrefix } from './keys.ts'
 import { checkAlgorithms, checkStore } from './limiterChecks.ts'
 import { type LimitsPerCaller, perCallerPlanner } from './perCaller.ts'
+import type { Penalty } from './penalty.ts'
+import { penaltyCalls } from './penaltyCalls.ts'
+import { type PenaltyOptions, resolvePenalty } from './penaltyOptions.ts'
 import { createPipeline, type Plan, type Planner } from './pipeline.ts'
 import type { RefundOptions } from './refunds.ts'
 import { type ResilienceOptions, resolveResilience } from './resilience/options.ts'
@@ -33,7 +37,7 @@ export type { RefundOptions } from './refunds.ts'
  * Besides these, the failure options of {@link ResilienceOptions}: `timeoutMs`, `onStoreError`,
  * `onError`, `denyCache`, `circuitBreaker`.
  */
-export interface RateLimiterOptions extends ResilienceOptions, ObservabilityOptions {
+export interface RateLimiterOptions extends ResilienceOptions, ObservabilityOptions, PenaltyOptions {
   /** Where state lives: `memoryStore()`, `ioredisStore({ client })`, … */
   readonly store: Store
   /**
@@ -142,6 +146,21 @@ export interface RateLimiter {
    */
   release(decision: Decision): Promise<boolean>
   /**
+   * Blocks `key` for `duration` (ms, or `'10m'`, at most a year) from now: every call is refused
+   * with `blockedUntil`, as after a denial with `blockDuration`, whatever the key's block was (a
+   * ban may shorten one too); a live escalation level is kept. Atomic, beside the key's counters.
+   * Needs `blockDuration` on the limiter (`0` for bans only), else a `ConfigError`. A key on the
+   * `allow` list is still admitted: the lists answer before the store.
+   *
+   * @example
+   * const limiter = createRateLimiter({ store, algorithm: gcra({ rate: 10, period: '1s' }), blockDuration: 0 })
+   * await limiter.ban('user:42', '1h')
+   * await limiter.unban('user:42')
+   */
+  ban(key: string, duration: Duration): Promise<void>
+  /** Lifts `key`'s block (a ban or an automatic one) and forgets its escalation level. Atomic. Needs `blockDuration`. */
+  unban(key: string): Promise<void>
+  /**
    * Forgets `key` under every limit of this limiter (and in its deny cache and fallback store).
    * Per-caller limits: under the limits `algorithm` picks for `key` and `options.context`.
    */
@@ -181,6 +200,8 @@ const LIMITER_OPTIONS = [
   'exposeKey',
   'allow',
   'deny',
+  'blockDuration',
+  'blockEscalation',
 ]
 
 /** Option names of other rate limiters, so a ported config fails with a pointer. */
@@ -191,6 +212,8 @@ const FOREIGN_OPTIONS: Record<string, string> = {
   windowMs: 'limits are algorithms: algorithm: fixedWindow({ limit, window })',
   duration: 'limits are algorithms: algorithm: fixedWindow({ limit, window })',
   keyPrefix: 'use prefix',
+  blockDurationMs: "use blockDuration (ms or a Duration such as '1m')",
+  inMemoryBlockOnConsumed: 'blocks live beside the counters, in the same store call: use blockDuration',
   timeout: 'use timeoutMs',
   whiteList: "use allow: { keys: [...], addresses: ['10.0.0.0/8'] }",
   blackList: "use deny: { keys: [...], addresses: ['10.0.0.0/8'] }",
@@ -233,12 +256,18 @@ export function createRateLimiter(
   const logger = checkLogger(options.logger, 'createRateLimiter')
   const events = new EventHub(prefix, start, options.exposeKey)
   const call = storeCall(store, resolveResilience(options, store, algorithms), events)
+  const penalty = resolvePenalty(options as RateLimiterOptions, store, rules !== undefined)
+  if (penalty !== undefined && pick !== undefined) {
+    throw new ConfigError(
+      'createRateLimiter: blockDuration blocks a key under fixed limits, and this limiter picks its limits per caller (algorithm is a function); give blockDuration to a limiter with fixed limits, one per plan',
+    )
+  }
   const planner =
     rules !== undefined
       ? rulesPlanner(options as RulesLimiterOptions, rules, start, store)
       : pick !== undefined
         ? perCallerPlanner(pick, start, store)
-        : fixedLimits(start, algorithms)
+        : fixedLimits(start, algorithms, penalty)
   const lists = rules === undefined ? checkLists(options as RateLimiterOptions) : undefined
   const pipeline = createPipeline<Plan>(planner, call, clock, events, lists)
   if (logger !== undefined) attachLogger(events, logger)
@@ -259,8 +288,10 @@ export function createRateLimiter(
   const releaseLease = (decision: unknown) => pipeline.release(decision)
   const wait = (input: unknown, waitOptions: unknown) =>
     waitForAdmission(limit, algorithms, input, waitOptions)
-  if (rules === undefined)
-    return { limit, peek, wait, refund, release: releaseLease, reset, close, algorithms, store, events }
+  if (rules === undefined) {
+    const { ban, unban } = penaltyCalls(call, start, algorithms, clock, penalty)
+    return { limit, peek, wait, refund, release: releaseLease, ban, unban, reset, close, algorithms, store, events }
+  }
   const rulesLimiter = planner as ReturnType<typeof rulesPlanner>
   return registerHub(
     {
@@ -294,12 +325,12 @@ export function createRateLimiter(
 }
 
 /** The planner of a limiter with fixed limits: every call uses them all, under `start` + its key. */
-function fixedLimits(start: string, algorithms: readonly Algorithm[]): Planner {
+function fixedLimits(start: string, algorithms: readonly Algorithm[], penalty: Penalty | undefined): Planner {
   const maxCost = tightestCost(algorithms)
   return {
     perCall: false,
     // The pipeline plans calls from this itself; `plan` is the same, as one object.
-    fixed: { start, limits: algorithms, maxCost },
+    fixed: { start, limits: algorithms, maxCost, penalty },
     plan: (key: unknown) => ({
       limiterKey: start + checkKey(key),
       limits: algorithms,

@@ -14,7 +14,8 @@ import { show } from './validate.ts'
  * 3. `name` is a non-empty string;
  * 4. `capabilities.algorithms` is a list of algorithm kinds (`ALGORITHM_KINDS`), and
  *    `capabilities.composite` is `true` or `false`;
- * 5. `applySync`, `syncDecider`, `close` and `refund`, when present, are functions, and `syncDecider` comes
+ * 5. `applySync`, `syncDecider`, `close`, `refund`, `ban` and `unban`, when present, are functions
+ *    (a limiter with `blockDuration` needs `ban` and `unban`: see `resolvePenalty`), and `syncDecider` comes
  *    with `applySync` (it answers like `applySync` for one limit);
  * 6. `timeoutMs`, when present, is a whole number of milliseconds from 1 to `MAX_TIMER_MS`.
  * Then `checkAlgorithms` checks that the store can run the limits it is given.
@@ -56,7 +57,11 @@ function storeProblem(s: Partial<Store>): string | undefined {
   if (typeof capabilities?.composite !== 'boolean') {
     return `capabilities.composite must be true or false, got ${show(capabilities?.composite)}`
   }
-  for (const method of ['applySync', 'syncDecider', 'close', 'refund'] as const) {
+  const penalties = capabilities.penalties
+  if (penalties !== undefined && typeof penalties !== 'boolean') {
+    return `capabilities.penalties must be true or false when present, got ${show(penalties)}`
+  }
+  for (const method of ['applySync', 'syncDecider', 'close', 'refund', 'ban', 'unban'] as const) {
     if (s[method] !== undefined && typeof s[method] !== 'function') {
       return `${method} must be a function when present, got ${show(s[method])}`
     }

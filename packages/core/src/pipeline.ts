@@ -10,6 +10,7 @@ import { InputError } from './errors.ts'
 import { type CallTrace, emitDecision } from './events/decisionEvent.ts'
 import type { EventHub } from './events/hub.ts'
 import { checkKey } from './keys.ts'
+import type { Penalty } from './penalty.ts'
 import { createRefunds } from './refunds.ts'
 import type { StoreRequest } from './store.ts'
 import type { KeyedCall, StoreCall } from './storeCall.ts'
@@ -62,6 +63,8 @@ export interface Planner<P extends Plan = Plan> {
     readonly limits: readonly Algorithm[]
     /** The largest cost every limit could ever admit (`tightestCost`). */
     readonly maxCost: number
+    /** The limiter's penalty (`blockDuration`), carried by every store request; none when absent. */
+    readonly penalty?: Penalty | undefined
   }
 }
 
@@ -119,8 +122,11 @@ export function createPipeline<P extends Plan>(
   const keyed =
     fixed === undefined
       ? undefined
-      : call.keyed(fixed.start, fixed.limits, (decision, key, cost, now) =>
-          refunds.attach(decision, fixed.start, key, fixed.limits, cost, now),
+      : call.keyed(
+          fixed.start,
+          fixed.limits,
+          (decision, key, cost, now) => refunds.attach(decision, fixed.start, key, fixed.limits, cost, now),
+          fixed.penalty,
         )
 
   function decide(input: unknown, given: unknown, consume: boolean): Promise<Decision> {

@@ -45,6 +45,7 @@ class Taken implements Decision {
   declare readonly limits?: Decision['limits']
   declare readonly unlimited?: Decision['unlimited']
   declare readonly degraded?: Decision['degraded']
+  declare readonly blockedUntil?: Decision['blockedUntil']
   // What the call took, kept in the decision itself (no second object per call): the limiter key
   // is #start + #key (joined only when refunded: takes are many, refunds few), #limits in the
   // order of `policies`, #now the limiter clock's reading (undefined: the store's clock decided).
@@ -83,6 +84,7 @@ class Taken implements Decision {
     if (d.limits !== undefined || 'limits' in d) self.limits = d.limits
     if (d.unlimited !== undefined || 'unlimited' in d) self.unlimited = d.unlimited
     if (d.degraded !== undefined || 'degraded' in d) self.degraded = d.degraded
+    if (d.blockedUntil !== undefined) self.blockedUntil = d.blockedUntil
     this.#start = start
     this.#key = key
     this.#limits = limits

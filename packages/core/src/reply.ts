@@ -42,6 +42,9 @@ export function checkDecision(store: string, i: number, reply: unknown): void {
   if (!whole(d.resetAfterMs)) throw badField(store, i, 'resetAfterMs', d.resetAfterMs, WHOLE)
   if (!whole(d.retryAfterMs)) throw badField(store, i, 'retryAfterMs', d.retryAfterMs, WHOLE)
   if (!whole(d.delayMs)) throw badField(store, i, 'delayMs', d.delayMs, WHOLE)
+  if (d.blockedUntil !== undefined && !whole(d.blockedUntil)) {
+    throw badField(store, i, 'blockedUntil', d.blockedUntil, 'absent or a whole number ≥ 0 (epoch ms)')
+  }
 }
 
 /** The checks of `checkDecision` in one expression: the path every good reply takes. */
@@ -53,7 +56,8 @@ function wellFormed(d: Partial<LimitDecision>): boolean {
     whole(d.remaining) &&
     whole(d.resetAfterMs) &&
     whole(d.retryAfterMs) &&
-    whole(d.delayMs)
+    whole(d.delayMs) &&
+    (d.blockedUntil === undefined || whole(d.blockedUntil))
   )
 }
 

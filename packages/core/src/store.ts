@@ -1,5 +1,6 @@
 // The Store contract: what core asks of every backend, and what a backend declares it can run.
 import type { Algorithm, AlgorithmKind, LimitDecision } from './algorithm.ts'
+import type { Penalty } from './penalty.ts'
 
 /** What a store can run; `createRateLimiter` checks the pairing at construction. */
 export interface StoreCapabilities {
@@ -11,6 +12,12 @@ export interface StoreCapabilities {
    * `UnsupportedAlgorithmError` a limiter throws at construction (`'its state is no count'`).
    */
   readonly unsupported?: Readonly<Partial<Record<AlgorithmKind, string>>>
+  /**
+   * Optional: honours `StoreRequest.penalty` (blocks, checked and started in the same atomic step
+   * as the limits, as core's `penaltyStep`) and has `ban` and `unban`. A limiter with
+   * `blockDuration` needs it. Default false.
+   */
+  readonly penalties?: boolean
 }
 
 /**
@@ -44,6 +51,22 @@ export interface StoreRequest {
    * (see `stepWithin`). `undefined`: no bound.
    */
   readonly maxDelayMs?: number | undefined
+  /**
+   * Set only by a limiter with `blockDuration` (on a store whose `capabilities.penalties` is
+   * true): check the key's block first and start one after a denied consuming call, in the same
+   * atomic step, exactly as core's `penaltyStep`. `undefined`: no block is read or written.
+   */
+  readonly penalty?: Penalty | undefined
+}
+
+/** One atomic ban (`limiter.ban(key, ms)`): the key's block state becomes core's `banState`. */
+export interface BanRequest {
+  /** The limiter key, as in `StoreRequest`. */
+  readonly key: string
+  /** How long the ban lasts from `now`: a whole number of ms ≥ 1. */
+  readonly durationMs: number
+  /** Milliseconds since the epoch from the limiter's clock, or `undefined` for the store's own clock. */
+  readonly now: number | undefined
 }
 
 /**
@@ -114,6 +137,13 @@ export interface Store {
    * on the same states. A store without it cannot serve `limiter.refund` (a `ConfigError` there).
    */
   refund?(request: RefundRequest): Promise<void>
+  /**
+   * Optional, with `capabilities.penalties`: bans the limiter key atomically (see `BanRequest`):
+   * its block state, kept beside its counters, becomes core's `banState` of what it held.
+   */
+  ban?(request: BanRequest): Promise<void>
+  /** Optional, with `capabilities.penalties`: forgets the limiter key's block state (the block and its escalation). */
+  unban?(key: string): Promise<void>
   /** Forgets the counter of every given limit under the limiter key `key`. */
   reset(key: string, limits: readonly Algorithm[]): Promise<void>
   /**

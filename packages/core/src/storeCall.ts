@@ -5,6 +5,7 @@ import type { Decision } from './decision.ts'
 import { ConfigError, SluiceError, StoreError, StoreTimeoutError } from './errors.ts'
 import type { CallTrace } from './events/decisionEvent.ts'
 import type { EventHub } from './events/hub.ts'
+import type { Penalty } from './penalty.ts'
 import { checkDecision, checkReply } from './reply.ts'
 import { CircuitBreaker } from './resilience/circuitBreaker.ts'
 import { createStoreDeadlines } from './resilience/deadlines.ts'
@@ -12,7 +13,7 @@ import { DenyCache } from './resilience/denyCache.ts'
 import { type Resilience, resolveResilience } from './resilience/options.ts'
 import { monotonicNow } from './resilience/runtime.ts'
 import { answerWithoutStore } from './resilience/storeErrorMode.ts'
-import type { RefundRequest, Store, StoreRequest } from './store.ts'
+import type { BanRequest, RefundRequest, Store, StoreRequest } from './store.ts'
 
 /** Runs one store request and folds its per-limit decisions into one `Decision`. */
 export interface StoreCall {
@@ -26,7 +27,13 @@ export interface StoreCall {
    * as `call({ key: start + key, limits, … })`. On a synchronous store with a `syncDecider` and
    * no deny cache, a one-limit call allocates no request, no joined key and no reply array.
    */
-  keyed(start: string, limits: readonly Algorithm[], taken?: TakenHook): KeyedCall
+  keyed(start: string, limits: readonly Algorithm[], taken?: TakenHook, penalty?: Penalty): KeyedCall
+  /**
+   * `Store.ban` / `Store.unban` within the deadline (no breaker, no store-error mode: a failure
+   * rejects with its `StoreError`); both forget the key's cached denials.
+   */
+  ban(request: BanRequest, limits: readonly Algorithm[]): Promise<void>
+  unban(limiterKey: string, limits: readonly Algorithm[]): Promise<void>
   /**
    * Gives units back in the store (`Store.refund`) within the deadline, and forgets the key's
    * cached denials. No breaker, no store-error mode: a failed refund rejects with its `StoreError`.
@@ -169,7 +176,10 @@ export function storeCall(
       try {
         const started = trace === undefined ? 0 : monotonicNow()
         const reply = (applySync as NonNullable<typeof applySync>)(request)
-        const decision = combine(request.limits, checkReply(store.name, request.limits.length, reply))
+        const decision = blocked(
+          combine(request.limits, checkReply(store.name, request.limits.length, reply)),
+          reply,
+        )
         if (trace !== undefined) trace.storeLatencyMs = monotonicNow() - started
         return Promise.resolve(taken === undefined ? decision : taken(decision))
       } catch (error) {
@@ -209,7 +219,7 @@ export function storeCall(
           }
           if (trace !== undefined) trace.storeLatencyMs = monotonicNow() - started
           succeeded()
-          const decision = combine(request.limits, decisions)
+          const decision = blocked(combine(request.limits, decisions), decisions)
           if (cache !== undefined && !decision.allowed) cache.remember(request, t, decision)
           return taken === undefined ? decision : taken(decision)
         },
@@ -217,15 +227,20 @@ export function storeCall(
       )
   }) as StoreCall
 
-  call.keyed = (start, limits, taken) => {
+  call.keyed = (start, limits, taken, penalty) => {
     const joined: KeyedCall = (key, cost, consume, now, maxDelayMs, trace) =>
       call(
-        { key: start + key, limits, cost, consume, now, maxDelayMs },
+        penalty === undefined
+          ? { key: start + key, limits, cost, consume, now, maxDelayMs }
+          : { key: start + key, limits, cost, consume, now, maxDelayMs, penalty },
         trace,
         consume && taken !== undefined ? (d) => taken(d, key, cost, now) : undefined,
       )
+    // A decider knows no blocks: a limiter with a penalty sends requests.
     const decide =
-      direct && limits.length === 1 ? store.syncDecider?.(start, limits[0] as Algorithm) : undefined
+      direct && limits.length === 1 && penalty === undefined
+        ? store.syncDecider?.(start, limits[0] as Algorithm)
+        : undefined
     if (decide === undefined) return joined
     const policy = (limits[0] as Algorithm).name
     // The decider's answer, read at once by `checkDecision` and `decideOne`: calls never overlap.
@@ -260,6 +275,32 @@ export function storeCall(
         .then(() => cache?.forget(limiterKey, limits))
     )
   }
+  const penaltyCall = (
+    operation: 'ban' | 'unban',
+    key: string,
+    limits: readonly Algorithm[],
+    run: () => Promise<void>,
+  ) => {
+    if (deadlines.closed) return Promise.reject(closedError())
+    cache?.forget(key, limits)
+    return deadlines.run(operation, run).then(
+      () => {
+        // A denial answered while the ban or unban was on its way may predate it: forget again.
+        cache?.forget(key, limits)
+      },
+      (error: unknown) => {
+        if (error instanceof SluiceError) throw error
+        throw new StoreError(
+          `${store.name} store: ${operation} failed: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        )
+      },
+    )
+  }
+  call.ban = (request, limits) =>
+    penaltyCall('ban', request.key, limits, () => (store.ban as NonNullable<Store['ban']>)(request))
+  call.unban = (key, limits) =>
+    penaltyCall('unban', key, limits, () => (store.unban as NonNullable<Store['unban']>)(key))
   call.refund = (request) => {
     if (deadlines.closed) return Promise.reject(closedError())
     const refund = store.refund?.bind(store)
@@ -289,4 +330,24 @@ export function storeCall(
     cache?.clear()
   }
   return call
+}
+
+/**
+ * The decision with `blockedUntil` when the store's decisions carry one (a blocked key): every
+ * decision of a blocked request carries the same. Off the hot path unless blocked: one read.
+ */
+function blocked(decision: Decision, decisions: unknown): Decision {
+  const until = (decisions as readonly LimitDecision[])[0]?.blockedUntil
+  if (until === undefined) return decision
+  return {
+    allowed: decision.allowed,
+    limit: decision.limit,
+    remaining: decision.remaining,
+    resetAfterMs: decision.resetAfterMs,
+    retryAfterMs: decision.retryAfterMs,
+    delayMs: decision.delayMs,
+    policy: decision.policy,
+    policies: decision.policies,
+    blockedUntil: until,
+  }
 }

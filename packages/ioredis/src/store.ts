@@ -1,6 +1,7 @@
 // The ioredis store: sluice's Redis scripts (scriptStore) through ioredis's defineCommand, on one server or a Cluster.
 import type { Store } from '@sluice/core/store'
 import {
+  BAN_SCRIPT,
   ENGINE_SCRIPT,
   KIND_SCRIPTS,
   type LuaScript,
@@ -72,6 +73,7 @@ function adapter(client: Client): ScriptClient {
   for (const script of Object.values(KIND_SCRIPTS)) commands.set(script, defined(client, script, [1]))
   commands.set(ENGINE_SCRIPT, defined(client, ENGINE_SCRIPT, ENGINE_KEY_COUNTS))
   commands.set(REFUND_SCRIPT, defined(client, REFUND_SCRIPT, ENGINE_KEY_COUNTS))
+  commands.set(BAN_SCRIPT, defined(client, BAN_SCRIPT, [1]))
   const slots = 'nodes' in client ? client.slots : undefined
   return {
     async run(script, keys, args) {

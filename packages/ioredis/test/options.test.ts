@@ -25,6 +25,7 @@ describe('ioredisStore options', () => {
     expect(store.capabilities).toEqual({
       algorithms: ['fixedWindow', 'slidingLog', 'slidingWindow', 'tokenBucket', 'gcra', 'leakyBucket'],
       composite: true,
+      penalties: true,
     })
     expect(() =>
       createRateLimiter({ store, algorithm: [fixedWindow({ limit: 1, window: 1 })] }),

@@ -1,6 +1,9 @@
 import { type Algorithm, InputError, type LimitDecision } from '@sluice/core'
 import {
   ALGORITHM_KINDS,
+  type BanRequest,
+  banState,
+  penaltyStep,
   type RefundRequest,
   refundAll,
   type StateWrite,
@@ -9,6 +12,7 @@ import {
   stepAll,
   stepWithin,
 } from '@sluice/core/store'
+import { BLOCK_LIMIT, blockState } from './blocks.ts'
 import { Entries, type LimitTable } from './entries.ts'
 import { type MemoryStoreOptions, resolveOptions } from './options.ts'
 import { StalePurge } from './stalePurge.ts'
@@ -169,9 +173,28 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     consume,
     now = Date.now(),
     maxDelayMs,
+    penalty,
   }: StoreRequest): readonly LimitDecision[] {
     const start = startOf(whole)
     const key = start === '' ? whole : whole.slice(start.length)
+    if (penalty !== undefined) {
+      // Blocks: core's penaltyStep on the key's block state and counters, in this one section.
+      if (key.length > longestKey) throw tooLong(key)
+      const states = limits.map((limit) => {
+        const slot = find(limit, start, key, consume)
+        return slot === 0 ? undefined : entries.state(slot, false)
+      })
+      const held = find(BLOCK_LIMIT, start, key, consume)
+      const block = held === 0 ? undefined : blockState(entries.state(held, true))
+      const result = penaltyStep(limits, states, block, now, cost, consume, maxDelayMs, penalty)
+      result.writes.forEach((w, i) => {
+        const limit = limits[i] as Algorithm
+        write(limit, start, key, find(limit, start, key, false), now, w)
+      })
+      if (result.block !== undefined)
+        write(BLOCK_LIMIT, start, key, find(BLOCK_LIMIT, start, key, false), now, result.block)
+      return result.decisions
+    }
     // One limit: stepAll reduces to the step itself; calling it directly saves allocations.
     if (limits.length === 1)
       return [applyOne(limits[0] as Algorithm, start, key, cost, consume, now, maxDelayMs)]
@@ -233,13 +256,29 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     }
   }
 
+  /** `Store.ban`: core's `banState` of the key's block state, written in one synchronous section. */
+  function banSync({ key: whole, durationMs, now = Date.now() }: BanRequest): void {
+    const start = startOf(whole)
+    const key = start === '' ? whole : whole.slice(start.length)
+    if (key.length > longestKey) throw tooLong(key)
+    const slot = find(BLOCK_LIMIT, start, key, true)
+    const held = slot === 0 ? undefined : blockState(entries.state(slot, true))
+    write(BLOCK_LIMIT, start, key, slot, now, banState(held, now, durationMs))
+  }
+
   return {
     name: 'memory',
-    capabilities: { algorithms: ALGORITHM_KINDS, composite: true },
+    capabilities: { algorithms: ALGORITHM_KINDS, composite: true, penalties: true },
     apply: async (request) => applySync(request),
     applySync,
     syncDecider,
     refund: async (request) => refundSync(request),
+    ban: async (request) => banSync(request),
+    unban: async (whole) => {
+      const start = startOf(whole)
+      const slot = find(BLOCK_LIMIT, start, start === '' ? whole : whole.slice(start.length), false)
+      if (slot !== 0) drop(slot)
+    },
     reset: async (whole, limits) => {
       const start = startOf(whole)
       const key = start === '' ? whole : whole.slice(start.length)

@@ -34,6 +34,7 @@ describe('nodeRedisStore options', () => {
       expect(store.capabilities).toEqual({
         algorithms: ['fixedWindow', 'slidingLog', 'slidingWindow', 'tokenBucket', 'gcra', 'leakyBucket'],
         composite: true,
+        penalties: true,
       })
     }
   })

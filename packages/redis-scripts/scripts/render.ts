@@ -17,6 +17,7 @@ export const LUA_FILES = [
   'single',
   'engine',
   'refund',
+  'ban',
 ] as const
 
 export type LuaFile = (typeof LUA_FILES)[number]

@@ -18,7 +18,14 @@ export {
 } from './options.ts'
 export { refundArgs } from './refund.ts'
 export { LUA_SOURCES } from './scripts.generated.ts'
-export { ENGINE_SCRIPT, KIND_SCRIPTS, type LuaScript, REFUND_SCRIPT, scriptFingerprint } from './scripts.ts'
+export {
+  BAN_SCRIPT,
+  ENGINE_SCRIPT,
+  KIND_SCRIPTS,
+  type LuaScript,
+  REFUND_SCRIPT,
+  scriptFingerprint,
+} from './scripts.ts'
 export { keySlot } from './slot.ts'
 export { type ScriptStore, type ScriptStoreOptions, scriptStore } from './store.ts'
 export {

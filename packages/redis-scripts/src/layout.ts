@@ -2,7 +2,7 @@
 // requests, and their replies as decisions. Numbers travel as `String(n)`, the shortest text that
 // reads back as the same double, so Lua's `tonumber` sees exactly the numbers core's steps see.
 import type { Algorithm, AlgorithmKind, LimitDecision } from '@sluice/core'
-import { ALGORITHM_KINDS, type StoreRequest } from '@sluice/core/store'
+import { ALGORITHM_KINDS, type Penalty, type StoreRequest } from '@sluice/core/store'
 
 /** Every algorithm kind the scripts run: all of them, each with its Lua twin. */
 export const SCRIPT_ALGORITHMS: readonly AlgorithmKind[] = ALGORITHM_KINDS
@@ -98,10 +98,27 @@ function nowArg(request: StoreRequest, clock: ScriptClock): string {
   return request.now !== undefined ? String(request.now) : clock === 'client' ? String(Date.now()) : ''
 }
 
-/** ARGV mode: `'1'` consume, `'0'` peek, either followed by `:` and `maxDelayMs` when the request has one. */
+/**
+ * ARGV mode: `'1'` consume, `'0'` peek, either followed by `:` and `maxDelayMs` when the request has
+ * one; with a penalty, then `|` and its text (see `penaltyText`): the engine alone reads that.
+ */
 function modeArg(request: StoreRequest): string {
   const mode = request.consume ? '1' : '0'
-  return request.maxDelayMs === undefined ? mode : `${mode}:${request.maxDelayMs}`
+  const text = request.maxDelayMs === undefined ? mode : `${mode}:${request.maxDelayMs}`
+  return request.penalty === undefined ? text : `${text}|${penaltyText(request.penalty)}`
+}
+
+const penaltyTexts = new WeakMap<Penalty, string>()
+
+/** A penalty as the engine reads it, `blockMs:factor:maxBlockMs:forgetAfterMs`, made once per limiter. */
+function penaltyText(penalty: Penalty): string {
+  let text = penaltyTexts.get(penalty)
+  if (text === undefined) {
+    const { blockMs, factor, maxBlockMs, forgetAfterMs } = penalty
+    text = `${blockMs}:${factor}:${maxBlockMs}:${forgetAfterMs}`
+    penaltyTexts.set(penalty, text)
+  }
+  return text
 }
 
 /**
@@ -132,10 +149,26 @@ export function parseSingleReply(reply: unknown, limit: Algorithm): LimitDecisio
   return decision(specOf(limit).limit, reply, 0)
 }
 
-/** One limit's decision from its four values at `at`. */
-function decision(limit: number, reply: readonly unknown[], at: number): LimitDecision {
+/** One limit's decision from its four values at `at` (with `blockedUntil` for a blocked key). */
+function decision(
+  limit: number,
+  reply: readonly unknown[],
+  at: number,
+  blockedUntil?: number,
+): LimitDecision {
   const allowed = reply[at] === 1
   const wait = number(reply[at + 3])
+  if (blockedUntil !== undefined) {
+    return {
+      allowed,
+      limit,
+      remaining: number(reply[at + 1]),
+      resetAfterMs: number(reply[at + 2]),
+      retryAfterMs: allowed ? 0 : wait,
+      delayMs: allowed ? wait : 0,
+      blockedUntil,
+    }
+  }
   return {
     allowed,
     limit,
@@ -232,15 +265,18 @@ export function parseEngineReply(
       continue
     }
     const n = request.limits.length
-    if (status !== 1 || at + 1 + PER_LIMIT * n > reply.length) {
+    // 2: a blocked key, its blockedUntil next (only a request with a penalty gets one).
+    const head = status === 2 && request.penalty !== undefined ? 2 : 1
+    if ((status !== 1 && head !== 2) || at + head + PER_LIMIT * n > reply.length) {
       throw new TypeError(
         `redis-scripts: the engine's reply ends or breaks at value ${at} of ${reply.length}`,
       )
     }
-    at++
+    const blockedUntil = head === 2 ? number(reply[at + 1]) : undefined
+    at += head
     const limits: LimitDecision[] = []
     for (const limit of request.limits) {
-      limits.push(decision(specOf(limit).limit, reply, at))
+      limits.push(decision(specOf(limit).limit, reply, at, blockedUntil))
       at += PER_LIMIT
     }
     outcomes.push(limits)

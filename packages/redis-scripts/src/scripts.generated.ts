@@ -14,6 +14,7 @@ type LuaFile =
   | 'single'
   | 'engine'
   | 'refund'
+  | 'ban'
 
 /** The text of every .lua file of this package, by file name. */
 export const LUA_SOURCES: Readonly<Record<LuaFile, string>> = {
@@ -414,13 +415,16 @@ return { verdict, replyNumber(remaining), replyNumber(resetAfterMs), replyNumber
 -- ARGV[2]: D, the decisions.   ARGV[3]: S, the limits (specs) they use.
 -- Then S specs of 5: id, kind, and its three params ('' where a kind has two).
 -- Then D decisions of 4: plan (spec ids joined by ','), now ('' for the server's clock), cost, mode
--- ('1' consume, '0' peek, either followed by ':' and maxDelayMs).
+-- ('1' consume, '0' peek, either followed by ':' and maxDelayMs; then, for a limiter with a
+-- penalty, '|' and blockMs:factor:maxBlockMs:forgetAfterMs).
 -- Then the keys past the K declared ones, if any (on a Cluster, decisions of other slots served by
 -- the same node: a script without flags may touch a node's keys of any slot).
--- Each decision takes the next keys in order, one per limit of its plan.
+-- Each decision takes the next keys in order, one per limit of its plan, then with a penalty its
+-- block key (\`{limiterKey}:!block\`, text 'blockedUntil lastBlockMs forgetUntil').
 --
 -- Replies per decision: 1 and, per limit, allowed (1/0), remaining, resetAfterMs and the wait
--- (retryAfterMs when denied, delayMs when allowed); or 0 and Redis's error text.
+-- (retryAfterMs when denied, delayMs when allowed); 2, blockedUntil, then the same per limit, for a
+-- blocked key; or 0 and Redis's error text.
 
 local declared = tonumber(ARGV[1])
 local decisionCount = tonumber(ARGV[2])
@@ -475,8 +479,123 @@ end
 -- A composite's per-limit values, reused by every composite of the call.
 local IDS, KEYS_OF, S1, S2, S3, OK, REM, RESET, WAIT, TTL, N1, N2, N3 = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
 
+-- A decision's mode text and its penalty text ('blockMs:factor:maxBlockMs:forgetAfterMs'), or nil.
+local function penaltyOf(mode)
+  if mode == '1' or mode == '0' then return mode, nil end
+  local bar = string.find(mode, '|', 1, true)
+  if bar == nil then return mode, nil end
+  return string.sub(mode, 1, bar - 1), string.sub(mode, bar + 1)
+end
+
+-- The twin of core's penaltyStep: a decision of a limiter with a penalty (one limit or several).
+-- While the key is blocked, every limit denies unstepped; else stepAll, and a denied consuming call
+-- with a cost starts a block (escalated within forgetAfterMs of the last one's end, capped).
+local function penalized(plan, now, graceMs, cost, consume, maxDelay, penalty)
+  local n = 0
+  for id in string.gmatch(plan, '[^,]+') do
+    n = n + 1
+    IDS[n] = id
+    KEYS_OF[n] = nextKey()
+  end
+  local blockKey = nextKey()
+  local err, b1, b2, b3 = readText(blockKey)
+  if err then return fail(err) end
+  local live = b3 ~= nil and b3 > now
+  if live and b1 > now then
+    local wait = b1 - now
+    for i = 1, n do
+      if UNKNOWN[IDS[i]] or STEPS[IDS[i]] == nil then return fail(UNKNOWN[IDS[i]] or 'ERR sluice: no limit spec ' .. IDS[i]) end
+    end
+    emit(2)
+    emit(replyNumber(b1))
+    for _ = 1, n do
+      emit(0)
+      emit(0)
+      emit(replyNumber(wait))
+      emit(replyNumber(wait))
+    end
+    return
+  end
+  for i = 1, n do
+    local id = IDS[i]
+    err = UNKNOWN[id]
+    if err == nil and STEPS[id] == nil then err = 'ERR sluice: no limit spec ' .. id end
+    if err == nil then err, S1[i], S2[i], S3[i] = READS[id](KEYS_OF[i]) end
+    if err then return fail(err) end
+  end
+  local admitted = true
+  for i = 1, n do
+    local id = IDS[i]
+    OK[i], REM[i], RESET[i], WAIT[i], TTL[i], N1[i], N2[i], N3[i] =
+      STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, cost, P1[id], P2[id], P3[id])
+    if OK[i] and maxDelay ~= nil and WAIT[i] > maxDelay then
+      local _, untouchedRemaining, untouchedReset =
+        STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, 0, P1[id], P2[id], P3[id])
+      OK[i], REM[i], RESET[i], WAIT[i] = false, untouchedRemaining, untouchedReset, WAIT[i] - maxDelay
+    end
+    if not OK[i] then admitted = false end
+  end
+  local blockedUntil = nil
+  if admitted then
+    if consume and cost > 0 then
+      local wrote = false
+      for i = 1, n do
+        if TTL[i] > 0 then
+          err = persist(WRITES[IDS[i]], KEYS_OF[i], cost, TTL[i], graceMs, N1[i], N2[i], N3[i])
+          if err then
+            if wrote then return redis.error_reply(err) end
+            return fail(err)
+          end
+          wrote = true
+        end
+      end
+      for i = 1, n do
+        if not (TTL[i] > 0) then redis.call('DEL', KEYS_OF[i]) end
+      end
+    end
+  else
+    for i = 1, n do
+      if OK[i] then
+        local id = IDS[i]
+        OK[i], REM[i], RESET[i], WAIT[i] =
+          STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, 0, P1[id], P2[id], P3[id])
+      end
+    end
+    local c1, c2, c3, c4 = string.match(penalty, '^([^:]*):([^:]*):([^:]*):([^:]*)$')
+    local blockMs = tonumber(c1)
+    if consume and cost > 0 and blockMs > 0 then
+      local factor, maxBlockMs, forgetAfterMs = tonumber(c2), tonumber(c3), tonumber(c4)
+      local ms = blockMs
+      if live and b2 > 0 then
+        ms = ceil(b2 * factor)
+        if maxBlockMs < ms then ms = maxBlockMs end
+      end
+      blockedUntil = now + ms
+      local forgetUntil = blockedUntil + forgetAfterMs
+      err = persist(writeText, blockKey, cost, forgetUntil - now, graceMs, blockedUntil, ms, forgetUntil)
+      if err then return fail(err) end
+      for i = 1, n do
+        if not OK[i] and WAIT[i] < ms then WAIT[i] = ms end
+      end
+    end
+  end
+  if blockedUntil == nil then
+    emit(1)
+  else
+    emit(2)
+    emit(replyNumber(blockedUntil))
+  end
+  for i = 1, n do
+    if OK[i] then emit(1) else emit(0) end
+    emit(replyNumber(REM[i]))
+    emit(replyNumber(RESET[i]))
+    emit(replyNumber(WAIT[i]))
+  end
+end
+
 for _ = 1, decisionCount do
-  local plan, nowArg, cost, consume, maxDelay = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), modeOf(ARGV[at + 3])
+  local mode, penalty = penaltyOf(ARGV[at + 3])
+  local plan, nowArg, cost, consume, maxDelay = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), modeOf(mode)
   at = at + 4
   local now, graceMs
   if nowArg == '' then
@@ -487,7 +606,9 @@ for _ = 1, decisionCount do
     now, graceMs = tonumber(nowArg), 1000
   end
   local step = STEPS[plan]
-  if step ~= nil then
+  if penalty ~= nil then
+    penalized(plan, now, graceMs, cost, consume, maxDelay, penalty)
+  elseif step ~= nil then
     -- One limit: the plan is its spec id.
     local key = nextKey()
     local p1, p2, p3 = P1[plan], P2[plan], P3[plan]
@@ -761,6 +882,33 @@ for i = 1, n do
     end
   end
 end
+return 1
+`,
+  ban: `-- limiter.ban: the twin of core's banState, after the helpers (shared.lua). Atomic on one key.
+--
+-- KEYS[1]: the limiter key's block key (\`{limiterKey}:!block\`, text 'blockedUntil lastBlockMs
+-- forgetUntil'). ARGV[1]: now in ms, or '' for the server's clock (TIME). ARGV[2]: the ban in ms.
+--
+-- The key is blocked until now + the ban, whatever it held (a ban may shorten a block); a live
+-- escalation level (lastBlockMs, until forgetUntil) is kept. Replies 1.
+
+local now, graceMs
+if ARGV[1] == '' then
+  now, graceMs = serverNow(), 0
+else
+  -- The caller's clock: the key lives a little past its TTL (see single.lua).
+  now, graceMs = tonumber(ARGV[1]), 1000
+end
+local err, _, lastBlockMs, heldForget = readText(KEYS[1])
+if err then return redis.error_reply(err) end
+local blockedUntil = now + tonumber(ARGV[2])
+local last, forgetUntil = 0, blockedUntil
+if heldForget ~= nil and heldForget > now then
+  last = lastBlockMs
+  if heldForget > blockedUntil then forgetUntil = heldForget end
+end
+err = persist(writeText, KEYS[1], 0, forgetUntil - now, graceMs, blockedUntil, last, forgetUntil)
+if err then return redis.error_reply(err) end
 return 1
 `,
 }

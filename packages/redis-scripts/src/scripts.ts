@@ -104,3 +104,9 @@ export const REFUND_SCRIPT: LuaScript = script('refund', [
   ...ALL_FILES.map((file) => LUA_SOURCES[file]),
   LUA_SOURCES.refund,
 ])
+
+/**
+ * The ban script (`ban.lua`): `limiter.ban(key, ms)` on the limiter key's block key, core's
+ * `banState` in one atomic call. KEYS: the block key; ARGV: now (`''` for the server's clock), ms.
+ */
+export const BAN_SCRIPT: LuaScript = script('ban', [LUA_SOURCES.shared, LUA_SOURCES.ban])

@@ -7,6 +7,7 @@ import {
   type StoreTimeoutError,
 } from '@sluice/core'
 import {
+  BLOCK_ID,
   createStoreDeadlines,
   MAX_LIMITS_PER_REQUEST,
   type Store,
@@ -14,7 +15,7 @@ import {
 } from '@sluice/core/store'
 import { createBatcher } from './batch.ts'
 import type { ScriptClient } from './client.ts'
-import { storeKeys } from './keys.ts'
+import { storeKey, storeKeys } from './keys.ts'
 import {
   engineCall,
   parseEngineReply,
@@ -25,7 +26,7 @@ import {
   specOf,
 } from './layout.ts'
 import { refundArgs } from './refund.ts'
-import { ENGINE_SCRIPT, KIND_SCRIPTS, REFUND_SCRIPT } from './scripts.ts'
+import { BAN_SCRIPT, ENGINE_SCRIPT, KIND_SCRIPTS, REFUND_SCRIPT } from './scripts.ts'
 
 export interface ScriptStoreOptions {
   /** The store's name in messages and `store.name`: `'ioredis'`, `'upstash'`. */
@@ -94,7 +95,8 @@ export function scriptStore(options: ScriptStoreOptions): ScriptStore {
   /** One decision in its own call: its kind's script for one limit, the engine for a composite. */
   async function alone(request: StoreRequest, keys: readonly string[]): Promise<readonly LimitDecision[]> {
     const limit = request.limits[0] as Algorithm
-    if (request.limits.length === 1) {
+    // A penalty is the engine's: the kinds' scripts know no blocks (and pay nothing for them).
+    if (request.limits.length === 1 && request.penalty === undefined) {
       const reply = await client.run(
         KIND_SCRIPTS[limit.kind],
         [keys[0] as string],
@@ -131,13 +133,15 @@ export function scriptStore(options: ScriptStoreOptions): ScriptStore {
     // this decision alone.
     for (const limit of limits) specOf(limit)
     const keys = storeKeys(prefix, request.key, limits)
+    // With a penalty, the block key follows the limits' keys (same hash tag: same Cluster slot).
+    if (request.penalty !== undefined) keys.push(storeKey(prefix, request.key, BLOCK_BY_ID))
     const ready = client.ready?.()
     return ready === undefined ? send(request, keys) : ready.then(() => send(request, keys))
   }
 
   return {
     name,
-    capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true },
+    capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true, penalties: true },
     timeoutMs,
     apply: (request) => deadlines.run('apply', () => start(request)),
     // One script call, not batched: refunds are few, and each is atomic over its limiter key.
@@ -150,6 +154,20 @@ export function scriptStore(options: ScriptStoreOptions): ScriptStore {
         if (reply !== 1)
           throw badReply(new TypeError(`expected 1 from the refund script, got ${String(reply)}`))
       }),
+    // One script call: core's banState on the block key, atomic.
+    ban: (request) =>
+      deadlines.run('ban', async () => {
+        const key = storeKey(prefix, request.key, BLOCK_BY_ID)
+        const now =
+          request.now !== undefined ? String(request.now) : clock === 'client' ? String(Date.now()) : ''
+        await client.ready?.()
+        const reply = await client.run(BAN_SCRIPT, [key], [now, String(request.durationMs)])
+        if (reply !== 1) throw badReply(new TypeError(`expected 1 from the ban script, got ${String(reply)}`))
+      }),
+    unban: (key) =>
+      deadlines.run('unban', async () => {
+        await client.del([storeKey(prefix, key, BLOCK_BY_ID)])
+      }),
     reset: (key, limits) =>
       deadlines.run('reset', async () => {
         if (limits.length > 0) await client.del(storeKeys(prefix, key, limits))
@@ -158,3 +176,6 @@ export function scriptStore(options: ScriptStoreOptions): ScriptStore {
     close: () => deadlines.close(),
   }
 }
+
+/** Where a limiter key's block state is kept: `{limiterKey}:!block`, beside its counters. */
+const BLOCK_BY_ID = { id: BLOCK_ID }

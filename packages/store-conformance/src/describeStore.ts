@@ -9,6 +9,7 @@ import { describeLeases } from './leases.ts'
 import { describeOperations } from './operations.ts'
 import type { ConformanceOptions } from './options.ts'
 import { describeParity } from './parity.ts'
+import { describePenalties } from './penalties.ts'
 import { describeRefunds } from './refunds.ts'
 import { describeWorkedExamples } from './workedExamples.ts'
 
@@ -35,4 +36,5 @@ export function describeStore(name: string, factory: StoreFactory, options?: Con
   describeClockSkew(name, factory, options)
   describeRefunds(name, factory, options)
   describeLeases(name, factory, options)
+  describePenalties(name, factory, options)
 }

@@ -1,7 +1,18 @@
 // The reference store: core's stepAll over a Map. The one model every store is held to, and the
 // simplest correct store for tests that need one without a backend.
 import type { Algorithm, AlgorithmKind, AlgorithmState } from '@sluice/core'
-import { ALGORITHM_KINDS, refundAll, type Store, type StoreRequest, stepAll } from '@sluice/core/store'
+import {
+  ALGORITHM_KINDS,
+  type BlockState,
+  banState,
+  penaltyStep,
+  refundAll,
+  type StateWrite,
+  type StepAllResult,
+  type Store,
+  type StoreRequest,
+  stepAll,
+} from '@sluice/core/store'
 
 interface Entry {
   readonly state: AlgorithmState
@@ -24,6 +35,8 @@ export interface ReferenceStoreOptions {
    * no deadline, breaker or deny cache by default. Default false: it behaves as a network store.
    */
   readonly sync?: boolean
+  /** Whether it keeps blocks (`capabilities.penalties`, `ban`, `unban`). Default true. */
+  readonly penalties?: boolean
 }
 
 /**
@@ -39,13 +52,24 @@ export interface ReferenceStoreOptions {
 export function referenceStore(options: ReferenceStoreOptions = {}): Store {
   const { algorithms = ALGORITHM_KINDS, composite = true, clock = Date.now } = options
   const counters = new Map<string, Map<string, Entry>>()
-  function applySync({ key, limits, cost, consume, now = clock(), maxDelayMs }: StoreRequest) {
+  // Block states by limiter key (core's penaltyStep), dropped like counters once their TTL passed.
+  const blocks = new Map<string, Entry>()
+  const heldBlock = (key: string, now: number): BlockState | undefined => {
+    const entry = blocks.get(key)
+    return entry !== undefined && now < entry.expiresAt ? (entry.state as unknown as BlockState) : undefined
+  }
+  function applySync({ key, limits, cost, consume, now = clock(), maxDelayMs, penalty }: StoreRequest) {
     const entries = counters.get(key) ?? new Map<string, Entry>()
     const states = limits.map((limit) => {
       const entry = entries.get(limit.id)
       return entry !== undefined && now < entry.expiresAt ? entry.state : undefined
     })
-    const { decisions, writes } = stepAll(limits, states, now, cost, consume, maxDelayMs)
+    const stepped: StepAllResult & { block?: StateWrite | undefined } =
+      penalty === undefined
+        ? stepAll(limits, states, now, cost, consume, maxDelayMs)
+        : penaltyStep(limits, states, heldBlock(key, now), now, cost, consume, maxDelayMs, penalty)
+    const { decisions, writes, block } = stepped
+    if (block !== undefined) blocks.set(key, { state: block.state, expiresAt: now + block.ttlMs })
     writes.forEach((write, i) => {
       entries.set((limits[i] as Algorithm).id, { state: write.state, expiresAt: now + write.ttlMs })
     })
@@ -54,7 +78,7 @@ export function referenceStore(options: ReferenceStoreOptions = {}): Store {
   }
   return {
     name: 'reference',
-    capabilities: { algorithms, composite },
+    capabilities: { algorithms, composite, penalties: options.penalties !== false },
     apply: async (request) => applySync(request),
     // core's refundAll on the live states, written like a step's writes.
     async refund({ key, limits, cost, now = clock(), takenResetMs }) {
@@ -72,6 +96,17 @@ export function referenceStore(options: ReferenceStoreOptions = {}): Store {
       })
     },
     ...(options.sync === true ? { applySync } : {}),
+    ...(options.penalties === false
+      ? {}
+      : {
+          async ban({ key, durationMs, now = clock() }) {
+            const { state, ttlMs } = banState(heldBlock(key, now), now, durationMs)
+            blocks.set(key, { state, expiresAt: now + ttlMs })
+          },
+          async unban(key: string) {
+            blocks.delete(key)
+          },
+        }),
     async reset(key, limits) {
       const entries = counters.get(key)
       for (const limit of limits) entries?.delete(limit.id)

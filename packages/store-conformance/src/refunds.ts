@@ -148,7 +148,7 @@ const WORKED: Readonly<Record<AlgorithmKind, (h: Harness) => Promise<void>>> = {
 }
 
 /** A limit of `kind` whose state real time cannot change within a test: for the store's clock. */
-function slowLimit(kind: AlgorithmKind): Algorithm {
+export function slowLimit(kind: AlgorithmKind): Algorithm {
   switch (kind) {
     case 'fixedWindow':
       return fixedWindow({ limit: 5, window: '1d', align: 'first-request' })

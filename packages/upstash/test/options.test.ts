@@ -14,6 +14,7 @@ describe('upstashStore options', () => {
     expect(store.capabilities).toEqual({
       algorithms: ['fixedWindow', 'slidingLog', 'slidingWindow', 'tokenBucket', 'gcra', 'leakyBucket'],
       composite: true,
+      penalties: true,
     })
     expect(() =>
       createRateLimiter({ store, algorithm: [fixedWindow({ limit: 1, window: 1 })] }),

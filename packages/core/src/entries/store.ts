@@ -5,6 +5,15 @@ export { ALGORITHM_KINDS } from '../algorithm.ts'
 export { refundAll, refundStep } from '../algorithms/refund.ts'
 export { type DurationRule, MAX_TIMER_MS, parseDuration } from '../duration.ts'
 export {
+  BLOCK_ID,
+  type BlockState,
+  banState,
+  nextBlockMs,
+  type Penalty,
+  type PenaltyStepResult,
+  penaltyStep,
+} from '../penalty.ts'
+export {
   createStoreDeadlines,
   type StoreDeadlineOptions,
   type StoreDeadlines,
@@ -12,6 +21,7 @@ export {
 } from '../resilience/deadlines.ts'
 export { type StateWrite, type StepAllResult, stepAll, stepWithin } from '../stepAll.ts'
 export {
+  type BanRequest,
   MAX_LIMITS_PER_REQUEST,
   type RefundRequest,
   type Store,

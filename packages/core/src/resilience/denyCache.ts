@@ -46,6 +46,9 @@ interface Exhausted {
  *   monotonic clock, so clock differences between app and store cannot stretch a denial;
  * - concurrency limits are never recorded: a release (here or in another process) frees a slot
  *   before their `retryAfterMs`;
+ * - a blocked key (a penalty) is a denial like any other: it is answered here until the block
+ *   ends, with its `blockedUntil` (cheap, and exact: nothing lifts a block early but `unban`, and
+ *   `unban` through the limiter forgets its counters here);
  * - `reset` through the limiter forgets the counters it resets. What it cannot see: a reset by
  *   another process, or a limit raised elsewhere; those take effect here at the end of the wait at
  *   the latest.
@@ -195,7 +198,7 @@ function denial(
     )
   }
   const d = policies[decider] as PolicyDecision
-  return {
+  const answer: Decision = {
     allowed: false,
     limit: d.limit,
     remaining: d.remaining,
@@ -205,6 +208,9 @@ function denial(
     policy: d.policy,
     policies,
   }
+  // A blocked key (a penalty): the block's end holds as it was, so a cached denial says it too.
+  const blockedUntil = known.decision.blockedUntil
+  return blockedUntil === undefined ? answer : { ...answer, blockedUntil }
 }
 
 /** Where the limit with `id` is in `limits`: at `hint` when the lists match (a plain limiter), else searched. */
