@@ -28,7 +28,11 @@ describe('referenceStore, the one reference every test uses', () => {
   })
 
   it('declares every kind by default, or what it is told; answers synchronously only when asked', () => {
-    expect(referenceStore().capabilities).toEqual({ algorithms: ALGORITHM_KINDS, composite: true, penalties: true })
+    expect(referenceStore().capabilities).toEqual({
+      algorithms: ALGORITHM_KINDS,
+      composite: true,
+      penalties: true,
+    })
     expect(referenceStore().applySync).toBeUndefined()
     const narrow = referenceStore({ algorithms: ['fixedWindow'], composite: false, sync: true })
     expect(typeof narrow.applySync).toBe('function')
