@@ -72,8 +72,8 @@ export {
   type RateLimiterOptions,
   type RefundOptions,
 } from './limiter.ts'
-export type { Caller, LimitsPerCaller } from './perCaller.ts'
 export { type BlockEscalation, MAX_BLOCK_MS, type PenaltyOptions } from './penaltyOptions.ts'
+export type { Caller, LimitsPerCaller } from './perCaller.ts'
 export { type CircuitBreakerOptions, CircuitOpenError } from './resilience/circuitBreaker.ts'
 export type { DenyCacheOption } from './resilience/denyCache.ts'
 export type { ResilienceOptions, StoreErrorMode, StoreErrorPolicy, StoreFault } from './resilience/options.ts'

@@ -14,10 +14,10 @@ import type { ObservabilityOptions } from './events/options.ts'
 import type { LimiterEvents } from './events/types.ts'
 import { checkKey, checkPrefix, keyPrefix } from './keys.ts'
 import { checkAlgorithms, checkStore } from './limiterChecks.ts'
-import { type LimitsPerCaller, perCallerPlanner } from './perCaller.ts'
 import type { Penalty } from './penalty.ts'
 import { penaltyCalls } from './penaltyCalls.ts'
 import { type PenaltyOptions, resolvePenalty } from './penaltyOptions.ts'
+import { type LimitsPerCaller, perCallerPlanner } from './perCaller.ts'
 import { createPipeline, type Plan, type Planner } from './pipeline.ts'
 import type { RefundOptions } from './refunds.ts'
 import { type ResilienceOptions, resolveResilience } from './resilience/options.ts'
@@ -290,7 +290,20 @@ export function createRateLimiter(
     waitForAdmission(limit, algorithms, input, waitOptions)
   if (rules === undefined) {
     const { ban, unban } = penaltyCalls(call, start, algorithms, clock, penalty)
-    return { limit, peek, wait, refund, release: releaseLease, ban, unban, reset, close, algorithms, store, events }
+    return {
+      limit,
+      peek,
+      wait,
+      refund,
+      release: releaseLease,
+      ban,
+      unban,
+      reset,
+      close,
+      algorithms,
+      store,
+      events,
+    }
   }
   const rulesLimiter = planner as ReturnType<typeof rulesPlanner>
   return registerHub(
