@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NOMINAL_RATE, sameRateContenders } from './algorithms.ts'
+import { renderConcurrency, simulateConcurrency } from './concurrency.ts'
 import { parseExplain, renderExplanations } from './explain.ts'
 import { renderHtmlReport } from './htmlReport.ts'
 import { httpDemo } from './http/demo.ts'
@@ -39,6 +40,7 @@ results.forEach((run, i) => {
 })
 
 console.log(renderPenalties(await simulatePenalties(NOMINAL_RATE), style))
+console.log(renderConcurrency(await simulateConcurrency(), style))
 
 const sizes = await measureStateSize(contenders)
 console.log(renderStateSizes(sizes, style))

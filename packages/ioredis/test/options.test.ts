@@ -19,11 +19,19 @@ afterAll(() => {
 })
 
 describe('ioredisStore options', () => {
-  it('declares all six algorithms and composites', () => {
+  it('declares every algorithm kind and composites', () => {
     const store = ioredisStore({ client: plain })
     expect(store.name).toBe('ioredis')
     expect(store.capabilities).toEqual({
-      algorithms: ['fixedWindow', 'slidingLog', 'slidingWindow', 'tokenBucket', 'gcra', 'leakyBucket'],
+      algorithms: [
+        'fixedWindow',
+        'slidingLog',
+        'slidingWindow',
+        'tokenBucket',
+        'gcra',
+        'leakyBucket',
+        'concurrency',
+      ],
       composite: true,
       penalties: true,
     })

@@ -32,7 +32,15 @@ describe('nodeRedisStore options', () => {
       const store = nodeRedisStore(options)
       expect(store.name).toBe('node-redis')
       expect(store.capabilities).toEqual({
-        algorithms: ['fixedWindow', 'slidingLog', 'slidingWindow', 'tokenBucket', 'gcra', 'leakyBucket'],
+        algorithms: [
+          'fixedWindow',
+          'slidingLog',
+          'slidingWindow',
+          'tokenBucket',
+          'gcra',
+          'leakyBucket',
+          'concurrency',
+        ],
         composite: true,
         penalties: true,
       })

@@ -8,11 +8,19 @@ import { upstashStore } from '../src/index.ts'
 const client = new Redis({ url: 'http://127.0.0.1:9', token: 'never-sent' })
 
 describe('upstashStore options', () => {
-  it('declares all six algorithms and composites', () => {
+  it('declares every algorithm kind and composites', () => {
     const store = upstashStore({ client })
     expect(store.name).toBe('upstash')
     expect(store.capabilities).toEqual({
-      algorithms: ['fixedWindow', 'slidingLog', 'slidingWindow', 'tokenBucket', 'gcra', 'leakyBucket'],
+      algorithms: [
+        'fixedWindow',
+        'slidingLog',
+        'slidingWindow',
+        'tokenBucket',
+        'gcra',
+        'leakyBucket',
+        'concurrency',
+      ],
       composite: true,
       penalties: true,
     })

@@ -20,8 +20,17 @@ describe('valkeyGlideStore options', () => {
       const store = valkeyGlideStore(options)
       expect(store.name).toBe('valkey-glide')
       expect(store.capabilities).toEqual({
-        algorithms: ['fixedWindow', 'slidingLog', 'slidingWindow', 'tokenBucket', 'gcra', 'leakyBucket'],
+        algorithms: [
+          'fixedWindow',
+          'slidingLog',
+          'slidingWindow',
+          'tokenBucket',
+          'gcra',
+          'leakyBucket',
+          'concurrency',
+        ],
         composite: true,
+        penalties: true,
       })
     }
   })
