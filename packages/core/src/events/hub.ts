@@ -2,6 +2,7 @@
 // one check (`wants`) that keeps the hot path free of work when nobody listens.
 import { ConfigError } from '../errors.ts'
 import { show } from '../validate.ts'
+import { Listeners } from './listeners.ts'
 import { type ChannelLike, diagnosticsChannel } from './runtime.ts'
 import {
   LIMITER_EVENT_NAMES,
@@ -15,8 +16,6 @@ import {
  * function that turns it into what may be shown (a hash, a truncation).
  */
 export type ExposeKey = boolean | ((key: string) => string)
-
-type Listener = (event: never) => void
 
 /** The channel of each event: `sluice:decision`, `sluice:storeError`, … (see docs/observability.md). */
 export function channelName(name: LimiterEventName): string {
@@ -41,7 +40,7 @@ function sharedChannels(): Readonly<Record<LimiterEventName, ChannelLike | undef
  * one `hasSubscribers` read per event name.
  */
 export class EventHub implements LimiterEvents {
-  readonly #listeners: Record<LimiterEventName, Listener[]>
+  readonly #listeners = new Listeners<LimiterEventMap>(LIMITER_EVENT_NAMES, 'event')
   readonly #channels = sharedChannels()
   readonly #expose: ExposeKey
   #parked = 0
@@ -57,31 +56,19 @@ export class EventHub implements LimiterEvents {
     factory = 'createRateLimiter',
   ) {
     this.#expose = checkExposeKey(exposeKey, factory)
-    const listeners = {} as Record<LimiterEventName, Listener[]>
-    for (const name of LIMITER_EVENT_NAMES) listeners[name] = []
-    this.#listeners = listeners
   }
 
   on<K extends LimiterEventName>(name: K, listener: (event: LimiterEventMap[K]) => void): () => void {
-    const list = this.#list(name, 'on')
-    if (typeof listener !== 'function') {
-      throw new ConfigError(
-        `events.on('${name}', listener): listener must be a function, got ${show(listener)}`,
-      )
-    }
-    // Copy on write: an emit in progress keeps iterating the list it started with.
-    this.#listeners[name] = list.concat(listener as Listener)
+    this.#listeners.on(name, listener)
     return () => this.off(name, listener)
   }
 
   off<K extends LimiterEventName>(name: K, listener: (event: LimiterEventMap[K]) => void): void {
-    const list = this.#list(name, 'off')
-    const i = list.indexOf(listener as Listener)
-    if (i >= 0) this.#listeners[name] = list.slice(0, i).concat(list.slice(i + 1))
+    this.#listeners.off(name, listener)
   }
 
   listenerCount(name: LimiterEventName): number {
-    return this.#list(name, 'listenerCount').length
+    return this.#listeners.count(name)
   }
 
   get parked(): number {
@@ -109,12 +96,12 @@ export class EventHub implements LimiterEvents {
 
   /** True when an event `name` would reach anyone: build it only then. */
   wants(name: LimiterEventName): boolean {
-    return this.#listeners[name].length > 0 || this.#channels[name]?.hasSubscribers === true
+    return this.#listeners.of(name).length > 0 || this.#channels[name]?.hasSubscribers === true
   }
 
   /** Delivers `event` to this stream's listeners, then to the `sluice:<name>` diagnostics channel. */
   emit<K extends LimiterEventName>(name: K, event: LimiterEventMap[K]): void {
-    const list = this.#listeners[name] as ((event: LimiterEventMap[K]) => void)[]
+    const list = this.#listeners.of(name)
     for (let i = 0; i < list.length; i++) {
       try {
         ;(list[i] as (event: LimiterEventMap[K]) => void)(event)
@@ -148,16 +135,6 @@ export class EventHub implements LimiterEvents {
   /** True when keys are shown at all (so callers skip building a key's text otherwise). */
   get exposesKeys(): boolean {
     return this.#expose !== false
-  }
-
-  #list(name: LimiterEventName, method: string): Listener[] {
-    const list = Object.hasOwn(this.#listeners, name) ? this.#listeners[name] : undefined
-    if (list === undefined) {
-      throw new ConfigError(
-        `events.${method}: unknown event ${show(name)}; the events are ${LIMITER_EVENT_NAMES.join(', ')}`,
-      )
-    }
-    return list
   }
 }
 

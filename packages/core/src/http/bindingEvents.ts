@@ -2,6 +2,7 @@
 // given back on the outcome, to listeners and the `sluice:binding:<name>` diagnostics channels.
 import type { Decision } from '../decision.ts'
 import { ConfigError } from '../errors.ts'
+import { Listeners } from '../events/listeners.ts'
 import { type ChannelLike, diagnosticsChannel } from '../events/runtime.ts'
 import { show } from '../validate.ts'
 
@@ -79,8 +80,6 @@ export interface BindingEvents {
   listenerCount(name: BindingEventName): number
 }
 
-type Listener = (event: never) => void
-
 /** The channel of each binding event: `sluice:binding:request`, `sluice:binding:refund`. */
 function bindingChannelName(name: BindingEventName): string {
   return `sluice:binding:${name}`
@@ -103,45 +102,36 @@ function sharedChannels(): Readonly<Record<BindingEventName, ChannelLike | undef
  * then: with nobody listening a request pays one array length and one `hasSubscribers` read.
  */
 export class BindingEventHub implements BindingEvents {
-  readonly #listeners: Record<BindingEventName, Listener[]> = { request: [], refund: [] }
+  readonly #listeners = new Listeners<BindingEventMap>(BINDING_EVENT_NAMES, 'binding event')
   readonly #channels = sharedChannels()
   readonly #requestChannel = this.#channels.request
 
   on<K extends BindingEventName>(name: K, listener: (event: BindingEventMap[K]) => void): () => void {
-    const list = this.#list(name, 'on')
-    if (typeof listener !== 'function') {
-      throw new ConfigError(
-        `events.on('${name}', listener): listener must be a function, got ${show(listener)}`,
-      )
-    }
-    // Copy on write: an emit in progress keeps iterating the list it started with.
-    this.#listeners[name] = list.concat(listener as Listener)
+    this.#listeners.on(name, listener)
     return () => this.off(name, listener)
   }
 
   off<K extends BindingEventName>(name: K, listener: (event: BindingEventMap[K]) => void): void {
-    const list = this.#list(name, 'off')
-    const i = list.indexOf(listener as Listener)
-    if (i >= 0) this.#listeners[name] = list.slice(0, i).concat(list.slice(i + 1))
+    this.#listeners.off(name, listener)
   }
 
   listenerCount(name: BindingEventName): number {
-    return this.#list(name, 'listenerCount').length
+    return this.#listeners.count(name)
   }
 
   /** True when an event `name` would reach anyone: build it only then. */
   wants(name: BindingEventName): boolean {
-    return this.#listeners[name].length > 0 || this.#channels[name]?.hasSubscribers === true
+    return this.#listeners.of(name).length > 0 || this.#channels[name]?.hasSubscribers === true
   }
 
   /** `wants('request')`, asked once per request: two field reads, no lookup by name. */
   wantsRequest(): boolean {
-    return this.#listeners.request.length > 0 || this.#requestChannel?.hasSubscribers === true
+    return this.#listeners.of('request').length > 0 || this.#requestChannel?.hasSubscribers === true
   }
 
   /** Delivers `event` to the listeners, then to the `sluice:binding:<name>` channel. */
   emit<K extends BindingEventName>(name: K, event: BindingEventMap[K]): void {
-    const list = this.#listeners[name] as ((event: BindingEventMap[K]) => void)[]
+    const list = this.#listeners.of(name)
     for (let i = 0; i < list.length; i++) {
       try {
         ;(list[i] as (event: BindingEventMap[K]) => void)(event)
@@ -152,16 +142,6 @@ export class BindingEventHub implements BindingEvents {
     }
     const channel = this.#channels[name]
     if (channel?.hasSubscribers === true) channel.publish(event)
-  }
-
-  #list(name: BindingEventName, method: string): Listener[] {
-    const list = Object.hasOwn(this.#listeners, name) ? this.#listeners[name] : undefined
-    if (list === undefined) {
-      throw new ConfigError(
-        `events.${method}: unknown binding event ${show(name)}; the events are ${BINDING_EVENT_NAMES.join(', ')}`,
-      )
-    }
-    return list
   }
 }
 
