@@ -42,7 +42,14 @@ export const CORE_LAYERS: readonly (readonly string[])[] = [
   // One limiter pipeline, its refunds and waiting on it (wait, throttle), the rules planner, the limiter.
   ['callOptions.ts', 'refunds.ts', 'pipeline.ts', 'wait.ts', 'throttle.ts'],
   ['rules/'],
-  ['limiter.ts', 'limiterChecks.ts', 'perCaller.ts', 'sharedCounters.ts', 'penaltyOptions.ts', 'penaltyCalls.ts'],
+  [
+    'limiter.ts',
+    'limiterChecks.ts',
+    'perCaller.ts',
+    'sharedCounters.ts',
+    'penaltyOptions.ts',
+    'penaltyCalls.ts',
+  ],
   // HTTP: what bindings share.
   ['http/'],
 ]
