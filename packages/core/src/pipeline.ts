@@ -153,6 +153,24 @@ export function createPipeline<P extends Plan>(
       return Promise.reject(error)
     }
     const listened = events?.wants('decision') === true
+    // A per-caller limiter's lists (a rules limiter has none): answered before the store, as for
+    // fixed limits, once the call is known to be well formed.
+    const listed = lists === undefined ? undefined : listedDecision(lists, input as string)
+    if (listed !== undefined) {
+      if (listened) {
+        const trace: CallTrace = { storeLatencyMs: undefined, cached: false }
+        emitDecision(
+          events as EventHub,
+          input,
+          LISTED_LIMITS,
+          request,
+          listed,
+          trace,
+          request.now ?? Date.now(),
+        )
+      }
+      return Promise.resolve(listed)
+    }
     const trace: CallTrace | undefined = listened ? { storeLatencyMs: undefined, cached: false } : undefined
     const timeMs = listened ? (request.now ?? Date.now()) : 0
     const decided = planner.perCall ? withPlan(plan, request, trace) : call(request, trace)

@@ -165,6 +165,21 @@ describe('algorithm as a function of the caller', () => {
     await expect(two.limit('k')).rejects.toThrow(/cannot apply several limits atomically/)
   })
 
+  it('answers keys on its allow and deny lists before picking limits or asking the store', async () => {
+    const limiter = createRateLimiter({
+      store: referenceStore(),
+      algorithm: ({ context }: { context: Plan | undefined }) => PLANS[context ?? 'free'],
+      allow: { keys: ['friend'] },
+      deny: { keys: ['abuser'] },
+    })
+    const denied = await limiter.limit('abuser', { context: 'pro' })
+    expect([denied.allowed, denied.listed]).toEqual([false, 'deny'])
+    const allowed = await limiter.limit('friend')
+    expect([allowed.allowed, allowed.listed]).toEqual([true, 'allow'])
+    for (let i = 0; i < 5; i++) expect((await limiter.limit('friend')).allowed).toBe(true)
+    expect((await limiter.limit('other')).listed).toBeUndefined()
+  })
+
   it('a cost no picked limit can admit is an InputError for that call only', async () => {
     const limiter = planLimiter()
     await expect(limiter.limit('k', { cost: 3 })).rejects.toThrow(/cost 3 can never be admitted: free/)
