@@ -85,7 +85,11 @@ export function eventCases<Req, M>(h: Harness<Req, M>): void {
       expect(heard).toEqual(['allow'])
     })
 
-    it.runIf(adapter.events !== undefined)("the middleware's own stream hears its requests", async () => {
+    // Only where the binding makes a middleware with its own stream (the Fastify plugin and Nest's
+    // module take one through `events`, which the cases above cover): not registered elsewhere,
+    // rather than shown as skipped.
+    const ownStream = adapter.events !== undefined ? it : undefined
+    ownStream?.("the middleware's own stream hears its requests", async () => {
       const middleware = h.rateLimit({ limiter: perMinute(1) })
       const events = adapter.events?.(middleware)
       const actions: string[] = []
