@@ -1,4 +1,5 @@
 // A refused request: 429, Retry-After, no-store, the problem+json body, statusCode and onLimited.
+import { fixedWindow } from '@sluice/core'
 import type { ProblemDetails } from '@sluice/core/http'
 import { describe, expect, it } from 'vitest'
 import { problemContentType } from './adapter.ts'
@@ -28,6 +29,31 @@ export function refusalCases<Req, M>(h: Harness<Req, M>): void {
       })
       expect(await res.text()).toBe(QUOTA_EXCEEDED)
       expect(handled()).toBe(1)
+    })
+
+    it('a key blocked by a penalty is refused with Retry-After to the end of the block, unevaluated', async () => {
+      const limiter = h.limiterOf(fixedWindow({ limit: 1, window: '1m', name: 'api' }), {
+        blockDuration: '2h',
+      })
+      const { url, handled } = await serve({ limiter })
+      expect((await fetch(url)).status).toBe(200)
+      // The denial starts the block; every later request is refused until it ends.
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(url)
+        expect([res.status, res.headers.get('retry-after')]).toEqual([429, '7200'])
+      }
+      expect(handled()).toBe(1)
+    })
+
+    it('limiter.ban and unban act on the next request', async () => {
+      const limiter = h.limiterOf(fixedWindow({ limit: 5, window: '1m', name: 'api' }), { blockDuration: 0 })
+      const { url } = await serve({ limiter })
+      expect((await fetch(url)).status).toBe(200)
+      await limiter.ban('127.0.0.1', '1h')
+      const banned = await fetch(url)
+      expect([banned.status, banned.headers.get('retry-after')]).toEqual([429, '3600'])
+      await limiter.unban('127.0.0.1')
+      expect((await fetch(url)).status).toBe(200)
     })
 
     it('statusCode changes the status of the response and of the problem body', async () => {
