@@ -1,17 +1,12 @@
 // The node-redis store: sluice's Redis scripts (scriptStore) through node-redis's raw commands, on one server or a cluster.
 import { createHash } from 'node:crypto'
-import type { Store } from '@sluice/core/store'
-import { type LuaScript, type ScriptClient, scriptStore } from '@sluice/redis-scripts'
+import { type LuaScript, type ScriptClient, type ScriptStore, scriptStore } from '@sluice/redis-scripts'
 import { isCluster, type NodeRedisClientOrCluster, send } from './client.ts'
 import { isReplyError, storeDeadlineErrors, versionCheck } from './errors.ts'
 import { type NodeRedisStoreOptions, resolveOptions } from './options.ts'
 
-/** The node-redis store: a `Store` whose own deadline and `close()` are always there. */
-export interface NodeRedisStore extends Store {
-  readonly timeoutMs: number
-  /** Lets pending calls settle (each within `timeoutMs`) and stops the store's timer. Never closes your client. */
-  close(): Promise<void>
-}
+/** The node-redis store: the shared script store, whose own deadline and `close()` are always there. */
+export type NodeRedisStore = ScriptStore
 
 /**
  * A sluice store on Redis or Redis Cluster through node-redis (the `redis` package, v4, v5 or v6).

@@ -1,18 +1,13 @@
 // The GLIDE store: sluice's Redis scripts (scriptStore) through GLIDE's own script calls, on one server or a cluster.
-import type { Store } from '@sluice/core/store'
-import { type LuaScript, type ScriptClient, scriptStore } from '@sluice/redis-scripts'
+import { type LuaScript, type ScriptClient, type ScriptStore, scriptStore } from '@sluice/redis-scripts'
 import { Decoder, Script } from '@valkey/valkey-glide'
 import { isClusterClient, type ValkeyGlideClient } from './client.ts'
 import { storeDeadlineErrors, versionCheck } from './errors.ts'
 import { resolveOptions, type ValkeyGlideStoreOptions } from './options.ts'
 import { type SlotTable, slotTable } from './slots.ts'
 
-/** The GLIDE store: a `Store` whose own deadline and `close()` are always there. */
-export interface ValkeyGlideStore extends Store {
-  readonly timeoutMs: number
-  /** Lets pending calls settle (each within `timeoutMs`) and stops the store's timer. Never closes your client. */
-  close(): Promise<void>
-}
+/** The GLIDE store: the shared script store, whose own deadline and `close()` are always there. */
+export type ValkeyGlideStore = ScriptStore
 
 /**
  * A sluice store on Valkey or Redis through Valkey GLIDE (`@valkey/valkey-glide` v2), standalone

@@ -205,40 +205,18 @@ export function createRateLimitCheck<Req, Res = unknown>(
       place = holds && parking.reserve()
       const bound = holds && !place ? 0 : waitBound
       const signal = abortSignal === undefined ? undefined : () => abortSignal(req)
-      if (list === undefined) {
-        const decision = await (limiter as RateLimiter).limit(key as string, {
-          cost: units,
-          maxDelayMs: bound,
-        })
-        if (!perCaller) {
-          return await answerDecision(answers, decision, units, bound, signal, resolved.policies, fixed)
-        }
-        const picked = headersFor(decision.limits ?? [])
-        return await answerDecision(
-          answers,
-          decision,
-          units,
-          bound,
-          signal,
-          picked.policies,
-          picked.formatter,
-        )
+      const options = { cost: units, maxDelayMs: bound }
+      const decision =
+        list === undefined
+          ? await (limiter as RateLimiter).limit(key as string, options)
+          : await (limiter as RulesRateLimiter).limit({ descriptors: list }, options)
+      if (list === undefined && !perCaller) {
+        return await answerDecision(answers, decision, units, bound, signal, resolved.policies, fixed)
       }
-      const decision = await (limiter as RulesRateLimiter).limit(
-        { descriptors: list },
-        { cost: units, maxDelayMs: bound },
-      )
-      // A rules limiter's policies are the limits this request matched: headers list each of them.
-      const matched = headersFor(decision.limits ?? [])
-      return await answerDecision(
-        answers,
-        decision,
-        units,
-        bound,
-        signal,
-        matched.policies,
-        matched.formatter,
-      )
+      // Rules and per-caller limiters: the policies are the limits this request used, so the
+      // headers list each of them.
+      const used = headersFor(decision.limits ?? [])
+      return await answerDecision(answers, decision, units, bound, signal, used.policies, used.formatter)
     } catch (error) {
       return invalidRequest(error)
     } finally {
