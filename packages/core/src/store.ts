@@ -18,6 +18,10 @@ export interface StoreCapabilities {
    * `blockDuration` needs it. Default false.
    */
   readonly penalties?: boolean
+  /** Optional: honours `StoreRequest.costs` and `RefundRequest.costs` (units per limit). Default false. */
+  readonly costs?: boolean
+  /** Optional: has `charge` (units taken after the fact, past the limit). Default false. */
+  readonly charge?: boolean
 }
 
 /**
@@ -40,8 +44,15 @@ export interface StoreRequest {
    * `key` + `limit.id` (one counter), so two requests whose limits share an id share that counter.
    */
   readonly limits: readonly Algorithm[]
-  /** Units to take (≥ 0). */
+  /** Units to take (≥ 0) under every limit; with `costs`, the largest of them. */
   readonly cost: number
+  /**
+   * Units per limit, in the order of `limits`, when a call costs its limits differently
+   * (`cost: { requests: 1, tokens: 1200 }`, see `perLimitCosts`): each limit steps with its own
+   * entry instead of `cost`, still all-or-nothing. `undefined` (the usual case): `cost` for every
+   * limit. A store whose `capabilities.costs` is not true never receives it.
+   */
+  readonly costs?: readonly number[] | undefined
   /** `false` for a peek: decide as if taking `cost`, but write nothing. */
   readonly consume: boolean
   /** Milliseconds since the epoch from the limiter's clock, or `undefined` to use the store's own clock. */
@@ -79,8 +90,10 @@ export interface RefundRequest {
   readonly key: string
   /** One to `MAX_LIMITS_PER_REQUEST` limits with distinct ids. */
   readonly limits: readonly Algorithm[]
-  /** Units to give back: a whole number from 1 to the limits' tightest `maxCost`. */
+  /** Units to give back: a whole number from 1 to the limits' tightest `maxCost`; with `costs`, the largest of them. */
   readonly cost: number
+  /** Units per limit, in the order of `limits` (as `StoreRequest.costs`): a limit with 0 is left alone. */
+  readonly costs?: readonly number[] | undefined
   /** Milliseconds since the epoch from the limiter's clock, or `undefined` for the store's own clock. */
   readonly now: number | undefined
   /**
@@ -90,6 +103,26 @@ export interface RefundRequest {
    * `undefined`: a refund by key, from the current window and the newest log entries.
    */
   readonly takenResetMs: readonly number[] | undefined
+}
+
+/**
+ * One atomic charge (`limiter.charge(key, { cost })`): units taken after the fact (tokens counted
+ * once a response is known), under every limit of one limiter key, whatever the limits hold: never
+ * denied, it may drive a balance past the limit (below zero) so later calls wait until it has
+ * recovered, as core's `chargeAll` does (see `chargeStep` for each algorithm). Concurrency limits
+ * are left alone (they hold leases, not units).
+ */
+export interface ChargeRequest {
+  /** The limiter key, as in `StoreRequest`. */
+  readonly key: string
+  /** One to `MAX_LIMITS_PER_REQUEST` limits with distinct ids. */
+  readonly limits: readonly Algorithm[]
+  /** Units to take (≥ 1) under every limit; with `costs`, the largest of them. */
+  readonly cost: number
+  /** Units per limit, in the order of `limits` (as `StoreRequest.costs`): a limit with 0 is left alone. */
+  readonly costs?: readonly number[] | undefined
+  /** Milliseconds since the epoch from the limiter's clock, or `undefined` for the store's own clock. */
+  readonly now: number | undefined
 }
 
 /**
@@ -137,6 +170,12 @@ export interface Store {
    * on the same states. A store without it cannot serve `limiter.refund` (a `ConfigError` there).
    */
   refund?(request: RefundRequest): Promise<void>
+  /**
+   * Optional, with `capabilities.charge`: takes units past the limit atomically (see
+   * `ChargeRequest`), exactly as core's `chargeAll` on the same states, and answers what a peek
+   * (cost 0) of every limit says afterwards, one decision per limit, in order.
+   */
+  charge?(request: ChargeRequest): Promise<readonly LimitDecision[]>
   /**
    * Optional, with `capabilities.penalties`: bans the limiter key atomically (see `BanRequest`):
    * its block state, kept beside its counters, becomes core's `banState` of what it held.
