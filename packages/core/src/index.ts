@@ -34,6 +34,7 @@ export type {
   LimitDecision,
   PolicyDecision,
 } from './decision.ts'
+export type { Cost } from './costs.ts'
 export type { Duration } from './duration.ts'
 // Names that moved to @sluice/core/http or /store, kept deprecated for one minor version.
 export * from './entries/deprecated.ts'

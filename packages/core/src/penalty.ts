@@ -42,7 +42,8 @@ export interface PenaltyStepResult extends StepAllResult {
  * written): `remaining` 0, `retryAfterMs` and `resetAfterMs` the time to `blockedUntil`, which each
  * decision carries. Otherwise `stepAll`; when a consuming call with a cost is denied and `blockMs`
  * is above 0, a block starts: `blockMs`, or within `forgetAfterMs` of the last block's end, the
- * last block × `factor` (rounded up), at most `maxBlockMs`. That denial's decisions carry
+ * last block × `factor` (rounded up), at most `maxBlockMs`. With per-limit `costs`, `cost` is their
+ * largest: any entry above 0 makes the call one "with a cost". That denial's decisions carry
  * `blockedUntil`, and a denying limit's `retryAfterMs` is at least the block.
  *
  * @example
@@ -58,12 +59,13 @@ export function penaltyStep(
   consume: boolean,
   maxDelayMs: number | undefined,
   penalty: Penalty,
+  costs?: readonly number[],
 ): PenaltyStepResult {
   const live = held !== undefined && held[2] > now ? held : undefined
   if (live !== undefined && live[0] > now) {
     return { decisions: blockedDecisions(limits, now, live[0]), writes: [], block: undefined }
   }
-  const result = stepAll(limits, states, now, cost, consume, maxDelayMs)
+  const result = stepAll(limits, states, now, cost, consume, maxDelayMs, costs)
   if (!consume || cost <= 0 || penalty.blockMs <= 0 || result.decisions.every((d) => d.allowed)) {
     return { decisions: result.decisions, writes: result.writes, block: undefined }
   }

@@ -2,7 +2,8 @@
 // one store call with a deadline (storeCall: deny cache, breaker, store-error mode) → decision.
 import { type AccessLists, LISTED_LIMITS, listedDecision } from './access/listed.ts'
 import type { Algorithm, LimitDecision } from './algorithm.ts'
-import { checkCallOptions, checkCost, checkMaxDelay } from './callOptions.ts'
+import { isCostObject, resolveCost } from './callCost.ts'
+import { checkCallOptions, checkMaxDelay } from './callOptions.ts'
 import { readClock } from './clock.ts'
 import { combine } from './combine.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
@@ -49,6 +50,12 @@ export interface Planner<P extends Plan = Plan> {
   readonly readsContext?: boolean
   /** True when the limits differ per call (rules): decisions then carry `limits`, and `shadow`. */
   readonly perCall: boolean
+  /**
+   * Set when this limiter refuses a cost object (`cost: { requests: 1, tokens: 1200 }`): the
+   * `InputError` message saying why and what to do instead (rules: which limits a request meets
+   * depends on its descriptors, so a name could silently match none).
+   */
+  readonly refusesCostObjects?: string
   /** Sees the shadow policies of a consuming call (to report those that would have denied). */
   reportShadow?(plan: P, policies: readonly PolicyDecision[]): void
   /** A shadow request failed; the decision is not affected. */
@@ -125,7 +132,8 @@ export function createPipeline<P extends Plan>(
       : call.keyed(
           fixed.start,
           fixed.limits,
-          (decision, key, cost, now) => refunds.attach(decision, fixed.start, key, fixed.limits, cost, now),
+          (decision, key, cost, now, costs) =>
+            refunds.attach(decision, fixed.start, key, fixed.limits, cost, now, costs),
           fixed.penalty,
         )
 
@@ -140,15 +148,18 @@ export function createPipeline<P extends Plan>(
     try {
       const options = checkCallOptions(given, consume ? 'limit' : 'peek')
       plan = planner.plan(input, contextOf(planner, options))
-      const cost = options?.cost
+      checkCostObject(planner, options?.cost)
+      const { cost, costs } = resolveCost(options?.cost, plan.limits, plan.maxCost, consume ? 1 : 0)
       request = {
         key: plan.limiterKey,
         limits: plan.limits,
-        cost: cost === undefined ? (consume ? 1 : 0) : checkCost(cost, plan.limits, plan.maxCost),
+        cost,
         consume,
         now: clock === undefined ? undefined : readClock(clock),
         maxDelayMs: checkMaxDelay(options?.maxDelayMs),
       }
+      // Only when the limits' costs differ: the usual request keeps its shape.
+      if (costs !== undefined) request = { ...request, costs }
     } catch (error) {
       return Promise.reject(error)
     }
@@ -182,8 +193,8 @@ export function createPipeline<P extends Plan>(
       if (listened)
         emitDecision(events as EventHub, input, limits, request, decision, trace as CallTrace, timeMs)
       if (!consume) return decision
-      const { cost, now } = request
-      return refunds.attach(decision, '', plan.limiterKey, limits, cost, now)
+      const { cost, now, costs } = request
+      return refunds.attach(decision, '', plan.limiterKey, limits, cost, now, costs)
     })
   }
 
@@ -202,14 +213,14 @@ export function createPipeline<P extends Plan>(
   ): Promise<Decision> {
     let key: string
     let cost: number
+    let costs: readonly number[] | undefined
     let now: number | undefined
     let maxDelayMs: number | undefined
     try {
       const options = given === undefined ? undefined : checkCallOptions(given, consume ? 'limit' : 'peek')
       if (options?.context !== undefined) contextOf(planner, options)
       key = checkKey(input)
-      const asked = options?.cost
-      cost = asked === undefined ? (consume ? 1 : 0) : checkCost(asked, limits, maxCost)
+      ;({ cost, costs } = resolveCost(options?.cost, limits, maxCost, consume ? 1 : 0))
       now = clock === undefined ? undefined : readClock(clock)
       maxDelayMs = options === undefined ? undefined : checkMaxDelay(options.maxDelayMs)
     } catch (error) {
@@ -219,18 +230,18 @@ export function createPipeline<P extends Plan>(
     const listed = lists === undefined ? undefined : listedDecision(lists, key)
     if (listed !== undefined) {
       if (listened !== undefined) {
-        const request: StoreRequest = { key: start + key, limits, cost, consume, now, maxDelayMs }
+        const request: StoreRequest = { key: start + key, limits, cost, costs, consume, now, maxDelayMs }
         const trace: CallTrace = { storeLatencyMs: undefined, cached: false }
         emitDecision(listened, input, LISTED_LIMITS, request, listed, trace, now ?? Date.now())
       }
       return Promise.resolve(listed)
     }
-    if (listened === undefined) return keyedCall(key, cost, consume, now, maxDelayMs)
+    if (listened === undefined) return keyedCall(key, cost, consume, now, maxDelayMs, undefined, costs)
     const trace: CallTrace = { storeLatencyMs: undefined, cached: false }
     const timeMs = now ?? Date.now()
-    return keyedCall(key, cost, consume, now, maxDelayMs, trace).then((decision) => {
+    return keyedCall(key, cost, consume, now, maxDelayMs, trace, costs).then((decision) => {
       // What the event reads of the call, as `decide`'s request would carry it.
-      const request: StoreRequest = { key: start + key, limits, cost, consume, now, maxDelayMs }
+      const request: StoreRequest = { key: start + key, limits, cost, costs, consume, now, maxDelayMs }
       emitDecision(listened, input, decision.limits ?? limits, request, decision, trace, timeMs)
       return decision
     })
@@ -317,6 +328,7 @@ export function createPipeline<P extends Plan>(
       let plan: P
       try {
         plan = planner.plan(input, contextOf(planner, options as { context?: unknown } | undefined))
+        checkCostObject(planner, (options as { cost?: unknown } | undefined)?.cost)
       } catch (error) {
         return Promise.reject(error)
       }
@@ -345,6 +357,13 @@ function contextOf(planner: Planner, options: { readonly context?: unknown } | u
     )
   }
   return context
+}
+
+/** A cost object, for a planner that refuses them (rules): an `InputError` saying why. */
+function checkCostObject(planner: Planner, cost: unknown): void {
+  if (planner.refusesCostObjects !== undefined && isCostObject(cost)) {
+    throw new InputError(planner.refusesCostObjects)
+  }
 }
 
 /** `reset(key, options)`: absent, or `{ context }`. */

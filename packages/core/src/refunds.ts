@@ -1,6 +1,8 @@
 // Refunds on the limiter side: decision.refund() for what one limit() call took, and refunds by key.
 import type { Algorithm } from './algorithm.ts'
+import { isCostObject, resolveCostObject } from './callCost.ts'
 import { unadmittable } from './callOptions.ts'
+import { largestCost } from './costs.ts'
 import { readClock } from './clock.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
 import { InputError } from './errors.ts'
@@ -11,8 +13,11 @@ import { optionsObject, show } from './validate.ts'
 
 /** What `limiter.refund(key, options)` accepts. */
 export interface RefundOptions {
-  /** Units to give back: a whole number from 1 to the most the limits admit at once. Default 1. */
-  readonly cost?: number
+  /**
+   * Units to give back: a whole number from 1 to the most the limits admit at once, or units per
+   * limit by name (`{ tokens: 800 }`: limits not named are left alone). Default 1.
+   */
+  readonly cost?: number | Readonly<Record<string, number>>
   /** For per-caller limits: the `context` that picks the limits to refund (as `limit(key, { context })`). */
   readonly context?: unknown
 }
@@ -53,6 +58,8 @@ class Taken implements Decision {
   readonly #key: string
   readonly #limits: readonly Algorithm[]
   readonly #cost: number
+  /** Units per limit, in the order of `#limits`, when the call's costs differed (else `#cost` for each). */
+  readonly #costs: readonly number[] | undefined
   readonly #now: number | undefined
   readonly #limiter: Limiter
   /** Monotonic time the decision arrived (without a clock: the take's time is known to the round trip). */
@@ -69,6 +76,7 @@ class Taken implements Decision {
     cost: number,
     now: number | undefined,
     limiter: Limiter,
+    costs: readonly number[] | undefined,
   ) {
     this.allowed = d.allowed
     this.limit = d.limit
@@ -89,6 +97,7 @@ class Taken implements Decision {
     this.#key = key
     this.#limits = limits
     this.#cost = cost
+    this.#costs = costs
     this.#now = now
     this.#limiter = limiter
     this.#receivedAt = limiter.clock === undefined ? monotonicNow() : 0
@@ -122,8 +131,11 @@ class Taken implements Decision {
       return Promise.resolve(false)
     }
     // Which limits, by index in `policies`: the leases not yet released, and for a refund the rest.
+    // A limit that took nothing (0 of per-limit costs) has nothing to give back.
+    const costs = this.#costs
     const chosen: number[] = []
     this.#limits.forEach((limit, i) => {
+      if (costs !== undefined && costs[i] === 0) return
       if (limit.kind === 'concurrency' ? !this.#released : what === 'refund') chosen.push(i)
     })
     if (what === 'refund') this.#spent = true
@@ -143,6 +155,7 @@ class Taken implements Decision {
         (i) => Math.ceil((this.policies[i] as PolicyDecision).resetAfterMs - elapsed) + slack,
       )
       request = { key: this.#start + this.#key, limits, cost: this.#cost, now, takenResetMs }
+      if (costs !== undefined) request = withCosts(request, chosen.map((i) => costs[i] as number))
     } catch (error) {
       return Promise.reject(error)
     }
@@ -160,6 +173,7 @@ export interface Refunds {
     limits: readonly Algorithm[],
     cost: number,
     now: number | undefined,
+    costs?: readonly number[],
   ): Decision
   /**
    * `limiter.refund(decision)` (or with `'release'`, `limiter.release(decision)`): its own refund or
@@ -193,8 +207,9 @@ export function createRefunds(call: StoreCall, clock: (() => number) | undefined
     limits: readonly Algorithm[],
     cost: number,
     now: number | undefined,
+    costs?: readonly number[],
   ): Decision {
-    return new Taken(decision, start, key, limits, cost, now, limiter)
+    return new Taken(decision, start, key, limits, cost, now, limiter, costs)
   }
 
   return {
@@ -211,18 +226,41 @@ export function createRefunds(call: StoreCall, clock: (() => number) | undefined
       return (giveBack as (asker: Owner) => Promise<boolean>)(owner)
     },
     byKey(limiterKey, limits, maxCost, options) {
-      let cost: number
+      let request: RefundRequest
       try {
         optionsObject(options ?? {}, 'refund', ['cost', 'context'], { points: 'use cost' }, InputError)
-        cost = refundCost((options as RefundOptions | undefined)?.cost, limits, maxCost)
+        const asked = (options as RefundOptions | undefined)?.cost
+        const now = clock === undefined ? undefined : readClock(clock)
+        if (isCostObject(asked)) {
+          const { cost, costs } = resolveCostObject(asked, limits, 'refund: cost')
+          if (cost < 1) {
+            throw new InputError(
+              `refund: cost ${show(asked)} gives nothing back; name at least one limit with 1 unit or more, such as { ${limits[0]?.name ?? 'requests'}: 1 }`,
+            )
+          }
+          request = { key: limiterKey, limits, cost, now, takenResetMs: undefined }
+          if (costs !== undefined) request = withCosts(request, costs)
+        } else {
+          const cost = refundCost(asked, limits, maxCost)
+          request = { key: limiterKey, limits, cost, now, takenResetMs: undefined }
+        }
       } catch (error) {
         return Promise.reject(error)
       }
       if (limits.length === 0) return Promise.resolve(false)
-      const now = clock === undefined ? undefined : readClock(clock)
-      return limiter.send({ key: limiterKey, limits, cost, now, takenResetMs: undefined })
+      return limiter.send(request)
     },
   }
+}
+
+/**
+ * `request` giving back `costs` per limit: plain `cost` when they are all equal (the stores' usual
+ * path), else `costs` with `cost` their largest.
+ */
+function withCosts(request: RefundRequest, costs: readonly number[]): RefundRequest {
+  const first = costs[0] ?? 0
+  if (costs.every((c) => c === first)) return { ...request, cost: first }
+  return { ...request, cost: largestCost(costs), costs }
 }
 
 /** A refund's `cost`: a whole number from 1 to what the limits admit at once (default 1). */

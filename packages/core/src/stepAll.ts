@@ -14,8 +14,11 @@ export interface StateWrite {
 
 export interface StepAllResult {
   readonly decisions: readonly LimitDecision[]
-  /** One per limit, or empty when nothing may be written (a denial, a peek, a zero cost). */
-  readonly writes: readonly StateWrite[]
+  /**
+   * One per limit, or empty when nothing may be written (a denial, a peek, a zero cost). With
+   * per-limit `costs`, a limit whose cost is 0 has `undefined`: it was read, and is left alone.
+   */
+  readonly writes: readonly (StateWrite | undefined)[]
 }
 
 /**
@@ -52,6 +55,12 @@ export function stepWithin(
  * The reference semantics of `Store.apply` (composite all-or-nothing included): every store must
  * produce these decisions for these states. In a denied composite the limits that would have
  * admitted report their untouched numbers (a peek), since nothing was taken from them.
+ *
+ * With `costs` (`StoreRequest.costs`: units per limit, `cost` their largest), each limit steps with
+ * its own entry, still all-or-nothing; a limit whose entry is 0 is read (it denies only when its
+ * balance is below zero) and never written.
+ *
+ * @example stepAll([requests, tokens], [undefined, undefined], now, 1200, true, undefined, [1, 1200])
  */
 export function stepAll(
   limits: readonly Algorithm[],
@@ -60,7 +69,9 @@ export function stepAll(
   cost: number,
   consume: boolean,
   maxDelayMs?: number,
+  costs?: readonly number[],
 ): StepAllResult {
+  if (costs !== undefined) return stepEach(limits, states, now, costs, consume, maxDelayMs)
   if (limits.length === 1) {
     const step = stepWithin(limits[0] as Algorithm, states[0], now, cost, maxDelayMs)
     return { decisions: [step.decision], writes: step.decision.allowed && consume && cost > 0 ? [step] : [] }
@@ -70,6 +81,28 @@ export function stepAll(
   if (admitted) {
     const decisions = steps.map((s) => s.decision)
     return { decisions, writes: consume && cost > 0 ? steps : [] }
+  }
+  const decisions = steps.map((s, i) =>
+    s.decision.allowed ? (limits[i] as Algorithm).step(states[i], now, 0).decision : s.decision,
+  )
+  return { decisions, writes: [] }
+}
+
+/** `stepAll` with a cost per limit: off the fast path (see `StoreRequest.costs`). */
+function stepEach(
+  limits: readonly Algorithm[],
+  states: readonly (AlgorithmState | undefined)[],
+  now: number,
+  costs: readonly number[],
+  consume: boolean,
+  maxDelayMs: number | undefined,
+): StepAllResult {
+  const steps = limits.map((limit, i) => stepWithin(limit, states[i], now, costs[i] ?? 0, maxDelayMs))
+  if (steps.every((s) => s.decision.allowed)) {
+    return {
+      decisions: steps.map((s) => s.decision),
+      writes: consume ? steps.map((s, i) => ((costs[i] ?? 0) > 0 ? s : undefined)) : [],
+    }
   }
   const decisions = steps.map((s, i) =>
     s.decision.allowed ? (limits[i] as Algorithm).step(states[i], now, 0).decision : s.decision,

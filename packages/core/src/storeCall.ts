@@ -1,5 +1,6 @@
 // The one place a limiter talks to its store: deadline, deny cache, breaker, store-error mode, reply check.
 import type { Algorithm, LimitDecision } from './algorithm.ts'
+import { costsUnsupported } from './callCost.ts'
 import { combine, decideOne } from './combine.ts'
 import type { Decision } from './decision.ts'
 import { ConfigError, SluiceError, StoreError, StoreTimeoutError } from './errors.ts'
@@ -47,9 +48,15 @@ export interface StoreCall {
 
 /**
  * What a limiter makes of a consuming call's decision (`limit()`: it makes it refundable), given
- * the call's key, cost and clock reading.
+ * the call's key, cost, clock reading and per-limit costs (`StoreRequest.costs`).
  */
-type TakenHook = (decision: Decision, key: string, cost: number, now: number | undefined) => Decision
+type TakenHook = (
+  decision: Decision,
+  key: string,
+  cost: number,
+  now: number | undefined,
+  costs: readonly number[] | undefined,
+) => Decision
 
 /** A {@link StoreCall} for fixed limits: the caller's key and the request's other fields. */
 export type KeyedCall = (
@@ -59,6 +66,8 @@ export type KeyedCall = (
   now: number | undefined,
   maxDelayMs: number | undefined,
   trace?: CallTrace,
+  /** Units per limit when they differ (`StoreRequest.costs`); `cost` is then their largest. */
+  costs?: readonly number[],
 ) => Promise<Decision>
 
 /** A decision answered without the store (degraded), through `taken` too: off the fast path. */
@@ -102,6 +111,8 @@ export function storeCall(
     resilience.breaker === undefined || applySync !== undefined
       ? undefined
       : new CircuitBreaker(resilience.breaker.failures, resilience.breaker.coolDownMs)
+  // Checked before anything else of a call: a store that cannot take per-limit costs never sees them.
+  const takesCosts = store.capabilities.costs === true
   const send = (request: StoreRequest): unknown | Promise<unknown> =>
     applySync !== undefined ? applySync(request) : store.apply(request)
 
@@ -171,6 +182,7 @@ export function storeCall(
     taken?: (decision: Decision) => Decision,
   ): Promise<Decision> => {
     if (deadlines.closed) return Promise.reject(closedError())
+    if (request.costs !== undefined && !takesCosts) return Promise.reject(costsUnsupported(store, 'call'))
     if (direct) {
       // In-process store: one promise per call; a throw (a bad reply too) is the store-error mode's to answer.
       try {
@@ -228,13 +240,15 @@ export function storeCall(
   }) as StoreCall
 
   call.keyed = (start, limits, taken, penalty) => {
-    const joined: KeyedCall = (key, cost, consume, now, maxDelayMs, trace) =>
+    const joined: KeyedCall = (key, cost, consume, now, maxDelayMs, trace, costs) =>
       call(
-        penalty === undefined
-          ? { key: start + key, limits, cost, consume, now, maxDelayMs }
-          : { key: start + key, limits, cost, consume, now, maxDelayMs, penalty },
+        costs !== undefined
+          ? { key: start + key, limits, cost, costs, consume, now, maxDelayMs, penalty }
+          : penalty === undefined
+            ? { key: start + key, limits, cost, consume, now, maxDelayMs }
+            : { key: start + key, limits, cost, consume, now, maxDelayMs, penalty },
         trace,
-        consume && taken !== undefined ? (d) => taken(d, key, cost, now) : undefined,
+        consume && taken !== undefined ? (d) => taken(d, key, cost, now, costs) : undefined,
       )
     // A decider knows no blocks: a limiter with a penalty sends requests.
     const decide =
@@ -245,6 +259,7 @@ export function storeCall(
     const policy = (limits[0] as Algorithm).name
     // The decider's answer, read at once by `checkDecision` and `decideOne`: calls never overlap.
     const out = { allowed: false, limit: 0, remaining: 0, resetAfterMs: 0, retryAfterMs: 0, delayMs: 0 }
+    // One limit: a cost object resolves to one number, so a decider never sees `costs`.
     return (key, cost, consume, now, maxDelayMs, trace) => {
       if (deadlines.closed) return Promise.reject(closedError())
       try {
@@ -254,11 +269,11 @@ export function storeCall(
         checkDecision(store.name, 0, out)
         if (trace !== undefined) trace.storeLatencyMs = monotonicNow() - started
         const decision = decideOne(out, policy)
-        return Promise.resolve(consume && taken !== undefined ? taken(decision, key, cost, now) : decision)
+        return Promise.resolve(consume && taken !== undefined ? taken(decision, key, cost, now, undefined) : decision)
       } catch (error) {
         const request = { key: start + key, limits, cost, consume, now, maxDelayMs }
         return consume && taken !== undefined
-          ? failed(request, error).then((d) => taken(d, key, cost, now))
+          ? failed(request, error).then((d) => taken(d, key, cost, now, undefined))
           : failed(request, error)
       }
     }
@@ -303,6 +318,7 @@ export function storeCall(
     penaltyCall('unban', key, limits, () => (store.unban as NonNullable<Store['unban']>)(key))
   call.refund = (request) => {
     if (deadlines.closed) return Promise.reject(closedError())
+    if (request.costs !== undefined && !takesCosts) return Promise.reject(costsUnsupported(store, 'refund'))
     const refund = store.refund?.bind(store)
     if (refund === undefined) {
       return Promise.reject(

@@ -1,4 +1,6 @@
 // throttle(fn, limiter, options): a function that waits for the limiter's admission before each call of fn.
+import { isCostObject } from './callCost.ts'
+import type { Cost } from './costs.ts'
 import type { Decision } from './decision.ts'
 import type { Duration } from './duration.ts'
 import { ConfigError, InputError } from './errors.ts'
@@ -26,8 +28,11 @@ export interface ThrottleOptions<K, A extends readonly unknown[]> {
   readonly maxWaitMs: Duration
   /** Aborts every waiting call (each rejects with its reason): on shutdown, say. */
   readonly signal?: AbortSignalLike
-  /** Units each call takes (default 1), or a function of the call's arguments that says. */
-  readonly cost?: number | ((...args: A) => number)
+  /**
+   * Units each call takes (default 1; a number, or units per limit by name as for `limit`), or a
+   * function of the call's arguments that says.
+   */
+  readonly cost?: Cost | ((...args: A) => Cost)
 }
 
 const THROTTLE_OPTIONS = ['key', 'maxWaitMs', 'signal', 'cost']
@@ -64,14 +69,20 @@ export function throttle<A extends unknown[], R, K>(
   optionsObject(options, 'throttle', THROTTLE_OPTIONS, FOREIGN_WAIT_OPTIONS)
   const key = checkThrottleKey(options.key)
   const cost = options.cost
-  if (cost !== undefined && typeof cost !== 'function' && !(Number.isInteger(cost) && cost >= 0)) {
+  // A cost object is checked against the limits on each call (they may be picked per caller).
+  if (
+    cost !== undefined &&
+    typeof cost !== 'function' &&
+    !isCostObject(cost) &&
+    !(Number.isInteger(cost) && (cost as number) >= 0)
+  ) {
     throw new ConfigError(
-      `throttle: cost must be a non-negative integer or a function of the call's arguments, got ${show(cost)}`,
+      `throttle: cost must be a non-negative integer, units per limit ({ requests: 1, tokens: 1200 }) or a function of the call's arguments, got ${show(cost)}`,
     )
   }
   const maxWaitMs = checkMaxWait(options.maxWaitMs, 'throttle', ConfigError)
   const signal = checkSignal(options.signal, 'throttle', ConfigError)
-  const fixed: WaitOptions = waitOptions(maxWaitMs, signal, typeof cost === 'number' ? cost : undefined)
+  const fixed: WaitOptions = waitOptions(maxWaitMs, signal, typeof cost === 'function' ? undefined : cost)
   return function throttled(this: unknown, ...args: A): Promise<Awaited<R>> {
     let input: K
     let asked: WaitOptions = fixed
@@ -89,7 +100,7 @@ export function throttle<A extends unknown[], R, K>(
 function waitOptions(
   maxWaitMs: number,
   signal: AbortSignalLike | undefined,
-  cost: number | undefined,
+  cost: Cost | undefined,
 ): WaitOptions {
   if (signal === undefined) return cost === undefined ? { maxWaitMs } : { maxWaitMs, cost }
   return cost === undefined ? { maxWaitMs, signal } : { maxWaitMs, signal, cost }

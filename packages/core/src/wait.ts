@@ -1,5 +1,6 @@
 // limiter.wait(): take when admitted; otherwise sleep the store's own retryAfterMs and ask again, within maxWaitMs.
 import type { Algorithm } from './algorithm.ts'
+import type { Cost } from './costs.ts'
 import type { Decision } from './decision.ts'
 import { type Duration, MAX_TIMER_MS, parseDuration } from './duration.ts'
 import { type ErrorClass, InputError, SluiceError } from './errors.ts'
@@ -21,8 +22,8 @@ export interface WaitOptions {
    * leaky bucket holds the request for its `delayMs`) still rejects, and the units stay taken.
    */
   readonly signal?: AbortSignalLike
-  /** Units the request takes, as for `limit` (default 1). */
-  readonly cost?: number
+  /** Units the request takes, as for `limit` (default 1): a number, or units per limit by name. */
+  readonly cost?: Cost
   /** For per-caller limits: what picks the limits, as for `limit(key, { context })`. */
   readonly context?: unknown
 }
@@ -95,7 +96,7 @@ export function checkSignal(value: unknown, method: string, error: ErrorClass): 
 /** What `wait` asks of its limiter: one `limit` call with a shaping bound. */
 export type LimitCall = (
   input: unknown,
-  options: { cost?: number; maxDelayMs: number; context?: unknown },
+  options: { cost?: Cost | undefined; maxDelayMs: number; context?: unknown },
 ) => Promise<Decision>
 
 /**
@@ -151,16 +152,20 @@ export async function waitForAdmission(
 function admissionIn(
   decision: Decision,
   limits: readonly Algorithm[],
-  units: number,
+  cost: Cost,
   maxDelayMs: number,
 ): number {
   let ms = decision.retryAfterMs
   // Placeholders of the store-error mode carry no counts; a cost of 0 is never refused for room.
-  if (decision.degraded !== undefined || units === 0) return ms
+  if (decision.degraded !== undefined || cost === 0) return ms
   const policies = decision.policies
   for (let i = 0; i < policies.length; i++) {
     const p = policies[i] as Decision['policies'][number]
-    if (p.allowed || limits[i]?.kind !== 'leakyBucket' || p.remaining < units) continue
+    const limit = limits[i]
+    if (p.allowed || limit?.kind !== 'leakyBucket') continue
+    // Per-limit costs: this limit's own units, by name as `perLimitCosts` reads them (else by id).
+    const units = typeof cost === 'number' ? cost : (cost[limit.name] ?? cost[limit.id] ?? 0)
+    if (units === 0 || p.remaining < units) continue
     const run = p.retryAfterMs + maxDelayMs
     if (run > ms) ms = run
   }

@@ -170,6 +170,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     key: whole,
     limits,
     cost,
+    costs,
     consume,
     now = Date.now(),
     maxDelayMs,
@@ -186,8 +187,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
       })
       const held = find(BLOCK_LIMIT, start, key, consume)
       const block = held === 0 ? undefined : blockState(entries.state(held, true))
-      const result = penaltyStep(limits, states, block, now, cost, consume, maxDelayMs, penalty)
+      const result = penaltyStep(limits, states, block, now, cost, consume, maxDelayMs, penalty, costs)
       result.writes.forEach((w, i) => {
+        // A limit that took 0 of per-limit costs is left alone.
+        if (w === undefined) return
         const limit = limits[i] as Algorithm
         write(limit, start, key, find(limit, start, key, false), now, w)
       })
@@ -195,14 +198,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
         write(BLOCK_LIMIT, start, key, find(BLOCK_LIMIT, start, key, false), now, result.block)
       return result.decisions
     }
-    // One limit: stepAll reduces to the step itself; calling it directly saves allocations.
-    if (limits.length === 1)
+    // One limit: stepAll reduces to the step itself; calling it directly saves allocations. (A
+    // limiter sends `costs` only when they differ, so only for several limits.)
+    if (limits.length === 1 && costs === undefined)
       return [applyOne(limits[0] as Algorithm, start, key, cost, consume, now, maxDelayMs)]
     if (key.length > longestKey) throw tooLong(key)
     const slots = limits.map((limit) => find(limit, start, key, consume))
     const states = slots.map((slot) => (slot === 0 ? undefined : entries.state(slot, false)))
-    const { decisions, writes } = stepAll(limits, states, now, cost, consume, maxDelayMs)
+    const { decisions, writes } = stepAll(limits, states, now, cost, consume, maxDelayMs, costs)
     writes.forEach((w, i) => {
+      if (w === undefined) return
       const limit = limits[i] as Algorithm
       // Found again: an earlier write's purge may have dropped this entry and reused its slot.
       write(limit, start, key, find(limit, start, key, false), now, w)
@@ -211,14 +216,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
   }
 
   /** Gives units back (see `Store.refund`): core's `refundAll` on every limit, in one synchronous section. */
-  function refundSync({ key: whole, limits, cost, now = Date.now(), takenResetMs }: RefundRequest): void {
+  function refundSync({ key: whole, limits, cost, costs, now = Date.now(), takenResetMs }: RefundRequest): void {
     const start = startOf(whole)
     const key = start === '' ? whole : whole.slice(start.length)
     const states = limits.map((limit) => {
       const slot = find(limit, start, key, false)
       return slot === 0 ? undefined : entries.state(slot, false)
     })
-    const writes = refundAll(limits, states, now, cost, takenResetMs)
+    const writes = refundAll(limits, states, now, cost, takenResetMs, costs)
     writes.forEach((w, i) => {
       const limit = limits[i] as Algorithm
       // Found again: an earlier write's purge may have dropped this entry and reused its slot.
@@ -268,7 +273,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
 
   return {
     name: 'memory',
-    capabilities: { algorithms: ALGORITHM_KINDS, composite: true, penalties: true },
+    capabilities: { algorithms: ALGORITHM_KINDS, composite: true, penalties: true, costs: true },
     apply: async (request) => applySync(request),
     applySync,
     syncDecider,

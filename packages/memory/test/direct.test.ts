@@ -86,6 +86,7 @@ describe('memoryStore.applySync', () => {
             })
             const want = stepAll(limits, states, now, op.cost, op.consume, op.maxDelayMs)
             want.writes.forEach((w, i) => {
+              if (w === undefined) return
               reference.set(refKeys[i] as string, { state: w.state, until: now + w.ttlMs })
             })
             const got = store.applySync?.({

@@ -87,6 +87,7 @@ function expected(requests: readonly StoreRequest[]): (readonly LimitDecision[])
       request.maxDelayMs,
     )
     result.writes.forEach((write, i) => {
+      if (write === undefined) return
       if (write.ttlMs > 0) states.set(keys[i] as string, write.state)
       else states.delete(keys[i] as string)
     })

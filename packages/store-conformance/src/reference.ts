@@ -58,7 +58,7 @@ export function referenceStore(options: ReferenceStoreOptions = {}): Store {
     const entry = blocks.get(key)
     return entry !== undefined && now < entry.expiresAt ? (entry.state as unknown as BlockState) : undefined
   }
-  function applySync({ key, limits, cost, consume, now = clock(), maxDelayMs, penalty }: StoreRequest) {
+  function applySync({ key, limits, cost, costs, consume, now = clock(), maxDelayMs, penalty }: StoreRequest) {
     const entries = counters.get(key) ?? new Map<string, Entry>()
     const states = limits.map((limit) => {
       const entry = entries.get(limit.id)
@@ -66,11 +66,13 @@ export function referenceStore(options: ReferenceStoreOptions = {}): Store {
     })
     const stepped: StepAllResult & { block?: StateWrite | undefined } =
       penalty === undefined
-        ? stepAll(limits, states, now, cost, consume, maxDelayMs)
-        : penaltyStep(limits, states, heldBlock(key, now), now, cost, consume, maxDelayMs, penalty)
+        ? stepAll(limits, states, now, cost, consume, maxDelayMs, costs)
+        : penaltyStep(limits, states, heldBlock(key, now), now, cost, consume, maxDelayMs, penalty, costs)
     const { decisions, writes, block } = stepped
     if (block !== undefined) blocks.set(key, { state: block.state, expiresAt: now + block.ttlMs })
     writes.forEach((write, i) => {
+      // A limit that took 0 of per-limit costs is left alone.
+      if (write === undefined) return
       entries.set((limits[i] as Algorithm).id, { state: write.state, expiresAt: now + write.ttlMs })
     })
     if (entries.size > 0) counters.set(key, entries)
@@ -78,17 +80,17 @@ export function referenceStore(options: ReferenceStoreOptions = {}): Store {
   }
   return {
     name: 'reference',
-    capabilities: { algorithms, composite, penalties: options.penalties !== false },
+    capabilities: { algorithms, composite, penalties: options.penalties !== false, costs: true },
     apply: async (request) => applySync(request),
     // core's refundAll on the live states, written like a step's writes.
-    async refund({ key, limits, cost, now = clock(), takenResetMs }) {
+    async refund({ key, limits, cost, costs, now = clock(), takenResetMs }) {
       const entries = counters.get(key)
       if (entries === undefined) return
       const states = limits.map((limit) => {
         const entry = entries.get(limit.id)
         return entry !== undefined && now < entry.expiresAt ? entry.state : undefined
       })
-      refundAll(limits, states, now, cost, takenResetMs).forEach((write, i) => {
+      refundAll(limits, states, now, cost, takenResetMs, costs).forEach((write, i) => {
         if (write === undefined) return
         const id = (limits[i] as Algorithm).id
         if (write.ttlMs > 0) entries.set(id, { state: write.state, expiresAt: now + write.ttlMs })

@@ -31,6 +31,7 @@ function redisLikeStore(real: { now: number }, stallAt: (call: number) => number
       }
       const result = stepAll(limits, ids.map(read), now, cost, consume, maxDelayMs)
       result.writes.forEach((w, i) => {
+        if (w === undefined) return
         const entry = { state: w.state, expiresAt: now + w.ttlMs, lapsesAt: real.now + w.ttlMs + GRACE_MS }
         states.set(ids[i] as string, entry)
       })

@@ -170,6 +170,8 @@ function scheduleRefund(
 /**
  * The reference semantics of `Store.refund`: `refundStep` on every limit of a `RefundRequest`, each
  * with its own `takenResetMs`. One entry per limit: the write, or `undefined` to leave it alone.
+ * With per-limit `costs` (`RefundRequest.costs`), each limit gets its own entry back; a limit whose
+ * entry is 0 is left alone.
  *
  * @example
  * const writes = refundAll(limits, states, now, request.cost, request.takenResetMs)
@@ -180,9 +182,12 @@ export function refundAll(
   now: number,
   cost: number,
   takenResetMs: readonly number[] | undefined,
+  costs?: readonly number[],
 ): (StateWrite | undefined)[] {
   return limits.map((limit, i) => {
+    const units = costs === undefined ? cost : (costs[i] ?? 0)
+    if (units <= 0) return undefined
     const end = takenResetMs === undefined ? undefined : now + (takenResetMs[i] as number)
-    return refundStep(limit, states[i], now, cost, end)
+    return refundStep(limit, states[i], now, units, end)
   })
 }

@@ -3,6 +3,7 @@
 
 export { ALGORITHM_KINDS } from '../algorithm.ts'
 export { refundAll, refundStep } from '../algorithms/refund.ts'
+export { largestCost, perLimitCosts } from '../costs.ts'
 export { type DurationRule, MAX_TIMER_MS, parseDuration } from '../duration.ts'
 export {
   BLOCK_ID,

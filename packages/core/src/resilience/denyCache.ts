@@ -38,7 +38,9 @@ interface Exhausted {
  * Sound by construction:
  * - it only ever answers denials, so it can never admit what the store would deny;
  * - it answers only `limit()` calls (never peeks), and uses a counter's record only for a cost at
- *   least the denied one and a `maxDelayMs` at most the denied one: every algorithm denies those
+ *   least the denied one and a `maxDelayMs` at most the denied one (with per-limit costs, the
+ *   counter's own entry of `StoreRequest.costs`, both when recorded and when answering, so a call
+ *   that takes little under a counter denied for much is asked of the store): every algorithm denies those
  *   at least as long, and each limit's verdict depends on its own state alone (`stepAll`), which
  *   other requests can only fill further;
  * - the wait is measured from when the request was *sent* (`retryAfterMs` counts from when the
@@ -86,7 +88,9 @@ export class DenyCache {
         this.#delete(entry)
         continue
       }
-      if (request.cost < entry.cost || maxDelayMs > entry.maxDelayMs) continue
+      // This counter's own cost: with per-limit costs, what the request takes under this limit.
+      const cost = request.costs === undefined ? request.cost : (request.costs[i] as number)
+      if (cost < entry.cost || maxDelayMs > entry.maxDelayMs) continue
       found ??= new Array<Exhausted | undefined>(limits.length)
       found[i] = entry
       // As `combine` does: the denying limit with the longest wait decides.
@@ -108,7 +112,7 @@ export class DenyCache {
       this.#set({
         id: (limits[i] as Algorithm).id,
         limiterKey: request.key,
-        cost: request.cost,
+        cost: request.costs === undefined ? request.cost : (request.costs[i] as number),
         maxDelayMs: request.maxDelayMs ?? Number.POSITIVE_INFINITY,
         at: t,
         until: t + p.retryAfterMs,

@@ -132,6 +132,8 @@ export function rulesPlanner(
   return {
     plan,
     perCall: true,
+    refusesCostObjects:
+      'cost: a rules limiter takes one number (units under every limit the request meets); which rules a request meets depends on its descriptors, so costs by limit name are not supported here: give each rule its own limiter, or one number',
     reportShadow(p: RulesPlan, policies: readonly PolicyDecision[]) {
       reportShadowDenials(hooks, p.domain, policies, p.shadowDescriptors)
     },
