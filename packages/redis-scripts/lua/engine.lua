@@ -7,7 +7,8 @@
 -- ARGV[1]: K, the keys declared in KEYS (KEYS past K are padding: a client may send a fixed count).
 -- ARGV[2]: D, the decisions.   ARGV[3]: S, the limits (specs) they use.
 -- Then S specs of 5: id, kind, and its three params ('' where a kind has two).
--- Then D decisions of 4: plan (spec ids joined by ','), now ('' for the server's clock), cost, mode
+-- Then D decisions of 4: plan (spec ids joined by ','), now ('' for the server's clock), cost (one
+-- number for every limit, or per limit of a composite joined by ',' when they differ: '1,1200'), mode
 -- ('1' consume, '0' peek, either followed by ':' and maxDelayMs; then, for a limiter with a
 -- penalty, '|' and blockMs:factor:maxBlockMs:forgetAfterMs).
 -- Then the keys past the K declared ones, if any (on a Cluster, decisions of other slots served by
@@ -71,6 +72,35 @@ end
 
 -- A composite's per-limit values, reused by every composite of the call.
 local IDS, KEYS_OF, S1, S2, S3, OK, REM, RESET, WAIT, TTL, N1, N2, N3 = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
+-- A composite's cost per limit (core's StoreRequest.costs): from '1,1200', or its one cost for
+-- each. A limit whose cost is 0 is read and never written (core's stepAll).
+local C = {}
+
+-- Fills C for the n limits of a composite from its cost text.
+local function costsOf(costText, n)
+  local cost = tonumber(costText)
+  if cost ~= nil then
+    for i = 1, n do C[i] = cost end
+    return
+  end
+  local i = 0
+  for c in string.gmatch(costText, '[^,]+') do
+    i = i + 1
+    C[i] = tonumber(c)
+  end
+end
+
+-- The largest of a cost text: its number, or the largest of its per-limit costs.
+local function largestOf(costText)
+  local cost = tonumber(costText)
+  if cost ~= nil then return cost end
+  local most = 0
+  for c in string.gmatch(costText, '[^,]+') do
+    local x = tonumber(c)
+    if x > most then most = x end
+  end
+  return most
+end
 
 -- A decision's mode text and its penalty text ('blockMs:factor:maxBlockMs:forgetAfterMs'), or nil.
 local function penaltyOf(mode)
@@ -83,13 +113,14 @@ end
 -- The twin of core's penaltyStep: a decision of a limiter with a penalty (one limit or several).
 -- While the key is blocked, every limit denies unstepped; else stepAll, and a denied consuming call
 -- with a cost starts a block (escalated within forgetAfterMs of the last one's end, capped).
-local function penalized(plan, now, graceMs, cost, consume, maxDelay, penalty)
+local function penalized(plan, now, graceMs, cost, costText, consume, maxDelay, penalty)
   local n = 0
   for id in string.gmatch(plan, '[^,]+') do
     n = n + 1
     IDS[n] = id
     KEYS_OF[n] = nextKey()
   end
+  costsOf(costText, n)
   local blockKey = nextKey()
   local err, b1, b2, b3 = readText(blockKey)
   if err then return fail(err) end
@@ -120,7 +151,7 @@ local function penalized(plan, now, graceMs, cost, consume, maxDelay, penalty)
   for i = 1, n do
     local id = IDS[i]
     OK[i], REM[i], RESET[i], WAIT[i], TTL[i], N1[i], N2[i], N3[i] =
-      STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, cost, P1[id], P2[id], P3[id])
+      STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, C[i], P1[id], P2[id], P3[id])
     if OK[i] and maxDelay ~= nil and WAIT[i] > maxDelay then
       local _, untouchedRemaining, untouchedReset =
         STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, 0, P1[id], P2[id], P3[id])
@@ -133,8 +164,8 @@ local function penalized(plan, now, graceMs, cost, consume, maxDelay, penalty)
     if consume and cost > 0 then
       local wrote = false
       for i = 1, n do
-        if TTL[i] > 0 then
-          err = persist(WRITES[IDS[i]], KEYS_OF[i], cost, TTL[i], graceMs, N1[i], N2[i], N3[i])
+        if TTL[i] > 0 and C[i] > 0 then
+          err = persist(WRITES[IDS[i]], KEYS_OF[i], C[i], TTL[i], graceMs, N1[i], N2[i], N3[i])
           if err then
             if wrote then return redis.error_reply(err) end
             return fail(err)
@@ -143,7 +174,7 @@ local function penalized(plan, now, graceMs, cost, consume, maxDelay, penalty)
         end
       end
       for i = 1, n do
-        if not (TTL[i] > 0) then redis.call('DEL', KEYS_OF[i]) end
+        if not (TTL[i] > 0) and C[i] > 0 then redis.call('DEL', KEYS_OF[i]) end
       end
     end
   else
@@ -188,7 +219,8 @@ end
 
 for _ = 1, decisionCount do
   local mode, penalty = penaltyOf(ARGV[at + 3])
-  local plan, nowArg, cost, consume, maxDelay = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), modeOf(mode)
+  local costText = ARGV[at + 2]
+  local plan, nowArg, cost, consume, maxDelay = ARGV[at], ARGV[at + 1], largestOf(costText), modeOf(mode)
   at = at + 4
   local now, graceMs
   if nowArg == '' then
@@ -200,7 +232,7 @@ for _ = 1, decisionCount do
   end
   local step = STEPS[plan]
   if penalty ~= nil then
-    penalized(plan, now, graceMs, cost, consume, maxDelay, penalty)
+    penalized(plan, now, graceMs, cost, costText, consume, maxDelay, penalty)
   elseif step ~= nil then
     -- One limit: the plan is its spec id.
     local key = nextKey()
@@ -234,6 +266,7 @@ for _ = 1, decisionCount do
       IDS[n] = id
       KEYS_OF[n] = nextKey()
     end
+    costsOf(costText, n)
     local err = nil
     for i = 1, n do
       local id = IDS[i]
@@ -249,7 +282,7 @@ for _ = 1, decisionCount do
       for i = 1, n do
         local id = IDS[i]
         OK[i], REM[i], RESET[i], WAIT[i], TTL[i], N1[i], N2[i], N3[i] =
-          STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, cost, P1[id], P2[id], P3[id])
+          STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, C[i], P1[id], P2[id], P3[id])
         if OK[i] and maxDelay ~= nil and WAIT[i] > maxDelay then
           local _, untouchedRemaining, untouchedReset =
             STEPS[id](KEYS_OF[i], S1[i], S2[i], S3[i], now, 0, P1[id], P2[id], P3[id])
@@ -262,9 +295,9 @@ for _ = 1, decisionCount do
           -- Kept states first, the first of them refused out of memory (see persist); deletions last.
           local wrote = false
           for i = 1, n do
-            if TTL[i] > 0 then
+            if TTL[i] > 0 and C[i] > 0 then
               local id = IDS[i]
-              err = persist(WRITES[id], KEYS_OF[i], cost, TTL[i], graceMs, N1[i], N2[i], N3[i])
+              err = persist(WRITES[id], KEYS_OF[i], C[i], TTL[i], graceMs, N1[i], N2[i], N3[i])
               if err then
                 -- Only a first write can be refused: after one, Redis lets every write through.
                 if wrote then return redis.error_reply(err) end
@@ -275,7 +308,7 @@ for _ = 1, decisionCount do
           end
           if err == nil then
             for i = 1, n do
-              if not (TTL[i] > 0) then redis.call('DEL', KEYS_OF[i]) end
+              if not (TTL[i] > 0) and C[i] > 0 then redis.call('DEL', KEYS_OF[i]) end
             end
           end
         end

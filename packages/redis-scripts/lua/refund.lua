@@ -6,7 +6,9 @@
 -- refundStep asks a peek for it).
 --
 -- KEYS[i]: the i-th limit's key (one Cluster slot: one limiter key).
--- ARGV[1]: now in ms, or '' for the server's clock.   ARGV[2]: cost.   ARGV[3]: N, the limits.
+-- ARGV[1]: now in ms, or '' for the server's clock.   ARGV[2]: cost (one number for every limit,
+-- or per limit joined by ',' when they differ: '1,1200'; a limit with 0 is left alone).
+-- ARGV[3]: N, the limits.
 -- Then N limits of 5: kind, its three params ('' where a kind has two), and takenResetMs: when the
 -- take's units stopped counting, in ms from now ('' for a refund by key: no take, +infinity).
 -- Reads every state first (an error, such as a key of another type, writes nothing), then writes.
@@ -112,8 +114,21 @@ else
   -- The caller's clock: keys live a little past their TTL (see single.lua).
   now, graceMs = tonumber(ARGV[1]), 1000
 end
-local cost = tonumber(ARGV[2])
 local n = tonumber(ARGV[3])
+-- Each limit's units to give back (core's RefundRequest.costs, or the one cost for each).
+local COST = {}
+do
+  local one = tonumber(ARGV[2])
+  local i = 0
+  if one ~= nil then
+    for j = 1, n do COST[j] = one end
+  else
+    for c in string.gmatch(ARGV[2], '[^,]+') do
+      i = i + 1
+      COST[i] = tonumber(c)
+    end
+  end
+end
 
 local STEP_OF = {
   fixedWindow = fixedWindowStep,
@@ -141,8 +156,10 @@ for i = 1, n do
 end
 
 for i = 1, n do
-  local kind, key, p1, p2, p3 = KIND[i], KEYS[i], P1[i], P2[i], P3[i]
-  if kind == 'slidingLog' then
+  local kind, key, p1, p2, p3, cost = KIND[i], KEYS[i], P1[i], P2[i], P3[i], COST[i]
+  if cost == 0 then
+    -- A limit that took nothing of per-limit costs: left alone.
+  elseif kind == 'slidingLog' then
     slidingLogRefund(key, S1[i], now, cost, ENDS[i], p1, p2, graceMs)
   elseif kind == 'concurrency' then
     -- A release: the take's own lease (the sliding log's removal, leaseMs as its window); by key, nothing.

@@ -212,7 +212,7 @@ let calls = 0
  * decisions in ARGV (on a Cluster: other slots of the same node, see engine.lua).
  *
  * ARGV: the count of declared keys, of decisions and of specs; each spec (id, kind, params);
- * each decision (plan, now, cost, mode); the keys past the declared ones.
+ * each decision (plan, now, cost or per-limit costs joined by ',', mode); the keys past the declared ones.
  */
 export function engineCall(
   decisions: readonly EngineDecision[],
@@ -234,7 +234,9 @@ export function engineCall(
   }
   args[2] = String(listed)
   for (const { request } of decisions) {
-    args.push(planOf(request.limits), nowArg(request, clock), String(request.cost), modeArg(request))
+    // Per-limit costs (only when they differ) travel joined by ',': '1,1200' (see engine.lua).
+    const cost = request.costs === undefined ? String(request.cost) : request.costs.join(',')
+    args.push(planOf(request.limits), nowArg(request, clock), cost, modeArg(request))
   }
   for (let i = 0; i < decisions.length; i++) {
     const into = i < declared ? keys : args

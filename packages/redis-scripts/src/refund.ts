@@ -5,7 +5,7 @@ import { type ScriptClock, specOf } from './layout.ts'
 
 /**
  * The ARGV of `REFUND_SCRIPT` for `request`, whose limits' keys are KEYS in order: now (`''` for
- * the server's clock), cost, the number of limits, then per limit its kind, three params (`''`
+ * the server's clock), cost (per limit joined by ',' when they differ), the number of limits, then per limit its kind, three params (`''`
  * where a kind has two) and its `takenResetMs` (`''` for a refund by key).
  *
  * @example
@@ -13,7 +13,9 @@ import { type ScriptClock, specOf } from './layout.ts'
  */
 export function refundArgs(request: RefundRequest, clock: ScriptClock): string[] {
   const now = request.now !== undefined ? String(request.now) : clock === 'client' ? String(Date.now()) : ''
-  const args = [now, String(request.cost), String(request.limits.length)]
+  // Per-limit costs travel joined by ',' ('1,1200'); the usual refund, one number.
+  const cost = request.costs === undefined ? String(request.cost) : request.costs.join(',')
+  const args = [now, cost, String(request.limits.length)]
   const taken = request.takenResetMs
   request.limits.forEach((limit: Algorithm, i) => {
     const { kind, params } = specOf(limit)

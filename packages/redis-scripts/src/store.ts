@@ -141,7 +141,7 @@ export function scriptStore(options: ScriptStoreOptions): ScriptStore {
 
   return {
     name,
-    capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true, penalties: true },
+    capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true, penalties: true, costs: true },
     timeoutMs,
     apply: (request) => deadlines.run('apply', () => start(request)),
     // One script call, not batched: refunds are few, and each is atomic over its limiter key.

@@ -41,7 +41,11 @@ export function answerWithoutStore(
 }
 
 /** The fallback's decision; its reply is checked like the store's (`checkReply`). */
-function askFallback(fallback: Store, request: StoreRequest): Promise<Decision> {
+function askFallback(fallback: Store, given: StoreRequest): Promise<Decision> {
+  // A fallback that cannot take per-limit costs takes the largest under every limit: it may
+  // refuse more than the store would, never admit more.
+  const request =
+    given.costs !== undefined && fallback.capabilities.costs !== true ? { ...given, costs: undefined } : given
   const decide = (reply: unknown): Decision =>
     combine(request.limits, checkReply(fallback.name, request.limits.length, reply))
   try {
