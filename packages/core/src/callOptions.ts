@@ -1,7 +1,7 @@
 // Checks the arguments of `limit()` and `peek()` before anything reaches the store.
 import type { Algorithm } from './algorithm.ts'
-import { type Duration, parseDuration } from './duration.ts'
 import type { Cost } from './costs.ts'
+import { type Duration, parseDuration } from './duration.ts'
 import { InputError } from './errors.ts'
 import { optionsObject, show } from './validate.ts'
 

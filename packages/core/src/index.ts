@@ -26,6 +26,7 @@ export {
   slidingWindow,
 } from './algorithms/slidingWindow.ts'
 export { type TokenBucketOptions, type TokenBucketParams, tokenBucket } from './algorithms/tokenBucket.ts'
+export type { Cost } from './costs.ts'
 export type {
   Decision,
   Degraded,
@@ -34,7 +35,6 @@ export type {
   LimitDecision,
   PolicyDecision,
 } from './decision.ts'
-export type { Cost } from './costs.ts'
 export type { Duration } from './duration.ts'
 // Names that moved to @sluice/core/http or /store, kept deprecated for one minor version.
 export * from './entries/deprecated.ts'

@@ -2,8 +2,8 @@
 import type { Algorithm } from './algorithm.ts'
 import { isCostObject, resolveCostObject } from './callCost.ts'
 import { unadmittable } from './callOptions.ts'
-import { largestCost } from './costs.ts'
 import { readClock } from './clock.ts'
+import { largestCost } from './costs.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
 import { InputError } from './errors.ts'
 import { monotonicNow } from './resilience/runtime.ts'
@@ -155,7 +155,11 @@ class Taken implements Decision {
         (i) => Math.ceil((this.policies[i] as PolicyDecision).resetAfterMs - elapsed) + slack,
       )
       request = { key: this.#start + this.#key, limits, cost: this.#cost, now, takenResetMs }
-      if (costs !== undefined) request = withCosts(request, chosen.map((i) => costs[i] as number))
+      if (costs !== undefined)
+        request = withCosts(
+          request,
+          chosen.map((i) => costs[i] as number),
+        )
     } catch (error) {
       return Promise.reject(error)
     }

@@ -269,7 +269,9 @@ export function storeCall(
         checkDecision(store.name, 0, out)
         if (trace !== undefined) trace.storeLatencyMs = monotonicNow() - started
         const decision = decideOne(out, policy)
-        return Promise.resolve(consume && taken !== undefined ? taken(decision, key, cost, now, undefined) : decision)
+        return Promise.resolve(
+          consume && taken !== undefined ? taken(decision, key, cost, now, undefined) : decision,
+        )
       } catch (error) {
         const request = { key: start + key, limits, cost, consume, now, maxDelayMs }
         return consume && taken !== undefined

@@ -216,7 +216,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
   }
 
   /** Gives units back (see `Store.refund`): core's `refundAll` on every limit, in one synchronous section. */
-  function refundSync({ key: whole, limits, cost, costs, now = Date.now(), takenResetMs }: RefundRequest): void {
+  function refundSync({
+    key: whole,
+    limits,
+    cost,
+    costs,
+    now = Date.now(),
+    takenResetMs,
+  }: RefundRequest): void {
     const start = startOf(whole)
     const key = start === '' ? whole : whole.slice(start.length)
     const states = limits.map((limit) => {

@@ -2,6 +2,7 @@ import { describeBadInput } from './badInput.ts'
 import { describeClockSkew } from './clockSkew.ts'
 import { describeComposite } from './composite.ts'
 import { describeConcurrency } from './concurrency.ts'
+import { describeCosts } from './costs.ts'
 import { describeExpiry } from './expiry.ts'
 import type { StoreFactory } from './harness.ts'
 import { describeIsolation } from './isolation.ts'
@@ -37,4 +38,5 @@ export function describeStore(name: string, factory: StoreFactory, options?: Con
   describeRefunds(name, factory, options)
   describeLeases(name, factory, options)
   describePenalties(name, factory, options)
+  describeCosts(name, factory, options)
 }

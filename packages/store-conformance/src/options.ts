@@ -8,6 +8,11 @@ export interface ConformanceOptions {
   readonly composite?: boolean
   /** Whether to test refunds (`Store.refund`); default true. `false` for a store without `refund`. */
   readonly refunds?: boolean
+  /**
+   * Whether the store takes different costs per limit in one call (`capabilities.costs`); default
+   * true. `false`: the suite checks that such a call is a `ConfigError` instead.
+   */
+  readonly costs?: boolean
   /** 'controlled' (default): limiters get a `clock` option and the store must honour `request.now`.
    *  'store': limiters get no clock, so the store uses its own clock (e.g. Redis server TIME); only the areas that do not need controlled time are registered (concurrency, isolation, composite, bad input), using long windows (e.g. '1d') and slow refills so real time passing cannot change the outcome. */
   readonly time?: 'controlled' | 'store'
@@ -21,6 +26,7 @@ export interface ResolvedOptions {
   readonly algorithms: readonly AlgorithmKind[]
   readonly composite: boolean
   readonly refunds: boolean
+  readonly costs: boolean
   readonly time: 'controlled' | 'store'
   readonly numRuns: number
   readonly timeoutMs: number | undefined
@@ -59,6 +65,7 @@ export function resolveOptions(options: ConformanceOptions = {}): ResolvedOption
     algorithms: kinds,
     composite: options.composite ?? true,
     refunds: options.refunds ?? true,
+    costs: options.costs ?? true,
     time,
     numRuns,
     timeoutMs,

@@ -1,4 +1,4 @@
-import { type Algorithm, createRateLimiter, type Decision, type RateLimiter } from '@sluice/core'
+import { type Algorithm, type Cost, createRateLimiter, type Decision, type RateLimiter } from '@sluice/core'
 import * as fc from 'fast-check'
 import { describe, expect } from 'vitest'
 import {
@@ -24,14 +24,28 @@ const untimed = (): number => {
 }
 
 /**
+ * A step's cost per limit, by limit id, each admissible by its limit (0 included): drawn from the
+ * step's `cost` and `pick`, so limits of one call mostly take different units, sometimes equal ones.
+ */
+function perLimitCost(step: Operation, limits: readonly Algorithm[]): Record<string, number> {
+  const cost: Record<string, number> = {}
+  limits.forEach((limit, i) => {
+    cost[limit.id] = (step.cost + 7 * i * (step.pick + 1)) % (limit.maxCost + 1)
+  })
+  return cost
+}
+
+/**
  * Runs one trace through a limiter on the store under test and through the same limiter on the
  * reference model, requiring the same decision (every number, `policy` and `policies`) at every step.
+ * With `perLimit`, every `limit`, `peek` and refund by key takes a cost per limit (`perLimitCost`).
  */
 export async function runTrace(
   h: Harness,
   specs: readonly LimitSpec[],
   trace: { offset: number; operations: readonly Operation[] },
   refunds: boolean,
+  perLimit = false,
 ): Promise<void> {
   const limits = specs.map(build)
   const algorithm: Algorithm | Algorithm[] = limits.length === 1 ? (limits[0] as Algorithm) : limits
@@ -60,10 +74,13 @@ export async function runTrace(
     }
     if (step.op === 'refund' || step.op === 'refundKey' || step.op === 'release') {
       // A store without refund (`refunds: false`) skips these steps.
-      if (refunds) await refundStep(actual, expected, key, step, taken.get(key) ?? [], maxCost)
+      if (refunds) {
+        const byKey = perLimit ? refundPerLimit(step, limits) : 1 + (step.cost % maxCost)
+        await refundStep(actual, expected, key, step, taken.get(key) ?? [], byKey)
+      }
       continue
     }
-    const cost = step.cost % (maxCost + 1)
+    const cost: Cost = perLimit ? perLimitCost(step, limits) : step.cost % (maxCost + 1)
     const options = { cost, maxDelayMs: step.maxDelayMs }
     const want = await expected[step.op](key, options)
     const got = await actual[step.op](key, options)
@@ -72,6 +89,14 @@ export async function runTrace(
     previous = want
     if (step.op === 'limit') taken.set(key, (taken.get(key) ?? []).concat([[got, want]]))
   }
+}
+
+/** A refund by key per limit: `perLimitCost`, with at least 1 unit under the first limit. */
+function refundPerLimit(step: Operation, limits: readonly Algorithm[]): Record<string, number> {
+  const cost = perLimitCost(step, limits)
+  const first = limits[0] as Algorithm
+  cost[first.id] = 1 + (step.cost % first.maxCost)
+  return cost
 }
 
 /**
@@ -85,10 +110,9 @@ async function refundStep(
   key: string,
   step: Operation,
   decisions: readonly [Decision, Decision][],
-  maxCost: number,
+  cost: Cost,
 ): Promise<void> {
   if (step.op === 'refundKey') {
-    const cost = 1 + (step.cost % maxCost)
     expect(await actual.refund(key, { cost })).toBe(await expected.refund(key, { cost }))
     return
   }

@@ -58,7 +58,16 @@ export function referenceStore(options: ReferenceStoreOptions = {}): Store {
     const entry = blocks.get(key)
     return entry !== undefined && now < entry.expiresAt ? (entry.state as unknown as BlockState) : undefined
   }
-  function applySync({ key, limits, cost, costs, consume, now = clock(), maxDelayMs, penalty }: StoreRequest) {
+  function applySync({
+    key,
+    limits,
+    cost,
+    costs,
+    consume,
+    now = clock(),
+    maxDelayMs,
+    penalty,
+  }: StoreRequest) {
     const entries = counters.get(key) ?? new Map<string, Entry>()
     const states = limits.map((limit) => {
       const entry = entries.get(limit.id)

@@ -1,0 +1,112 @@
+// Area 13: several costs in one call (`cost: { requests: 1, tokens: 1200 }`): worked examples of
+// docs/algorithms.md and parity with core's stepAll on random traces with per-limit costs.
+import {
+  type Algorithm,
+  ConfigError,
+  type Decision,
+  fixedWindow,
+  type RateLimiter,
+  tokenBucket,
+} from '@sluice/core'
+import * as fc from 'fast-check'
+import { describe, expect } from 'vitest'
+import { compositeArbitrary, traceArbitrary } from './arbitraries.ts'
+import { expectRefused } from './expectations.ts'
+import { harness, type StoreFactory } from './harness.ts'
+import { type ConformanceOptions, resolveOptions } from './options.ts'
+import { runTrace } from './parity.ts'
+import { despiteStalls } from './stalls.ts'
+
+const remaining = async (limiter: RateLimiter, key = 'k'): Promise<number[]> =>
+  (await limiter.peek(key)).policies.map((p) => p.remaining)
+
+const refund = (d: Decision): Promise<boolean> => (d.refund as () => Promise<boolean>)()
+
+/**
+ * The two limits of the worked example: 3 requests and 5,000 tokens a day. The window starts at the
+ * first request and the bucket refills 1 token a day, so a store's own clock (real time passing)
+ * cannot change a number during a test.
+ */
+function requestsAndTokens(): Algorithm[] {
+  return [
+    fixedWindow({ name: 'requests', limit: 3, window: '1d', align: 'first-request' }),
+    tokenBucket({ name: 'tokens', capacity: 5000, refillRate: 1, refillInterval: '1d' }),
+  ]
+}
+
+/**
+ * Area 13: several costs in one call. The worked example of docs/algorithms.md ("Several costs in
+ * one call": 1 request and 1,200 tokens against two limits; one limit refusing takes nothing from
+ * either; a refund gives back each limit's own units; a peek with costs), on the store's clock as
+ * well as a controlled one; and in controlled time, random composites with random per-limit costs
+ * (by limit id) deciding like core's stepAll, refunds included. Registered when `composite` is
+ * true; with `costs: false` (a store without `capabilities.costs`), only the test that such a call
+ * is a ConfigError before the store is asked.
+ */
+export function describeCosts(name: string, factory: StoreFactory, options?: ConformanceOptions): void {
+  const resolved = resolveOptions(options)
+  if (!resolved.composite) return
+  describe(`${name} › several costs in one call`, () => {
+    const h = harness('costs', factory, resolved)
+    if (!resolved.costs) {
+      h.test('differing costs per limit are a ConfigError naming the store, before the store', async () => {
+        const limiter = h.limiter(requestsAndTokens())
+        await expectRefused(
+          () => limiter.limit('k', { cost: { requests: 1, tokens: 1200 } }),
+          ConfigError,
+          h.store().name,
+        )
+        // Equal costs are one number: served as ever.
+        expect((await limiter.limit('k', { cost: { requests: 2, tokens: 2 } })).allowed).toBe(true)
+      })
+      return
+    }
+    const kinds = resolved.algorithms
+    if (kinds.includes('fixedWindow') && kinds.includes('tokenBucket')) {
+      h.test('the worked example: requests and tokens, all-or-nothing, refunds per limit', async () => {
+        const limiter = h.limiter(requestsAndTokens())
+        const first = await limiter.limit('k', { cost: { requests: 1, tokens: 1200 } })
+        expect(first.allowed).toBe(true)
+        expect(first.policies.map((p) => p.remaining)).toStrictEqual([2, 3800])
+        const big = await limiter.limit('k', { cost: { requests: 1, tokens: 3000 } })
+        expect(big.policies.map((p) => p.remaining)).toStrictEqual([1, 800])
+        // Tokens refuse: nothing is taken under either limit.
+        const refused = await limiter.limit('k', { cost: { requests: 1, tokens: 1000 } })
+        expect(refused).toMatchObject({ allowed: false, policy: 'tokens' })
+        expect(refused.policies.map((p) => p.remaining)).toStrictEqual([1, 800])
+        expect(await remaining(limiter)).toStrictEqual([1, 800])
+        // A limit the object does not name takes 0: tokens are read, never written.
+        const requestOnly = await limiter.limit('k', { cost: { requests: 1 } })
+        expect(requestOnly.allowed).toBe(true)
+        expect(await remaining(limiter)).toStrictEqual([0, 800])
+        // Requests refuse now: the token is not taken either.
+        const none = await limiter.limit('k', { cost: { requests: 1, tokens: 1 } })
+        expect(none).toMatchObject({ allowed: false, policy: 'requests' })
+        expect(await remaining(limiter)).toStrictEqual([0, 800])
+        // The big call's refund gives back its own units under each limit.
+        expect(await refund(big)).toBe(true)
+        expect(await remaining(limiter)).toStrictEqual([1, 3800])
+        expect(await refund(big)).toBe(false)
+        // A refused call gives back nothing.
+        expect(await refund(refused)).toBe(false)
+        // By key, per limit: a limit not named is left alone.
+        expect(await limiter.refund('k', { cost: { tokens: 200 } })).toBe(true)
+        expect(await remaining(limiter)).toStrictEqual([1, 4000])
+        // A peek with costs decides as if taking them, and takes nothing.
+        const peek = await limiter.peek('k', { cost: { requests: 2, tokens: 100 } })
+        expect(peek).toMatchObject({ allowed: false, policy: 'requests' })
+        expect((await limiter.peek('k', { cost: { requests: 1, tokens: 4000 } })).allowed).toBe(true)
+        expect(await remaining(limiter)).toStrictEqual([1, 4000])
+      })
+    }
+    if (!h.controlled) return
+    h.property('random composites with random per-limit costs decide like stepAll', async () => {
+      await fc.assert(
+        fc.asyncProperty(compositeArbitrary(kinds), traceArbitrary, (specs, trace) =>
+          despiteStalls(() => runTrace(h, specs, trace, resolved.refunds, true)),
+        ),
+        { numRuns: resolved.numRuns },
+      )
+    })
+  })
+}
