@@ -239,7 +239,7 @@ export function createRefunds(call: StoreCall, clock: (() => number) | undefined
           const { cost, costs } = resolveCostObject(asked, limits, 'refund: cost')
           if (cost < 1) {
             throw new InputError(
-              `refund: cost ${show(asked)} gives nothing back; name at least one limit with 1 unit or more, such as { ${limits[0]?.name ?? 'requests'}: 1 }`,
+              `refund: cost ${JSON.stringify(asked)} gives nothing back; name at least one limit with 1 unit or more, such as { ${limits[0]?.name ?? 'requests'}: 1 }`,
             )
           }
           request = { key: limiterKey, limits, cost, now, takenResetMs: undefined }
