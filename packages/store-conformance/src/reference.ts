@@ -37,6 +37,8 @@ export interface ReferenceStoreOptions {
   readonly sync?: boolean
   /** Whether it keeps blocks (`capabilities.penalties`, `ban`, `unban`). Default true. */
   readonly penalties?: boolean
+  /** Whether it declares per-limit costs (`capabilities.costs`). Default true. */
+  readonly costs?: boolean
 }
 
 /**
@@ -89,7 +91,12 @@ export function referenceStore(options: ReferenceStoreOptions = {}): Store {
   }
   return {
     name: 'reference',
-    capabilities: { algorithms, composite, penalties: options.penalties !== false, costs: true },
+    capabilities: {
+      algorithms,
+      composite,
+      penalties: options.penalties !== false,
+      costs: options.costs !== false,
+    },
     apply: async (request) => applySync(request),
     // core's refundAll on the live states, written like a step's writes.
     async refund({ key, limits, cost, costs, now = clock(), takenResetMs }) {

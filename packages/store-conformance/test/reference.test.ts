@@ -1,10 +1,12 @@
 import { createRateLimiter, fixedWindow, leakyBucket, UnsupportedAlgorithmError } from '@sluice/core'
 import { ALGORITHM_KINDS } from '@sluice/core/store'
 import { describe, expect, it } from 'vitest'
-import { describeStore, referenceStore } from '../src/index.ts'
+import { describeCosts, describeStore, referenceStore } from '../src/index.ts'
 
 // The suite must hold for its own model: a check on the suite's hand-computed expectations against core.
 describeStore('reference model', () => referenceStore())
+// A store without capabilities.costs: the costs area checks the ConfigError instead.
+describeCosts('reference model without costs', () => referenceStore({ costs: false }))
 
 describe('referenceStore, the one reference every test uses', () => {
   it('honours maxDelayMs: a shaped request that would wait too long is denied and takes nothing', async () => {
