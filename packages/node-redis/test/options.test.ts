@@ -43,6 +43,7 @@ describe('nodeRedisStore options', () => {
         ],
         composite: true,
         penalties: true,
+        costs: true,
       })
     }
   })
