@@ -2,11 +2,9 @@
 import type { Algorithm } from './algorithm.ts'
 import { checkCost } from './callOptions.ts'
 import { largestCost, perLimitCosts } from './costs.ts'
-import { ConfigError } from './errors.ts'
-import type { Store } from './store.ts'
 
 /** What a store request carries of a call's cost: see `StoreRequest.cost` and `StoreRequest.costs`. */
-export interface ResolvedCost {
+interface ResolvedCost {
   /** Units under every limit; with `costs`, the largest of them. */
   readonly cost: number
   /** Units per limit, in the order of the limits, only when they differ; else `undefined`. */
@@ -56,14 +54,4 @@ export function resolveCost(
   if (asked === undefined) return { cost: fallback, costs: undefined }
   if (isCostObject(asked)) return resolveCostObject(asked, limits)
   return { cost: checkCost(asked, limits, maxCost), costs: undefined }
-}
-
-/**
- * The `ConfigError` for a request with per-limit costs on a store that cannot take them
- * (`capabilities.costs` not true): raised before the store is asked, never a silent overcharge.
- */
-export function costsUnsupported(store: Store, operation: string): ConfigError {
-  return new ConfigError(
-    `${store.name} store cannot take different costs per limit in one ${operation} (its capabilities.costs is not true); give one number as cost, or use a store that can, such as memoryStore() or ioredisStore({ client })`,
-  )
 }

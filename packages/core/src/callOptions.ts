@@ -1,6 +1,5 @@
 // Checks the arguments of `limit()` and `peek()` before anything reaches the store.
 import type { Algorithm } from './algorithm.ts'
-import type { Cost } from './costs.ts'
 import { type Duration, parseDuration } from './duration.ts'
 import { InputError } from './errors.ts'
 import { optionsObject, show } from './validate.ts'
@@ -10,7 +9,7 @@ export interface CallOptions {
    * Units this request takes: a non-negative integer (default 1 for `limit`, 0 for `peek`), or
    * units per limit by the limit's `name` or id (`{ requests: 1, tokens: 1200 }`, see `Cost`).
    */
-  readonly cost?: Cost
+  readonly cost?: number | Readonly<Record<string, number>>
   /**
    * Shaping (leaky bucket): the longest `delayMs` this caller will wait, as a duration (`250`,
    * `'2s'`, 0 never waits, `Infinity` no bound). A request that would wait longer is denied

@@ -1,6 +1,5 @@
 // The one place a limiter talks to its store: deadline, deny cache, breaker, store-error mode, reply check.
 import type { Algorithm, LimitDecision } from './algorithm.ts'
-import { costsUnsupported } from './callCost.ts'
 import { combine, decideOne } from './combine.ts'
 import type { Decision } from './decision.ts'
 import { ConfigError, SluiceError, StoreError, StoreTimeoutError } from './errors.ts'
@@ -76,6 +75,16 @@ function answered(
   taken: ((d: Decision) => Decision) | undefined,
 ): Promise<Decision> {
   return taken === undefined ? decided : decided.then(taken)
+}
+
+/**
+ * The `ConfigError` for a request with per-limit costs on a store that cannot take them
+ * (`capabilities.costs` not true): raised before the store is asked, never a silent overcharge.
+ */
+function costsUnsupported(store: Store, operation: string): ConfigError {
+  return new ConfigError(
+    `${store.name} store cannot take different costs per limit in one ${operation} (its capabilities.costs is not true); give one number as cost, or use a store that can, such as memoryStore() or ioredisStore({ client })`,
+  )
 }
 
 /**

@@ -23,6 +23,7 @@ export {
 export { type StateWrite, type StepAllResult, stepAll, stepWithin } from '../stepAll.ts'
 export {
   type BanRequest,
+  type ChargeRequest,
   MAX_LIMITS_PER_REQUEST,
   type RefundRequest,
   type Store,
