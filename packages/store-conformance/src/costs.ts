@@ -4,6 +4,7 @@ import {
   type Algorithm,
   type AlgorithmKind,
   ConfigError,
+  createRateLimiter,
   type Decision,
   fixedWindow,
   type RateLimiter,
@@ -14,7 +15,7 @@ import { describe, expect } from 'vitest'
 import { algorithmOf, DAY, kindAt } from './algorithms.ts'
 import { compositeArbitrary, traceArbitrary } from './arbitraries.ts'
 import { expectRefused } from './expectations.ts'
-import { type Harness, harness, type StoreFactory } from './harness.ts'
+import { controlledClock, EPOCH, type Harness, harness, randomPrefix, type StoreFactory } from './harness.ts'
 import { type ConformanceOptions, resolveOptions } from './options.ts'
 import { runTrace } from './parity.ts'
 import { despiteStalls } from './stalls.ts'
@@ -105,6 +106,39 @@ export function describeCosts(name: string, factory: StoreFactory, options?: Con
         expect((await limiter.peek('k', { cost: { requests: 1, tokens: 4000 } })).allowed).toBe(true)
         expect(await remaining(limiter)).toStrictEqual([1, 4000])
       })
+    }
+    if (kinds.includes('fixedWindow') && kinds.includes('tokenBucket')) {
+      h.test(
+        'with blockDuration: each limit takes its own units; a refusal under one blocks the key',
+        async () => {
+          if (!takesCosts()) return expectUnsupported(h, kinds)
+          const setup = {
+            store: h.store(),
+            algorithm: requestsAndTokens(),
+            prefix: randomPrefix('costs'),
+            denyCache: false,
+            blockDuration: 3_600_000,
+            ...(h.controlled ? { clock: controlledClock().read } : {}),
+          }
+          if (h.store().capabilities.penalties !== true) {
+            expect(() => createRateLimiter(setup)).toThrow(ConfigError)
+            return
+          }
+          const limiter = createRateLimiter(setup)
+          const first = await limiter.limit('k', { cost: { requests: 1, tokens: 1200 } })
+          expect(first.policies.map((p) => p.remaining)).toStrictEqual([2, 3800])
+          const refused = await limiter.limit('k', { cost: { requests: 1, tokens: 4000 } })
+          expect(refused).toMatchObject({ allowed: false, policy: 'tokens' })
+          expect(refused.blockedUntil).toBeGreaterThan(0)
+          if (h.controlled) expect(refused.blockedUntil).toBe(EPOCH + 3_600_000)
+          // Blocked: even a call that takes nothing of tokens is refused, unevaluated.
+          const blocked = await limiter.limit('k', { cost: { requests: 1 } })
+          expect(blocked).toMatchObject({ allowed: false, blockedUntil: refused.blockedUntil })
+          await limiter.unban('k')
+          // Nothing was taken by the refused calls.
+          expect(await remaining(limiter)).toStrictEqual([2, 3800])
+        },
+      )
     }
     if (!h.controlled) return
     h.property('random composites with random per-limit costs decide like stepAll', async () => {
