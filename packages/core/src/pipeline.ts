@@ -3,6 +3,7 @@
 import { type AccessLists, LISTED_LIMITS, listedDecision } from './access/listed.ts'
 import type { Algorithm, LimitDecision } from './algorithm.ts'
 import { checkCallOptions, checkCost, checkMaxDelay } from './callOptions.ts'
+import { checkChargeOptions, sendCharge } from './charges.ts'
 import { readClock } from './clock.ts'
 import { combine } from './combine.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
@@ -85,6 +86,11 @@ export interface Pipeline {
   refund(input: unknown, options: unknown): Promise<boolean>
   /** `limiter.release(decision)`: that decision's concurrency leases (see `Decision.release`). */
   release(input: unknown): Promise<boolean>
+  /**
+   * `limiter.charge(input, { cost })`: `cost` units taken past the limit under the counters a call
+   * with `input` uses (shadow ones are not charged); resolves with a cost-1 peek's decision.
+   */
+  charge(input: unknown, options: unknown): Promise<Decision>
 }
 
 const NO_LIMIT: Decision = Object.freeze({
@@ -324,6 +330,21 @@ export function createPipeline<P extends Plan>(
     },
     release(input) {
       return refunds.ofDecision(input as Decision, 'release')
+    },
+    charge(input, options) {
+      let plan: P
+      let cost: unknown
+      try {
+        const checked = checkChargeOptions(options)
+        plan = planner.plan(input, contextOf(planner, checked))
+        cost = checked.cost
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      if (plan.limits.length === 0) return Promise.resolve(NO_LIMIT)
+      const charged = sendCharge(call, clock, plan.limiterKey, plan.limits, cost)
+      if (!planner.perCall) return charged
+      return charged.then((decision) => ({ ...decision, limits: plan.limits }))
     },
     async reset(input, options) {
       const plan = planner.plan(input, contextOf(planner, checkResetOptions(options)))

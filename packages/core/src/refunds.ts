@@ -1,6 +1,7 @@
 // Refunds on the limiter side: decision.refund() for what one limit() call took, and refunds by key.
 import type { Algorithm } from './algorithm.ts'
 import { unadmittable } from './callOptions.ts'
+import { sendCharge } from './charges.ts'
 import { readClock } from './clock.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
 import { InputError } from './errors.ts'
@@ -25,6 +26,8 @@ interface Limiter {
   readonly owner: Owner
   readonly clock: (() => number) | undefined
   send(request: RefundRequest): Promise<boolean>
+  /** `decision.charge(cost)`: a charge of `cost` under `limits` of the limiter key (see charges.ts). */
+  charge(limiterKey: string, limits: readonly Algorithm[], cost: unknown): Promise<Decision>
 }
 
 /**
@@ -97,6 +100,14 @@ class Taken implements Decision {
   /** `decision.refund()`; with another limiter's `Owner` (from `limiter.refund`), an `InputError`. */
   get refund(): (asker?: unknown) => Promise<boolean> {
     return (asker?: unknown) => this.#giveBack(asker, 'refund')
+  }
+
+  /**
+   * `decision.charge(cost)`: `cost` more units under this call's key and limits, whatever its
+   * outcome (a degraded decision too: the store may be back). Every time it is called.
+   */
+  get charge(): (cost: unknown) => Promise<Decision> {
+    return (cost: unknown) => this.#limiter.charge(this.#start + this.#key, this.#limits, cost)
   }
 
   /** `decision.release()`: the concurrency leases only; with another limiter's `Owner`, an `InputError`. */
@@ -184,7 +195,12 @@ export interface Refunds {
  */
 export function createRefunds(call: StoreCall, clock: (() => number) | undefined): Refunds {
   const owner = new Owner()
-  const limiter: Limiter = { owner, clock, send: (request) => call.refund(request).then(() => true) }
+  const limiter: Limiter = {
+    owner,
+    clock,
+    send: (request) => call.refund(request).then(() => true),
+    charge: (limiterKey, limits, cost) => sendCharge(call, clock, limiterKey, limits, cost),
+  }
 
   function attach(
     decision: Decision,

@@ -2,6 +2,7 @@
 // match, the deadline a store call keeps, and the option checks every store shares. Edge-safe.
 
 export { ALGORITHM_KINDS } from '../algorithm.ts'
+export { type ChargeAllResult, chargeAll, chargeBound, chargeStep } from '../algorithms/charge.ts'
 export { refundAll, refundStep } from '../algorithms/refund.ts'
 export { type DurationRule, MAX_TIMER_MS, parseDuration } from '../duration.ts'
 export {
@@ -22,6 +23,7 @@ export {
 export { type StateWrite, type StepAllResult, stepAll, stepWithin } from '../stepAll.ts'
 export {
   type BanRequest,
+  type ChargeRequest,
   MAX_LIMITS_PER_REQUEST,
   type RefundRequest,
   type Store,
