@@ -8,6 +8,8 @@ export interface ConformanceOptions {
   readonly composite?: boolean
   /** Whether to test refunds (`Store.refund`); default true. `false` for a store without `refund`. */
   readonly refunds?: boolean
+  /** Whether to test charges (`Store.charge`); default true. `false` for a store without `charge`. */
+  readonly charges?: boolean
   /** 'controlled' (default): limiters get a `clock` option and the store must honour `request.now`.
    *  'store': limiters get no clock, so the store uses its own clock (e.g. Redis server TIME); only the areas that do not need controlled time are registered (concurrency, isolation, composite, bad input), using long windows (e.g. '1d') and slow refills so real time passing cannot change the outcome. */
   readonly time?: 'controlled' | 'store'
@@ -21,6 +23,7 @@ export interface ResolvedOptions {
   readonly algorithms: readonly AlgorithmKind[]
   readonly composite: boolean
   readonly refunds: boolean
+  readonly charges: boolean
   readonly time: 'controlled' | 'store'
   readonly numRuns: number
   readonly timeoutMs: number | undefined
@@ -59,6 +62,7 @@ export function resolveOptions(options: ConformanceOptions = {}): ResolvedOption
     algorithms: kinds,
     composite: options.composite ?? true,
     refunds: options.refunds ?? true,
+    charges: options.charges ?? true,
     time,
     numRuns,
     timeoutMs,

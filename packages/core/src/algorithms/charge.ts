@@ -1,7 +1,6 @@
 // The reference semantics of a charge: units taken after the fact, past the limit, per algorithm.
 import type { Algorithm, AlgorithmState, LimitDecision } from '../algorithm.ts'
 import type { StateWrite } from '../stepAll.ts'
-import type { FixedWindowParams } from './fixedWindow.ts'
 import type { GcraParams } from './gcra.ts'
 import type { LeakyBucketParams } from './leakyBucket.ts'
 import { judgedAt } from './shared.ts'
@@ -35,6 +34,33 @@ export function chargeBound(limit: Algorithm): number {
 /** The most a sliding window's current count holds: past it every decision is the same (see `chargeStep`). */
 export function slidingWindowCap(limit: number, windowMs: number): number {
   return Math.max(limit, Math.min(limit * windowMs + 1, Math.floor(SAFE / windowMs)))
+}
+
+/**
+ * Where `chargeStep` saturates `limit`'s state, in the state's own units (what a store's twin of
+ * it needs): a fixed window's count (`limit`); a sliding window's current count
+ * (`slidingWindowCap`); a sliding log's live entries (`limit + 1`); a token bucket's deepest debt
+ * in scaled units (`chargeBound` × `tokenUnits`: the state never goes below its negative); a
+ * GCRA's or leaky bucket's furthest TAT ahead of t, in 1/den ms; 0 for concurrency (untouched).
+ *
+ * @example chargeCap(slidingLog({ limit: 5, window: '1s' })) // 6
+ */
+export function chargeCap(limit: Algorithm): number {
+  switch (limit.kind) {
+    case 'fixedWindow':
+      return limit.limit
+    case 'slidingWindow':
+      return slidingWindowCap(limit.limit, limit.windowMs)
+    case 'slidingLog':
+      return limit.limit + 1
+    case 'tokenBucket':
+      return chargeBound(limit) * (limit.params as TokenBucketParams).tokenUnits
+    case 'gcra':
+    case 'leakyBucket':
+      return aheadCap(limit)
+    case 'concurrency':
+      return 0
+  }
 }
 
 /** The furthest ahead of t (in 1/den ms) a charge moves a TAT: a step's cost·T still fits on top. */
@@ -83,35 +109,26 @@ export function chargeStep(
 }
 
 function charged(limit: Algorithm, seen: AlgorithmState, now: number, cost: number): AlgorithmState {
+  const cap = chargeCap(limit)
   switch (limit.kind) {
-    case 'fixedWindow': {
-      const { limit: most } = limit.params as FixedWindowParams
-      return [seen[0] as number, Math.min(most, (seen[1] as number) + cost)]
-    }
-    case 'slidingWindow': {
-      const cap = slidingWindowCap(limit.limit, limit.windowMs)
+    case 'fixedWindow':
+      return [seen[0] as number, Math.min(cap, (seen[1] as number) + cost)]
+    case 'slidingWindow':
       return [seen[0] as number, Math.min(cap, (seen[1] as number) + cost), seen[2] as number]
-    }
     case 'slidingLog': {
       const t = judgedAt(now, seen.length > 0 ? (seen[seen.length - 1] as number) : undefined)
-      const keep = limit.limit + 1
-      const added = Math.min(cost, keep)
-      const log = seen.concat(new Array<number>(added).fill(t))
-      return log.length > keep ? log.slice(log.length - keep) : log
+      const log = seen.concat(new Array<number>(Math.min(cost, cap)).fill(t))
+      return log.length > cap ? log.slice(log.length - cap) : log
     }
     case 'tokenBucket': {
       const { tokenUnits } = limit.params as TokenBucketParams
-      const floor = -chargeBound(limit) * tokenUnits
-      return [Math.max(floor, (seen[0] as number) - cost * tokenUnits), seen[1] as number]
+      return [Math.max(-cap, (seen[0] as number) - cost * tokenUnits), seen[1] as number]
     }
     default: {
       // GCRA and leaky bucket, `[tatMs, tatRemainder, seenMs]` with the TAT at or after t = seenMs.
       const { intervalNum: num, intervalDen: den } = limit.params as GcraParams | LeakyBucketParams
       const t = seen[2] as number
-      const ahead = Math.min(
-        aheadCap(limit),
-        ((seen[0] as number) - t) * den + ((seen[1] as number) ?? 0) + cost * num,
-      )
+      const ahead = Math.min(cap, ((seen[0] as number) - t) * den + ((seen[1] as number) ?? 0) + cost * num)
       const carry = Math.floor(ahead / den)
       return [t + carry, ahead - carry * den, t]
     }
