@@ -70,7 +70,7 @@ export interface RulesRateLimiter {
    * its shadow ones), never denied; resolves with a cost-1 peek's decision (with `limits`).
    *
    * @example
-   * await limiter.charge({ domain: 'llm', descriptors: [[['org', '7']]] }, { cost: 800 })
+   * await limiter.charge({ descriptors: [[{ key: 'org', value: '7' }]] }, { cost: 800 })
    */
   charge(request: DescriptorRequest, options: ChargeOptions): Promise<Decision>
   reset(request: DescriptorRequest): Promise<void>
