@@ -34,7 +34,7 @@ interface ChargeUnits {
  *
  * @example chargeUnits({ tokens: 800 }, [requests, tokens]) // { cost: 800, costs: [0, 800] }
  */
-export function chargeUnits(cost: unknown, limits: readonly Algorithm[]): ChargeUnits {
+function chargeUnits(cost: unknown, limits: readonly Algorithm[]): ChargeUnits {
   if (typeof cost === 'object' && cost !== null && !Array.isArray(cost)) {
     const costs = perLimitCosts(cost as Readonly<Record<string, number>>, limits, 'charge: cost', tooMuch)
     const most = largestCost(costs)
@@ -65,12 +65,28 @@ function tooMuch(units: number, limit: Algorithm): string | undefined {
 }
 
 /**
+ * The store request of one charge of `cost` under `limits` of `limiterKey`, read on `clock`; an
+ * `InputError` for a bad cost (see `chargeUnits`).
+ *
+ * @example const request = chargeRequest(clock, plan.limiterKey, plan.limits, 800)
+ */
+export function chargeRequest(
+  clock: (() => number) | undefined,
+  limiterKey: string,
+  limits: readonly Algorithm[],
+  cost: unknown,
+): ChargeRequest {
+  const units = chargeUnits(cost, limits)
+  const now = clock === undefined ? undefined : readClock(clock)
+  return { key: limiterKey, limits, cost: units.cost, costs: units.costs, now }
+}
+
+/**
  * Sends one charge of `cost` under `limits` of `limiterKey` and answers the store's decision (what
  * a peek of cost 1 says right after it). Bad input rejects with an `InputError` before the store.
- * A limiter with no limits for this call (a rules request that matched none) answers `none`.
  *
  * @example
- * return sendCharge(call, clock, plan.limiterKey, plan.limits, cost)
+ * return sendCharge(call, clock, limiterKey, limits, cost)
  */
 export function sendCharge(
   call: StoreCall,
@@ -81,9 +97,7 @@ export function sendCharge(
 ): Promise<Decision> {
   let request: ChargeRequest
   try {
-    const units = chargeUnits(cost, limits)
-    const now = clock === undefined ? undefined : readClock(clock)
-    request = { key: limiterKey, limits, cost: units.cost, costs: units.costs, now }
+    request = chargeRequest(clock, limiterKey, limits, cost)
   } catch (error) {
     return Promise.reject(error)
   }

@@ -3,7 +3,7 @@
 import { type AccessLists, LISTED_LIMITS, listedDecision } from './access/listed.ts'
 import type { Algorithm, LimitDecision } from './algorithm.ts'
 import { checkCallOptions, checkCost, checkMaxDelay } from './callOptions.ts'
-import { checkChargeOptions, sendCharge } from './charges.ts'
+import { chargeRequest, checkChargeOptions } from './charges.ts'
 import { readClock } from './clock.ts'
 import { combine } from './combine.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
@@ -13,7 +13,7 @@ import type { EventHub } from './events/hub.ts'
 import { checkKey } from './keys.ts'
 import type { Penalty } from './penalty.ts'
 import { createRefunds } from './refunds.ts'
-import type { StoreRequest } from './store.ts'
+import type { ChargeRequest, StoreRequest } from './store.ts'
 import type { KeyedCall, StoreCall } from './storeCall.ts'
 import { optionsObject, show } from './validate.ts'
 
@@ -333,16 +333,19 @@ export function createPipeline<P extends Plan>(
     },
     charge(input, options) {
       let plan: P
-      let cost: unknown
+      let request: ChargeRequest
       try {
         const checked = checkChargeOptions(options)
         plan = planner.plan(input, contextOf(planner, checked))
-        cost = checked.cost
+        if (plan.limits.length === 0) return Promise.resolve(NO_LIMIT)
+        request = chargeRequest(clock, plan.limiterKey, plan.limits, checked.cost)
       } catch (error) {
         return Promise.reject(error)
       }
-      if (plan.limits.length === 0) return Promise.resolve(NO_LIMIT)
-      const charged = sendCharge(call, clock, plan.limiterKey, plan.limits, cost)
+      // A listed key is answered as limit() answers it: no store call, nothing counted.
+      const listed = lists === undefined ? undefined : listedDecision(lists, input as string)
+      if (listed !== undefined) return Promise.resolve(listed)
+      const charged = call.charge(request)
       if (!planner.perCall) return charged
       return charged.then((decision) => ({ ...decision, limits: plan.limits }))
     },

@@ -15,7 +15,7 @@ const SAFE = 2 ** 50
  * exactness of the cost itself bounds them; a token bucket's debt and a GCRA's TAT do not, so
  * their bound is the debt their integers hold (years of refill for any usual configuration).
  *
- * @example chargeBound(tokenBucket({ capacity: 10, refillRate: 1 })) // 1125899906842614
+ * @example chargeBound(tokenBucket({ capacity: 10, refillRate: 1 })) // 1125899906832 (1000 scaled units a token)
  */
 export function chargeBound(limit: Algorithm): number {
   switch (limit.kind) {
@@ -32,7 +32,7 @@ export function chargeBound(limit: Algorithm): number {
 }
 
 /** The most a sliding window's current count holds: past it every decision is the same (see `chargeStep`). */
-export function slidingWindowCap(limit: number, windowMs: number): number {
+function slidingWindowCap(limit: number, windowMs: number): number {
   return Math.max(limit, Math.min(limit * windowMs + 1, Math.floor(SAFE / windowMs)))
 }
 

@@ -1,8 +1,7 @@
-// limiter.charge and decision.charge: bad input, stores without charge, deny cache, penalties, rules, per-caller.
+// limiter.charge and decision.charge: bad input, stores without charge, deny cache, penalties, per-caller.
 import { describe, expect, it } from 'vitest'
 import { referenceStore } from '../../../store-conformance/src/reference.ts'
 import { chargeBound } from '../../src/entries/store.ts'
-import { parseRules } from '../../src/entries/yaml.ts'
 import {
   type Algorithm,
   ConfigError,
@@ -213,6 +212,22 @@ describe('limiter.charge and decision.charge', () => {
     await expect(limiter.charge('k', { cost: 1 })).rejects.toBeInstanceOf(StoreError)
   })
 
+  it('a listed key is answered as limit() answers it, without a store call', async () => {
+    const { store, counts } = countedStore()
+    const limiter = createRateLimiter({
+      store,
+      algorithm: fixedWindow({ limit: 5, window: 1000 }),
+      allow: { keys: ['admin'] },
+      deny: { keys: ['abuser'] },
+    })
+    expect(await limiter.charge('admin', { cost: 50 })).toMatchObject({ allowed: true, listed: 'allow' })
+    expect(await limiter.charge('abuser', { cost: 50 })).toMatchObject({ allowed: false, listed: 'deny' })
+    await expect(limiter.charge('admin', { cost: 0 })).rejects.toBeInstanceOf(InputError)
+    expect(counts.charge).toBe(0)
+    await limiter.charge('someone', { cost: 50 })
+    expect(counts.charge).toBe(1)
+  })
+
   it('a charge starts no penalty block', async () => {
     const now = { t: T0 }
     const limiter = createRateLimiter({
@@ -229,29 +244,7 @@ describe('limiter.charge and decision.charge', () => {
   })
 })
 
-describe('charges on rules and per-caller limiters', () => {
-  const rules = parseRules(`domain: llm
-descriptors:
-  - key: org
-    rate_limit: { unit: minute, requests_per_unit: 10 }
-  - key: ip
-    rate_limit: { unit: minute, requests_per_unit: 2 }
-    shadow_mode: true
-`)
-  const org = { descriptors: [[{ key: 'org', value: '7' }], [{ key: 'ip', value: 'a' }]] }
-
-  it('a rules limiter charges the matched limits, not its shadow ones, and says which', async () => {
-    const limiter = createRateLimiter({ store: referenceStore(), rules, clock: () => T0 })
-    const taken = await limiter.limit(org)
-    const after = await limiter.charge(org, { cost: 30 })
-    expect(after).toMatchObject({ allowed: false, remaining: 0 })
-    expect(after.limits).toHaveLength(1)
-    expect(await charge(taken, 1)).toMatchObject({ allowed: false })
-    expect((await limiter.peek(org)).shadow?.[0]?.remaining).toBe(1)
-    const none = await limiter.charge({ descriptors: [[{ key: 'other', value: 'x' }]] }, { cost: 1 })
-    expect(none.allowed).toBe(true)
-  })
-
+describe('charges on per-caller limiters', () => {
   it('a per-caller limiter charges the limits its context picks', async () => {
     const tiers: Record<string, Algorithm> = {
       free: tokenBucket({ capacity: 10, refillRate: 1 }),
