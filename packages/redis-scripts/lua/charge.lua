@@ -61,7 +61,26 @@ local function slidingLogCharge(key, newest, now, cost, cap, limit, windowMs, gr
   local keptOthers = others
   if keptOthers > cap - atCount then keptOthers = cap - atCount end
   -- The oldest go (lowest ranks): entries before t all score below it.
-  if others > keptOthers then redis.call('ZREMRANGEBYRANK', key, 0, others - keptOthers - 1) end
+  if others > keptOthers then
+    redis.call('ZREMRANGEBYRANK', key, 0, others - keptOthers - 1)
+    -- Equal scores rank by member text ('5:10' before '5:2'), so the oldest timestamp kept may have
+    -- lost members out of order: renumber it 1..n, as slidingLogWrite and refund.lua expect.
+    if keptOthers > 0 then
+      local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+      local oldestText = formatNumber(tonumber(oldest[2]))
+      local left = redis.call('ZCOUNT', key, oldestText, oldestText)
+      redis.call('ZREMRANGEBYSCORE', key, oldestText, oldestText)
+      local renamed = {}
+      for i = 1, left do
+        renamed[#renamed + 1] = oldestText
+        renamed[#renamed + 1] = oldestText .. ':' .. i
+        if #renamed >= 1000 or i == left then
+          redis.call('ZADD', key, unpack(renamed))
+          renamed = {}
+        end
+      end
+    end
+  end
   local args = {}
   for i = 1, atCount do
     args[#args + 1] = atText

@@ -252,6 +252,26 @@ export function describeCharges(name: string, factory: StoreFactory, options?: C
             ),
         )
       }
+      if (resolved.algorithms.includes('slidingLog')) {
+        h.test(
+          'slidingLog: a charge that trims the log leaves entries a refund and a limit can count',
+          async () => {
+            const clock = controlledClock(EPOCH)
+            const limiter = h.limiter(slidingLog({ limit: 14, window: 1000 }), { clock })
+            await limiter.limit('k', { cost: 12 })
+            clock.advance(1)
+            // 12 at 0 and 5 at 1, kept at the newest 15: 10 at 0 (which 10 is the store's business).
+            await limiter.charge('k', { cost: 5 })
+            // The newest 6 go: 5 at 1 and one at 0, leaving 9.
+            await limiter.refund('k', { cost: 6 })
+            expect((await limiter.peek('k')).remaining).toBe(5)
+            expect((await limiter.limit('k', { cost: 5 })).remaining).toBe(0)
+            expect((await limiter.limit('k')).allowed).toBe(false)
+            await limiter.refund('k', { cost: 14 })
+            expect((await limiter.peek('k')).remaining).toBe(14)
+          },
+        )
+      }
       if (resolved.composite && resolved.algorithms.includes('tokenBucket')) {
         h.test('a cost object charges each limit its own units', async () => {
           const clock = controlledClock(EPOCH)
