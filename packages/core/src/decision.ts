@@ -1,6 +1,5 @@
 // What a limiter answers: one decision folded from each limit's, named by policy, and how it was made.
 import type { Algorithm, LimitDecision } from './algorithm.ts'
-import type { Cost } from './costs.ts'
 import type { StoreError } from './errors.ts'
 
 export type { LimitDecision } from './algorithm.ts'
@@ -106,12 +105,13 @@ export interface Decision extends LimitDecision {
    * so its `context`), whatever this decision's outcome, as `limiter.charge(key, { cost })` does:
    * for units known only after the work (tokens a response used). Never denied: it may drive the
    * balance past the limit so the next calls wait. A degraded decision still sends it (the store
-   * may be back). Resolves with what a peek of cost 1 says right after. Not enumerable.
+   * may be back). Resolves with what a peek of cost 1 says right after. `cost` is a `Cost` (written
+   * out here: decisions sit below cost resolution). Not enumerable.
    *
    * @example
    * const decision = await limiter.limit('org:7', { cost: { requests: 1 } })
    * const completion = await llm(prompt)
    * await decision.charge?.({ tokens: completion.usage.total_tokens })
    */
-  readonly charge?: (cost: Cost) => Promise<Decision>
+  readonly charge?: (cost: number | Readonly<Record<string, number>>) => Promise<Decision>
 }
