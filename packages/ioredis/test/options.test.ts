@@ -34,6 +34,7 @@ describe('ioredisStore options', () => {
       ],
       composite: true,
       penalties: true,
+      charge: true,
     })
     expect(() =>
       createRateLimiter({ store, algorithm: [fixedWindow({ limit: 1, window: 1 })] }),

@@ -43,6 +43,7 @@ describe('nodeRedisStore options', () => {
         ],
         composite: true,
         penalties: true,
+        charge: true,
       })
     }
   })

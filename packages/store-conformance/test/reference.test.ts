@@ -32,6 +32,7 @@ describe('referenceStore, the one reference every test uses', () => {
       algorithms: ALGORITHM_KINDS,
       composite: true,
       penalties: true,
+      charge: true,
     })
     expect(referenceStore().applySync).toBeUndefined()
     const narrow = referenceStore({ algorithms: ['fixedWindow'], composite: false, sync: true })

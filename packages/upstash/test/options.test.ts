@@ -23,6 +23,7 @@ describe('upstashStore options', () => {
       ],
       composite: true,
       penalties: true,
+      charge: true,
     })
     expect(() =>
       createRateLimiter({ store, algorithm: [fixedWindow({ limit: 1, window: 1 })] }),

@@ -31,6 +31,7 @@ describe('valkeyGlideStore options', () => {
         ],
         composite: true,
         penalties: true,
+        charge: true,
       })
     }
   })
