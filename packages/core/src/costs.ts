@@ -25,7 +25,8 @@ export type Cost = number | Readonly<Record<string, number>>
 /**
  * Units per limit for a cost object, in the order of `limits`; an `InputError` for a name that is
  * no limit's (did you mean), a name two limits share, a value that is no non-negative integer, or
- * a value its limit can never admit. `what` names the option in messages (`'cost'`).
+ * a value its limit can never admit (or, with `bound`, one `bound` names a problem with: a
+ * charge's). `what` names the option in messages (`'cost'`).
  *
  * @example perLimitCosts({ tokens: 1200 }, [requests, tokens], 'cost') // [0, 1200]
  */
@@ -33,6 +34,7 @@ export function perLimitCosts(
   cost: Readonly<Record<string, number>>,
   limits: readonly Algorithm[],
   what = 'cost',
+  bound?: (units: number, limit: Algorithm) => string | undefined,
 ): number[] {
   const costs = limits.map(() => 0)
   for (const name of Object.keys(cost)) {
@@ -42,7 +44,11 @@ export function perLimitCosts(
     if (typeof units !== 'number' || !Number.isInteger(units) || units < 0) {
       throw new InputError(`${what}.${name} must be a non-negative integer, got ${show(units)}`)
     }
-    const problem = unadmittable(units, [limits[index] as Algorithm])
+    // `bound`: a charge's own bound instead of "can ever be admitted" (a charge may exceed it).
+    const problem =
+      bound === undefined
+        ? unadmittable(units, [limits[index] as Algorithm])
+        : bound(units, limits[index] as Algorithm)
     if (problem !== undefined) throw new InputError(`${what}.${name}: ${problem}`)
     costs[index] = units
   }

@@ -100,4 +100,18 @@ export interface Decision extends LimitDecision {
    * }
    */
   readonly release?: () => Promise<boolean>
+  /**
+   * Present wherever `refund` is: takes `cost` more units under this call's key and limits (and
+   * so its `context`), whatever this decision's outcome, as `limiter.charge(key, { cost })` does:
+   * for units known only after the work (tokens a response used). Never denied: it may drive the
+   * balance past the limit so the next calls wait. A degraded decision still sends it (the store
+   * may be back). Resolves with what a peek of cost 1 says right after. `cost` is a `Cost` (written
+   * out here: decisions sit below cost resolution). Not enumerable.
+   *
+   * @example
+   * const decision = await limiter.limit('org:7', { cost: { requests: 1 } })
+   * const completion = await llm(prompt)
+   * await decision.charge?.({ tokens: completion.usage.total_tokens })
+   */
+  readonly charge?: (cost: number | Readonly<Record<string, number>>) => Promise<Decision>
 }

@@ -68,6 +68,7 @@ export {
 export { MAX_KEY_LENGTH } from './keys.ts'
 export {
   type CallOptions,
+  type ChargeOptions,
   createRateLimiter,
   type RateLimiter,
   type RateLimiterOptions,

@@ -4,6 +4,7 @@ import { type AccessList, type AccessListEntries, toAccessList } from './access/
 import type { AccessLists } from './access/listed.ts'
 import type { Algorithm } from './algorithm.ts'
 import { type CallOptions, tightestCost } from './callOptions.ts'
+import type { ChargeOptions } from './charges.ts'
 import { checkClock } from './clock.ts'
 import type { Decision } from './decision.ts'
 import type { Duration } from './duration.ts'
@@ -31,6 +32,7 @@ import { flag, optionsObject } from './validate.ts'
 import { type WaitOptions, waitForAdmission } from './wait.ts'
 
 export type { CallOptions } from './callOptions.ts'
+export type { ChargeOptions } from './charges.ts'
 export type { RefundOptions } from './refunds.ts'
 
 /**
@@ -145,6 +147,29 @@ export interface RateLimiter {
    * }
    */
   release(decision: Decision): Promise<boolean>
+  /**
+   * Takes `cost` units under every limit of `key` after the fact (tokens known only once a response
+   * is in), atomically, whatever the limits hold: never denied, it may drive a balance past the
+   * limit so the next calls wait until it has recovered, as OpenAI-style quotas do. `cost` is a
+   * whole number ≥ 1 or units per limit (`{ tokens: 800 }`), and may exceed what a limit admits at
+   * once (up to what its state holds exactly, else an `InputError` naming that bound).
+   * Concurrency limits are left alone; no penalty block starts. Resolves with what
+   * `peek(key, { cost: 1 })` would say right after it (`allowed` false while past the limit,
+   * `retryAfterMs` until one unit is admitted again). The store must have `charge`
+   * (`capabilities.charge`; memory and Redis stores do), else a `ConfigError`.
+   * Per algorithm: docs/algorithms.md, "Charges".
+   *
+   * @example
+   * const limiter = createRateLimiter({
+   *   store,
+   *   algorithm: tokenBucket({ name: 'tokens', capacity: 90_000, refillRate: 1500 }),
+   * })
+   * const admitted = await limiter.limit('org:7', { cost: 1 })
+   * const completion = await llm(prompt)
+   * const after = await limiter.charge('org:7', { cost: completion.usage.total_tokens })
+   * if (!after.allowed) console.log(`over quota for ${after.retryAfterMs} ms`)
+   */
+  charge(key: string, options: ChargeOptions): Promise<Decision>
   /**
    * Blocks `key` for `duration` (ms, or `'10m'`, at most a year) from now: every call is refused
    * with `blockedUntil`, as after a denial with `blockDuration`, whatever the key's block was (a
@@ -286,6 +311,7 @@ export function createRateLimiter(
   const reset = (input: unknown, resetOptions?: unknown) => pipeline.reset(input, resetOptions)
   const refund = (input: unknown, refundOptions?: unknown) => pipeline.refund(input, refundOptions)
   const releaseLease = (decision: unknown) => pipeline.release(decision)
+  const charge = (input: unknown, chargeOptions: unknown) => pipeline.charge(input, chargeOptions)
   const wait = (input: unknown, waitOptions: unknown) =>
     waitForAdmission(limit, algorithms, input, waitOptions)
   if (rules === undefined) {
@@ -296,6 +322,7 @@ export function createRateLimiter(
       wait,
       refund,
       release: releaseLease,
+      charge,
       ban,
       unban,
       reset,
@@ -313,6 +340,7 @@ export function createRateLimiter(
       wait,
       refund,
       release: releaseLease,
+      charge,
       reset,
       close,
       store,

@@ -14,7 +14,7 @@ import { show } from './validate.ts'
  * 3. `name` is a non-empty string;
  * 4. `capabilities.algorithms` is a list of algorithm kinds (`ALGORITHM_KINDS`), and
  *    `capabilities.composite` is `true` or `false`;
- * 5. `applySync`, `syncDecider`, `close`, `refund`, `ban` and `unban`, when present, are functions
+ * 5. `applySync`, `syncDecider`, `close`, `refund`, `ban`, `unban` and `charge`, when present, are functions
  *    (a limiter with `blockDuration` needs `ban` and `unban`: see `resolvePenalty`), and `syncDecider` comes
  *    with `applySync` (it answers like `applySync` for one limit);
  * 6. `timeoutMs`, when present, is a whole number of milliseconds from 1 to `MAX_TIMER_MS`.
@@ -65,6 +65,9 @@ function storeProblem(s: Partial<Store>): string | undefined {
     if (s[method] !== undefined && typeof s[method] !== 'function') {
       return `${method} must be a function when present, got ${show(s[method])}`
     }
+  }
+  if (s.charge !== undefined && typeof s.charge !== 'function') {
+    return `charge must be a function when present, got ${show(s.charge)}`
   }
   if (s.syncDecider !== undefined && s.applySync === undefined) {
     return 'syncDecider answers like applySync for one limit, so it needs applySync too'

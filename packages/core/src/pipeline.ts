@@ -4,6 +4,7 @@ import { type AccessLists, LISTED_LIMITS, listedDecision } from './access/listed
 import type { Algorithm, LimitDecision } from './algorithm.ts'
 import { isCostObject, resolveCost } from './callCost.ts'
 import { checkCallOptions, checkMaxDelay } from './callOptions.ts'
+import { chargeRequest, checkChargeOptions } from './charges.ts'
 import { readClock } from './clock.ts'
 import { combine } from './combine.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
@@ -13,7 +14,7 @@ import type { EventHub } from './events/hub.ts'
 import { checkKey } from './keys.ts'
 import type { Penalty } from './penalty.ts'
 import { createRefunds } from './refunds.ts'
-import type { StoreRequest } from './store.ts'
+import type { ChargeRequest, StoreRequest } from './store.ts'
 import type { KeyedCall, StoreCall } from './storeCall.ts'
 import { optionsObject, show } from './validate.ts'
 
@@ -92,6 +93,11 @@ export interface Pipeline {
   refund(input: unknown, options: unknown): Promise<boolean>
   /** `limiter.release(decision)`: that decision's concurrency leases (see `Decision.release`). */
   release(input: unknown): Promise<boolean>
+  /**
+   * `limiter.charge(input, { cost })`: `cost` units taken past the limit under the counters a call
+   * with `input` uses (shadow ones are not charged); resolves with a cost-1 peek's decision.
+   */
+  charge(input: unknown, options: unknown): Promise<Decision>
 }
 
 const NO_LIMIT: Decision = Object.freeze({
@@ -336,6 +342,24 @@ export function createPipeline<P extends Plan>(
     },
     release(input) {
       return refunds.ofDecision(input as Decision, 'release')
+    },
+    charge(input, options) {
+      let plan: P
+      let request: ChargeRequest
+      try {
+        const checked = checkChargeOptions(options)
+        plan = planner.plan(input, contextOf(planner, checked))
+        if (plan.limits.length === 0) return Promise.resolve(NO_LIMIT)
+        request = chargeRequest(clock, plan.limiterKey, plan.limits, checked.cost)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      // A listed key is answered as limit() answers it: no store call, nothing counted.
+      const listed = lists === undefined ? undefined : listedDecision(lists, input as string)
+      if (listed !== undefined) return Promise.resolve(listed)
+      const charged = call.charge(request)
+      if (!planner.perCall) return charged
+      return charged.then((decision) => ({ ...decision, limits: plan.limits }))
     },
     async reset(input, options) {
       const plan = planner.plan(input, contextOf(planner, checkResetOptions(options)))

@@ -2,6 +2,7 @@
 import type { Algorithm } from './algorithm.ts'
 import { isCostObject, resolveCostObject } from './callCost.ts'
 import { unadmittable } from './callOptions.ts'
+import { sendCharge } from './charges.ts'
 import { readClock } from './clock.ts'
 import { largestCost } from './costs.ts'
 import type { Decision, PolicyDecision } from './decision.ts'
@@ -30,6 +31,8 @@ interface Limiter {
   readonly owner: Owner
   readonly clock: (() => number) | undefined
   send(request: RefundRequest): Promise<boolean>
+  /** `decision.charge(cost)`: a charge of `cost` under `limits` of the limiter key (see charges.ts). */
+  charge(limiterKey: string, limits: readonly Algorithm[], cost: unknown): Promise<Decision>
 }
 
 /**
@@ -106,6 +109,14 @@ class Taken implements Decision {
   /** `decision.refund()`; with another limiter's `Owner` (from `limiter.refund`), an `InputError`. */
   get refund(): (asker?: unknown) => Promise<boolean> {
     return (asker?: unknown) => this.#giveBack(asker, 'refund')
+  }
+
+  /**
+   * `decision.charge(cost)`: `cost` more units under this call's key and limits, whatever its
+   * outcome (a degraded decision too: the store may be back). Every time it is called.
+   */
+  get charge(): (cost: unknown) => Promise<Decision> {
+    return (cost: unknown) => this.#limiter.charge(this.#start + this.#key, this.#limits, cost)
   }
 
   /** `decision.release()`: the concurrency leases only; with another limiter's `Owner`, an `InputError`. */
@@ -202,7 +213,12 @@ export interface Refunds {
  */
 export function createRefunds(call: StoreCall, clock: (() => number) | undefined): Refunds {
   const owner = new Owner()
-  const limiter: Limiter = { owner, clock, send: (request) => call.refund(request).then(() => true) }
+  const limiter: Limiter = {
+    owner,
+    clock,
+    send: (request) => call.refund(request).then(() => true),
+    charge: (limiterKey, limits, cost) => sendCharge(call, clock, limiterKey, limits, cost),
+  }
 
   function attach(
     decision: Decision,

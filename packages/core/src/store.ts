@@ -173,7 +173,9 @@ export interface Store {
   /**
    * Optional, with `capabilities.charge`: takes units past the limit atomically (see
    * `ChargeRequest`), exactly as core's `chargeAll` on the same states, and answers what a peek
-   * (cost 0) of every limit says afterwards, one decision per limit, in order.
+   * of cost 1 of every limit says afterwards (allowed false while past the limit, `retryAfterMs`
+   * until one unit is admitted again), one decision per limit, in order. A store with `charge`
+   * honours `ChargeRequest.costs`, whatever its `capabilities.costs`.
    */
   charge?(request: ChargeRequest): Promise<readonly LimitDecision[]>
   /**

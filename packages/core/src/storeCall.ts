@@ -13,7 +13,7 @@ import { DenyCache } from './resilience/denyCache.ts'
 import { type Resilience, resolveResilience } from './resilience/options.ts'
 import { monotonicNow } from './resilience/runtime.ts'
 import { answerWithoutStore } from './resilience/storeErrorMode.ts'
-import type { BanRequest, RefundRequest, Store, StoreRequest } from './store.ts'
+import type { BanRequest, ChargeRequest, RefundRequest, Store, StoreRequest } from './store.ts'
 
 /** Runs one store request and folds its per-limit decisions into one `Decision`. */
 export interface StoreCall {
@@ -39,6 +39,12 @@ export interface StoreCall {
    * cached denials. No breaker, no store-error mode: a failed refund rejects with its `StoreError`.
    */
   refund(request: RefundRequest): Promise<void>
+  /**
+   * Takes units past the limit in the store (`Store.charge`) within the deadline, and folds its
+   * replies (checked) into one decision. No breaker, no store-error mode and no deny cache: a
+   * cached denial never hides a charge, and a charge forgets none (it only makes things worse).
+   */
+  charge(request: ChargeRequest): Promise<Decision>
   /** Forgets `limiterKey` under `limits` in the store, the fallback store and the deny cache. */
   reset(limiterKey: string, limits: readonly Algorithm[]): Promise<void>
   /** Lets pending calls settle (each within its deadline), then stops timers; later calls reject. */
@@ -347,6 +353,29 @@ export function storeCall(
           if (error instanceof SluiceError) throw error
           throw new StoreError(
             `${store.name} store: refund failed: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          )
+        },
+      )
+  }
+  call.charge = (request) => {
+    if (deadlines.closed) return Promise.reject(closedError())
+    const charge = store.capabilities.charge === true ? store.charge?.bind(store) : undefined
+    if (charge === undefined) {
+      return Promise.reject(
+        new ConfigError(
+          `${store.name} store cannot charge units after the fact (capabilities.charge is not true); use a store that can, such as memoryStore() or ioredisStore({ client })`,
+        ),
+      )
+    }
+    return deadlines
+      .run('charge', () => charge(request))
+      .then(
+        (reply) => combine(request.limits, checkReply(store.name, request.limits.length, reply)),
+        (error: unknown) => {
+          if (error instanceof SluiceError) throw error
+          throw new StoreError(
+            `${store.name} store: charge failed: ${error instanceof Error ? error.message : String(error)}`,
             { cause: error },
           )
         },

@@ -2,6 +2,7 @@
 import type { Store } from '@sluice/core/store'
 import {
   BAN_SCRIPT,
+  CHARGE_SCRIPT,
   ENGINE_SCRIPT,
   KIND_SCRIPTS,
   type LuaScript,
@@ -74,6 +75,7 @@ function adapter(client: Client): ScriptClient {
   commands.set(ENGINE_SCRIPT, defined(client, ENGINE_SCRIPT, ENGINE_KEY_COUNTS))
   commands.set(REFUND_SCRIPT, defined(client, REFUND_SCRIPT, ENGINE_KEY_COUNTS))
   commands.set(BAN_SCRIPT, defined(client, BAN_SCRIPT, [1]))
+  commands.set(CHARGE_SCRIPT, defined(client, CHARGE_SCRIPT, ENGINE_KEY_COUNTS))
   const slots = 'nodes' in client ? client.slots : undefined
   return {
     async run(script, keys, args) {

@@ -35,6 +35,7 @@ describe('ioredisStore options', () => {
       composite: true,
       penalties: true,
       costs: true,
+      charge: true,
     })
     expect(() =>
       createRateLimiter({ store, algorithm: [fixedWindow({ limit: 1, window: 1 })] }),

@@ -3,6 +3,8 @@ import {
   ALGORITHM_KINDS,
   type BanRequest,
   banState,
+  type ChargeRequest,
+  chargeAll,
   penaltyStep,
   type RefundRequest,
   refundAll,
@@ -238,6 +240,30 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
     })
   }
 
+  /** Takes units past the limit (see `Store.charge`): core's `chargeAll`, in one synchronous section. */
+  function chargeSync({
+    key: whole,
+    limits,
+    cost,
+    costs,
+    now = Date.now(),
+  }: ChargeRequest): readonly LimitDecision[] {
+    const start = startOf(whole)
+    const key = start === '' ? whole : whole.slice(start.length)
+    if (key.length > longestKey) throw tooLong(key)
+    const states = limits.map((limit) => {
+      const slot = find(limit, start, key, false)
+      return slot === 0 ? undefined : entries.state(slot, false)
+    })
+    const { writes, decisions } = chargeAll(limits, states, now, cost, costs)
+    writes.forEach((w, i) => {
+      const limit = limits[i] as Algorithm
+      // Found again: an earlier write's purge may have dropped this entry and reused its slot.
+      if (w !== undefined) write(limit, start, key, find(limit, start, key, false), now, w)
+    })
+    return decisions
+  }
+
   /**
    * `applySync` for one limit under `start`, by the caller's key: no request, no joined key, no
    * reply array. None for a start that is no limiter prefix (one `:`, at its end), or whose keys
@@ -280,11 +306,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
 
   return {
     name: 'memory',
-    capabilities: { algorithms: ALGORITHM_KINDS, composite: true, penalties: true, costs: true },
+    capabilities: { algorithms: ALGORITHM_KINDS, composite: true, penalties: true, costs: true, charge: true },
     apply: async (request) => applySync(request),
     applySync,
     syncDecider,
     refund: async (request) => refundSync(request),
+    charge: async (request) => chargeSync(request),
     ban: async (request) => banSync(request),
     unban: async (whole) => {
       const start = startOf(whole)

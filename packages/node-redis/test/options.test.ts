@@ -44,6 +44,7 @@ describe('nodeRedisStore options', () => {
         composite: true,
         penalties: true,
         costs: true,
+        charge: true,
       })
     }
   })

@@ -41,7 +41,8 @@ local function slidingLogStep(key, newest, s2, s3, now, cost, limit, windowMs)
     local newestLive = 0 / 0
     if used > 0 then newestLive = newest end
     local resetAfterMs = newestLive + windowMs - t
-    return false, limit - used, resetAfterMs, unblocking + windowMs - t, t - now + resetAfterMs, threshold, t
+    -- More than `limit` entries only after a charge (charge.lua): remaining never below 0.
+    return false, jsMax(0, limit - used), resetAfterMs, unblocking + windowMs - t, t - now + resetAfterMs, threshold, t
   end
   local size = used + cost
   local resetAfterMs = 0

@@ -19,7 +19,8 @@ local function tokenBucketStep(key, s1, s2, s3, now, cost, capacity, tokenUnits,
   local needed = cost * tokenUnits
   if units < needed then
     local resetAfterMs = ceil((full - units) / perMs)
-    return false, floor(units / tokenUnits), resetAfterMs, ceil((needed - units) / perMs),
+    -- Below zero only after a charge (charge.lua): a decision never shows a debt.
+    return false, jsMax(0, floor(units / tokenUnits)), resetAfterMs, ceil((needed - units) / perMs),
       t - now + resetAfterMs, units, t
   end
   local left = units - needed

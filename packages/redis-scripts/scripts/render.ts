@@ -18,6 +18,7 @@ export const LUA_FILES = [
   'engine',
   'refund',
   'ban',
+  'charge',
 ] as const
 
 export type LuaFile = (typeof LUA_FILES)[number]

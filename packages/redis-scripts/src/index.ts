@@ -1,3 +1,4 @@
+export { chargeArgs, parseChargeReply } from './charge.ts'
 export type { ScriptCall, ScriptClient } from './client.ts'
 export { encodeHashTag, storeKey, storeKeys, storePrefixProblem } from './keys.ts'
 export {
@@ -20,6 +21,7 @@ export { refundArgs } from './refund.ts'
 export { LUA_SOURCES } from './scripts.generated.ts'
 export {
   BAN_SCRIPT,
+  CHARGE_SCRIPT,
   ENGINE_SCRIPT,
   KIND_SCRIPTS,
   type LuaScript,

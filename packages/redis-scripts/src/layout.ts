@@ -139,7 +139,8 @@ export function singleArgs(request: StoreRequest, clock: ScriptClock): string[] 
 }
 
 /** Values per limit in a reply: allowed (1/0), remaining, resetAfterMs, the wait. */
-const PER_LIMIT = 4
+/** How many values a script replies per limit (see `parseSingleReply`). */
+export const PER_LIMIT = 4
 
 /** A kind's script's reply (allowed 1/0, remaining, resetAfterMs, the wait) as one decision. Throws a TypeError on any other shape. */
 export function parseSingleReply(reply: unknown, limit: Algorithm): LimitDecision {

@@ -106,6 +106,17 @@ export const REFUND_SCRIPT: LuaScript = script('refund', [
 ])
 
 /**
+ * The charge script (`charge.lua`): takes units past the limit under every limit of one limiter
+ * key, every kind's functions included (their peeks bring each state to t and answer after it).
+ * KEYS and ARGV come from `chargeArgs`.
+ */
+export const CHARGE_SCRIPT: LuaScript = script('charge', [
+  LUA_SOURCES.shared,
+  ...ALL_FILES.map((file) => LUA_SOURCES[file]),
+  LUA_SOURCES.charge,
+])
+
+/**
  * The ban script (`ban.lua`): `limiter.ban(key, ms)` on the limiter key's block key, core's
  * `banState` in one atomic call. KEYS: the block key; ARGV: now (`''` for the server's clock), ms.
  */

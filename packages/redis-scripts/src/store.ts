@@ -14,6 +14,7 @@ import {
   type StoreRequest,
 } from '@sluice/core/store'
 import { createBatcher } from './batch.ts'
+import { chargeArgs, parseChargeReply } from './charge.ts'
 import type { ScriptClient } from './client.ts'
 import { storeKey, storeKeys } from './keys.ts'
 import {
@@ -26,7 +27,7 @@ import {
   specOf,
 } from './layout.ts'
 import { refundArgs } from './refund.ts'
-import { BAN_SCRIPT, ENGINE_SCRIPT, KIND_SCRIPTS, REFUND_SCRIPT } from './scripts.ts'
+import { BAN_SCRIPT, CHARGE_SCRIPT, ENGINE_SCRIPT, KIND_SCRIPTS, REFUND_SCRIPT } from './scripts.ts'
 
 export interface ScriptStoreOptions {
   /** The store's name in messages and `store.name`: `'ioredis'`, `'upstash'`. */
@@ -141,7 +142,7 @@ export function scriptStore(options: ScriptStoreOptions): ScriptStore {
 
   return {
     name,
-    capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true, penalties: true, costs: true },
+    capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true, penalties: true, costs: true, charge: true },
     timeoutMs,
     apply: (request) => deadlines.run('apply', () => start(request)),
     // One script call, not batched: refunds are few, and each is atomic over its limiter key.
@@ -153,6 +154,20 @@ export function scriptStore(options: ScriptStoreOptions): ScriptStore {
         const reply = await client.run(REFUND_SCRIPT, keys, args)
         if (reply !== 1)
           throw badReply(new TypeError(`expected 1 from the refund script, got ${String(reply)}`))
+      }),
+    // One script call, not batched, as a refund: core's chargeAll on the limiter key's limits.
+    charge: (request) =>
+      deadlines.run('charge', async () => {
+        for (const limit of request.limits) specOf(limit)
+        const keys = storeKeys(prefix, request.key, request.limits)
+        const args = chargeArgs(request, clock)
+        await client.ready?.()
+        const reply = await client.run(CHARGE_SCRIPT, keys, args)
+        try {
+          return parseChargeReply(reply, request)
+        } catch (error) {
+          throw badReply(error)
+        }
       }),
     // One script call: core's banState on the block key, atomic.
     ban: (request) =>

@@ -1,4 +1,5 @@
 import { describeBadInput } from './badInput.ts'
+import { describeCharges } from './charges.ts'
 import { describeClockSkew } from './clockSkew.ts'
 import { describeComposite } from './composite.ts'
 import { describeConcurrency } from './concurrency.ts'
@@ -39,4 +40,5 @@ export function describeStore(name: string, factory: StoreFactory, options?: Con
   describeLeases(name, factory, options)
   describePenalties(name, factory, options)
   describeCosts(name, factory, options)
+  describeCharges(name, factory, options)
 }

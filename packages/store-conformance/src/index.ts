@@ -1,4 +1,5 @@
 export { describeBadInput } from './badInput.ts'
+export { describeCharges } from './charges.ts'
 export { describeClockSkew } from './clockSkew.ts'
 export { describeComposite } from './composite.ts'
 export { describeConcurrency } from './concurrency.ts'

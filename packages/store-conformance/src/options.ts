@@ -13,6 +13,8 @@ export interface ConformanceOptions {
    * true. `false`: the suite checks that such a call is a `ConfigError` instead.
    */
   readonly costs?: boolean
+  /** Whether to test charges (`Store.charge`); default true. `false` for a store without `charge`. */
+  readonly charges?: boolean
   /** 'controlled' (default): limiters get a `clock` option and the store must honour `request.now`.
    *  'store': limiters get no clock, so the store uses its own clock (e.g. Redis server TIME); only the areas that do not need controlled time are registered (concurrency, isolation, composite, bad input), using long windows (e.g. '1d') and slow refills so real time passing cannot change the outcome. */
   readonly time?: 'controlled' | 'store'
@@ -27,6 +29,7 @@ export interface ResolvedOptions {
   readonly composite: boolean
   readonly refunds: boolean
   readonly costs: boolean
+  readonly charges: boolean
   readonly time: 'controlled' | 'store'
   readonly numRuns: number
   readonly timeoutMs: number | undefined
@@ -66,6 +69,7 @@ export function resolveOptions(options: ConformanceOptions = {}): ResolvedOption
     composite: options.composite ?? true,
     refunds: options.refunds ?? true,
     costs: options.costs ?? true,
+    charges: options.charges ?? true,
     time,
     numRuns,
     timeoutMs,

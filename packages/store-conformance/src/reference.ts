@@ -5,6 +5,7 @@ import {
   ALGORITHM_KINDS,
   type BlockState,
   banState,
+  chargeAll,
   penaltyStep,
   refundAll,
   type StateWrite,
@@ -96,6 +97,7 @@ export function referenceStore(options: ReferenceStoreOptions = {}): Store {
       composite,
       penalties: options.penalties !== false,
       costs: options.costs !== false,
+      charge: true,
     },
     apply: async (request) => applySync(request),
     // core's refundAll on the live states, written like a step's writes.
@@ -112,6 +114,21 @@ export function referenceStore(options: ReferenceStoreOptions = {}): Store {
         if (write.ttlMs > 0) entries.set(id, { state: write.state, expiresAt: now + write.ttlMs })
         else entries.delete(id)
       })
+    },
+    // core's chargeAll on the live states, written like a step's writes.
+    async charge({ key, limits, cost, costs, now = clock() }) {
+      const entries = counters.get(key) ?? new Map<string, Entry>()
+      const states = limits.map((limit) => {
+        const entry = entries.get(limit.id)
+        return entry !== undefined && now < entry.expiresAt ? entry.state : undefined
+      })
+      const { writes, decisions } = chargeAll(limits, states, now, cost, costs)
+      writes.forEach((write, i) => {
+        if (write === undefined) return
+        entries.set((limits[i] as Algorithm).id, { state: write.state, expiresAt: now + write.ttlMs })
+      })
+      if (entries.size > 0) counters.set(key, entries)
+      return decisions
     },
     ...(options.sync === true ? { applySync } : {}),
     ...(options.penalties === false

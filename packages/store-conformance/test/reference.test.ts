@@ -35,6 +35,7 @@ describe('referenceStore, the one reference every test uses', () => {
       composite: true,
       penalties: true,
       costs: true,
+      charge: true,
     })
     expect(referenceStore().applySync).toBeUndefined()
     const narrow = referenceStore({ algorithms: ['fixedWindow'], composite: false, sync: true })

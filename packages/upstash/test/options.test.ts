@@ -24,6 +24,7 @@ describe('upstashStore options', () => {
       composite: true,
       penalties: true,
       costs: true,
+      charge: true,
     })
     expect(() =>
       createRateLimiter({ store, algorithm: [fixedWindow({ limit: 1, window: 1 })] }),

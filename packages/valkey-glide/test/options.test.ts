@@ -32,6 +32,7 @@ describe('valkeyGlideStore options', () => {
         composite: true,
         penalties: true,
         costs: true,
+        charge: true,
       })
     }
   })

@@ -41,7 +41,8 @@ export function slidingLogStep(
     return {
       state: live,
       ttlMs: ttlAt(now, t, resetAfterMs),
-      decision: deny(limit, limit - used, resetAfterMs, unblocking + windowMs - t),
+      // More than `limit` entries only after a charge (see chargeStep): remaining never below 0.
+      decision: deny(limit, Math.max(0, limit - used), resetAfterMs, unblocking + windowMs - t),
     }
   }
   // Logged at t, the newest time of the log: it stays ascending. concat allocates exact lengths;

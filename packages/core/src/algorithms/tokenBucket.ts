@@ -53,7 +53,8 @@ export function tokenBucketStep(
       ttlMs: ttlAt(now, t, resetAfterMs),
       decision: deny(
         capacity,
-        Math.floor(units / tokenUnits),
+        // Below zero only after a charge (see chargeStep): a decision never shows a debt.
+        Math.max(0, Math.floor(units / tokenUnits)),
         resetAfterMs,
         Math.ceil((needed - units) / perMs),
       ),

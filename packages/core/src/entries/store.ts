@@ -2,6 +2,7 @@
 // match, the deadline a store call keeps, and the option checks every store shares. Edge-safe.
 
 export { ALGORITHM_KINDS } from '../algorithm.ts'
+export { type ChargeAllResult, chargeAll, chargeBound, chargeCap, chargeStep } from '../algorithms/charge.ts'
 export { refundAll, refundStep } from '../algorithms/refund.ts'
 export { largestCost, perLimitCosts } from '../costs.ts'
 export { type DurationRule, MAX_TIMER_MS, parseDuration } from '../duration.ts'

@@ -1,6 +1,7 @@
 // The public shape of a limiter made from rules: its options and its calls. createRateLimiter
 // (limiter.ts) builds it from the rules planner (planner.ts) and the one limiter pipeline.
 import type { CallOptions } from '../callOptions.ts'
+import type { ChargeOptions } from '../charges.ts'
 import type { Decision } from '../decision.ts'
 import type { ObservabilityOptions } from '../events/options.ts'
 import type { LimiterEvents } from '../events/types.ts'
@@ -64,6 +65,14 @@ export interface RulesRateLimiter {
   refund(request: DescriptorRequest, options?: RefundOptions): Promise<boolean>
   /** As `RateLimiter.release`: the concurrency leases a decision of this limiter took. */
   release(decision: Decision): Promise<boolean>
+  /**
+   * As `RateLimiter.charge`: `cost` units past the limit under every limit `request` matches (not
+   * its shadow ones), never denied; resolves with a cost-1 peek's decision (with `limits`).
+   *
+   * @example
+   * await limiter.charge({ descriptors: [[{ key: 'org', value: '7' }]] }, { cost: 800 })
+   */
+  charge(request: DescriptorRequest, options: ChargeOptions): Promise<Decision>
   reset(request: DescriptorRequest): Promise<void>
   /**
    * Puts a new rule set in force between two requests: a request uses one rule set from start to
