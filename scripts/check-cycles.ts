@@ -40,7 +40,16 @@ export const CORE_LAYERS: readonly (readonly string[])[] = [
   // A call to the store: deadlines, breaker, deny cache, what to answer without the store.
   ['resilience/', 'storeCall.ts'],
   // One limiter pipeline, its refunds and waiting on it (wait, throttle), the rules planner, the limiter.
-  ['callOptions.ts', 'costs.ts', 'callCost.ts', 'refunds.ts', 'pipeline.ts', 'wait.ts', 'throttle.ts', 'charges.ts'],
+  [
+    'callOptions.ts',
+    'costs.ts',
+    'callCost.ts',
+    'refunds.ts',
+    'pipeline.ts',
+    'wait.ts',
+    'throttle.ts',
+    'charges.ts',
+  ],
   ['rules/'],
   [
     'limiter.ts',

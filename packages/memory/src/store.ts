@@ -306,7 +306,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
 
   return {
     name: 'memory',
-    capabilities: { algorithms: ALGORITHM_KINDS, composite: true, penalties: true, costs: true, charge: true },
+    capabilities: {
+      algorithms: ALGORITHM_KINDS,
+      composite: true,
+      penalties: true,
+      costs: true,
+      charge: true,
+    },
     apply: async (request) => applySync(request),
     applySync,
     syncDecider,

@@ -142,7 +142,13 @@ export function scriptStore(options: ScriptStoreOptions): ScriptStore {
 
   return {
     name,
-    capabilities: { algorithms: SCRIPT_ALGORITHMS, composite: true, penalties: true, costs: true, charge: true },
+    capabilities: {
+      algorithms: SCRIPT_ALGORITHMS,
+      composite: true,
+      penalties: true,
+      costs: true,
+      charge: true,
+    },
     timeoutMs,
     apply: (request) => deadlines.run('apply', () => start(request)),
     // One script call, not batched: refunds are few, and each is atomic over its limiter key.
