@@ -1,0 +1,241 @@
+// The fixed window's bitfield state on a redis-server of its own: the commands a decision runs (from
+// INFO commandstats), an upgrade over the text state, limits too large for the bitfield, the charge helper.
+import { createRateLimiter, fixedWindow } from '@sluice/core'
+import { type StoreRequest, stepAll } from '@sluice/core/store'
+import { type RedisServer, startRedis } from '@sluice/test-services'
+import Redis from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  ENGINE_SCRIPT,
+  engineCall,
+  KIND_SCRIPTS,
+  parseEngineReply,
+  parseSingleReply,
+  type ScriptClient,
+  scriptStore,
+  singleArgs,
+  storeKey,
+  storeKeys,
+} from '../src/index.ts'
+import { LUA_SOURCES } from '../src/scripts.generated.ts'
+import { fixedWindowState } from './support/fixedWindowState.ts'
+
+const EPOCH = 1_700_000_000_000
+const HOUR = 3_600_000
+// INFO commandstats counts every client's commands: a server of this file's own.
+let server: RedisServer
+let client: Redis
+beforeAll(async () => {
+  server = await startRedis()
+  client = new Redis(server.url)
+})
+afterAll(async () => {
+  await client?.quit()
+  await server?.stop()
+})
+
+/** Calls per command since the last reset, scripts' own commands included; EVAL and INFO left out. */
+async function commands(): Promise<Record<string, number>> {
+  const info = String(await client.info('commandstats'))
+  const calls: Record<string, number> = {}
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    const name = match[1] as string
+    if (name !== 'info' && name !== 'eval' && name !== 'evalsha' && name !== 'config|resetstat')
+      calls[name] = Number(match[2])
+  }
+  return calls
+}
+
+type Via = 'kind' | 'engine'
+
+/** One decision in one script call, and the commands that call ran inside the script. */
+async function decide(request: StoreRequest, via: Via) {
+  const keys = storeKeys('', request.key, request.limits)
+  await client.config('RESETSTAT')
+  let reply: unknown
+  if (via === 'kind') {
+    const limit = request.limits[0] as (typeof request.limits)[0]
+    const raw = await client.eval(
+      KIND_SCRIPTS[limit.kind].lua,
+      1,
+      keys[0] as string,
+      ...singleArgs(request, 'client'),
+    )
+    reply = [parseSingleReply(raw, limit)]
+  } else {
+    const decisions = [{ request, keys }]
+    const call = engineCall(decisions, decisions.length, 'client')
+    reply = parseEngineReply(
+      await client.eval(ENGINE_SCRIPT.lua, call.keys.length, ...call.keys, ...call.args),
+      decisions,
+    )[0]
+  }
+  return { decisions: reply, ran: await commands() }
+}
+
+describe('a lone fixed-window decision', () => {
+  for (const via of ['kind', 'engine'] as const) {
+    it(`runs one BITFIELD admitted and denied, plus SET PX on a window's first (${via})`, async () => {
+      const limit = fixedWindow({ limit: 3, window: '1h' })
+      const at = (now: number, over: Partial<StoreRequest> = {}): StoreRequest => ({
+        key: `billed-${via}`,
+        limits: [limit],
+        cost: 1,
+        consume: true,
+        now,
+        ...over,
+      })
+      const now = EPOCH + HOUR / 2
+      let state: readonly number[] | undefined
+      const expectStep = (request: StoreRequest, decisions: unknown) => {
+        const expected = stepAll([limit], [state], request.now as number, request.cost, request.consume)
+        expect(decisions).toStrictEqual(expected.decisions)
+        if (expected.writes[0] !== undefined) state = expected.writes[0].state
+      }
+      const first = await decide(at(now), via)
+      expectStep(at(now), first.decisions)
+      expect(first.ran).toEqual({ bitfield: 1, set: 1 })
+      for (const [t, allowed] of [
+        [now + 1, true],
+        [now + 2, true],
+        [now + 3, false],
+        [now + 4, false],
+      ] as const) {
+        const { decisions, ran } = await decide(at(t), via)
+        expectStep(at(t), decisions)
+        expect((decisions as { allowed: boolean }[])[0]?.allowed).toBe(allowed)
+        expect(ran).toEqual({ bitfield: 1 })
+      }
+      // A peek reads with one GET and writes nothing.
+      const peek = await decide(at(now + 5, { consume: false }), via)
+      expectStep(at(now + 5, { consume: false }), peek.decisions)
+      expect(peek.ran).toEqual({ get: 1 })
+      // The next window: its first decision sets the new state with its TTL.
+      const next = await decide(at(now + HOUR), via)
+      expectStep(at(now + HOUR), next.decisions)
+      expect(next.ran).toEqual({ bitfield: 1, set: 1 })
+      const key = storeKey('', `billed-${via}`, limit)
+      expect(fixedWindowState(3, (await client.getBuffer(key)) as Buffer)).toEqual(state)
+      const pttl = await client.pttl(key)
+      expect(pttl).toBeGreaterThan(0)
+      expect(pttl).toBeLessThanOrEqual(HOUR / 2 + 1000)
+    })
+  }
+})
+
+describe('state format', () => {
+  const adapter: () => ScriptClient = () => ({
+    run: (script, keys, args) => client.eval(script.lua, keys.length, ...keys, ...args),
+    del: (keys) => client.del(...keys),
+  })
+
+  it('an old text state under the old key is left alone: counting starts fresh under the new key', async () => {
+    const limit = fixedWindow({ limit: 3, window: '1h' })
+    const oldKey = `{sluice:upgraded}:${limit.id}`
+    // What the previous version wrote: 'windowStart count', the window exhausted.
+    await client.set(oldKey, `${EPOCH} 3`, 'PX', HOUR)
+    const store = scriptStore({
+      name: 'test',
+      client: adapter(),
+      prefix: '',
+      clock: 'client',
+      timeoutMs: 5000,
+    })
+    const limiter = createRateLimiter({ store, algorithm: limit, clock: () => EPOCH + 10 })
+    try {
+      const d = await limiter.limit('upgraded')
+      expect(d).toMatchObject({ allowed: true, remaining: 2 })
+      expect((await limiter.limit('upgraded', { cost: 2 })).remaining).toBe(0)
+      expect((await limiter.limit('upgraded')).allowed).toBe(false)
+      expect(await client.get(oldKey)).toBe(`${EPOCH} 3`)
+      await limiter.reset('upgraded')
+      expect(await client.exists(storeKey('', 'sluice:upgraded', limit))).toBe(0)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('limits up to 2^53 − 1 count exactly in the bitfield; larger ones keep the text state, exactly', async () => {
+    for (const [limitValue, text] of [
+      [2 ** 53 - 1, false],
+      [2 ** 53, true],
+      [2 ** 60, true],
+    ] as const) {
+      const limit = fixedWindow({ limit: limitValue, window: '1h' })
+      let state: readonly number[] | undefined
+      const now = EPOCH + 7
+      for (const [cost, via] of [
+        [limitValue - 2 ** 20, 'kind'],
+        [2 ** 19, 'engine'],
+        [2 ** 20, 'kind'],
+        [1, 'engine'],
+        [2 ** 19, 'kind'],
+      ] as const) {
+        const request: StoreRequest = {
+          key: `large-${limitValue}`,
+          limits: [limit],
+          cost,
+          consume: true,
+          now,
+        }
+        const expected = stepAll([limit], [state], now, cost, true)
+        expect((await decide(request, via)).decisions, `limit ${limitValue}, cost ${cost}`).toStrictEqual(
+          expected.decisions,
+        )
+        if (expected.writes[0] !== undefined) state = expected.writes[0].state
+      }
+      const raw = (await client.getBuffer(storeKey('', `large-${limitValue}`, limit))) as Buffer
+      if (text) expect(raw.toString().split(' ').map(Number)).toEqual(state)
+      else expect(fixedWindowState(limitValue, raw)).toEqual(state)
+    }
+  })
+
+  it('a now outside the bitfield (negative: no limiter clock gives it) is a clear error that writes nothing', async () => {
+    const limit = fixedWindow({ limit: 3, window: 1000 })
+    const request: StoreRequest = { key: 'negative', limits: [limit], cost: 1, consume: true, now: -5 }
+    await expect(decide(request, 'kind')).rejects.toThrow(/fixed window start -1000 is outside/)
+    expect(await client.exists(storeKey('', 'negative', limit))).toBe(0)
+  })
+})
+
+describe('fixedWindowCharge (for charge.lua)', () => {
+  const script = [
+    LUA_SOURCES.shared,
+    LUA_SOURCES.fixedWindow,
+    'local err, start, count, resetAfterMs = fixedWindowCharge(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), 1000)',
+    'if err then return redis.error_reply(err) end',
+    'return { start, count, resetAfterMs }',
+  ].join('\n')
+  const limit = fixedWindow({ limit: 5, window: 1000, align: 'first-request' })
+  const key = storeKey('', 'charged', limit)
+  const charge = async (now: number, cost: number) => {
+    await client.config('RESETSTAT')
+    const reply = await client.eval(script, 1, key, String(now), String(cost), '5', '1000', '1')
+    return { reply, ran: await commands() }
+  }
+
+  it('saturates at the limit in one BITFIELD within a window; starts a window as a step would', async () => {
+    expect(await charge(EPOCH, 2)).toEqual({ reply: [EPOCH, 2, 1000], ran: { bitfield: 1, set: 1 } })
+    expect(await charge(EPOCH + 100, 2)).toEqual({ reply: [EPOCH, 4, 900], ran: { bitfield: 1 } })
+    expect(await charge(EPOCH + 200, 9)).toEqual({ reply: [EPOCH, 5, 800], ran: { bitfield: 1 } })
+    expect(fixedWindowState(5, (await client.getBuffer(key)) as Buffer)).toEqual([EPOCH, 5])
+    // A limit decision on the saturated window is denied, exactly as core steps [EPOCH, 5].
+    const request: StoreRequest = {
+      key: 'charged',
+      limits: [limit],
+      cost: 1,
+      consume: true,
+      now: EPOCH + 300,
+    }
+    expect((await decide(request, 'kind')).decisions).toStrictEqual(
+      stepAll([limit], [[EPOCH, 5]], EPOCH + 300, 1, true).decisions,
+    )
+    // The window has ended: a new one from t, the charge capped at the limit.
+    expect(await charge(EPOCH + 1000, 7)).toEqual({
+      reply: [EPOCH + 1000, 5, 1000],
+      ran: { bitfield: 1, set: 1 },
+    })
+    // Cost 0 reads and writes nothing.
+    expect(await charge(EPOCH + 1500, 0)).toEqual({ reply: [EPOCH + 1000, 5, 500], ran: { get: 1 } })
+  })
+})
