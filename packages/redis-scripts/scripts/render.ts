@@ -8,6 +8,7 @@ export const LUA_FILES = [
   'shared',
   'virtualScheduling',
   'fixedWindow',
+  'fixedWindowCharge',
   'slidingLog',
   'slidingWindow',
   'tokenBucket',

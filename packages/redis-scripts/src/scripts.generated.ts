@@ -5,6 +5,7 @@ type LuaFile =
   | 'shared'
   | 'virtualScheduling'
   | 'fixedWindow'
+  | 'fixedWindowCharge'
   | 'slidingLog'
   | 'slidingWindow'
   | 'tokenBucket'
@@ -278,8 +279,11 @@ local function fixedWindowDecide(key, now, graceMs, cost, consume, maxDelay, lim
   end
   return nil, allowed, remaining, resetAfterMs, wait
 end
+`,
+  fixedWindowCharge: `-- A charge on a fixed window (for charge.lua, which composes it after shared.lua and fixedWindow.lua):
+-- kept out of the kinds' scripts, which run their whole text on every call.
 
--- For charge.lua (the lead wires it in): takes \`cost\` units from a fixed window whatever its count,
+-- Takes \`cost\` units from a fixed window whatever its count,
 -- SATURATING at the limit (count = min(limit, count + cost)) in the window that holds
 -- t = max(now, windowStart), started anew as a step would start it. A running window is one
 -- BITFIELD (OVERFLOW SAT INCRBY: the field's top is exactly count = limit); a fresh key or an ended

@@ -202,6 +202,7 @@ describe('fixedWindowCharge (for charge.lua)', () => {
   const script = [
     LUA_SOURCES.shared,
     LUA_SOURCES.fixedWindow,
+    LUA_SOURCES.fixedWindowCharge,
     'local err, start, count, resetAfterMs = fixedWindowCharge(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), 1000)',
     'if err then return redis.error_reply(err) end',
     'return { start, count, resetAfterMs }',
