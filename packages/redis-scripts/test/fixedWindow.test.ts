@@ -123,6 +123,55 @@ describe('a lone fixed-window decision', () => {
   }
 })
 
+describe('a batch of lone fixed-window decisions (the engine)', () => {
+  it('runs one BITFIELD per decision, plus one SET PX per window started, each decision exact', async () => {
+    const limit = fixedWindow({ limit: 2, window: 1000, align: 'first-request' })
+    const now = EPOCH + 400
+    // Keys a and b: a's first, a, a (denied), b's first, b; then a again after its window ends.
+    const plan: [string, number][] = [
+      ['batch-a', now],
+      ['batch-a', now + 1],
+      ['batch-a', now + 2],
+      ['batch-b', now + 3],
+      ['batch-b', now + 4],
+      ['batch-a', now + 1000],
+    ]
+    const requests: StoreRequest[] = plan.map(([key, at]) => ({
+      key,
+      limits: [limit],
+      cost: 1,
+      consume: true,
+      now: at,
+    }))
+    const decisions = requests.map((request) => ({
+      request,
+      keys: storeKeys('', request.key, request.limits),
+    }))
+    const call = engineCall(decisions, decisions.length, 'client')
+    await client.config('RESETSTAT')
+    const replies = parseEngineReply(
+      await client.eval(ENGINE_SCRIPT.lua, call.keys.length, ...call.keys, ...call.args),
+      decisions,
+    )
+    expect(await commands()).toEqual({ bitfield: 6, set: 3 })
+    const states = new Map<string, readonly number[] | undefined>()
+    replies.forEach((reply, i) => {
+      const request = requests[i] as StoreRequest
+      const expected = stepAll([limit], [states.get(request.key)], request.now as number, 1, true)
+      expect(reply, `decision ${i}`).toStrictEqual(expected.decisions)
+      if (expected.writes[0] !== undefined) states.set(request.key, expected.writes[0].state)
+    })
+    expect(replies.map((r) => (typeof r === 'string' ? r : r[0]?.allowed))).toEqual([
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+    ])
+  })
+})
+
 describe('state format', () => {
   const adapter: () => ScriptClient = () => ({
     run: (script, keys, args) => client.eval(script.lua, keys.length, ...keys, ...args),
