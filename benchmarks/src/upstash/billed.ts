@@ -87,7 +87,7 @@ async function peerDecide(client: UpstashRedis, algorithm: BilledAlgorithm, pref
  * warm-up decision on another key (which loads the script).
  *
  * @example
- * const cost = await billedCommands(target, 'sluice', 'fixedWindow') // { admitted: 3, denied: 2 }
+ * const cost = await billedCommands(target, 'sluice', 'fixedWindow') // { admitted: 2.2, denied: 2 }
  */
 export async function billedCommands(
   target: BilledTarget,

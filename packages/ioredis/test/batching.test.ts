@@ -109,7 +109,7 @@ describe('decisions of one turn', () => {
   it("one decision's failure (a key of another type) fails that decision alone, and writes nothing of it", async () => {
     const { store, prefix } = await warmStore()
     const limits = [fixedWindow({ limit: 5, window: 1000 }), gcra({ rate: 5, period: 1000 })]
-    const [firstOfBad, secondOfBad] = [`{${prefix}bad}:${limits[0]?.id}`, `{${prefix}bad}:${limits[1]?.id}`]
+    const [firstOfBad, secondOfBad] = [`{${prefix}bad}:${limits[0]?.id}:b`, `{${prefix}bad}:${limits[1]?.id}`]
     await client.rpush(secondOfBad, 'not a state')
     await resetStats()
     const outcomes = await Promise.allSettled([

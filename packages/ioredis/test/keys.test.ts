@@ -110,7 +110,7 @@ describe('keys on Redis', () => {
     }
   })
 
-  it("with no store prefix (the default), the limiter's prefix is the only one: {prefix:key}:<limit id>", async () => {
+  it("with no store prefix (the default), the limiter's prefix is the only one: {prefix:key}:<limit id> (a fixed window's then :b)", async () => {
     const prefix = randomPrefix('layout').replace(/:/g, '-')
     const limit = fixedWindow({ limit: 5, window: '10s' })
     const limiter = createRateLimiter({
@@ -119,7 +119,7 @@ describe('keys on Redis', () => {
       prefix,
     })
     await limiter.limit('user:42')
-    expect(await redis.keys(`*${prefix}*`)).toEqual([`{${prefix}:user:42}:${limit.id}`])
+    expect(await redis.keys(`*${prefix}*`)).toEqual([`{${prefix}:user:42}:${limit.id}:b`])
   })
 
   it('peeks and denials write nothing', async () => {

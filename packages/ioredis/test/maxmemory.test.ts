@@ -36,6 +36,8 @@ const CASES: readonly [string, Algorithm | Algorithm[]][] = [
   ],
 ]
 
+const EXHAUSTED = fixedWindow({ limit: 2, window: '1h' })
+
 let server: RedisServer
 let admin: Redis
 let client: Redis
@@ -96,6 +98,8 @@ beforeAll(async () => {
     const limiter = limiterOf(algorithm)
     for (let i = 0; i < 3; i++) expect((await limiter.limit('used')).allowed).toBe(true)
   }
+  // An exhausted fixed window: its denial is a BITFIELD INCRBY that Redis refuses out of memory.
+  expect((await limiterOf(EXHAUSTED).limit('full', { cost: 2 })).allowed).toBe(true)
   await fillMemory()
 }, 120_000)
 
@@ -123,6 +127,17 @@ describe('Redis at maxmemory with noeviction', () => {
         await expect(limiter.limit(key, { cost: 5 }), name).rejects.toBeInstanceOf(StoreError)
       }
     }
+    expect(await snapshot()).toEqual(before)
+  })
+
+  it('a denial still answers (the fixed window falls back to a read when its BITFIELD is refused)', async () => {
+    const before = await snapshot()
+    const limiter = limiterOf(EXHAUSTED)
+    const d = await limiter.limit('full')
+    expect(d).toMatchObject({ allowed: false, remaining: 0 })
+    expect(d.degraded).toBeUndefined()
+    // Admitting would write: still refused, with nothing written.
+    await expect(limiter.limit('fresh')).rejects.toBeInstanceOf(StoreError)
     expect(await snapshot()).toEqual(before)
   })
 

@@ -22,7 +22,15 @@ local STEP_OF = {
   leakyBucket = leakyBucketStep,
 }
 
--- The charged text state of one limit (not a sliding log), from its peek's state n1 n2 n3.
+-- How a kind's state is read: a fixed window's bitfield (by its limit), a sliding log's sorted
+-- set, else the text state.
+local function readerOf(kind, p1)
+  if kind == 'fixedWindow' then return fixedWindowReader(p1) end
+  if kind == 'slidingLog' or kind == 'concurrency' then return slidingLogRead end
+  return readText
+end
+
+-- The charged state of one limit (not a sliding log), from its peek's state n1 n2 n3.
 local function chargedText(kind, n1, n2, n3, cost, cap, p1, p2, p3)
   if kind == 'fixedWindow' then
     local count = n2 + cost
@@ -114,10 +122,8 @@ for i = 1, n do
   if STEP_OF[kind] == nil then
     return redis.error_reply('ERR sluice: unknown algorithm kind ' .. tostring(kind))
   end
-  local read = readText
-  if kind == 'slidingLog' or kind == 'concurrency' then read = slidingLogRead end
   local err
-  err, S1[i], S2[i], S3[i] = read(KEYS[i])
+  err, S1[i], S2[i], S3[i] = readerOf(kind, P1[i])(KEYS[i])
   if err then return redis.error_reply(err) end
 end
 
@@ -132,7 +138,9 @@ for i = 1, n do
       local n1, n2, n3 = chargedText(kind, s1, s2, s3, cost, CAP[i], p1, p2, p3)
       local _, _, _, _, ttlMs = step(key, n1, n2, n3, now, 0, p1, p2, p3)
       -- Only a first write can be refused (out of memory, see persist): nothing is written then.
-      local err = persist(writeText, key, cost, ttlMs, graceMs, n1, n2, n3)
+      local write = writeText
+      if kind == 'fixedWindow' then write = fixedWindowWriter(p1) end
+      local err = persist(write, key, cost, ttlMs, graceMs, n1, n2, n3)
       if err then return redis.error_reply(err) end
     end
   end
@@ -142,9 +150,7 @@ end
 local reply = {}
 for i = 1, n do
   local kind, key = KIND[i], KEYS[i]
-  local read = readText
-  if kind == 'slidingLog' or kind == 'concurrency' then read = slidingLogRead end
-  local _, s1, s2, s3 = read(key)
+  local _, s1, s2, s3 = readerOf(kind, P1[i])(key)
   local allowed, remaining, resetAfterMs, wait = STEP_OF[kind](key, s1, s2, s3, now, 1, P1[i], P2[i], P3[i])
   local verdict = 0
   if allowed then verdict = 1 end

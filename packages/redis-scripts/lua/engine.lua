@@ -26,11 +26,15 @@ local specCount = tonumber(ARGV[3])
 
 -- Each spec's functions and params, by id.
 local READS, STEPS, WRITES, P1, P2, P3, UNKNOWN = {}, {}, {}, {}, {}, {}, {}
+-- Fixed windows: their state is a bitfield (fixedWindow.lua), and a lone decision takes one BITFIELD.
+local FIXED = {}
 local at = 4
 for _ = 1, specCount do
   local id, kind = ARGV[at], ARGV[at + 1]
   if kind == 'fixedWindow' then
-    READS[id], STEPS[id], WRITES[id] = readText, fixedWindowStep, writeText
+    local limit = tonumber(ARGV[at + 2])
+    READS[id], STEPS[id], WRITES[id] = fixedWindowReader(limit), fixedWindowStep, fixedWindowWriter(limit)
+    FIXED[id] = true
   elseif kind == 'gcra' then
     READS[id], STEPS[id], WRITES[id] = readText, gcraStep, writeText
   elseif kind == 'tokenBucket' then
@@ -233,6 +237,19 @@ for _ = 1, decisionCount do
   local step = STEPS[plan]
   if penalty ~= nil then
     penalized(plan, now, graceMs, cost, costText, consume, maxDelay, penalty)
+  elseif FIXED[plan] then
+    -- One fixed window: its own one-command path (fixedWindowDecide).
+    local err, allowed, remaining, resetAfterMs, wait =
+      fixedWindowDecide(nextKey(), now, graceMs, cost, consume, maxDelay, P1[plan], P2[plan], P3[plan])
+    if err then
+      fail(err)
+    else
+      emit(1)
+      if allowed then emit(1) else emit(0) end
+      emit(replyNumber(remaining))
+      emit(replyNumber(resetAfterMs))
+      emit(replyNumber(wait))
+    end
   elseif step ~= nil then
     -- One limit: the plan is its spec id.
     local key = nextKey()

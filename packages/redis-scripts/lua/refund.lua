@@ -145,7 +145,9 @@ for i = 1, n do
   if ARGV[at + 4] == '' then ENDS[i] = math.huge else ENDS[i] = now + tonumber(ARGV[at + 4]) end
   at = at + 5
   local read = readText
-  if kind == 'slidingLog' or kind == 'concurrency' then
+  if kind == 'fixedWindow' then
+    read = fixedWindowReader(P1[i])
+  elseif kind == 'slidingLog' or kind == 'concurrency' then
     read = slidingLogRead
   elseif STEP_OF[kind] == nil then
     return redis.error_reply('ERR sluice: unknown algorithm kind ' .. tostring(kind))
@@ -180,7 +182,9 @@ for i = 1, n do
     if changed then
       local _, _, _, _, ttlMs = STEP_OF[kind](key, n1, n2, n3, now, 0, p1, p2, p3)
       -- Only a first write can be refused (out of memory, see persist): nothing is written then.
-      local err = persist(writeText, key, cost, ttlMs, graceMs, n1, n2, n3)
+      local write = writeText
+      if kind == 'fixedWindow' then write = fixedWindowWriter(p1) end
+      local err = persist(write, key, cost, ttlMs, graceMs, n1, n2, n3)
       if err then return redis.error_reply(err) end
     end
   end

@@ -1,5 +1,6 @@
 -- The driver of one decision on one limit. scripts.ts composes one such script per algorithm kind:
--- the helpers, that kind's functions, then `local READ, STEP, WRITE = …` naming them, then this.
+-- the helpers, that kind's functions, then `local READ, STEP, WRITE, DECIDE = …` naming them, then
+-- this. DECIDE, where a kind has one, takes the whole decision (see fixedWindowDecide).
 --
 -- KEYS[1]: the limit's key.
 -- ARGV[1]: now in ms, or '' to read the server's clock (TIME).   ARGV[2]: cost (units, >= 0).
@@ -23,6 +24,15 @@ end
 local cost = tonumber(ARGV[2])
 local consume, maxDelay = modeOf(ARGV[3])
 local p1, p2, p3 = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+
+if DECIDE ~= nil then
+  -- A kind with its own one-decision path (the fixed window's single BITFIELD).
+  local err, allowed, remaining, resetAfterMs, wait = DECIDE(key, now, graceMs, cost, consume, maxDelay, p1, p2, p3)
+  if err then return redis.error_reply(err) end
+  local verdict = 0
+  if allowed then verdict = 1 end
+  return { verdict, replyNumber(remaining), replyNumber(resetAfterMs), replyNumber(wait) }
+end
 
 local err, s1, s2, s3 = READ(key)
 if err then return redis.error_reply(err) end

@@ -83,7 +83,7 @@ export function renderLayoutTable(): string {
   const argv = singleArgs(probe(first), 'server')
   const rows = ['| slot | holds |', '| --- | --- |']
   rows.push(
-    `| \`KEYS[1]\` | the limit's key: the store prefix (none by default), the limiter key (the limiter's prefix and the user's key) in a hash tag (\`{\`, \`}\` and \`%\` percent-encoded), then the limit's id: \`${storeKeys('', 'sluice:user:42', [first])[0]}\`. Every limit of a decision has the same hash tag: one Cluster slot |`,
+    `| \`KEYS[1]\` | the limit's key: the store prefix (none by default), the limiter key (the limiter's prefix and the user's key) in a hash tag (\`{\`, \`}\` and \`%\` percent-encoded), then the limit's id (a fixed window's followed by \`:b\`: its state is a bitfield, see lua/fixedWindow.lua): \`${storeKeys('', 'sluice:user:42', [first])[0]}\`. Every limit of a decision has the same hash tag: one Cluster slot |`,
   )
   argv.slice(0, header).forEach((value, i) => {
     const field = Object.keys(HEADER).find((name) => HEADER[name]?.probe === value)

@@ -1,6 +1,13 @@
 export { chargeArgs, parseChargeReply } from './charge.ts'
 export type { ScriptCall, ScriptClient } from './client.ts'
-export { encodeHashTag, storeKey, storeKeys, storePrefixProblem } from './keys.ts'
+export {
+  encodeHashTag,
+  FIXED_WINDOW_KEY_SUFFIX,
+  type KeyedLimit,
+  storeKey,
+  storeKeys,
+  storePrefixProblem,
+} from './keys.ts'
 export {
   type EngineCall,
   type EngineDecision,

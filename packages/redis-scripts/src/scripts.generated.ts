@@ -176,6 +176,109 @@ local function fixedWindowStep(key, s1, s2, s3, now, cost, limit, windowMs, alig
   local count = used + cost
   return true, limit - count, resetAfterMs, 0, ttlMs, start, count
 end
+
+-- The fixed window's Redis state: 14 bytes that BITFIELD reads and updates in place, so that a
+-- decision in a running window is ONE command (Upstash bills each command a script runs; Redis
+-- spends less CPU than on GET + SET). u53 at bit 0 holds FW_TOP - limit + count: INCRBY with
+-- OVERFLOW FAIL refuses (and writes nothing) exactly when count + cost > limit, and OVERFLOW SAT
+-- stops exactly at count = limit. u53 at bit 56 holds windowStart + 1, 0 for no state (a key the
+-- INCRBY itself just created). Every number stays below 2^53, so Lua's doubles hold it exactly.
+-- A limit above FW_TOP cannot be biased so: its key keeps the text state ('windowStart count').
+local FW_TOP = 9007199254740991
+
+-- x (an integer, 0 <= x <= FW_TOP) as a u53 field and 3 zero bits: 7 bytes, most significant first.
+-- x * 8 < 2^56 is a multiple of 8, exact as a double, and so is each power-of-two division below.
+local function fwBytes(x)
+  x = x * 8
+  return string.char(floor(x / 281474976710656) % 256, floor(x / 1099511627776) % 256,
+    floor(x / 4294967296) % 256, floor(x / 16777216) % 256, floor(x / 65536) % 256,
+    floor(x / 256) % 256, x % 256)
+end
+
+-- The u53 field of 7 bytes from \`at\`: every partial sum is below 2^48 or the exact final multiple of 8.
+local function fwNumber(raw, at)
+  local b1, b2, b3, b4, b5, b6, b7 = string.byte(raw, at, at + 6)
+  return ((((((b1 * 256 + b2) * 256 + b3) * 256 + b4) * 256 + b5) * 256 + b6) * 256 + b7) / 8
+end
+
+-- Reads a fixed window's state like readText: an error text, or nil then windowStart and count
+-- (nothing for no state). One GET, read-only (answers when Redis is out of memory), any Redis >= 5.
+local function fixedWindowRead(key, limit)
+  if limit > FW_TOP then return readText(key) end
+  local raw = redis.pcall('GET', key)
+  if not raw then return nil end
+  if type(raw) == 'table' then return raw.err end
+  if #raw ~= 14 then return 'ERR sluice: ' .. key .. ' holds no fixed-window state' end
+  local start = fwNumber(raw, 8)
+  if start == 0 then return nil end
+  return nil, start - 1, fwNumber(raw, 1) - (FW_TOP - limit)
+end
+
+-- Writes a fixed window's state for px ms: one SET of the 14 bytes (writeText's contract).
+local function fixedWindowWrite(key, limit, start, count, px)
+  if limit > FW_TOP then return writeText(key, 0, start, count, nil, px) end
+  if not (start >= 0 and start < FW_TOP and start == floor(start)) then
+    return 'ERR sluice: fixed window start ' .. formatNumber(start) .. ' is outside 0..2^53-2 ms'
+  end
+  return redis.pcall('SET', key, fwBytes(FW_TOP - limit + count) .. fwBytes(start + 1), 'PX', px).err
+end
+
+-- A limit's reader and writer with the shape every driver calls (READ(key); WRITE(key, cost, n1, n2, n3, px)).
+local function fixedWindowReader(limit)
+  return function(key) return fixedWindowRead(key, limit) end
+end
+local function fixedWindowWriter(limit)
+  return function(key, _, n1, n2, _, px) return fixedWindowWrite(key, limit, n1, n2, px) end
+end
+
+-- One decision on one fixed-window limit (single.lua's DECIDE, engine.lua's lone fixed window):
+-- an error text or nil, then allowed, remaining, resetAfterMs and the wait.
+--
+-- A consuming decision of 0 < cost <= limit is one BITFIELD: INCRBY (refused past the limit) and
+-- the two fields. In the stored window that is the whole decision, admitted or denied; a fresh key
+-- or an ended window (the step decides which, exactly as in core) also SETs the new window's state
+-- with its TTL, as the peer's INCRBY + PEXPIRE. Within a window the TTL stays the one set at its
+-- start: it already runs to the window's end. Anything else (a peek, cost 0 or > limit, a limit
+-- above FW_TOP, a BITFIELD error such as out of memory or a key of another type) reads with one GET,
+-- steps, and writes as the other drivers do. The bitfield holds what the limiter's clock gives
+-- (whole ms from 0; core's readClock) and counts up to the limit: a start outside 0..2^53-2 ms
+-- (a store called directly with a negative or fractional now) is an error, and writes nothing.
+local function fixedWindowDecide(key, now, graceMs, cost, consume, maxDelay, limit, windowMs, align)
+  -- now as the limiter's clock gives it (whole ms from 0): every window start then fits the field.
+  if consume and cost > 0 and cost <= limit and limit <= FW_TOP and (maxDelay == nil or maxDelay >= 0)
+    and now >= 0 and now < FW_TOP and now == floor(now) then
+    local r = redis.pcall('BITFIELD', key, 'OVERFLOW', 'FAIL', 'INCRBY', 'u53', '0', string.format('%d', cost),
+      'GET', 'u53', '0', 'GET', 'u53', '56')
+    if r.err == nil then
+      local s1, used = nil, nil
+      if r[3] ~= 0 then
+        s1, used = r[3] - 1, r[2] - (FW_TOP - limit)
+        if r[1] then used = used - cost end
+      end
+      local allowed, remaining, resetAfterMs, wait, ttlMs, n1, n2 =
+        fixedWindowStep(key, s1, used, nil, now, cost, limit, windowMs, align)
+      -- The stored window: the INCRBY already did what the step decided (both compare used + cost with limit).
+      if s1 ~= nil and n1 == s1 then return nil, allowed, remaining, resetAfterMs, wait end
+      -- A new window: cost <= limit always fits it, and its state replaces whatever the INCRBY touched.
+      local err = persist(fixedWindowWriter(limit), key, cost, ttlMs, graceMs, n1, n2, nil)
+      if err then return err end
+      return nil, allowed, remaining, resetAfterMs, wait
+    end
+  end
+  local err, s1, s2 = fixedWindowRead(key, limit)
+  if err then return err end
+  local allowed, remaining, resetAfterMs, wait, ttlMs, n1, n2 =
+    fixedWindowStep(key, s1, s2, nil, now, cost, limit, windowMs, align)
+  if allowed and maxDelay ~= nil and wait > maxDelay then
+    local _, untouchedRemaining, untouchedReset = fixedWindowStep(key, s1, s2, nil, now, 0, limit, windowMs, align)
+    return nil, false, untouchedRemaining, untouchedReset, wait - maxDelay
+  end
+  if allowed and consume and cost > 0 then
+    err = persist(fixedWindowWriter(limit), key, cost, ttlMs, graceMs, n1, n2, nil)
+    if err then return err end
+  end
+  return nil, allowed, remaining, resetAfterMs, wait
+end
 `,
   slidingLog: `-- Twin of core/src/algorithms/slidingLog.ts. State: a sorted set with one member per admitted
 -- unit, scored by its timestamp; members are "<timestamp>:<n>", numbered 1, 2, ... per timestamp.
@@ -367,7 +470,8 @@ end
 local concurrencyRead, concurrencyStep, concurrencyWrite = slidingLogRead, slidingLogStep, slidingLogWrite
 `,
   single: `-- The driver of one decision on one limit. scripts.ts composes one such script per algorithm kind:
--- the helpers, that kind's functions, then \`local READ, STEP, WRITE = …\` naming them, then this.
+-- the helpers, that kind's functions, then \`local READ, STEP, WRITE, DECIDE = …\` naming them, then
+-- this. DECIDE, where a kind has one, takes the whole decision (see fixedWindowDecide).
 --
 -- KEYS[1]: the limit's key.
 -- ARGV[1]: now in ms, or '' to read the server's clock (TIME).   ARGV[2]: cost (units, >= 0).
@@ -391,6 +495,15 @@ end
 local cost = tonumber(ARGV[2])
 local consume, maxDelay = modeOf(ARGV[3])
 local p1, p2, p3 = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+
+if DECIDE ~= nil then
+  -- A kind with its own one-decision path (the fixed window's single BITFIELD).
+  local err, allowed, remaining, resetAfterMs, wait = DECIDE(key, now, graceMs, cost, consume, maxDelay, p1, p2, p3)
+  if err then return redis.error_reply(err) end
+  local verdict = 0
+  if allowed then verdict = 1 end
+  return { verdict, replyNumber(remaining), replyNumber(resetAfterMs), replyNumber(wait) }
+end
 
 local err, s1, s2, s3 = READ(key)
 if err then return redis.error_reply(err) end
@@ -436,11 +549,15 @@ local specCount = tonumber(ARGV[3])
 
 -- Each spec's functions and params, by id.
 local READS, STEPS, WRITES, P1, P2, P3, UNKNOWN = {}, {}, {}, {}, {}, {}, {}
+-- Fixed windows: their state is a bitfield (fixedWindow.lua), and a lone decision takes one BITFIELD.
+local FIXED = {}
 local at = 4
 for _ = 1, specCount do
   local id, kind = ARGV[at], ARGV[at + 1]
   if kind == 'fixedWindow' then
-    READS[id], STEPS[id], WRITES[id] = readText, fixedWindowStep, writeText
+    local limit = tonumber(ARGV[at + 2])
+    READS[id], STEPS[id], WRITES[id] = fixedWindowReader(limit), fixedWindowStep, fixedWindowWriter(limit)
+    FIXED[id] = true
   elseif kind == 'gcra' then
     READS[id], STEPS[id], WRITES[id] = readText, gcraStep, writeText
   elseif kind == 'tokenBucket' then
@@ -643,6 +760,19 @@ for _ = 1, decisionCount do
   local step = STEPS[plan]
   if penalty ~= nil then
     penalized(plan, now, graceMs, cost, costText, consume, maxDelay, penalty)
+  elseif FIXED[plan] then
+    -- One fixed window: its own one-command path (fixedWindowDecide).
+    local err, allowed, remaining, resetAfterMs, wait =
+      fixedWindowDecide(nextKey(), now, graceMs, cost, consume, maxDelay, P1[plan], P2[plan], P3[plan])
+    if err then
+      fail(err)
+    else
+      emit(1)
+      if allowed then emit(1) else emit(0) end
+      emit(replyNumber(remaining))
+      emit(replyNumber(resetAfterMs))
+      emit(replyNumber(wait))
+    end
   elseif step ~= nil then
     -- One limit: the plan is its spec id.
     local key = nextKey()
@@ -895,7 +1025,9 @@ for i = 1, n do
   if ARGV[at + 4] == '' then ENDS[i] = math.huge else ENDS[i] = now + tonumber(ARGV[at + 4]) end
   at = at + 5
   local read = readText
-  if kind == 'slidingLog' or kind == 'concurrency' then
+  if kind == 'fixedWindow' then
+    read = fixedWindowReader(P1[i])
+  elseif kind == 'slidingLog' or kind == 'concurrency' then
     read = slidingLogRead
   elseif STEP_OF[kind] == nil then
     return redis.error_reply('ERR sluice: unknown algorithm kind ' .. tostring(kind))
@@ -930,7 +1062,9 @@ for i = 1, n do
     if changed then
       local _, _, _, _, ttlMs = STEP_OF[kind](key, n1, n2, n3, now, 0, p1, p2, p3)
       -- Only a first write can be refused (out of memory, see persist): nothing is written then.
-      local err = persist(writeText, key, cost, ttlMs, graceMs, n1, n2, n3)
+      local write = writeText
+      if kind == 'fixedWindow' then write = fixedWindowWriter(p1) end
+      local err = persist(write, key, cost, ttlMs, graceMs, n1, n2, n3)
       if err then return redis.error_reply(err) end
     end
   end
@@ -988,7 +1122,15 @@ local STEP_OF = {
   leakyBucket = leakyBucketStep,
 }
 
--- The charged text state of one limit (not a sliding log), from its peek's state n1 n2 n3.
+-- How a kind's state is read: a fixed window's bitfield (by its limit), a sliding log's sorted
+-- set, else the text state.
+local function readerOf(kind, p1)
+  if kind == 'fixedWindow' then return fixedWindowReader(p1) end
+  if kind == 'slidingLog' or kind == 'concurrency' then return slidingLogRead end
+  return readText
+end
+
+-- The charged state of one limit (not a sliding log), from its peek's state n1 n2 n3.
 local function chargedText(kind, n1, n2, n3, cost, cap, p1, p2, p3)
   if kind == 'fixedWindow' then
     local count = n2 + cost
@@ -1080,10 +1222,8 @@ for i = 1, n do
   if STEP_OF[kind] == nil then
     return redis.error_reply('ERR sluice: unknown algorithm kind ' .. tostring(kind))
   end
-  local read = readText
-  if kind == 'slidingLog' or kind == 'concurrency' then read = slidingLogRead end
   local err
-  err, S1[i], S2[i], S3[i] = read(KEYS[i])
+  err, S1[i], S2[i], S3[i] = readerOf(kind, P1[i])(KEYS[i])
   if err then return redis.error_reply(err) end
 end
 
@@ -1098,7 +1238,9 @@ for i = 1, n do
       local n1, n2, n3 = chargedText(kind, s1, s2, s3, cost, CAP[i], p1, p2, p3)
       local _, _, _, _, ttlMs = step(key, n1, n2, n3, now, 0, p1, p2, p3)
       -- Only a first write can be refused (out of memory, see persist): nothing is written then.
-      local err = persist(writeText, key, cost, ttlMs, graceMs, n1, n2, n3)
+      local write = writeText
+      if kind == 'fixedWindow' then write = fixedWindowWriter(p1) end
+      local err = persist(write, key, cost, ttlMs, graceMs, n1, n2, n3)
       if err then return redis.error_reply(err) end
     end
   end
@@ -1108,9 +1250,7 @@ end
 local reply = {}
 for i = 1, n do
   local kind, key = KIND[i], KEYS[i]
-  local read = readText
-  if kind == 'slidingLog' or kind == 'concurrency' then read = slidingLogRead end
-  local _, s1, s2, s3 = read(key)
+  local _, s1, s2, s3 = readerOf(kind, P1[i])(key)
   local allowed, remaining, resetAfterMs, wait = STEP_OF[kind](key, s1, s2, s3, now, 1, P1[i], P2[i], P3[i])
   local verdict = 0
   if allowed then verdict = 1 end

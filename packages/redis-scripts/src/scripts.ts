@@ -14,9 +14,19 @@ export interface LuaScript {
 
 /** Each kind's .lua files and the three functions a driver calls: read its state, step, write. */
 const KINDS: Readonly<
-  Record<AlgorithmKind, { files: readonly LuaFile[]; read: string; step: string; write: string }>
+  Record<
+    AlgorithmKind,
+    { files: readonly LuaFile[]; read: string; step: string; write: string; decide?: string }
+  >
 > = {
-  fixedWindow: { files: ['fixedWindow'], read: 'readText', step: 'fixedWindowStep', write: 'writeText' },
+  // The fixed window decides in one BITFIELD (fixedWindowDecide): READ and WRITE go unused.
+  fixedWindow: {
+    files: ['fixedWindow'],
+    read: 'readText',
+    step: 'fixedWindowStep',
+    write: 'writeText',
+    decide: 'fixedWindowDecide',
+  },
   slidingLog: {
     files: ['slidingLog'],
     read: 'slidingLogRead',
@@ -52,16 +62,17 @@ function script(what: string, parts: readonly string[]): LuaScript {
 
 /**
  * One script per algorithm kind, for a decision on one limit: the helpers, that kind's functions
- * and the one-decision driver (`single.lua`). Redis runs a script's whole text on every call, and
+ * and the one-decision driver (`single.lua`), which hands the whole decision to the kind's DECIDE
+ * where it has one (the fixed window's one-command path). Redis runs a script's whole text on every call, and
  * each function it defines costs time: a kind's script defines only what that kind uses.
  */
 export const KIND_SCRIPTS: Readonly<Record<AlgorithmKind, LuaScript>> = Object.fromEntries(
-  Object.entries(KINDS).map(([kind, { files, read, step, write }]) => [
+  Object.entries(KINDS).map(([kind, { files, read, step, write, decide }]) => [
     kind,
     script(kind, [
       LUA_SOURCES.shared,
       ...files.map((file) => LUA_SOURCES[file]),
-      `local READ, STEP, WRITE = ${read}, ${step}, ${write}`,
+      `local READ, STEP, WRITE, DECIDE = ${read}, ${step}, ${write}, ${decide ?? 'nil'}`,
       LUA_SOURCES.single,
     ]),
   ]),

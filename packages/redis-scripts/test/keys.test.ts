@@ -1,6 +1,13 @@
+import { fixedWindow, slidingWindow } from '@sluice/core'
 import * as fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { encodeHashTag, storeKey, storeKeys, storePrefixProblem } from '../src/index.ts'
+import {
+  encodeHashTag,
+  FIXED_WINDOW_KEY_SUFFIX,
+  storeKey,
+  storeKeys,
+  storePrefixProblem,
+} from '../src/index.ts'
 
 /** What Redis Cluster hashes: the first `{…}` with at least one character inside, else the whole key. */
 function hashedPart(key: string): string {
@@ -22,6 +29,14 @@ describe('keys', () => {
     expect(encodeHashTag('a{b}c%d')).toBe('a%7Bb%7Dc%25d')
     expect(encodeHashTag('%7B')).toBe('%257B')
     expect(storeKey('rl:', 'api:{42}', { id: 'fw:3:1000' })).toBe('rl:{api:%7B42%7D}:fw:3:1000')
+  })
+
+  it("gives a fixed window's bitfield state a key of its own, apart from the text state of earlier versions", () => {
+    const fw = fixedWindow({ limit: 3, window: 1000 })
+    const sw = slidingWindow({ limit: 3, window: 1000 })
+    expect(FIXED_WINDOW_KEY_SUFFIX).toBe(':b')
+    expect(storeKey('rl:', 'u', fw)).toBe('rl:{u}:fw:3:1000:b')
+    expect(storeKeys('rl:', 'u', [fw, sw])).toEqual(['rl:{u}:fw:3:1000:b', 'rl:{u}:sw:3:1000'])
   })
 
   it('hashes every limit of a decision by the encoded limiter key alone', () => {

@@ -95,7 +95,7 @@ describe('engineCall', () => {
     const b = request({ key: 'b', limits: [fw, lb], cost: 1, consume: false, maxDelayMs: 9 })
     const decisions = [a, b].map((r) => ({ request: r, keys: storeKeys('p:', r.key, r.limits) }))
     const { keys, args } = engineCall(decisions, 1, 'server')
-    expect(keys).toEqual(['p:{a}:fw:3:1000'])
+    expect(keys).toEqual(['p:{a}:fw:3:1000:b'])
     const lbp = lb.params as { intervalNum: number; intervalDen: number }
     const [fwId, lbId] = [args[3] as string, args[8] as string]
     expect(args).toEqual([

@@ -25,6 +25,7 @@ import {
   singleArgs,
   storeKeys,
 } from '../src/index.ts'
+import { fixedWindowBytes, fixedWindowState } from './support/fixedWindowState.ts'
 
 // Step-level parity over arbitrary states: each case writes a state straight into Redis, runs a
 // script once (its kind's script, or the engine deciding it as a batch of one), and compares
@@ -36,6 +37,8 @@ afterAll(() => client.quit())
 
 const EPOCH = 1_700_000_000_000
 const GRACE_MS = 1000
+/** The TTL a test gives a fixed-window state it writes (see writeState). */
+const KEPT_TTL_MS = 3_600_000
 const prefix = `rs-lua:${Math.random().toString(36).slice(2)}:`
 let sequence = 0
 
@@ -99,7 +102,9 @@ function stateArb(algorithm: Algorithm, now: number): fc.Arbitrary<AlgorithmStat
   const start = Math.floor(now / w) * w
   const count = fc.integer({ min: 0, max: algorithm.limit + 1 })
   switch (algorithm.kind) {
-    case 'fixedWindow':
+    case 'fixedWindow': {
+      // A fixed window's bitfield counts up to its limit (its key names the limit: no other count).
+      const count = fc.integer({ min: 0, max: algorithm.limit })
       if ((p as Record<string, unknown>).align === 'first-request') {
         // A window started at any time: open, just ended (now = start + w), long gone, or ahead of now.
         const began = fc.oneof(
@@ -109,6 +114,7 @@ function stateArb(algorithm: Algorithm, now: number): fc.Arbitrary<AlgorithmStat
         return fc.tuple(began, count)
       }
       return fc.tuple(fc.constantFrom(start, start - w, start + w, start - 7 * w, start + 7 * w), count)
+    }
     case 'slidingWindow':
       return fc.tuple(
         fc.constantFrom(start, start - w, start - 2 * w, start + w, start + 9 * w),
@@ -186,7 +192,13 @@ function caseArb(kind: AlgorithmKind): fc.Arbitrary<Case> {
   )
 }
 
-async function writeState(key: string, kind: AlgorithmKind, state: AlgorithmState): Promise<void> {
+async function writeState(key: string, algorithm: Algorithm, state: AlgorithmState): Promise<void> {
+  const { kind } = algorithm
+  if (kind === 'fixedWindow') {
+    // With a TTL, as every state is written: a decision in its window must leave that TTL alone.
+    await client.set(key, fixedWindowBytes(algorithm.limit, state), 'PX', KEPT_TTL_MS)
+    return
+  }
   if (kind !== 'slidingLog' && kind !== 'concurrency') {
     await client.set(key, state.map(String).join(' '))
     return
@@ -201,7 +213,12 @@ async function writeState(key: string, kind: AlgorithmKind, state: AlgorithmStat
   await client.zadd(key, ...args)
 }
 
-async function readState(key: string, kind: AlgorithmKind): Promise<AlgorithmState | undefined> {
+async function readState(key: string, algorithm: Algorithm): Promise<AlgorithmState | undefined> {
+  const { kind } = algorithm
+  if (kind === 'fixedWindow') {
+    const raw = await client.getBuffer(key)
+    return raw === null ? undefined : fixedWindowState(algorithm.limit, raw)
+  }
   if (kind !== 'slidingLog' && kind !== 'concurrency') {
     const raw = await client.get(key)
     return raw === null ? undefined : raw.split(' ').map(Number)
@@ -215,16 +232,18 @@ async function check(c: Case, attempt = 1): Promise<void> {
   const { via, algorithm, state, now, cost, consume } = c
   const request = { key: `k${sequence++}`, limits: [algorithm], cost, consume, now }
   const key = keysOf(request)[0] as string
-  if (state !== undefined) await writeState(key, algorithm.kind, state)
-  const before = await readState(key, algorithm.kind)
+  const wroteAt = performance.now()
+  if (state !== undefined) await writeState(key, algorithm, state)
+  const before = await readState(key, algorithm)
   const sent = performance.now()
   const decisions = await decide(request, via)
   const expected = stepAll([algorithm], [state], now, cost, consume)
   expect(decisions).toStrictEqual(expected.decisions)
-  const after = await readState(key, algorithm.kind)
+  const after = await readState(key, algorithm)
   const pttl = await client.pttl(key)
   // The TTL has run down by at most the time from sending the script to reading it (+1 ms rounding).
   const elapsed = Math.ceil(performance.now() - sent) + 1
+  const sinceWrite = Math.ceil(performance.now() - wroteAt) + 1
   // A write lives at least GRACE_MS on Redis's clock: only a machine stalled that long can have let
   // it lapse before the reads above. Then the same case runs again on a fresh key (twice at most).
   if (elapsed >= GRACE_MS && attempt < 3) {
@@ -235,9 +254,19 @@ async function check(c: Case, attempt = 1): Promise<void> {
   if (write === undefined) {
     // Nothing written: not a value, not a pruned log entry, not a TTL.
     expect(after).toStrictEqual(before)
-    expect(pttl).toBe(after === undefined ? -2 : -1)
+    if (after !== undefined && algorithm.kind === 'fixedWindow') {
+      expect(pttl).toBeGreaterThanOrEqual(KEPT_TTL_MS - sinceWrite)
+      expect(pttl).toBeLessThanOrEqual(KEPT_TTL_MS)
+    } else {
+      expect(pttl).toBe(after === undefined ? -2 : -1)
+    }
   } else if (write.ttlMs <= 0) {
     expect(after).toBeUndefined()
+  } else if (algorithm.kind === 'fixedWindow' && before !== undefined && before[0] === write.state[0]) {
+    // A fixed window's own window: one BITFIELD INCRBY, which keeps the TTL its start set.
+    expect(after).toStrictEqual(write.state)
+    expect(pttl).toBeGreaterThanOrEqual(KEPT_TTL_MS - sinceWrite)
+    expect(pttl).toBeLessThanOrEqual(KEPT_TTL_MS)
   } else {
     expect(after).toStrictEqual(write.state)
     expect(pttl).toBeGreaterThanOrEqual(Math.ceil(write.ttlMs + GRACE_MS) - elapsed)
@@ -270,27 +299,32 @@ describe('the scripts themselves', () => {
   it('store state with every bit of a double (tostring would keep 14 digits)', async () => {
     // 2^52 - 1 has 16 digits: '%.14g' would store 4.5035996273705e+15.
     const now = 2 ** 52 - 1
-    const algorithm = fixedWindow({ limit: 5, window: 1 })
+    const algorithm = slidingWindow({ limit: 5, window: 1 })
+    const fixed = fixedWindow({ limit: 5, window: 1 })
     for (const via of ['kind', 'engine'] as const) {
       const request = { key: `bits-${via}`, limits: [algorithm], cost: 2, consume: true, now }
       expect(await decide(request, via)).toStrictEqual(
         stepAll([algorithm], [undefined], now, 2, true).decisions,
       )
-      expect(await client.get(keysOf(request)[0] as string)).toBe('4503599627370495 2')
+      expect(await client.get(keysOf(request)[0] as string)).toBe('4503599627370495 2 0')
+      // The fixed window's bitfield holds it too.
+      const request2 = { ...request, key: `bits-fw-${via}`, limits: [fixed] }
+      await decide(request2, via)
+      expect(await readState(keysOf(request2)[0] as string, fixed)).toStrictEqual([now, 2])
     }
   })
 
   it('store whole numbers past 2^53 and fractions with every bit too', async () => {
-    const algorithm = fixedWindow({ limit: 5, window: 2 ** 20 })
+    const algorithm = slidingWindow({ limit: 5, window: 2 ** 20 })
     for (const [now, text] of [
-      [2 ** 60, /^1\.152921504606847e\+18 1$/],
-      [EPOCH + 0.5, /^1699999645696 1$/],
+      [2 ** 60, /^1\.152921504606847e\+18 1 0$/],
+      [EPOCH + 0.5, /^1699999645696 1 0$/],
     ] as const) {
       const request = { key: `big${now}`, limits: [algorithm], cost: 1, consume: true, now }
       await decide(request, 'kind')
       const key = keysOf(request)[0] as string
       expect(await client.get(key)).toMatch(text)
-      const stored = await readState(key, 'fixedWindow')
+      const stored = await readState(key, algorithm)
       expect(stored).toStrictEqual(stepAll([algorithm], [undefined], now, 1, true).writes[0]?.state)
     }
     const bucket = tokenBucket({ capacity: 2, refillRate: 1 / 3 })
@@ -318,7 +352,10 @@ describe('the scripts themselves', () => {
   })
 
   it('return fractions, -0 and the like exactly (Redis would truncate a Lua number)', async () => {
-    const limits = [fixedWindow({ limit: 5, window: 1000 }), tokenBucket({ capacity: 2, refillRate: 1 / 3 })]
+    const limits = [
+      slidingWindow({ limit: 5, window: 1000 }),
+      tokenBucket({ capacity: 2, refillRate: 1 / 3 }),
+    ]
     for (const now of [EPOCH + 0.5, EPOCH + 1 / 3, -0.25]) {
       const request = { key: `frac${now}`, limits, cost: 1, consume: true, now }
       const reply = await decide(request, 'engine')

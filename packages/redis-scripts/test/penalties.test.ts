@@ -105,8 +105,8 @@ describe('against Redis', () => {
     const denied = await limiter.limit('k')
     expect(denied.retryAfterMs).toBe(600_000)
     expect(sent.map((s) => [s.script.split('_')[1], s.keys])).toEqual([
-      ['engine', [`pen:{${prefix}:k}:${limiter.algorithms[0]?.id}`, `pen:{${prefix}:k}:!block`]],
-      ['engine', [`pen:{${prefix}:k}:${limiter.algorithms[0]?.id}`, `pen:{${prefix}:k}:!block`]],
+      ['engine', [`pen:{${prefix}:k}:${limiter.algorithms[0]?.id}:b`, `pen:{${prefix}:k}:!block`]],
+      ['engine', [`pen:{${prefix}:k}:${limiter.algorithms[0]?.id}:b`, `pen:{${prefix}:k}:!block`]],
     ])
     const ttl = await client.pttl(`pen:{${prefix}:k}:!block`)
     expect(ttl).toBeGreaterThan(500_000)
