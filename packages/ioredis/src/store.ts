@@ -55,7 +55,7 @@ export interface IoredisStore extends Store {
  * const decision = await limiter.limit('user:42')
  */
 export function ioredisStore(options: IoredisStoreOptions): IoredisStore {
-  const { client, prefix, clock, timeoutMs, batch } = resolveOptions(options)
+  const { client, prefix, clock, timeoutMs, batch, minBatch } = resolveOptions(options)
   return scriptStore({
     name: 'ioredis',
     client: adapter(client),
@@ -63,6 +63,7 @@ export function ioredisStore(options: IoredisStoreOptions): IoredisStore {
     clock,
     timeoutMs,
     batch,
+    minBatch,
     ...storeDeadlineErrors(client, timeoutMs),
   })
 }
