@@ -1,7 +1,7 @@
 /**
  * How cost grows with concurrency on one Redis: decisions/s and p50/p99 latency with 1, 4, 8, 16,
- * 64 and 256 calls in flight, for sluice (fixedWindow, gcra; batched, the default, and unbatched),
- * the two peers and the EVALSHA floor.
+ * 64 and 256 calls in flight, for sluice (fixedWindow, gcra; batched, the default, and unbatched;
+ * fixedWindow with turns under a full batch unbatched), the two peers and the EVALSHA floor.
  * Same workers, keys and sequence as `redis-throughput` (every call admitted); at each level the
  * contenders run interleaved rounds, and the ratios to the floor are medians of per-round ratios.
  */
@@ -9,13 +9,13 @@ import type { Case, RunContext } from '../case.ts'
 import { interleave, median, medianRatio, rate, type Slicer } from '../harness.ts'
 import { formatMs, formatRate, formatRatio, type GoalCheck, type Section, table } from '../report.ts'
 import type { Chart } from '../svg.ts'
-import { contenderNamed, FLOOR, PEERS } from './contenders.ts'
+import { contenderNamed, FLOOR, PEERS, SMALL_TURNS_UNBATCHED } from './contenders.ts'
 import { startTarget } from './target.ts'
 import { KEY_COUNT, QUICK_KEY_COUNT, type RedisSlice, type RedisWorkerClient, redisWorker } from './worker.ts'
 
 const BATCHED = ['sluice fixedWindow', 'sluice gcra'] as const
 const UNBATCHED = ['sluice fixedWindow, unbatched', 'sluice gcra, unbatched'] as const
-const CONTENDERS = [...BATCHED, ...UNBATCHED, ...PEERS, FLOOR] as const
+const CONTENDERS = [...BATCHED, ...UNBATCHED, SMALL_TURNS_UNBATCHED, ...PEERS, FLOOR] as const
 /** Goals (issue 16): batched ≥ 1.5× the floor at 8 in flight; at 1 in flight p50 and p99 within 10% of the floor's and the unbatched path's. */
 const GOAL_C8_FLOOR_RATIO = 1.5
 const GOAL_C1_LATENCY_RATIO = 1.1
@@ -100,6 +100,9 @@ async function run(context: RunContext): Promise<Section> {
       table(headers, rateRows, align),
       'Latency per decision, p50 / p99 (medians over rounds of each slice’s quantiles):',
       table(headers, latencyRows, align),
+      `*${SMALL_TURNS_UNBATCHED}*: the internal \`minBatch: 16\`, a Redis node's turn of fewer than 16 decisions ` +
+        'sent one script call each (pipelined by ioredis) rather than batched, as the default does with any two: ' +
+        'single calls let Node handle one reply while Redis runs the next script, at about twice the CPU per decision.',
       'With one call in flight a decision costs a full loopback round trip plus the client’s and the server’s work, ' +
         'so every contender is close to the floor; with more in flight ioredis pipelines the calls on its one ' +
         'connection and the per-decision CPU cost (client or Redis, whichever is larger) sets the rate, until both ' +

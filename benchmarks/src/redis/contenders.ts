@@ -61,13 +61,23 @@ const ALGORITHMS: Record<SluiceAlgorithm, (core: Core, c: LimitConfig) => Algori
   slidingLog: (core, { limit, windowMs }) => core.slidingLog({ limit, window: windowMs }),
 }
 
+/** What the name of a contender whose turns under a full batch go unbatched ends with. */
+const SMALL_TURNS_ALONE = ', turns under 16 unbatched'
+
 /**
  * sluice as its README shows it: `ioredisStore({ client })` under `createRateLimiter`, defaults
- * (decision batching on) but a longer deadline; `batch: false` for the unbatched rows.
+ * (decision batching on) but a longer deadline; `batch: false` for the unbatched rows; the
+ * internal `minBatch: 16` for the row whose turns of fewer than a full batch go one call each.
  */
-function sluice(algorithm: SluiceAlgorithm, observer: Observer = 'none', batch = true): RedisContender {
+function sluice(
+  algorithm: SluiceAlgorithm,
+  observer: Observer = 'none',
+  batch = true,
+  minBatch?: number,
+): RedisContender {
+  const variant = !batch ? UNBATCHED : minBatch === undefined ? '' : SMALL_TURNS_ALONE
   return {
-    name: observerLabel(`sluice ${algorithm}${batch ? '' : UNBATCHED}`, observer),
+    name: observerLabel(`sluice ${algorithm}${variant}`, observer),
     group: 'sluice',
     async load() {
       const core = await import('@sluice/core')
@@ -77,7 +87,7 @@ function sluice(algorithm: SluiceAlgorithm, observer: Observer = 'none', batch =
         const limiter = core.createRateLimiter({
           // The default 1 s deadline is meant for production; on a shared benchmark machine a
           // slow moment must not end the run (the peers have no deadline at all).
-          store: ioredisStore({ client, timeoutMs: 30_000, batch }),
+          store: ioredisStore({ client, timeoutMs: 30_000, batch, minBatch }),
           algorithm: ALGORITHMS[algorithm](core, config),
           prefix: namespace,
         })
@@ -329,8 +339,15 @@ export const REDIS_CONTENDERS: readonly RedisContender[] = [
   glideFloor,
 ]
 
+/**
+ * Run by redis-concurrency only: a node's turn under a full batch of 16 sent one script call per
+ * decision (minBatch 16), against the default of batching any two; the evidence for that default.
+ */
+const CONCURRENCY_ONLY: readonly RedisContender[] = [sluice('fixedWindow', 'none', true, 16)]
+export const SMALL_TURNS_UNBATCHED = (CONCURRENCY_ONLY[0] as RedisContender).name
+
 export function contenderNamed(name: string): RedisContender {
-  const found = REDIS_CONTENDERS.find((c) => c.name === name)
+  const found = REDIS_CONTENDERS.find((c) => c.name === name) ?? CONCURRENCY_ONLY.find((c) => c.name === name)
   if (found === undefined) throw new Error(`no Redis contender named ${JSON.stringify(name)}`)
   return found
 }

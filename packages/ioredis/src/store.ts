@@ -56,7 +56,7 @@ export interface IoredisStore extends Store {
  * const decision = await limiter.limit('user:42')
  */
 export function ioredisStore(options: IoredisStoreOptions): IoredisStore {
-  const { client, prefix, clock, timeoutMs, batch } = resolveOptions(options)
+  const { client, prefix, clock, timeoutMs, batch, minBatch } = resolveOptions(options)
   return scriptStore({
     name: 'ioredis',
     client: adapter(client),
@@ -64,6 +64,7 @@ export function ioredisStore(options: IoredisStoreOptions): IoredisStore {
     clock,
     timeoutMs,
     batch,
+    minBatch,
     ...storeDeadlineErrors(client, timeoutMs),
   })
 }

@@ -59,7 +59,7 @@ const request = (
 })
 
 /** A store with both scripts loaded (a lone decision's and the engine), so no EVAL after NOSCRIPT is counted. */
-async function warmStore(options: { timeoutMs?: number; batch?: boolean } = {}) {
+async function warmStore(options: { timeoutMs?: number; batch?: boolean; minBatch?: number } = {}) {
   const store = ioredisStore({ client, timeoutMs: SLOW_MACHINE_MS, ...options })
   const limits = [fixedWindow({ limit: 1, window: 1000 })]
   await Promise.all([0, 1].map(() => store.apply(request('warm', limits, { consume: false }))))
@@ -196,5 +196,32 @@ describe('per decision, inside a batch', () => {
       else expect((outcome.value as readonly LimitDecision[])[0]?.limit).toBe(50)
     }
     await expect(store.apply(request(`${prefix}closing`, limits))).rejects.toThrow(StoreError)
+  })
+})
+
+describe('minBatch (internal): the fewest decisions of a turn that share an engine call', () => {
+  it('a turn under minBatch goes one EVALSHA per decision; a full batch of 16 goes as one', async () => {
+    const { store, prefix } = await warmStore({ minBatch: 16 })
+    const limits = [fixedWindow({ limit: 12, window: '1h' })]
+    await resetStats()
+    const small = await Promise.all(
+      Array.from({ length: 10 }, () => store.apply(request(`${prefix}small`, limits))),
+    )
+    expect(await scriptCalls()).toBe(10)
+    expect(small.map(([d]) => d?.remaining)).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3, 2])
+    await resetStats()
+    const full = await Promise.all(
+      Array.from({ length: 16 }, () => store.apply(request(`${prefix}full`, limits))),
+    )
+    expect(await scriptCalls()).toBe(1)
+    expect(full.map(([d]) => d?.allowed)).toEqual([...Array(12).fill(true), ...Array(4).fill(false)])
+  })
+
+  it('by default a turn of a few decisions shares one call', async () => {
+    const { store, prefix } = await warmStore()
+    const limits = [fixedWindow({ limit: 12, window: '1h' })]
+    await resetStats()
+    await Promise.all(Array.from({ length: 3 }, () => store.apply(request(`${prefix}few`, limits))))
+    expect(await scriptCalls()).toBe(1)
   })
 })

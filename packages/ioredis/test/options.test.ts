@@ -106,6 +106,11 @@ describe('ioredisStore options', () => {
     ['a bad clock', { client: plain, clock: 'local' }, /clock must be 'server' or 'client', got "local"/],
     ['batch not a boolean', { client: plain, batch: 'yes' }, /batch must be true or false, got "yes"/],
     [
+      'minBatch below 2',
+      { client: plain, minBatch: 1 },
+      /ioredisStore: minBatch must be a whole number ≥ 2.*got 1/,
+    ],
+    [
       'a clock function',
       { client: plain, clock: Date.now },
       /got a function \(pass that to createRateLimiter\)/,

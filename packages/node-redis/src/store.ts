@@ -32,7 +32,7 @@ export type NodeRedisStore = ScriptStore
  * const decision = await limiter.limit('user:42')
  */
 export function nodeRedisStore(options: NodeRedisStoreOptions): NodeRedisStore {
-  const { client, prefix, clock, timeoutMs, batch } = resolveOptions(options)
+  const { client, prefix, clock, timeoutMs, batch, minBatch } = resolveOptions(options)
   return scriptStore({
     name: 'node-redis',
     client: adapter(client),
@@ -40,6 +40,7 @@ export function nodeRedisStore(options: NodeRedisStoreOptions): NodeRedisStore {
     clock,
     timeoutMs,
     batch,
+    minBatch,
     ...storeDeadlineErrors(client, timeoutMs),
   })
 }

@@ -17,7 +17,30 @@ const MAX_BATCH_KEYS = 256
  */
 const EARLY_BATCH = 16
 
+/**
+ * The default `minBatch`: any two decisions of a turn on one node share an engine call. Sending a
+ * turn's remainder under EARLY_BATCH as single calls instead (`minBatch: 16`) lets a client that
+ * pipelines (ioredis, node-redis, GLIDE) overlap Node's work with Redis's; measured interleaved on
+ * a loaded 2-core machine it lost to batching at 4 and 8 in flight (single calls cost about twice
+ * the CPU per decision on both sides), so small turns stay batched (benchmarks/MISSED.md).
+ */
+const DEFAULT_MIN_BATCH = 2
+
 const resolved = Promise.resolve()
+
+/**
+ * What is wrong with `minBatch` as an option (undefined when nothing is): a whole number ≥ 2.
+ *
+ * @example
+ * minBatchProblem(1) // 'minBatch must be a whole number ≥ 2 (…), got 1'
+ */
+export function minBatchProblem(minBatch: unknown): string | undefined {
+  if (minBatch === undefined || (Number.isSafeInteger(minBatch) && (minBatch as number) >= 2))
+    return undefined
+  const shown =
+    typeof minBatch === 'number' ? String(minBatch) : (JSON.stringify(minBatch) ?? typeof minBatch)
+  return `minBatch must be a whole number ≥ 2 (the fewest decisions of one node's turn sent as one engine call; internal, default ${DEFAULT_MIN_BATCH}), got ${shown}`
+}
 
 /** A decision waiting for its batch. */
 interface Waiting extends EngineDecision {
@@ -34,6 +57,11 @@ export interface BatcherOptions {
   readonly alone: (request: StoreRequest, keys: readonly string[]) => Promise<readonly LimitDecision[]>
   /** Turns a reply that is not the engine's into the error every decision of the call gets. */
   readonly badReply: (error: unknown) => Error
+  /**
+   * The fewest decisions of one node's turn that run the engine together (at least 2); a node's
+   * turn of fewer goes as one call per decision (`alone`). Default DEFAULT_MIN_BATCH.
+   */
+  readonly minBatch?: number | undefined
 }
 
 /** Sends a decision with the others of its turn and node; resolves to its decisions, one per limit. */
@@ -42,8 +70,10 @@ export type Batcher = (request: StoreRequest, keys: readonly string[]) => Promis
 /**
  * Collects decisions per Redis node until the current turn's microtasks have run (a microtask, no
  * timer: a lone decision leaves at once), then sends each node's in engine calls of at most
- * MAX_BATCH_KEYS keys and `maxRequestBytes`; a node's batch of EARLY_BATCH decisions leaves at
- * once. A batch of one decision goes alone (its kind's script).
+ * MAX_BATCH_KEYS keys and `maxRequestBytes`; a node's batch of EARLY_BATCH decisions (or
+ * `minBatch`, if larger) leaves at once. A node's turn of fewer than `minBatch` decisions, and any
+ * chunk of one, goes one call per decision (its kind's script), in issue order on the client's
+ * connection.
  *
  * On a Cluster the keys of the decisions in the first decision's slot are declared, the others
  * (other slots of the same node) follow in ARGV. A decision whose key the node turns out not to
@@ -52,6 +82,8 @@ export type Batcher = (request: StoreRequest, keys: readonly string[]) => Promis
  */
 export function createBatcher(options: BatcherOptions): Batcher {
   const { client, clock, alone, badReply } = options
+  const minBatch = options.minBatch ?? DEFAULT_MIN_BATCH
+  const early = Math.max(EARLY_BATCH, minBatch)
   const nodeOf = client.nodeOf?.bind(client)
   const cluster = nodeOf !== undefined
   const maxBytes = client.maxRequestBytes ?? Number.POSITIVE_INFINITY
@@ -71,8 +103,9 @@ export function createBatcher(options: BatcherOptions): Batcher {
 
   /** Sends one node's decisions in calls of at most MAX_BATCH_KEYS keys and `maxBytes`. */
   function send(queue: Waiting[]): void {
-    if (queue.length === 1) {
-      goAlone(queue[0] as Waiting)
+    if (queue.length < minBatch) {
+      // Fewer than minBatch: one call each, which the client pipelines on its connection, in order.
+      for (const w of queue) goAlone(w)
       return
     }
     const calls: Call[] = []
@@ -149,7 +182,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
         queues.set(node, [w])
       } else {
         queue.push(w)
-        if (queue.length >= EARLY_BATCH) {
+        if (queue.length >= early) {
           queues.delete(node)
           send(queue)
         }

@@ -2,6 +2,7 @@
 // client (and how it is named in messages) differs from one store to the next.
 import { ConfigError, type Duration } from '@sluice/core'
 import { optionsObject, storeTimeoutMs } from '@sluice/core/store'
+import { minBatchProblem } from './batch.ts'
 import { storePrefixProblem } from './keys.ts'
 
 /** The options of a Redis-protocol store, around its own `client`. */
@@ -30,6 +31,12 @@ export interface RedisStoreOptions<Client> {
    * is sent at once. `false` sends every decision in its own call.
    */
   readonly batch?: boolean
+  /**
+   * @internal For sluice's own tests and benchmarks; may change without notice. The fewest
+   * decisions of one Redis node's turn that share one script call (a whole number ≥ 2; default 2);
+   * a turn of fewer sends each decision in its own call.
+   */
+  readonly minBatch?: number
 }
 
 /** The options with every default filled in. */
@@ -39,6 +46,8 @@ export interface ResolvedRedisStoreOptions<Client> {
   readonly clock: 'server' | 'client'
   readonly timeoutMs: number
   readonly batch: boolean
+  /** Internal: `minBatch` as given (undefined: scriptStore's default). */
+  readonly minBatch: number | undefined
 }
 
 /** What a store tells `resolveRedisStoreOptions` about its client. */
@@ -81,8 +90,11 @@ export function resolveRedisStoreOptions<Client>(
       `${factory} takes an options object with your client in it, not the client itself: ${factory}({ client }), e.g. ${example}`,
     )
   }
-  // Names other Redis rate limiters and clients use for these options.
-  optionsObject(options, factory, KNOWN, {
+  // Names other Redis rate limiters and clients use for these options. The internal minBatch is
+  // accepted but never offered in a message (optionsObject skips an option set to undefined).
+  const hasMinBatch = typeof options === 'object' && options !== null && Object.hasOwn(options, 'minBatch')
+  const listed = hasMinBatch ? { ...options, minBatch: undefined } : options
+  optionsObject(listed, factory, KNOWN, {
     timeout: "use timeoutMs (milliseconds, or a duration such as '500ms')",
     keyPrefix: 'use prefix',
     redis: `pass your ${library} client as client: ${example}`,
@@ -109,5 +121,8 @@ export function resolveRedisStoreOptions<Client>(
   if (typeof batch !== 'boolean') {
     throw new ConfigError(`${factory}: batch must be true or false, got ${JSON.stringify(batch)}`)
   }
-  return { client, prefix, clock, timeoutMs, batch }
+  const minBatch = options.minBatch
+  const minBatchWrong = minBatchProblem(minBatch)
+  if (minBatchWrong !== undefined) throw new ConfigError(`${factory}: ${minBatchWrong}`)
+  return { client, prefix, clock, timeoutMs, batch, minBatch }
 }

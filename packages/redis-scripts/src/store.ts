@@ -13,7 +13,7 @@ import {
   type Store,
   type StoreRequest,
 } from '@sluice/core/store'
-import { createBatcher } from './batch.ts'
+import { createBatcher, minBatchProblem } from './batch.ts'
 import { chargeArgs, parseChargeReply } from './charge.ts'
 import type { ScriptClient } from './client.ts'
 import { storeKey, storeKeys } from './keys.ts'
@@ -45,6 +45,12 @@ export interface ScriptStoreOptions {
    * `false` sends each alone.
    */
   readonly batch?: boolean
+  /**
+   * Internal (sluice's own tests and benchmarks; may change without notice): the fewest decisions
+   * of one node's turn that share an engine call, a whole number ≥ 2 (default 2). A node's turn of
+   * fewer goes as one call per decision, its kind's script. A full batch (16) always goes at once.
+   */
+  readonly minBatch?: number | undefined
   /** The error for a call that got no answer within `timeoutMs`. Default: core's. */
   timeoutError?(operation: string): StoreTimeoutError
   /** The error a failure of the client becomes. Default: the failure as it is. */
@@ -80,7 +86,9 @@ export interface ScriptStore extends Store {
  * })
  */
 export function scriptStore(options: ScriptStoreOptions): ScriptStore {
-  const { name, client, prefix, clock, timeoutMs } = options
+  const { name, client, prefix, clock, timeoutMs, minBatch } = options
+  const minBatchWrong = minBatchProblem(minBatch)
+  if (minBatchWrong !== undefined) throw new ConfigError(`${name} store: ${minBatchWrong}`)
   const deadlines = createStoreDeadlines({
     store: name,
     timeoutMs,
@@ -121,7 +129,7 @@ export function scriptStore(options: ScriptStoreOptions): ScriptStore {
     return outcome
   }
 
-  const send = options.batch === false ? alone : createBatcher({ client, clock, alone, badReply })
+  const send = options.batch === false ? alone : createBatcher({ client, clock, alone, badReply, minBatch })
 
   function start(request: StoreRequest): Promise<readonly LimitDecision[]> {
     const { limits } = request

@@ -44,6 +44,8 @@ export function upstashStore(options: UpstashStoreOptions): Store {
     clock,
     timeoutMs,
     batch,
+    // Every script call is billed: any batch beats one call per decision, whatever the default.
+    minBatch: 2,
     ...storeDeadlineErrors(timeoutMs, clientSecrets(client)),
   })
 }

@@ -33,7 +33,7 @@ export type ValkeyGlideStore = ScriptStore
  * const decision = await limiter.limit('user:42')
  */
 export function valkeyGlideStore(options: ValkeyGlideStoreOptions): ValkeyGlideStore {
-  const { client, prefix, clock, timeoutMs, batch } = resolveOptions(options)
+  const { client, prefix, clock, timeoutMs, batch, minBatch } = resolveOptions(options)
   return scriptStore({
     name: 'valkey-glide',
     client: adapter(client),
@@ -41,6 +41,7 @@ export function valkeyGlideStore(options: ValkeyGlideStoreOptions): ValkeyGlideS
     clock,
     timeoutMs,
     batch,
+    minBatch,
     ...storeDeadlineErrors(client, timeoutMs),
   })
 }
