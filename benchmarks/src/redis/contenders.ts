@@ -205,8 +205,11 @@ function sluiceOnNodeRedis(algorithm: SluiceAlgorithm, batch = true): RedisConte
 
 /**
  * A bare node-redis EVALSHA of INCR + PEXPIRE (EVAL once, to load it), through `sendCommand` as
- * sluice's node-redis store sends its scripts: the floor of the node-redis rows.
+ * sluice's node-redis store sends its scripts (on one server, with `{ timeout: 0 }`: no node-redis
+ * v6 command timeout for a ready client, as the store does): the floor of the node-redis rows.
  */
+const NO_COMMAND_TIMEOUT = Object.freeze({ timeout: 0 })
+
 const nodeRedisFloor: RedisContender = {
   name: 'floor: node-redis EVALSHA of INCR + PEXPIRE',
   group: 'floor',
@@ -221,7 +224,7 @@ const nodeRedisFloor: RedisContender = {
       const send = (key: string, args: string[]) =>
         ('slots' in client
           ? client.sendCommand(key, false, args)
-          : client.sendCommand(args)) as Promise<number>
+          : client.sendCommand(args, NO_COMMAND_TIMEOUT)) as Promise<number>
       return async (key) => {
         const k = start + key
         try {

@@ -5,7 +5,7 @@
  * raw commands and whether it is open.
  */
 export interface NodeRedisClient {
-  sendCommand(args: string[]): Promise<unknown>
+  sendCommand(args: string[], options?: CommandOptions): Promise<unknown>
   readonly isOpen: boolean
   readonly isReady?: boolean
 }
@@ -29,13 +29,30 @@ export function isCluster(client: NodeRedisClientOrCluster): client is NodeRedis
   return 'slots' in client
 }
 
-/** A command to the server that serves `key` (any server of a cluster when there is none). */
+/** The per-command options the store passes (v5 and v6 read `timeout`; v4 ignores it). */
+export interface CommandOptions {
+  readonly timeout?: number
+}
+
+/**
+ * For a client that is ready: no node-redis command timeout. node-redis v6 gives every command one
+ * (5 s by default), an `AbortSignal.timeout` and two listeners per command, a fifth of the client's
+ * CPU per script call; the store's own deadline (`timeoutMs`) already bounds each call.
+ */
+const WRITTEN_AT_ONCE: CommandOptions = Object.freeze({ timeout: 0 })
+
+/**
+ * A command to the server that serves `key` (any server of a cluster when there is none). A client
+ * that is not ready keeps node-redis's own timeout (the client's `commandOptions`): the command waits
+ * in its offline queue, and that timeout is what takes it out, so it is never sent late.
+ */
 export function send(
   client: NodeRedisClientOrCluster,
   key: string | undefined,
   args: string[],
 ): Promise<unknown> {
-  return isCluster(client) ? client.sendCommand(key, false, args) : client.sendCommand(args)
+  if (isCluster(client)) return client.sendCommand(key, false, args)
+  return client.isReady === true ? client.sendCommand(args, WRITTEN_AT_ONCE) : client.sendCommand(args)
 }
 
 /** The client's state for messages: why a call might get no answer. */
