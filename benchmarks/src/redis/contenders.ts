@@ -209,6 +209,8 @@ function sluiceOnNodeRedis(algorithm: SluiceAlgorithm, batch = true): RedisConte
  * v6 command timeout for a ready client, as the store does): the floor of the node-redis rows.
  */
 const NO_COMMAND_TIMEOUT = Object.freeze({ timeout: 0 })
+/** node-redis's `sendCommand` with its options (sluice's client type leaves them out: each major types them apart). */
+type SendWithOptions = { sendCommand(args: string[], options: { timeout: number }): Promise<unknown> }
 
 const nodeRedisFloor: RedisContender = {
   name: 'floor: node-redis EVALSHA of INCR + PEXPIRE',
@@ -224,7 +226,7 @@ const nodeRedisFloor: RedisContender = {
       const send = (key: string, args: string[]) =>
         ('slots' in client
           ? client.sendCommand(key, false, args)
-          : client.sendCommand(args, NO_COMMAND_TIMEOUT)) as Promise<number>
+          : (client as unknown as SendWithOptions).sendCommand(args, NO_COMMAND_TIMEOUT)) as Promise<number>
       return async (key) => {
         const k = start + key
         try {
