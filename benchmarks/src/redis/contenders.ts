@@ -215,8 +215,13 @@ function sluiceOnNodeRedis(algorithm: SluiceAlgorithm, batch = true): RedisConte
 
 /**
  * A bare node-redis EVALSHA of INCR + PEXPIRE (EVAL once, to load it), through `sendCommand` as
- * sluice's node-redis store sends its scripts: the floor of the node-redis rows.
+ * sluice's node-redis store sends its scripts (on one server, with `{ timeout: 0 }`: no node-redis
+ * v6 command timeout for a ready client, as the store does): the floor of the node-redis rows.
  */
+const NO_COMMAND_TIMEOUT = Object.freeze({ timeout: 0 })
+/** node-redis's `sendCommand` with its options (sluice's client type leaves them out: each major types them apart). */
+type SendWithOptions = { sendCommand(args: string[], options: { timeout: number }): Promise<unknown> }
+
 const nodeRedisFloor: RedisContender = {
   name: 'floor: node-redis EVALSHA of INCR + PEXPIRE',
   group: 'floor',
@@ -231,7 +236,7 @@ const nodeRedisFloor: RedisContender = {
       const send = (key: string, args: string[]) =>
         ('slots' in client
           ? client.sendCommand(key, false, args)
-          : client.sendCommand(args)) as Promise<number>
+          : (client as unknown as SendWithOptions).sendCommand(args, NO_COMMAND_TIMEOUT)) as Promise<number>
       return async (key) => {
         const k = start + key
         try {

@@ -29,13 +29,37 @@ export function isCluster(client: NodeRedisClientOrCluster): client is NodeRedis
   return 'slots' in client
 }
 
-/** A command to the server that serves `key` (any server of a cluster when there is none). */
+/** The per-command options the store passes (v5 and v6 read `timeout`; v4 ignores it). */
+interface CommandOptions {
+  readonly timeout?: number
+}
+
+/** A client's `sendCommand` with its options argument, which every major has (typed apart in each). */
+interface SendWithOptions {
+  sendCommand(args: string[], options: CommandOptions): Promise<unknown>
+}
+
+/**
+ * For a client that is ready: no node-redis command timeout. node-redis v6 gives every command one
+ * (5 s by default): an `AbortSignal.timeout` and its listeners per command, with the garbage they
+ * make more than half of Node's CPU per unbatched decision in the benchmark. The store's own
+ * deadline (`timeoutMs`) already bounds each call.
+ */
+const WRITTEN_AT_ONCE: CommandOptions = Object.freeze({ timeout: 0 })
+
+/**
+ * A command to the server that serves `key` (any server of a cluster when there is none). A client
+ * that is not ready keeps node-redis's own timeout (the client's `commandOptions`): the command waits
+ * in its offline queue, and that timeout is what takes it out, so it is never sent late.
+ */
 export function send(
   client: NodeRedisClientOrCluster,
   key: string | undefined,
   args: string[],
 ): Promise<unknown> {
-  return isCluster(client) ? client.sendCommand(key, false, args) : client.sendCommand(args)
+  if (isCluster(client)) return client.sendCommand(key, false, args)
+  if (client.isReady !== true) return client.sendCommand(args)
+  return (client as unknown as SendWithOptions).sendCommand(args, WRITTEN_AT_ONCE)
 }
 
 /** The client's state for messages: why a call might get no answer. */

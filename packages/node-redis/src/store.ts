@@ -57,19 +57,30 @@ function shaOf(script: LuaScript): string {
   return sha
 }
 
+/** `EVALSHA sha numkeys key… arg…` (or `EVAL script …`) as one array. */
+function scriptCommand(
+  name: string,
+  script: string,
+  keys: readonly string[],
+  args: readonly string[],
+): string[] {
+  const command = [name, script, String(keys.length)]
+  for (const key of keys) command.push(key)
+  for (const arg of args) command.push(arg)
+  return command
+}
+
 /** What the shared script store needs of a node-redis client or cluster. */
 function adapter(client: NodeRedisClientOrCluster): ScriptClient {
   const slots = isCluster(client) ? client.slots : undefined
   return {
-    async run(script, keys, args) {
-      const tail = [String(keys.length)].concat(keys, args)
-      try {
-        return await send(client, keys[0], ['EVALSHA', shaOf(script)].concat(tail))
-      } catch (error) {
+    // node-redis's own promise, one array per call: no async frame, no intermediate arrays.
+    run(script, keys, args) {
+      return send(client, keys[0], scriptCommand('EVALSHA', shaOf(script), keys, args)).catch((error) => {
         // Not cached on that server (flushed, restarted, failed over): EVAL runs and caches it.
         if (!isReplyError(error) || !error.message.startsWith('NOSCRIPT')) throw error
-        return await send(client, keys[0], ['EVAL', script.lua].concat(tail))
-      }
+        return send(client, keys[0], scriptCommand('EVAL', script.lua, keys, args))
+      })
     },
     del: (keys) => send(client, keys[0], ['DEL'].concat(keys)),
     // A cluster's masters by slot, as node-redis routes: decisions on one master share a call.

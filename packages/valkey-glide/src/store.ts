@@ -61,6 +61,14 @@ function glideScript(script: LuaScript): Script {
   return made
 }
 
+/** Marks the slot table stale, then rejects with the call's error. */
+function staleThen(table: SlotTable): (error: unknown) => never {
+  return (error) => {
+    table.stale()
+    throw error
+  }
+}
+
 /** Per client: one slot table, however many stores share it. */
 const tables = new WeakMap<object, SlotTable>()
 
@@ -74,15 +82,11 @@ function adapter(client: ValkeyGlideClient): ScriptClient {
   const checkVersion = versionCheck(client)
   return {
     // GLIDE routes a cluster call by its first key; the scripts' replies are read as text, whatever
-    // the client's defaultDecoder.
-    async run(script, keys, args) {
-      try {
-        return await client.invokeScript(glideScript(script), { keys, args, decoder: Decoder.String })
-      } catch (error) {
-        // A failed call may mean moved slots or a lost node: the table is read again.
-        table?.stale()
-        throw error
-      }
+    // the client's defaultDecoder. GLIDE's own promise as it is: no async frame per call.
+    run(script, keys, args) {
+      const reply = client.invokeScript(glideScript(script), { keys, args, decoder: Decoder.String })
+      // On a cluster a failed call may mean moved slots or a lost node: the table is read again.
+      return table === undefined ? reply : reply.catch(staleThen(table))
     },
     del: (keys) => client.del(keys),
     // A cluster's primaries by slot: decisions on one primary share a call, whatever their slots.
