@@ -1,8 +1,10 @@
 import { fixedWindow, tokenBucket } from '@sluice/core'
 import type { StoreRequest } from '@sluice/core/store'
-import { afterEach, describe, expect, it } from 'vitest'
+import { type RedisServer, startRedis, startUpstashServer, type UpstashServer } from '@sluice/test-services'
+import { Redis, type RedisConfigNodejs } from '@upstash/redis'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { upstashStore } from '../src/index.ts'
-import { randomPrefix, upstashClient } from './support/clients.ts'
+import { randomPrefix } from './support/clients.ts'
 import { recordRequests } from './support/requests.ts'
 
 // One HTTP request per decision at most, and one script call per batch: counted at the client's
@@ -13,6 +15,21 @@ const EARLY_BATCH = 16
 
 let stop = () => {}
 afterEach(() => stop())
+
+// A Redis and a local Upstash server of this file's own: another file's SCRIPT FLUSH on the shared
+// Redis would add EVALs after NOSCRIPT to the requests counted here.
+let redisServer: RedisServer
+let upstash: UpstashServer
+beforeAll(async () => {
+  redisServer = await startRedis()
+  upstash = await startUpstashServer({ redisUrl: redisServer.url })
+})
+afterAll(async () => {
+  await upstash?.stop()
+  await redisServer?.stop()
+})
+const upstashClient = (config: Partial<RedisConfigNodejs> = {}) =>
+  new Redis({ url: upstash.url, token: upstash.token, ...config })
 
 const request = (key: string, limits: StoreRequest['limits'], cost = 1): StoreRequest => ({
   key,
