@@ -144,10 +144,12 @@ export interface Deadlines {
   stop(): void
 }
 
+// Fields, not an `expire` closure: a call allocates the entry alone.
 interface Entry {
   readonly at: number
   done: boolean
-  readonly expire: () => void
+  readonly reject: (error: unknown) => void
+  readonly timeoutError: () => Error
 }
 
 /**
@@ -177,6 +179,11 @@ export function createDeadlines(timeoutMs: number): Deadlines {
     }
   }
 
+  function expire(entry: Entry): void {
+    settled(entry)
+    entry.reject(entry.timeoutError())
+  }
+
   function arm(at: number): void {
     if (timer !== undefined && armedAt <= at) return
     if (timer !== undefined) clearTimer(timer)
@@ -193,7 +200,7 @@ export function createDeadlines(timeoutMs: number): Deadlines {
       const entry = queue[head] as Entry
       if (!entry.done && entry.at > t) break
       head++
-      if (!entry.done) entry.expire()
+      if (!entry.done) expire(entry)
     }
     if (head === queue.length) {
       queue.length = 0
@@ -214,14 +221,7 @@ export function createDeadlines(timeoutMs: number): Deadlines {
       mapError?: (error: unknown) => unknown,
     ): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        const entry: Entry = {
-          at: monotonicNow() + timeoutMs,
-          done: false,
-          expire: () => {
-            settled(entry)
-            reject(timeoutError())
-          },
-        }
+        const entry: Entry = { at: monotonicNow() + timeoutMs, done: false, reject, timeoutError }
         live++
         if (timed) {
           queue.push(entry)
