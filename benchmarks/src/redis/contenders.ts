@@ -251,6 +251,38 @@ const nodeRedisFloor: RedisContender = {
 }
 
 /**
+ * rate-limiter-flexible on node-redis as its README shows it for the `redis` package
+ * (`useRedisPackage: true`): it then sends its script text with EVAL on every call (with ioredis
+ * it defines an EVALSHA command). The peer of the node-redis rows. Handed a node-redis client.
+ */
+const rateLimiterFlexibleOnNodeRedis: RedisContender = {
+  name: 'rate-limiter-flexible RateLimiterRedis on node-redis',
+  group: 'peer',
+  client: 'node-redis',
+  async load() {
+    const { RateLimiterRedis, RateLimiterRes } = await import('rate-limiter-flexible')
+    return async (client, { limit, windowMs }, namespace) => {
+      const limiter = new RateLimiterRedis({
+        storeClient: client,
+        useRedisPackage: true,
+        points: limit,
+        duration: windowMs / 1000,
+        keyPrefix: namespace,
+      })
+      return async (key) => {
+        try {
+          await limiter.consume(key)
+          return true
+        } catch (error) {
+          if (error instanceof RateLimiterRes) return false
+          throw error
+        }
+      }
+    }
+  },
+}
+
+/**
  * sluice on Valkey GLIDE as its README shows it: `valkeyGlideStore({ client })` under
  * `createRateLimiter`, defaults but a longer deadline. Handed a GLIDE client.
  */
@@ -301,6 +333,8 @@ const glideFloor: RedisContender = {
 
 export const FLOOR = floor.name
 export const NODE_REDIS_FLOOR = nodeRedisFloor.name
+/** The node-redis rows' peer: rate-limiter-flexible on node-redis. */
+export const NODE_REDIS_PEER = rateLimiterFlexibleOnNodeRedis.name
 /** The node-redis rows, each against the node-redis floor and the same row on ioredis. */
 export const NODE_REDIS_ROWS = ['sluice gcra on node-redis', 'sluice gcra on node-redis, unbatched'] as const
 export const GLIDE_FLOOR = glideFloor.name
@@ -338,6 +372,7 @@ export const REDIS_CONTENDERS: readonly RedisContender[] = [
   floor,
   sluiceOnNodeRedis('gcra'),
   sluiceOnNodeRedis('gcra', false),
+  rateLimiterFlexibleOnNodeRedis,
   nodeRedisFloor,
   sluiceOnGlide('gcra'),
   sluiceOnGlide('gcra', false),

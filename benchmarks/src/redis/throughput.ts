@@ -33,6 +33,7 @@ import {
   GLIDE_ROWS,
   GOAL_ALGORITHMS,
   NODE_REDIS_FLOOR,
+  NODE_REDIS_PEER,
   NODE_REDIS_ROWS,
   PEERS,
   REDIS_CONTENDERS,
@@ -215,7 +216,13 @@ function report(
   ]
   const throughputAlign = ['left', ...Array<'right'>(8).fill('right')] as const
   const separate = new Set<string>(SEPARATE)
-  const nodeRedis = new Set<string>([...NODE_REDIS_ROWS, NODE_REDIS_FLOOR, ...GLIDE_ROWS, GLIDE_FLOOR])
+  const nodeRedis = new Set<string>([
+    ...NODE_REDIS_ROWS,
+    NODE_REDIS_PEER,
+    NODE_REDIS_FLOOR,
+    ...GLIDE_ROWS,
+    GLIDE_FLOOR,
+  ])
   const main = REDIS_CONTENDERS.filter((c) => !separate.has(c.name) && !nodeRedis.has(c.name)).map((c) =>
     throughputRow(c.name),
   )
@@ -240,7 +247,7 @@ function report(
           : formatRatio(medianRatio(rates(name), rates(onIoredis))),
       ]
     }
-  const nodeRedisRows = [...NODE_REDIS_ROWS, NODE_REDIS_FLOOR].map(
+  const nodeRedisRows = [...NODE_REDIS_ROWS, NODE_REDIS_PEER, NODE_REDIS_FLOOR].map(
     otherClientRow(NODE_REDIS_FLOOR, ' on node-redis'),
   )
   const glideRows = [...GLIDE_ROWS, GLIDE_FLOOR].map(otherClientRow(GLIDE_FLOOR, ' on valkey-glide'))
@@ -321,6 +328,12 @@ function report(
       met: toFloor >= floorGoal,
       detail: `${formatRatio(toFloor)} node-redis floor`,
     })
+    const toPeer = medianRatio(rates(name), rates(NODE_REDIS_PEER))
+    goals.push({
+      goal: `${name} decisions/s ≥ ${GOAL_PEER_RATIO.toFixed(1)}× rate-limiter-flexible on node-redis, ${on}, ${variantName}`,
+      met: toPeer >= GOAL_PEER_RATIO,
+      detail: `${formatRatio(toPeer)} rate-limiter-flexible on node-redis`,
+    })
   }
   for (const name of GLIDE_ROWS) {
     const toFloor = medianRatio(rates(name), rates(GLIDE_FLOOR))
@@ -358,8 +371,9 @@ function report(
     }),
     'sluice on node-redis (the `redis` package, v6: `nodeRedisStore({ client })`), each contender with its own ' +
       'node-redis client, against a bare node-redis EVALSHA of the floor script (through `sendCommand`, as the ' +
-      'store sends its scripts); *÷ on ioredis*: the same limiter on ioredis in the table above (for the node-redis ' +
-      'floor: the ioredis floor).',
+      'store sends its scripts) and the peer on the same client, rate-limiter-flexible with `useRedisPackage: true` ' +
+      '(which sends its script text with EVAL on every call); *÷ on ioredis*: the same limiter on ioredis in the ' +
+      'table above (for the node-redis floor: the ioredis floor).',
     table(
       [
         'contender',
