@@ -141,6 +141,16 @@ const TOPICS: readonly { readonly family: string; readonly pattern: RegExp; read
   { family: 'memory', pattern: /bytes per key/, topic: 'Memory: ≤ 200 bytes per key up to 1,000,000 keys' },
   {
     family: 'redis',
+    pattern: /rate-limiter-flexible on node-redis/,
+    topic: 'node-redis: decisions/s ≥ 1.0× rate-limiter-flexible on node-redis (one server and Cluster)',
+  },
+  {
+    family: 'redis',
+    pattern: /the (node-redis|valkey-glide) floor/,
+    topic: "node-redis and Valkey GLIDE: their own client's floor ratios (≥ 3× / 1.5× batched, ≥ 0.9× unbatched)",
+  },
+  {
+    family: 'redis',
     pattern: /instances/,
     topic: 'Redis, 4 app instances: the one-instance floor ratios and ≥ 1.0× every peer',
   },
