@@ -98,33 +98,44 @@ function sluice(
   }
 }
 
-const rateLimiterFlexible: RedisContender = {
-  name: 'rate-limiter-flexible RateLimiterRedis',
-  group: 'peer',
-  async load() {
-    const { RateLimiterRedis, RateLimiterRes } = await import('rate-limiter-flexible')
-    return async (client, { limit, windowMs }, namespace) => {
-      const limiter = new RateLimiterRedis({
-        storeClient: client,
-        // ioredis, not the `redis` package: it defines its script with defineCommand (EVALSHA).
-        useRedisPackage: false,
-        points: limit,
-        duration: windowMs / 1000,
-        keyPrefix: namespace,
-      })
-      return async (key) => {
-        // A denial is a rejected promise: catching it is part of what its users pay.
-        try {
-          await limiter.consume(key)
-          return true
-        } catch (error) {
-          if (error instanceof RateLimiterRes) return false
-          throw error
+/**
+ * rate-limiter-flexible's RateLimiterRedis as its README shows it. On ioredis it defines its script
+ * with defineCommand (EVALSHA); on node-redis (`useRedisPackage: true`, the `redis` package) it
+ * sends the script text with EVAL on every call: the peer of the node-redis rows.
+ */
+function rateLimiterFlexibleOn(client: 'ioredis' | 'node-redis'): RedisContender {
+  const nodeRedis = client === 'node-redis'
+  return {
+    name: `rate-limiter-flexible RateLimiterRedis${nodeRedis ? ' on node-redis' : ''}`,
+    group: 'peer',
+    ...(nodeRedis ? { client } : {}),
+    async load() {
+      const { RateLimiterRedis, RateLimiterRes } = await import('rate-limiter-flexible')
+      return async (storeClient, { limit, windowMs }, namespace) => {
+        const limiter = new RateLimiterRedis({
+          storeClient,
+          useRedisPackage: nodeRedis,
+          points: limit,
+          duration: windowMs / 1000,
+          keyPrefix: namespace,
+        })
+        return async (key) => {
+          // A denial is a rejected promise: catching it is part of what its users pay.
+          try {
+            await limiter.consume(key)
+            return true
+          } catch (error) {
+            if (error instanceof RateLimiterRes) return false
+            throw error
+          }
         }
       }
-    }
-  },
+    },
+  }
 }
+
+const rateLimiterFlexible = rateLimiterFlexibleOn('ioredis')
+const rateLimiterFlexibleOnNodeRedis = rateLimiterFlexibleOn('node-redis')
 
 const rateLimitRedis: RedisContender = {
   name: 'express-rate-limit + rate-limit-redis',
@@ -244,38 +255,6 @@ const nodeRedisFloor: RedisContender = {
         } catch (error) {
           if (!String(error).includes('NOSCRIPT')) throw error
           return (await send(k, ['EVAL', FLOOR_SCRIPT, '1', k, px])) <= limit
-        }
-      }
-    }
-  },
-}
-
-/**
- * rate-limiter-flexible on node-redis as its README shows it for the `redis` package
- * (`useRedisPackage: true`): it then sends its script text with EVAL on every call (with ioredis
- * it defines an EVALSHA command). The peer of the node-redis rows. Handed a node-redis client.
- */
-const rateLimiterFlexibleOnNodeRedis: RedisContender = {
-  name: 'rate-limiter-flexible RateLimiterRedis on node-redis',
-  group: 'peer',
-  client: 'node-redis',
-  async load() {
-    const { RateLimiterRedis, RateLimiterRes } = await import('rate-limiter-flexible')
-    return async (client, { limit, windowMs }, namespace) => {
-      const limiter = new RateLimiterRedis({
-        storeClient: client,
-        useRedisPackage: true,
-        points: limit,
-        duration: windowMs / 1000,
-        keyPrefix: namespace,
-      })
-      return async (key) => {
-        try {
-          await limiter.consume(key)
-          return true
-        } catch (error) {
-          if (error instanceof RateLimiterRes) return false
-          throw error
         }
       }
     }
