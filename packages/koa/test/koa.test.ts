@@ -52,6 +52,23 @@ describe.each([
     })
   })
 
+  it('headers already sent by an earlier middleware: the limiter writes none and the request goes on, as ctx.set does', async () => {
+    const app = new Koa()
+    const errors: unknown[] = []
+    app.on('error', (error) => errors.push(error))
+    app.use(async (ctx, next) => {
+      ctx.res.writeHead(200, { 'Content-Type': 'text/plain' })
+      await next()
+      ctx.res.end(String(ctx.state.rateLimit?.remaining))
+    })
+    app.use(rateLimit({ limiter: limiterOf() }))
+    const res = await fetch(await listen(app.callback()))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('ratelimit')).toBeNull()
+    expect(await res.text()).toBe('1')
+    expect(errors).toEqual([])
+  })
+
   it('a finished shaping wait leaves no close listener behind', async () => {
     const now = Date.now()
     const app = new Koa()
