@@ -52,6 +52,27 @@ describe.each([
     })
   })
 
+  it('headers already sent by an earlier middleware: the limiter writes none and the request goes on, as ctx.set does', async () => {
+    const app = new Koa()
+    const errors: unknown[] = []
+    app.on('error', (error) => errors.push(error))
+    app.use(async (ctx, next) => {
+      ctx.res.writeHead(200, { 'Content-Type': 'text/plain' })
+      // Caught here, so a throwing header write fails the assertion at once: Koa could not answer it.
+      const thrown = await next().then(
+        () => 'none',
+        (error: Error) => error.message,
+      )
+      ctx.res.end(`${ctx.state.rateLimit?.remaining} ${thrown}`)
+    })
+    app.use(rateLimit({ limiter: limiterOf() }))
+    const res = await fetch(await listen(app.callback()))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('ratelimit')).toBeNull()
+    expect(await res.text()).toBe('1 none')
+    expect(errors).toEqual([])
+  })
+
   it('a finished shaping wait leaves no close listener behind', async () => {
     const now = Date.now()
     const app = new Koa()

@@ -1,6 +1,7 @@
 // The GLIDE store: sluice's Redis scripts (scriptStore) through GLIDE's own script calls, on one server or a cluster.
 import { type LuaScript, type ScriptClient, type ScriptStore, scriptStore } from '@sluice/redis-scripts'
 import { Decoder, Script } from '@valkey/valkey-glide'
+import { argBufferCache } from './bytes.ts'
 import { isClusterClient, type ValkeyGlideClient } from './client.ts'
 import { storeDeadlineErrors, versionCheck } from './errors.ts'
 import { resolveOptions, type ValkeyGlideStoreOptions } from './options.ts'
@@ -80,11 +81,17 @@ function adapter(client: ValkeyGlideClient): ScriptClient {
     tables.set(client, table)
   }
   const checkVersion = versionCheck(client)
+  const argBuffers = argBufferCache()
   return {
     // GLIDE routes a cluster call by its first key; the scripts' replies are read as text, whatever
-    // the client's defaultDecoder. GLIDE's own promise as it is: no async frame per call.
+    // the client's defaultDecoder. GLIDE's own promise as it is: no async frame per call. Arguments go
+    // as Buffers (GLIDE would make them per call), the repeating ones made once.
     run(script, keys, args) {
-      const reply = client.invokeScript(glideScript(script), { keys, args, decoder: Decoder.String })
+      const reply = client.invokeScript(glideScript(script), {
+        keys,
+        args: argBuffers(args),
+        decoder: Decoder.String,
+      })
       // On a cluster a failed call may mean moved slots or a lost node: the table is read again.
       return table === undefined ? reply : reply.catch(staleThen(table))
     },
