@@ -147,7 +147,8 @@ const TOPICS: readonly { readonly family: string; readonly pattern: RegExp; read
   {
     family: 'redis',
     pattern: /the (node-redis|valkey-glide) floor/,
-    topic: "node-redis and Valkey GLIDE: their own client's floor ratios (≥ 3× / 1.5× batched, ≥ 0.9× unbatched)",
+    topic:
+      "node-redis and Valkey GLIDE: their own client's floor ratios (≥ 3× / 1.5× batched, ≥ 0.9× unbatched)",
   },
   {
     family: 'redis',
