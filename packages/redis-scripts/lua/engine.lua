@@ -73,6 +73,14 @@ local function fail(err)
   emit(0)
   emit(err)
 end
+-- A decision of one limit: 1, then its verdict and numbers (one call, not five: the usual reply).
+local function emitOne(allowed, remaining, resetAfterMs, wait)
+  local verdict = 0
+  if allowed then verdict = 1 end
+  reply[r + 1], reply[r + 2] = 1, verdict
+  reply[r + 3], reply[r + 4], reply[r + 5] = replyNumber(remaining), replyNumber(resetAfterMs), replyNumber(wait)
+  r = r + 5
+end
 
 -- A composite's per-limit values, reused by every composite of the call.
 local IDS, KEYS_OF, S1, S2, S3, OK, REM, RESET, WAIT, TTL, N1, N2, N3 = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
@@ -244,11 +252,7 @@ for _ = 1, decisionCount do
     if err then
       fail(err)
     else
-      emit(1)
-      if allowed then emit(1) else emit(0) end
-      emit(replyNumber(remaining))
-      emit(replyNumber(resetAfterMs))
-      emit(replyNumber(wait))
+      emitOne(allowed, remaining, resetAfterMs, wait)
     end
   elseif step ~= nil then
     -- One limit: the plan is its spec id.
@@ -268,11 +272,7 @@ for _ = 1, decisionCount do
       if err then
         fail(err)
       else
-        emit(1)
-        if allowed then emit(1) else emit(0) end
-        emit(replyNumber(remaining))
-        emit(replyNumber(resetAfterMs))
-        emit(replyNumber(wait))
+        emitOne(allowed, remaining, resetAfterMs, wait)
       end
     end
   else

@@ -67,8 +67,19 @@ end
 -- Writes a text state for px ms: one SET, which Redis refuses out of memory while the script has
 -- written nothing (see persist). Returns Redis's error text, or nil.
 local function writeText(key, cost, n1, n2, n3, px)
-  local text = formatNumber(n1) .. ' ' .. formatNumber(n2)
-  if n3 ~= nil then text = text .. ' ' .. formatNumber(n3) end
+  local text
+  -- Whole numbers (the usual state) in one format: each string Lua makes costs Redis time.
+  if n3 == nil then
+    if isExactInteger(n1) and isExactInteger(n2) then
+      text = string.format('%d %d', n1, n2)
+    else
+      text = formatNumber(n1) .. ' ' .. formatNumber(n2)
+    end
+  elseif isExactInteger(n1) and isExactInteger(n2) and isExactInteger(n3) then
+    text = string.format('%d %d %d', n1, n2, n3)
+  else
+    text = formatNumber(n1) .. ' ' .. formatNumber(n2) .. ' ' .. formatNumber(n3)
+  end
   return redis.pcall('SET', key, text, 'PX', px).err
 end
 

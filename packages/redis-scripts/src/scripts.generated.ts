@@ -88,8 +88,19 @@ end
 -- Writes a text state for px ms: one SET, which Redis refuses out of memory while the script has
 -- written nothing (see persist). Returns Redis's error text, or nil.
 local function writeText(key, cost, n1, n2, n3, px)
-  local text = formatNumber(n1) .. ' ' .. formatNumber(n2)
-  if n3 ~= nil then text = text .. ' ' .. formatNumber(n3) end
+  local text
+  -- Whole numbers (the usual state) in one format: each string Lua makes costs Redis time.
+  if n3 == nil then
+    if isExactInteger(n1) and isExactInteger(n2) then
+      text = string.format('%d %d', n1, n2)
+    else
+      text = formatNumber(n1) .. ' ' .. formatNumber(n2)
+    end
+  elseif isExactInteger(n1) and isExactInteger(n2) and isExactInteger(n3) then
+    text = string.format('%d %d %d', n1, n2, n3)
+  else
+    text = formatNumber(n1) .. ' ' .. formatNumber(n2) .. ' ' .. formatNumber(n3)
+  end
   return redis.pcall('SET', key, text, 'PX', px).err
 end
 
@@ -596,6 +607,14 @@ local function fail(err)
   emit(0)
   emit(err)
 end
+-- A decision of one limit: 1, then its verdict and numbers (one call, not five: the usual reply).
+local function emitOne(allowed, remaining, resetAfterMs, wait)
+  local verdict = 0
+  if allowed then verdict = 1 end
+  reply[r + 1], reply[r + 2] = 1, verdict
+  reply[r + 3], reply[r + 4], reply[r + 5] = replyNumber(remaining), replyNumber(resetAfterMs), replyNumber(wait)
+  r = r + 5
+end
 
 -- A composite's per-limit values, reused by every composite of the call.
 local IDS, KEYS_OF, S1, S2, S3, OK, REM, RESET, WAIT, TTL, N1, N2, N3 = {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}
@@ -767,11 +786,7 @@ for _ = 1, decisionCount do
     if err then
       fail(err)
     else
-      emit(1)
-      if allowed then emit(1) else emit(0) end
-      emit(replyNumber(remaining))
-      emit(replyNumber(resetAfterMs))
-      emit(replyNumber(wait))
+      emitOne(allowed, remaining, resetAfterMs, wait)
     end
   elseif step ~= nil then
     -- One limit: the plan is its spec id.
@@ -791,11 +806,7 @@ for _ = 1, decisionCount do
       if err then
         fail(err)
       else
-        emit(1)
-        if allowed then emit(1) else emit(0) end
-        emit(replyNumber(remaining))
-        emit(replyNumber(resetAfterMs))
-        emit(replyNumber(wait))
+        emitOne(allowed, remaining, resetAfterMs, wait)
       end
     end
   else
