@@ -141,9 +141,16 @@ describe('pnpm bench', () => {
         for (const dir of dirs) expect(dir).toMatch(/sluice-redis-/)
 
         stop(run, benchProcess?.pid as number)
+        // The bench's cleanup is bounded (10 s, each server 3 s + 5 s): 60 s leaves room for a
+        // machine loaded by the rest of the suite. What it last said tells where it was, if not.
         await Promise.race([
           run.exited,
-          new Promise((_, reject) => setTimeout(() => reject(new Error('bench did not exit')), 30_000)),
+          new Promise((_, reject) =>
+            setTimeout(
+              () => reject(new Error(`bench did not exit; its stderr ended: ${run.stderr().slice(-2000)}`)),
+              60_000,
+            ),
+          ),
         ])
         await waitFor(() => !alive(benchProcess?.pid as number), 15_000, 'the bench process to exit')
         // SIGKILL leaves the cleanup to test-services' watchdog, which acts within moments.

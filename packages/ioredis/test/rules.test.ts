@@ -26,10 +26,26 @@ envoyCurrentExamples('ioredis on Redis Cluster', () =>
 )
 
 describe('rules on Redis', () => {
+  // The script calls a store makes, as its client's sendCommand sees them (every ioredis command
+  // passes there; MONITOR, on a server other test files share, made ioredis lose track of its
+  // replies under load). Recorded once answered, so an EVALSHA refused NOSCRIPT is not counted.
+  const recorded = redisClient()
+  const calls: string[][] = []
+  const send = recorded.sendCommand.bind(recorded)
+  recorded.sendCommand = (command, stream) => {
+    const args = [command.name, ...command.args.map(String)]
+    if (/^eval/i.test(command.name))
+      command.promise.then(
+        () => calls.push(args),
+        () => undefined,
+      )
+    return send(command, stream)
+  }
+
   it('every matched limit of a request goes to Redis in one script call, under one hash slot', async () => {
     const prefix = randomPrefix('rules-slot')
     const limiter = createRateLimiter({
-      store: ioredisStore({ client: redis, prefix, timeoutMs: SLOW_MACHINE_MS }),
+      store: ioredisStore({ client: recorded, prefix, timeoutMs: SLOW_MACHINE_MS }),
       rules: parseRules(`domain: api
 descriptors:
   - key: user
@@ -38,22 +54,11 @@ descriptors:
     rate_limit: { unit: minute, requests_per_unit: 3, algorithm: sliding_log }
 `),
     })
-    const calls: string[][] = []
-    const monitor = await redis.monitor()
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      // Script calls only: MONITOR also shows the commands a script runs inside Redis.
-      if (/^eval/i.test(args[0] ?? '') && args.some((a) => a.startsWith(prefix))) calls.push(args)
-    })
-    try {
-      const descriptors = [[{ key: 'user', value: '{42}' }], [{ key: 'route', value: '/a|b' }]]
-      for (let i = 0; i < 3; i++) expect((await limiter.limit({ descriptors })).allowed).toBe(true)
-      const denied = await limiter.limit({ descriptors })
-      expect(denied).toMatchObject({ allowed: false, policy: 'route' })
-      expect(denied.policies.find((p) => p.policy === 'user')?.remaining).toBe(7)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    } finally {
-      monitor.disconnect()
-    }
+    const descriptors = [[{ key: 'user', value: '{42}' }], [{ key: 'route', value: '/a|b' }]]
+    for (let i = 0; i < 3; i++) expect((await limiter.limit({ descriptors })).allowed).toBe(true)
+    const denied = await limiter.limit({ descriptors })
+    expect(denied).toMatchObject({ allowed: false, policy: 'route' })
+    expect(denied.policies.find((p) => p.policy === 'user')?.remaining).toBe(7)
     // One script call per decision, each naming both counters' keys under the domain's hash tag.
     expect(calls).toHaveLength(4)
     const keys = (calls[0] as string[]).filter((a) => a.startsWith(prefix))

@@ -58,6 +58,16 @@ export const worstLatency = (records: readonly CallRecord[]) =>
   // A loop, not Math.max(...records): a quiet machine makes more records than the stack holds.
   Math.ceil(records.reduce((worst, r) => Math.max(worst, r.end - r.start), 0))
 
+/** Whether a call begun after `from` has ended: records are added as calls end, so from the last back. */
+export function endedSince(records: readonly CallRecord[], from: number): boolean {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i] as CallRecord
+    if (r.start > from) return true
+    if (r.end < from) return false
+  }
+  return false
+}
+
 /** Resolves when `test` is true, polling every `everyMs`, or rejects after `withinMs`. */
 export async function until(test: () => boolean, withinMs: number, everyMs = 10): Promise<void> {
   const deadline = performance.now() + withinMs

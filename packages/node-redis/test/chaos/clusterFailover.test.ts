@@ -61,14 +61,15 @@ it.each([
     if (master === undefined) throw new Error('no master to kill')
     const killedAt = performance.now()
     master.kill('SIGKILL')
-    // Failover: replicas notice after cluster-node-timeout (2 s here) and elect a new master.
+    // Failover: replicas notice after cluster-node-timeout (2 s here) and elect a new master; on a
+    // machine loaded by the rest of the suite the election and the client's new slot map take longer.
     await until(
       () => {
         const recent = load.records.filter((r) => r.start > performance.now() - 1000)
         const degraded = load.records.filter((r) => r.start > killedAt && r.degraded !== undefined)
         return degraded.length > 0 && recent.length > 100 && recent.every((r) => r.degraded === undefined)
       },
-      20_000,
+      45_000,
       50,
     )
     await sleep(500)
@@ -97,5 +98,5 @@ it.each([
     const tail = records.filter((r) => r.start > lastDegradedEnd)
     expect(tail.length).toBeGreaterThan(100)
   },
-  60_000,
+  90_000,
 )

@@ -5,6 +5,7 @@ import { runInNewContext } from 'node:vm'
 import { createRateLimiter, tokenBucket } from '@sluice/core'
 import {
   type CallRecord,
+  endedSince,
   eventLoopLag,
   type RedisServer,
   sleep,
@@ -156,16 +157,6 @@ function checkRecords(
     )
     for (const count of Object.values(admitted)) expect(count).toBeLessThanOrEqual(LIMIT)
   }
-}
-
-/** Whether a call begun after `from` has ended: records are added as calls end, so from the last back. */
-function endedSince(records: readonly CallRecord[], from: number): boolean {
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i] as CallRecord
-    if (r.start > from) return true
-    if (r.end < from) return false
-  }
-  return false
 }
 
 function countBy(records: readonly CallRecord[], by: (r: CallRecord) => string): Record<string, number> {
