@@ -1,50 +1,25 @@
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
+// ioredis on a redis-server SIGKILLed under load: calls settle by policy within timeoutMs,
+// decisions come back from Redis soon after the restart, nothing leaks (the shared scenario).
 import { createRateLimiter, tokenBucket } from '@sluice/core'
-import {
-  type CallRecord,
-  endedSince,
-  eventLoopLag,
-  type RedisServer,
-  sleep,
-  startLoad,
-  startRedis,
-  until,
-  worstLatency,
-} from '@sluice/test-services'
+import { type RedisServer, startRedis } from '@sluice/test-services'
+import { expectSigkillRecovery } from '@sluice/test-services/sigkill'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, it } from 'vitest'
 import { ioredisStore } from '../../src/index.ts'
 import { closeQuietly } from '../support/clients.ts'
 
 const TIMEOUT_MS = 300
-/** What "settles within timeoutMs" may overrun by, besides the event loop's measured lag. */
-const MARGIN_MS = 250
-/** Back on Redis this soon after it answers PING (reconnect 50 ms, breaker cool-down 500 ms, a call), besides lag. */
-const RECOVERY_MS = 1000
 const LIMIT = 40
 
-// A full collection before each heap reading, so the figures are live memory, not garbage.
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
-const liveHeap = () => {
-  gc()
-  return process.memoryUsage().heapUsed
-}
-
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown) => unhandled.push(reason)
 let server: RedisServer
 let client: Redis
 beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled)
   server = await startRedis()
   // A short, flat reconnect delay: ioredis's default backs off to 2 s, longer than the 1 s recovery.
   client = new Redis({ host: server.host, port: server.port, retryStrategy: () => 50 })
   client.on('error', () => undefined)
 })
 afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled)
   await closeQuietly(client)
   await server.stop()
 })
@@ -53,108 +28,17 @@ it('redis-server SIGKILLed under load: every call settles by policy within timeo
   const store = ioredisStore({ client, timeoutMs: TIMEOUT_MS, prefix: `chaos:${Date.now()}:` })
   const limiter = createRateLimiter({
     store,
-    // A bucket refilled once an hour, not a fixed window: a window boundary during the test would give
-    // every key a fresh limit (whenever the test runs, no key may pass LIMIT).
     algorithm: tokenBucket({ capacity: LIMIT, refillRate: 1, refillInterval: '1h' }),
     onStoreError: 'deny',
   })
-  // Heap before the load and after it (a full GC would stall calls in flight): nothing may be left behind.
-  const heapBefore = liveHeap()
-  const lag = eventLoopLag()
-  const load = startLoad(limiter, { workers: 32, keys: 50 })
-  await until(() => load.records.length > 500, 10_000)
-
-  const killedAt = performance.now()
-  // The lag from the kill to the restart bounds when outage calls must be degraded: measured apart,
-  // and the restart waits for one such call, so a loop stalled for a second still leaves some.
-  const outageLag = eventLoopLag()
-  server.kill('SIGKILL')
-  await sleep(1500)
-  let outageLagMs = 0
-  await until(() => {
-    outageLagMs = outageLag.maxMs()
-    return endedSince(load.records, killedAt + TIMEOUT_MS + MARGIN_MS + outageLagMs)
-  }, 30_000)
-  outageLag.stop()
-  const restartAt = performance.now()
-
-  await server.restart()
-  const upAt = performance.now()
-  // Decisions come from Redis again once a call started after the restart is not degraded.
-  await until(() => load.records.some((r) => r.start >= upAt && r.degraded === undefined), 5000)
-  // Then a second of calls past the recovery bound (checked below: all decided by Redis).
-  await until(() => performance.now() > upAt + RECOVERY_MS + lag.maxMs() + 1000, 60_000)
-  await load.stop()
-  lag.stop()
-  await limiter.close()
-  await store.close()
-
-  // Checked in a function of its own, so nothing it filters out of the records outlives it.
-  checkRecords(load.records, { killedAt, restartAt, upAt, lagMs: lag.maxMs(), outageLagMs })
-  // Memory stable: once the test's own records are dropped, the live heap is back where it started.
-  load.records.length = 0
-  const heapAfter = liveHeap()
-  console.info(
-    `[chaos sigkill] live heap before the load ${mb(heapBefore)} MB, after the outage ${mb(heapAfter)} MB`,
-  )
-  expect(heapAfter - heapBefore).toBeLessThan(8 * 1024 * 1024)
+  await expectSigkillRecovery({
+    label: 'ioredis',
+    server,
+    limiter,
+    closeStore: () => store.close(),
+    timeoutMs: TIMEOUT_MS,
+    limit: LIMIT,
+    // ioredis's 50 ms reconnect delay, the breaker's 500 ms cool-down, a call.
+    recoveryMs: 1000,
+  })
 }, 120_000)
-
-/** Every expectation on the calls of one run: settled by policy, on time, back on Redis, none wrong. */
-function checkRecords(
-  records: readonly CallRecord[],
-  {
-    killedAt,
-    restartAt,
-    upAt,
-    lagMs,
-    outageLagMs,
-  }: { killedAt: number; restartAt: number; upAt: number; lagMs: number; outageLagMs: number },
-): void {
-  // Calls begun and ended while no server ran. One begun before the restart may end after it,
-  // decided by the fresh server (a breaker probe waiting in ioredis's offline queue, sent on
-  // reconnection): the store answering it is right, so it is no outage call.
-  const outage = records.filter(
-    (r) => r.start > killedAt + TIMEOUT_MS + MARGIN_MS + outageLagMs && r.end < restartAt,
-  )
-  const backAt = records
-    .filter((r) => r.start >= upAt && r.degraded === undefined)
-    .reduce((first, r) => Math.min(first, r.end), Number.POSITIVE_INFINITY)
-  const byPhase = (from: number, to: number) => records.filter((r) => r.start >= from && r.start < to)
-  const before = byPhase(0, killedAt)
-  const after = byPhase(upAt + RECOVERY_MS + lagMs, Number.POSITIVE_INFINITY)
-  const rejected = records.filter((r) => r.degraded === 'rejected')
-  console.info(
-    `[chaos sigkill] calls ${records.length}; worst latency ${worstLatency(records)} ms (timeoutMs ${TIMEOUT_MS}); ` +
-      `outage calls ${outage.length}, all degraded: ${outage.every((r) => r.degraded !== undefined)}; ` +
-      `reasons ${JSON.stringify(countBy(outage, (r) => r.degraded ?? 'store'))}; ` +
-      `back on Redis ${Math.round(backAt - upAt)} ms after it answered PING; event loop lag up to ${lagMs} ms`,
-  )
-
-  expect(rejected.map((r) => String(r.error))).toEqual([])
-  expect(unhandled).toEqual([])
-  expect(worstLatency(records)).toBeLessThan(TIMEOUT_MS + MARGIN_MS + lagMs)
-  // By policy: while Redis is down every answer is a degraded denial, none admitted.
-  expect(outage.length).toBeGreaterThan(0)
-  expect(outage.every((r) => r.degraded !== undefined && !r.allowed)).toBe(true)
-  expect(backAt - upAt).toBeLessThan(RECOVERY_MS + lagMs)
-  expect(after.length).toBeGreaterThan(0)
-  expect(after.every((r) => r.degraded === undefined)).toBe(true)
-  // No wrong decision from Redis: no key admitted past its limit, before the kill or after the restart
-  // (the restarted server starts empty: no persistence).
-  for (const phase of [before, byPhase(upAt, Number.POSITIVE_INFINITY)]) {
-    const admitted = countBy(
-      phase.filter((r) => r.allowed && r.degraded === undefined),
-      (r) => r.key,
-    )
-    for (const count of Object.values(admitted)) expect(count).toBeLessThanOrEqual(LIMIT)
-  }
-}
-
-function countBy(records: readonly CallRecord[], by: (r: CallRecord) => string): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const r of records) out[by(r)] = (out[by(r)] ?? 0) + 1
-  return out
-}
-
-const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
