@@ -2,7 +2,7 @@
 // decisions come back from Redis soon after the restart, nothing leaks (the shared scenario).
 import { createRateLimiter, tokenBucket } from '@sluice/core'
 import { type RedisServer, startRedis } from '@sluice/test-services'
-import { expectSigkillRecovery } from '@sluice/test-services/sigkill'
+import { expectSigkillRecovery } from '@sluice/test-services/chaos'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, it } from 'vitest'
 import { ioredisStore } from '../../src/index.ts'

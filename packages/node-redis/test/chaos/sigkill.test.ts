@@ -2,7 +2,7 @@
 // decisions come back from Redis soon after the restart, nothing leaks (the shared scenario).
 import { createRateLimiter, tokenBucket } from '@sluice/core'
 import { type RedisServer, startRedis } from '@sluice/test-services'
-import { expectSigkillRecovery } from '@sluice/test-services/sigkill'
+import { expectSigkillRecovery } from '@sluice/test-services/chaos'
 import { afterAll, beforeAll, it } from 'vitest'
 import { nodeRedisStore } from '../../src/index.ts'
 import { closeQuietly, type TestClient, V6 } from '../support/clients.ts'

@@ -3,7 +3,7 @@
 // leaks (the shared scenario).
 import { createRateLimiter, tokenBucket } from '@sluice/core'
 import { type RedisServer, startRedis } from '@sluice/test-services'
-import { expectSigkillRecovery } from '@sluice/test-services/sigkill'
+import { expectSigkillRecovery } from '@sluice/test-services/chaos'
 import { GlideClient } from '@valkey/valkey-glide'
 import { afterAll, beforeAll, it } from 'vitest'
 import { valkeyGlideStore } from '../../src/index.ts'

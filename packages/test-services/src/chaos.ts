@@ -1,9 +1,11 @@
-// The Redis stores' SIGKILL chaos scenario, one for every client: redis-server killed under load,
-// every call settles by policy within timeoutMs, restarted on the same port, decisions come back
-// from Redis within the client's recovery bound, nothing leaks.
+// The Redis stores' chaos scenarios, the same for every client: redis-server SIGKILLed under load
+// and restarted (expectSigkillRecovery), a Cluster master SIGKILLed under load and replaced by its
+// replica (expectFailoverRecovery). Every call settles by policy within timeoutMs, decisions come
+// back from Redis, nothing leaks.
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { expect } from 'vitest'
+import type { RedisCluster } from './cluster.ts'
 import { eventLoopLag } from './lag.ts'
 import {
   type CallRecord,
@@ -144,6 +146,76 @@ function checkRecords(
       (r) => r.key,
     )
     for (const count of Object.values(admitted)) expect(count).toBeLessThanOrEqual(limit)
+  }
+}
+
+export interface FailoverChaos {
+  /** How the log lines name the client and the run: `'node-redis v6, with breaker'`. */
+  readonly label: string
+  /** The Cluster (one replica per master) whose master `master` is killed here. */
+  readonly cluster: RedisCluster
+  readonly master: number
+  /** The limiter under test, on its store with deadline `timeoutMs` and `onStoreError: 'allow'`. */
+  readonly limiter: LoadedLimiter & { close(): Promise<void> }
+  /** Closes the limiter's store (never its client). */
+  readonly closeStore: () => Promise<void>
+  readonly timeoutMs: number
+}
+
+/** A failover loads this 2-core machine (6 nodes electing, slot refreshes): a wider margin than elsewhere. */
+const FAILOVER_MARGIN_MS = 400
+
+/** Runs the failover scenario and asserts on every call it made (in a vitest test). */
+export async function expectFailoverRecovery(chaos: FailoverChaos): Promise<void> {
+  const { limiter, timeoutMs } = chaos
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown) => unhandled.push(reason)
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    const lag = eventLoopLag()
+    const load = startLoad(limiter, { workers: 32, keys: 300 })
+    await until(() => load.records.length > 500, 10_000)
+
+    const master = chaos.cluster.servers[chaos.master]
+    if (master === undefined) throw new Error(`no master ${chaos.master} to kill`)
+    const killedAt = performance.now()
+    master.kill('SIGKILL')
+    // Failover: replicas notice after cluster-node-timeout (2 s here) and elect a new master; on a
+    // machine loaded by the rest of the suite the election and the client's new slot map take longer.
+    await until(
+      () => {
+        const recent = load.records.filter((r) => r.start > performance.now() - 1000)
+        const degraded = load.records.filter((r) => r.start > killedAt && r.degraded !== undefined)
+        return degraded.length > 0 && recent.length > 100 && recent.every((r) => r.degraded === undefined)
+      },
+      45_000,
+      50,
+    )
+    await sleep(500)
+    await load.stop()
+    lag.stop()
+    await limiter.close()
+    await chaos.closeStore()
+
+    const records = load.records
+    const degraded = records.filter((r) => r.degraded !== undefined)
+    const lastDegradedEnd = degraded.reduce((last, r) => Math.max(last, r.end), Number.NEGATIVE_INFINITY)
+    const firstDegradedEnd = degraded.reduce((first, r) => Math.min(first, r.end), Number.POSITIVE_INFINITY)
+    console.info(
+      `[chaos cluster, ${chaos.label}] calls ${records.length}; worst latency ${worstLatency(records)} ms (timeoutMs ${timeoutMs}, event loop lag up to ${lag.maxMs()} ms); ` +
+        `degraded calls ${degraded.length} ${JSON.stringify(countBy(degraded, (r) => r.degraded as string))} from ${Math.round(firstDegradedEnd - killedAt)} ms ` +
+        `to ${Math.round(lastDegradedEnd - killedAt)} ms after the kill`,
+    )
+    expect(unhandled).toEqual([])
+    expect(records.filter((r) => r.degraded === 'rejected')).toEqual([])
+    expect(worstLatency(records)).toBeLessThan(timeoutMs + FAILOVER_MARGIN_MS + lag.maxMs())
+    // Fail open by policy: every call admitted, the degraded ones flagged.
+    expect(records.every((r) => r.allowed)).toBe(true)
+    expect(degraded.length).toBeGreaterThan(0)
+    const tail = records.filter((r) => r.start > lastDegradedEnd)
+    expect(tail.length).toBeGreaterThan(100)
+  } finally {
+    process.off('unhandledRejection', onUnhandled)
   }
 }
 
