@@ -220,6 +220,10 @@ export function createRefunds(call: StoreCall, clock: (() => number) | undefined
     charge: (limiterKey, limits, cost) => sendCharge(call, clock, limiterKey, limits, cost),
   }
 
+  // A take timed by `Date.now()` without a limiter clock (an in-process store's): its refund times
+  // itself by the same clock, as that store would (read per call: fake timers replace `Date`).
+  const inProcess: Limiter = { ...limiter, clock: () => Date.now() }
+
   function attach(
     decision: Decision,
     start: string,
@@ -229,7 +233,8 @@ export function createRefunds(call: StoreCall, clock: (() => number) | undefined
     now: number | undefined,
     costs?: readonly number[],
   ): Decision {
-    return new Taken(decision, start, key, limits, cost, now, limiter, costs)
+    const timedBy = now !== undefined && clock === undefined ? inProcess : limiter
+    return new Taken(decision, start, key, limits, cost, now, timedBy, costs)
   }
 
   return {

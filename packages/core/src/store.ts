@@ -150,7 +150,9 @@ export interface Store {
    * `applySync({ key: start + key, limits: [limit], cost, consume, now, maxDelayMs })[0]` would
    * (and write the same state), by writing that decision's six fields into `out`. It is asked for
    * once per limiter; the limiter checks every answer like any reply (`checkReply`). `undefined`:
-   * none for this start, the limiter sends requests (`applySync`).
+   * none for this start, the limiter sends requests (`applySync`). `now` is always a number: a
+   * limiter without a clock reads `Date.now()` for it, since an in-process store's clock is the
+   * process's (the decision then knows its take's time, and a refund reads no other clock).
    */
   syncDecider?(
     start: string,
@@ -160,7 +162,7 @@ export interface Store {
         key: string,
         cost: number,
         consume: boolean,
-        now: number | undefined,
+        now: number,
         maxDelayMs: number | undefined,
         out: { -readonly [F in keyof LimitDecision]: LimitDecision[F] },
       ) => void)

@@ -279,13 +279,16 @@ export function storeCall(
       if (deadlines.closed) return Promise.reject(closedError())
       try {
         const started = trace === undefined ? 0 : monotonicNow()
-        decide(key, cost, consume, now, maxDelayMs, out)
+        // In process, the store's clock is this process's: read here, the take's time is known to
+        // the decision, whose refund then needs no monotonic reading (see `Refunds.attach`).
+        const at = now ?? Date.now()
+        decide(key, cost, consume, at, maxDelayMs, out)
         // The same contract check as every reply: a third-party decider is no more trusted.
         checkDecision(store.name, 0, out)
         if (trace !== undefined) trace.storeLatencyMs = monotonicNow() - started
         const decision = decideOne(out, policy)
         return Promise.resolve(
-          consume && taken !== undefined ? taken(decision, key, cost, now, undefined) : decision,
+          consume && taken !== undefined ? taken(decision, key, cost, at, undefined) : decision,
         )
       } catch (error) {
         const request = { key: start + key, limits, cost, consume, now, maxDelayMs }

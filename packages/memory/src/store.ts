@@ -280,11 +280,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & MemorySto
       key: string,
       cost: number,
       consume: boolean,
-      now: number | undefined,
+      now: number,
       maxDelayMs: number | undefined,
       out: DecisionOut,
     ): void => {
-      const d = applyOne(limit, start, key, cost, consume, now ?? Date.now(), maxDelayMs)
+      const d = applyOne(limit, start, key, cost, consume, now, maxDelayMs)
       out.allowed = d.allowed
       out.limit = d.limit
       out.remaining = d.remaining

@@ -1,7 +1,7 @@
 // A store's syncDecider (a limiter's one-limit calls without a request): checked like any reply,
 // its faults handled by the failure policy, its answers the same as the request path's.
-import { describe, expect, it } from 'vitest'
-import type { Store } from '../../src/entries/store.ts'
+import { describe, expect, it, vi } from 'vitest'
+import type { RefundRequest, Store } from '../../src/entries/store.ts'
 import {
   ConfigError,
   createRateLimiter,
@@ -127,6 +127,33 @@ describe('a limiter on a store with a syncDecider', () => {
         decision,
       }),
     ])
+  })
+
+  it('without a clock, gives the decider Date.now() and times the refund by it: a take reads no other clock', async () => {
+    const { store, asked } = deciderStore()
+    const refunds: RefundRequest[] = []
+    const refund = store.refund as NonNullable<Store['refund']>
+    const recorded: Store = { ...store, refund: (request) => (refunds.push(request), refund(request)) }
+    const limiter = createRateLimiter({ store: recorded, algorithm: limit })
+    // Core's tests have no DOM types: the global as the limiter reads it.
+    const { performance } = globalThis as unknown as { performance: { now(): number } }
+    const wall = vi.spyOn(Date, 'now').mockReturnValue(T0 + 10_000)
+    const monotonic = vi.spyOn(performance, 'now')
+    try {
+      const taken = await limiter.limit('k', { cost: 2 })
+      expect(asked).toEqual([{ start: 'sluice:', key: 'k', cost: 2, consume: true, now: T0 + 10_000 }])
+      expect(monotonic).not.toHaveBeenCalled()
+      wall.mockReturnValue(T0 + 25_000)
+      expect(await taken.refund?.()).toBe(true)
+      // The take's window, named exactly: 15 s after it, its reset is 15 s nearer.
+      expect(refunds).toEqual([
+        expect.objectContaining({ cost: 2, now: T0 + 25_000, takenResetMs: [taken.resetAfterMs - 15_000] }),
+      ])
+      expect((await limiter.peek('k')).remaining).toBe(3)
+    } finally {
+      wall.mockRestore()
+      monotonic.mockRestore()
+    }
   })
 
   it('refuses a store whose syncDecider is no function, or comes without applySync', () => {
