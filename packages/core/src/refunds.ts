@@ -203,9 +203,10 @@ export interface Refunds {
  * The refunds of the limiter whose store calls go through `call` and whose clock is `clock`.
  *
  * A decision knows when its take counted only to the limiter's clock: with `clock`, its refund
- * names the take's windows exactly; without one (the store's clock), to within the call's round
- * trip plus 1 ms, which names them exactly unless the refund waits in the store for longer than a
- * window minus that round trip (see `RefundRequest.takenResetMs`).
+ * names the take's windows exactly, and so does a decision of an in-process store (timed by the
+ * `Date.now()` the limiter gave it); without one (a network store's clock), to within the call's
+ * round trip plus 1 ms, which names them exactly unless the refund waits in the store for longer
+ * than a window minus that round trip (see `RefundRequest.takenResetMs`).
  *
  * @example
  * const refunds = createRefunds(call, undefined)
