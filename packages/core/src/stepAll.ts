@@ -1,5 +1,6 @@
 // The reference semantics of Store.apply: every limit's step, the shaping bound, all-or-nothing.
 import type { Algorithm, AlgorithmState, LimitDecision, StepResult } from './algorithm.ts'
+import { whole } from './algorithms/shared.ts'
 
 /** A state to persist, with how long it matters. */
 export interface StateWrite {
@@ -45,7 +46,7 @@ export function stepWithin(
       limit: untouched.limit,
       remaining: untouched.remaining,
       resetAfterMs: untouched.resetAfterMs,
-      retryAfterMs: decision.delayMs - maxDelayMs,
+      retryAfterMs: whole(decision.delayMs - maxDelayMs),
       delayMs: 0,
     },
   }

