@@ -1,7 +1,7 @@
 // Penalties, the reference semantics: a block on a limiter key after a denied call (blockDuration),
 // longer for repeat offenders (escalation with a cap), and explicit bans. Stores are held to these.
 import type { Algorithm, AlgorithmState, LimitDecision } from './algorithm.ts'
-import { whole } from './algorithms/shared.ts'
+import { compact } from './algorithms/shared.ts'
 import { type StateWrite, type StepAllResult, stepAll } from './stepAll.ts'
 
 /**
@@ -106,7 +106,7 @@ export function banState(held: BlockState | undefined, now: number, ms: number):
 
 /** Every limit's decision while blocked: refused, nothing evaluated. */
 function blockedDecisions(limits: readonly Algorithm[], now: number, blockedUntil: number): LimitDecision[] {
-  const wait = whole(blockedUntil - now)
+  const wait = compact(blockedUntil - now)
   return limits.map((limit) => ({
     allowed: false,
     limit: limit.step(undefined, now, 0).decision.limit,

@@ -1,6 +1,6 @@
 // The reference semantics of Store.apply: every limit's step, the shaping bound, all-or-nothing.
 import type { Algorithm, AlgorithmState, LimitDecision, StepResult } from './algorithm.ts'
-import { whole } from './algorithms/shared.ts'
+import { compact } from './algorithms/shared.ts'
 
 /** A state to persist, with how long it matters. */
 export interface StateWrite {
@@ -46,7 +46,7 @@ export function stepWithin(
       limit: untouched.limit,
       remaining: untouched.remaining,
       resetAfterMs: untouched.resetAfterMs,
-      retryAfterMs: whole(decision.delayMs - maxDelayMs),
+      retryAfterMs: compact(decision.delayMs - maxDelayMs),
       delayMs: 0,
     },
   }

@@ -2,14 +2,16 @@
 import type { LimitDecision } from '../algorithm.ts'
 
 /**
- * A whole number as V8 keeps small integers (a Smi) where it fits. Arithmetic on epoch
- * milliseconds (`start + windowMs - now`) gives a heap number even when the result is small, and
- * once a decision field has held both kinds every object of that shape is slower to make and
- * read: the fixed window decided at about 0.55× its speed in a process that had seen denials
- * (measured). `Math.floor` of a whole number is that number.
+ * The same number, kept as V8 keeps small integers (a Smi) when it is a whole one that fits.
+ * Arithmetic on epoch milliseconds (`start + windowMs - now`) gives a heap number even when the
+ * result is small, and once a decision field has held both kinds every object of that shape is
+ * slower to make and read: the fixed window decided at about 0.55× its speed in a process that
+ * had seen denials (measured). `Math.floor` returns a whole number as a Smi; a fraction (a
+ * caller's fractional `now`) is returned as it is.
  */
-export function whole(n: number): number {
-  return Math.floor(n)
+export function compact(n: number): number {
+  const floor = Math.floor(n)
+  return floor === n ? floor : n
 }
 
 /** A decision for an allowed request. */
@@ -17,10 +19,10 @@ export function allow(limit: number, remaining: number, resetAfterMs: number, de
   return {
     allowed: true,
     limit,
-    remaining: whole(remaining),
-    resetAfterMs: whole(resetAfterMs),
+    remaining: compact(remaining),
+    resetAfterMs: compact(resetAfterMs),
     retryAfterMs: 0,
-    delayMs: whole(delayMs),
+    delayMs: compact(delayMs),
   }
 }
 
@@ -34,9 +36,9 @@ export function deny(
   return {
     allowed: false,
     limit,
-    remaining: whole(remaining),
-    resetAfterMs: whole(resetAfterMs),
-    retryAfterMs: whole(retryAfterMs),
+    remaining: compact(remaining),
+    resetAfterMs: compact(resetAfterMs),
+    retryAfterMs: compact(retryAfterMs),
     delayMs: 0,
   }
 }
@@ -57,7 +59,7 @@ export function judgedAt(now: number, stored: number | undefined): number {
  * on the caller's clock) as well as to its own clock.
  */
 export function ttlAt(now: number, t: number, resetAfterMs: number): number {
-  return whole(t - now + resetAfterMs)
+  return compact(t - now + resetAfterMs)
 }
 
 /** Start of the epoch-aligned window that holds `now`. */

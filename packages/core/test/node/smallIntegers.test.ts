@@ -5,6 +5,7 @@
 import { setFlagsFromString } from 'node:v8'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { compact } from '../../src/algorithms/shared.ts'
 import { stepWithin } from '../../src/entries/store.ts'
 import {
   type Algorithm,
@@ -75,5 +76,12 @@ describe('step results', () => {
       // can show on a later call than the one that stored it: shrinking would mislead, so none.
       { numRuns: 300, endOnFailure: true },
     )
+  })
+
+  it('are the same numbers: a fraction (a fractional now) and -0 stay as they are', () => {
+    expect(compact(1999.5)).toBe(1999.5)
+    expect(Object.is(compact(-0), -0)).toBe(true)
+    expect(isSmi(compact(1_700_000_060_000 - 1_700_000_000_000))).toBe(true)
+    expect(compact(2 ** 40)).toBe(2 ** 40)
   })
 })
