@@ -133,7 +133,13 @@ describe('a limiter on a store with a syncDecider', () => {
     const { store, asked } = deciderStore()
     const refunds: RefundRequest[] = []
     const refund = store.refund as NonNullable<Store['refund']>
-    const recorded: Store = { ...store, refund: (request) => (refunds.push(request), refund(request)) }
+    const recorded: Store = {
+      ...store,
+      refund: (request) => {
+        refunds.push(request)
+        return refund(request)
+      },
+    }
     const limiter = createRateLimiter({ store: recorded, algorithm: limit })
     // Core's tests have no DOM types: the global as the limiter reads it.
     const { performance } = globalThis as unknown as { performance: { now(): number } }
