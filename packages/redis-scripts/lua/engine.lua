@@ -7,18 +7,26 @@
 -- ARGV[1]: K, the keys declared in KEYS (KEYS past K are padding: a client may send a fixed count).
 -- ARGV[2]: D, the decisions.   ARGV[3]: S, the limits (specs) they use.
 -- Then S specs of 5: id, kind, and its three params ('' where a kind has two).
--- Then D decisions of 4: plan (spec ids joined by ','), now ('' for the server's clock), cost (one
--- number for every limit, or per limit of a composite joined by ',' when they differ: '1,1200'), mode
--- ('1' consume, '0' peek, either followed by ':' and maxDelayMs; then, for a limiter with a
--- penalty, '|' and blockMs:factor:maxBlockMs:forgetAfterMs).
+-- Then ONE argument for the D decisions, each 'plan now cost mode' and a newline: plan (spec ids
+-- joined by ','), now ('' for the server's clock), cost (one number for every limit, or per limit of
+-- a composite joined by ',' when they differ: '1,1200'), mode ('1' consume, '0' peek, either
+-- followed by ':' and maxDelayMs; then, for a limiter with a penalty, '|' and
+-- blockMs:factor:maxBlockMs:forgetAfterMs). No field holds a space or a newline. One argument, not
+-- four per decision: each argument costs the client to encode and Redis to parse (measured: about
+-- 0.6 µs of Node CPU per decision on ioredis, batches of 16).
 -- Then the keys past the K declared ones, if any (on a Cluster, decisions of other slots served by
 -- the same node: a script without flags may touch a node's keys of any slot).
 -- Each decision takes the next keys in order, one per limit of its plan, then with a penalty its
 -- block key (`{limiterKey}:!block`, text 'blockedUntil lastBlockMs forgetUntil').
 --
--- Replies per decision: 1 and, per limit, allowed (1/0), remaining, resetAfterMs and the wait
--- (retryAfterMs when denied, delayMs when allowed); 2, blockedUntil, then the same per limit, for a
--- blocked key; or 0 and Redis's error text.
+-- Replies one text of numbers joined by spaces (replyNumber's, so each reads back exactly); per
+-- decision: 1 and, per limit, allowed (1/0), remaining, resetAfterMs and the wait (retryAfterMs when
+-- denied, delayMs when allowed); 2, blockedUntil, then the same per limit, for a blocked key; or 0
+-- and the number n of its error: then the reply is an array of the text and the error texts, the
+-- n-th of them Redis's error for that decision. One text, not an array of integers: a client
+-- decodes one string far faster (about 0.8 µs of Node CPU per decision on ioredis, batches of 16);
+-- the usual numbers go in as constant words ('1 1', '0'), since Lua's number-to-text is slow
+-- (sprintf): measured on redis-server, the text costs what the array did.
 
 local declared = tonumber(ARGV[1])
 local decisionCount = tonumber(ARGV[2])
@@ -54,8 +62,9 @@ for _ = 1, specCount do
   at = at + 5
 end
 
--- Keys are taken in order: the declared ones, then those after the decisions.
-local keyBase = at + 4 * decisionCount - declared - 1
+-- Keys are taken in order: the declared ones, then those after the decisions' argument.
+local decisionsText = ARGV[at]
+local keyBase = at - declared
 local taken = 0
 local function nextKey()
   taken = taken + 1
@@ -69,17 +78,19 @@ local function emit(x)
   r = r + 1
   reply[r] = x
 end
+local errors = {}
 local function fail(err)
-  emit(0)
-  emit(err)
+  errors[#errors + 1] = err
+  emit('0')
+  emit(#errors)
 end
--- A decision of one limit: 1, then its verdict and numbers (one call, not five: the usual reply).
+-- A decision of one limit: 1, then its verdict and numbers (one call: the usual reply), the usual
+-- words as constants (a wait of -0 is replyNumber's '-0').
 local function emitOne(allowed, remaining, resetAfterMs, wait)
-  local verdict = 0
-  if allowed then verdict = 1 end
-  reply[r + 1], reply[r + 2] = 1, verdict
-  reply[r + 3], reply[r + 4], reply[r + 5] = replyNumber(remaining), replyNumber(resetAfterMs), replyNumber(wait)
-  r = r + 5
+  if allowed then reply[r + 1] = '1 1' else reply[r + 1] = '1 0' end
+  if wait == 0 and 1 / wait > 0 then wait = '0' else wait = replyNumber(wait) end
+  reply[r + 2], reply[r + 3], reply[r + 4] = replyNumber(remaining), replyNumber(resetAfterMs), wait
+  r = r + 4
 end
 
 -- A composite's per-limit values, reused by every composite of the call.
@@ -229,11 +240,16 @@ local function penalized(plan, now, graceMs, cost, costText, consume, maxDelay, 
   end
 end
 
-for _ = 1, decisionCount do
-  local mode, penalty = penaltyOf(ARGV[at + 3])
-  local costText = ARGV[at + 2]
-  local plan, nowArg, cost, consume, maxDelay = ARGV[at], ARGV[at + 1], largestOf(costText), modeOf(mode)
-  at = at + 4
+-- A text that is not D decisions of four fields (a client's bug) is refused before anything is
+-- written. (gsub with a plain replacement makes no strings of the captures: a cheap check.)
+local DECISION = '([^ \n]*) ([^ \n]*) ([^ \n]*) ([^ \n]*)\n'
+local rest, lines = string.gsub(decisionsText, DECISION, '')
+if lines ~= decisionCount or rest ~= '' then
+  return redis.error_reply('ERR sluice: the decisions text holds ' .. lines .. ' decisions of ' .. decisionCount)
+end
+for plan, nowArg, costText, modeText in string.gmatch(decisionsText, DECISION) do
+  local mode, penalty = penaltyOf(modeText)
+  local cost, consume, maxDelay = largestOf(costText), modeOf(mode)
   local now, graceMs
   if nowArg == '' then
     if serverMs == nil then serverMs = serverNow() end
@@ -353,4 +369,8 @@ for _ = 1, decisionCount do
     end
   end
 end
-return reply
+local text = table.concat(reply, ' ')
+if #errors == 0 then return text end
+local withErrors = { text }
+for i = 1, #errors do withErrors[i + 1] = errors[i] end
+return withErrors

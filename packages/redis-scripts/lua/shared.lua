@@ -14,8 +14,8 @@ local function jsMax(a, b)
   return a
 end
 
--- Whether x is a whole number that a double holds exactly (and not -0): Redis replies carry it as
--- an integer, and '%d' writes it as '%.17g' would, only much faster.
+-- Whether x is a whole number that a double holds exactly (and not -0): '%d' writes it as '%.17g'
+-- would, only much faster.
 local function isExactInteger(x)
   return x == floor(x) and x > -9007199254740992 and x < 9007199254740992 and not (x == 0 and 1 / x < 0)
 end
@@ -26,10 +26,12 @@ local function formatNumber(x)
   return string.format('%.17g', x)
 end
 
--- A number for a reply: whole numbers as integers (exact up to 2^53); anything else (a fraction,
--- -0, NaN, infinities) as its '%.17g' text, since Redis truncates a Lua number to an integer.
+-- A number for a reply: whole numbers under 10^14 as Lua numbers, which a Redis integer reply and
+-- table.concat (the engine's text reply, '%.14g') both write exactly; anything else (larger whole
+-- numbers, a fraction, -0, NaN, infinities) as its '%.17g' text, which reads back as the same
+-- double (whole numbers up to 2^53 in plain digits), since Redis truncates a Lua number to an integer.
 local function replyNumber(x)
-  if isExactInteger(x) then return x end
+  if x == floor(x) and x > -1e14 and x < 1e14 and not (x == 0 and 1 / x < 0) then return x end
   return string.format('%.17g', x)
 end
 

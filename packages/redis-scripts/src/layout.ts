@@ -213,7 +213,8 @@ let calls = 0
  * decisions in ARGV (on a Cluster: other slots of the same node, see engine.lua).
  *
  * ARGV: the count of declared keys, of decisions and of specs; each spec (id, kind, params);
- * each decision (plan, now, cost or per-limit costs joined by ',', mode); the keys past the declared ones.
+ * one text of every decision, each `plan now cost mode` and a newline (cost: per-limit costs joined
+ * by ',' when they differ; now '' for the server's clock); the keys past the declared ones.
  */
 export function engineCall(
   decisions: readonly EngineDecision[],
@@ -234,11 +235,14 @@ export function engineCall(
     }
   }
   args[2] = String(listed)
+  // One argument for all the decisions (engine.lua says why); no field holds a space or a newline.
+  let text = ''
   for (const { request } of decisions) {
     // Per-limit costs (only when they differ) travel joined by ',': '1,1200' (see engine.lua).
     const cost = request.costs === undefined ? String(request.cost) : request.costs.join(',')
-    args.push(planOf(request.limits), nowArg(request, clock), cost, modeArg(request))
+    text += `${planOf(request.limits)} ${nowArg(request, clock)} ${cost} ${modeArg(request)}\n`
   }
+  args.push(text)
   for (let i = 0; i < decisions.length; i++) {
     const into = i < declared ? keys : args
     for (const key of (decisions[i] as EngineDecision).keys) into.push(key)
@@ -249,21 +253,29 @@ export function engineCall(
 
 /**
  * The engine's reply as one outcome per decision of the call, in order: its decisions (one per limit), or
- * Redis's error text for a decision that failed and wrote nothing. Throws a TypeError on any other
- * shape.
+ * Redis's error text for a decision that failed and wrote nothing. The reply is the engine's text
+ * of numbers, or (when some decision failed) an array of that text and the error texts (see
+ * engine.lua). Throws a TypeError on any other shape.
  */
 export function parseEngineReply(
-  reply: unknown,
+  engineReply: unknown,
   decisions: readonly { readonly request: StoreRequest }[],
 ): (readonly LimitDecision[] | string)[] {
-  if (!Array.isArray(reply))
-    throw new TypeError(`redis-scripts: expected an array from the engine, got ${describe(reply)}`)
+  const withErrors = Array.isArray(engineReply)
+  const text: unknown = withErrors ? engineReply[0] : engineReply
+  if (typeof text !== 'string')
+    throw new TypeError(`redis-scripts: expected the engine's text, got ${describe(engineReply)}`)
+  const reply = numbersOf(text)
   const outcomes: (readonly LimitDecision[] | string)[] = []
   let at = 0
   for (const { request } of decisions) {
     const status = reply[at]
-    if (status === 0 && typeof reply[at + 1] === 'string') {
-      outcomes.push(reply[at + 1] as string)
+    if (status === 0) {
+      // 0, then the number of its error among the texts after the numbers.
+      const error: unknown = withErrors ? engineReply[reply[at + 1] as number] : undefined
+      if (typeof error !== 'string')
+        throw new TypeError(`redis-scripts: the engine's error ${reply[at + 1]} is not in its reply`)
+      outcomes.push(error)
       at += 2
       continue
     }
@@ -287,6 +299,46 @@ export function parseEngineReply(
   if (at !== reply.length)
     throw new TypeError(`redis-scripts: the engine replied ${reply.length - at} values too many`)
   return outcomes
+}
+
+const NON_FINITE = /^-?(nan|inf)$/
+
+/**
+ * The engine's text reply as its numbers; a word that is no number (`'OK'`) is a TypeError. Reads
+ * whole numbers digit by digit (the usual words: replyNumber's integers have at most 14 digits, so
+ * the sum stays exact) without cutting the text into strings; any other word goes through Number.
+ */
+function numbersOf(text: string): number[] {
+  const numbers: number[] = []
+  const length = text.length
+  let start = 0
+  for (;;) {
+    const negative = text.charCodeAt(start) === 45 // '-'
+    const digitsFrom = negative ? start + 1 : start
+    let end = digitsFrom
+    let value = 0
+    let whole = true
+    for (; end < length; end++) {
+      const c = text.charCodeAt(end)
+      if (c === 32) break // ' '
+      const digit = c - 48
+      if (digit >= 0 && digit <= 9) value = value * 10 + digit
+      else whole = false
+    }
+    if (whole && end > digitsFrom && end - digitsFrom <= 15) numbers.push(negative ? -value : value)
+    else numbers.push(wordNumber(text.slice(start, end)))
+    if (end >= length) return numbers
+    start = end + 1
+  }
+}
+
+/** A word of the engine's text that is not a plain whole number: a fraction, an exponent, C's 'nan' or 'inf'. */
+function wordNumber(word: string): number {
+  const n = Number(word)
+  // C's texts of the non-finite ('nan', '-inf', …) read as NaN, as they do in an array reply.
+  if (word === '' || (Number.isNaN(n) && !NON_FINITE.test(word)))
+    throw new TypeError(`redis-scripts: expected numbers from the engine, got ${JSON.stringify(word)}`)
+  return n
 }
 
 function number(value: unknown): number {

@@ -1,5 +1,7 @@
+import type { LimitDecision } from '@sluice/core'
 import { fixedWindow, gcra, leakyBucket, slidingLog, tokenBucket } from '@sluice/core'
 import type { StoreRequest } from '@sluice/core/store'
+import * as fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import {
   engineCall,
@@ -88,7 +90,7 @@ describe('singleArgs', () => {
 })
 
 describe('engineCall', () => {
-  it('lists each limit spec once, then each decision, then the keys past the declared ones', () => {
+  it('lists each limit spec once, then one text of the decisions, then the keys past the declared ones', () => {
     const fw = fixedWindow({ limit: 3, window: 1000 })
     const lb = leakyBucket({ capacity: 2, leakRate: 0.5 })
     const a = request({ key: 'a', limits: [fw] })
@@ -112,14 +114,7 @@ describe('engineCall', () => {
       '2',
       String(lbp.intervalNum),
       String(lbp.intervalDen),
-      fwId,
-      '1700000000123',
-      '2',
-      '1',
-      `${fwId},${lbId}`,
-      '1700000000123',
-      '1',
-      '0:9',
+      `${fwId} 1700000000123 2 1\n${fwId},${lbId} 1700000000123 1 0:9\n`,
       ...storeKeys('p:', 'b', [fw, lb]),
     ])
     expect(fwId).not.toBe(lbId)
@@ -159,19 +154,71 @@ describe('replies', () => {
     const tb = tokenBucket({ capacity: 5, refillRate: 1 })
     const one = { request: request({ limits: [fw] }) }
     const two = { request: request({ limits: [fw, tb] }) }
+    const fwAdmits = { allowed: true, limit: 3, remaining: 2, resetAfterMs: 100, retryAfterMs: 0, delayMs: 0 }
     expect(
-      parseEngineReply([1, 1, 2, 100, 0, 0, 'WRONGTYPE x', 1, 0, 2, 100, 5, 1, 4, 1000, 0], [one, two, two]),
+      parseEngineReply(
+        ['1 1 2 100 0 0 2 1 0 2 100 5 1 4 1000 0 0 1', 'ERR first', 'WRONGTYPE x'],
+        [one, two, two, one],
+      ),
     ).toEqual([
-      [{ allowed: true, limit: 3, remaining: 2, resetAfterMs: 100, retryAfterMs: 0, delayMs: 0 }],
+      [fwAdmits],
       'WRONGTYPE x',
       [
         { allowed: false, limit: 3, remaining: 2, resetAfterMs: 100, retryAfterMs: 5, delayMs: 0 },
         { allowed: true, limit: 5, remaining: 4, resetAfterMs: 1000, retryAfterMs: 0, delayMs: 0 },
       ],
+      'ERR first',
     ])
-    expect(() => parseEngineReply('OK', [one])).toThrow(/expected an array/)
-    expect(() => parseEngineReply([1, 1, 2], [one])).toThrow(/ends or breaks/)
-    expect(() => parseEngineReply([1, 1, 2, 100, 0, 9], [one])).toThrow(/too many/)
+    // Without errors, the text alone; its words are read exactly: fractions, -0, past 15 digits.
+    expect(parseEngineReply('1 1 2 100 0', [one])).toEqual([[fwAdmits]])
+    const [[exact]] = parseEngineReply('1 0 -0 999.5 1234567890123456', [one]) as [[LimitDecision]]
+    expect(exact).toStrictEqual({
+      allowed: false,
+      limit: 3,
+      remaining: -0,
+      resetAfterMs: 999.5,
+      retryAfterMs: 1234567890123456,
+      delayMs: 0,
+    })
+    expect(() => parseEngineReply('OK', [one])).toThrow(/expected numbers/)
+    expect(() => parseEngineReply('1  1 2 100 0', [one])).toThrow(/expected numbers/)
+    expect(() => parseEngineReply([1, 1, 2, 100, 0], [one])).toThrow(/expected the engine's text/)
+    expect(() => parseEngineReply(['0 3', 'ERR only one'], [one])).toThrow(/error 3 is not in its reply/)
+    expect(() => parseEngineReply('0 1', [one])).toThrow(/error 1 is not in its reply/)
+    expect(() => parseEngineReply('1 1 2', [one])).toThrow(/ends or breaks/)
+    expect(() => parseEngineReply('1 1 2 100 0 9', [one])).toThrow(/too many/)
+  })
+})
+
+describe("the engine's text reply", () => {
+  // C's texts of the non-finite, as Lua writes them; every finite double as any exact text of it.
+  const textOf = (x: number): string =>
+    Number.isNaN(x)
+      ? 'nan'
+      : x === Number.POSITIVE_INFINITY
+        ? 'inf'
+        : x === -Infinity
+          ? '-inf'
+          : Object.is(x, -0)
+            ? '-0'
+            : String(x)
+
+  it('reads every number back exactly: whole numbers digit by digit, any other word as Number does', () => {
+    const one = { request: request({ limits: [fixedWindow({ limit: 3, window: 1000 })] }) }
+    const values = fc.oneof(
+      fc.double(),
+      fc.integer({ min: -1e15, max: 1e15 }),
+      fc.constantFrom(-0, 0, 1e14, -1e14),
+    )
+    fc.assert(
+      fc.property(values, values, (a, b) => {
+        const [[read]] = parseEngineReply(`1 0 ${textOf(a)} ${textOf(b)} 0`, [one]) as [[LimitDecision]]
+        const expected = (x: number) => (Number.isFinite(x) ? x : Number.NaN)
+        expect(read.remaining).toBe(expected(a))
+        expect(read.resetAfterMs).toBe(expected(b))
+      }),
+      { numRuns: 2000 },
+    )
   })
 })
 

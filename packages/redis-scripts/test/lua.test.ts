@@ -417,23 +417,18 @@ describe('the scripts themselves', () => {
 
   it('the engine answers an unknown algorithm kind with an error for that decision alone', async () => {
     // ARGV: 1 declared key, 1 decision, 1 spec ('x', an unknown kind); the decision's plan is 'x'.
-    const reply = await client.eval(
-      ENGINE_SCRIPT.lua,
-      1,
-      `${prefix}bad`,
-      '1',
-      '1',
-      '1',
-      'x',
-      'quota',
-      '1',
-      '1',
-      '',
-      'x',
-      '1',
-      '1',
-      '1',
-    )
-    expect(reply).toStrictEqual([0, 'ERR sluice: unknown algorithm kind quota'])
+    const args = ['1', '1', '1', 'x', 'quota', '1', '1', '']
+    const reply = await client.eval(ENGINE_SCRIPT.lua, 1, `${prefix}bad`, ...args, 'x 1 1 1\n')
+    expect(reply).toStrictEqual(['0 1', 'ERR sluice: unknown algorithm kind quota'])
+  })
+
+  it('the engine refuses decisions text that does not hold the decisions it counts, writing nothing', async () => {
+    const spec = ['1', '2', '1', 'f', 'fixedWindow', '5', '1000', '0']
+    const keys = [`${prefix}text-a`, `${prefix}text-b`]
+    const texts = ['f 1 1 1\n', 'f 1 1 1\nf 1 1 1\nf 1 1 1\n', 'f 1 1 1\nf 1 1\n', 'f 1 1 1\nf 1 1 1\nf']
+    for (const text of texts) {
+      await expect(client.eval(ENGINE_SCRIPT.lua, 2, ...keys, ...spec, text)).rejects.toThrow(/decisions/)
+    }
+    expect(await client.exists(...keys)).toBe(0)
   })
 })
