@@ -17,7 +17,6 @@ import {
   storeKey,
   storeKeys,
 } from '../src/index.ts'
-import { LUA_SOURCES } from '../src/scripts.generated.ts'
 import { fixedWindowState } from './support/fixedWindowState.ts'
 
 const EPOCH = 1_700_000_000_000
