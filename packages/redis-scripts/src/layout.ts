@@ -335,7 +335,7 @@ function numbersOf(text: string): number[] {
 /** A word of the engine's text that is not a plain whole number: a fraction, an exponent, C's 'nan' or 'inf'. */
 function wordNumber(word: string): number {
   const n = Number(word)
-  // C's texts of the non-finite ('nan', '-inf', …) read as NaN, as they do in an array reply.
+  // C's texts of the non-finite ('nan', '-inf', …) read as NaN, as in a kind script's array reply.
   if (word === '' || (Number.isNaN(n) && !NON_FINITE.test(word)))
     throw new TypeError(`redis-scripts: expected numbers from the engine, got ${JSON.stringify(word)}`)
   return n
