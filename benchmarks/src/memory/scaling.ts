@@ -3,14 +3,14 @@
  * at 1 thousand, 10 thousand, 100 thousand and 1 million keys.
  *
  * Per size every contender gets a fresh worker thread (a fresh V8 heap, nothing else in it). The
- * worker loads its library, runs it once unmeasured on a throwaway instance (as `memory-heap`
- * does, so its compiled code is not counted per key), collects garbage (node --expose-gc), reads
- * the heap, makes a fresh
- * instance and one admitted decision for each of the keys (`user:${i}`, made after that first
- * reading: the key strings a store keeps count, as in `memory-heap`), drops its array of keys,
- * collects garbage and reads the heap again: the difference over the key count is the bytes per
- * key, on the V8 heap and off it (typed arrays). The same instance then serves interleaved timed
- * slices that walk a seeded pseudo-random sequence over all its keys, one awaited call at a time.
+ * worker loads its library, runs it once unmeasured on a throwaway instance (as `memory-heap` does,
+ * so its compiled code is not counted per key), collects garbage (node --expose-gc), reads the
+ * heap, makes a fresh instance and one admitted decision for each of the keys (`user:${i}`, made
+ * after that first reading: the key strings a store keeps count, as in `memory-heap`), drops its
+ * array of keys, collects garbage and reads the heap again: the difference over the key count is
+ * the bytes per key, on the V8 heap and off it (typed arrays). The same instance then serves
+ * interleaved timed slices that walk a seeded pseudo-random sequence over all its keys, one awaited
+ * call at a time.
  */
 import type { Case, RunContext } from '../case.ts'
 import {
